@@ -1,0 +1,183 @@
+"""gitops.yaml: what the tooling knows about this repository that the manifests do not say."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+CONFIG_FILE = "gitops.yaml"
+TAG_SCHEMES = {"full": "{sha}", "short": "{short}"}
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+K8S_VERSION = re.compile(r"^1\.\d+$")
+
+
+@dataclass(frozen=True)
+class ManagedImage:
+    """An image the overlays pin; `from_app` images are built from the app repo at one commit."""
+
+    name: str
+    new_name: str | None
+    from_app: bool
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    repo_url: str
+    project: str
+    environments: tuple[str, ...]
+    images: tuple[ManagedImage, ...]
+    tag_scheme: str
+    short_length: int
+    kubernetes_versions: tuple[str, ...]
+    app_repo_url: str | None = None
+    crds: Path | None = None
+    overlays_dir: str = "overlays"
+    apps_dir: str = "apps"
+    argocd_dir: str = "argocd"
+
+    @property
+    def production(self) -> str:
+        """The last environment in promotion order."""
+        return self.environments[-1]
+
+    def overlay_path(self, env: str) -> Path:
+        return self.root / self.overlays_dir / env
+
+    def overlay_rel(self, env: str) -> str:
+        return f"{self.overlays_dir}/{env}"
+
+    @property
+    def app_images(self) -> tuple[ManagedImage, ...]:
+        return tuple(image for image in self.images if image.from_app)
+
+    def tag_pattern(self) -> re.Pattern[str]:
+        """A regex that a tag made by the tag scheme from any commit matches."""
+        parts = re.split(r"(\{sha\}|\{short\})", self.tag_scheme)
+        out = []
+        for part in parts:
+            if part == "{sha}":
+                out.append("[0-9a-f]{40}")
+            elif part == "{short}":
+                out.append(f"[0-9a-f]{{{self.short_length}}}")
+            else:
+                out.append(re.escape(part))
+        return re.compile("^" + "".join(out) + "$")
+
+    def require_env(self, env: str) -> None:
+        from .errors import UsageError
+
+        if env not in self.environments:
+            known = ", ".join(self.environments)
+            raise UsageError(f"unknown environment '{env}' (known: {known})")
+
+
+def _fail(message: str) -> ConfigError:
+    return ConfigError(f"{CONFIG_FILE}: {message}")
+
+
+def _str(data: dict[str, Any], key: str, default: str | None = None) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str) or not value:
+        raise _fail(f"'{key}' must be a non-empty string")
+    return value
+
+
+def _images(raw: Any) -> tuple[ManagedImage, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise _fail("'images' must be a non-empty list")
+    images = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise _fail("each entry of 'images' needs a 'name'")
+        source = item.get("source", "app")
+        if source not in ("app", "third-party"):
+            raise _fail(f"image {item['name']}: 'source' must be 'app' or 'third-party'")
+        new_name = item.get("newName")
+        if new_name is not None and not isinstance(new_name, str):
+            raise _fail(f"image {item['name']}: 'newName' must be a string")
+        if source == "app" and not new_name:
+            raise _fail(f"image {item['name']}: an app image needs 'newName' (its registry path)")
+        images.append(ManagedImage(item["name"], new_name, source == "app"))
+    return tuple(images)
+
+
+def _tag_scheme(raw: Any) -> str:
+    scheme = raw if raw is not None else "full"
+    if not isinstance(scheme, str):
+        raise _fail("'tagScheme' must be a string")
+    scheme = TAG_SCHEMES.get(scheme, scheme)
+    if "{sha}" not in scheme and "{short}" not in scheme:
+        raise _fail(
+            f"'tagScheme' {raw!r} must be full, short, or a template with {{sha}} or {{short}}"
+        )
+    if not re.fullmatch(r"[A-Za-z0-9_.{}-]+", scheme):
+        raise _fail(f"'tagScheme' {raw!r} would not make a valid image tag")
+    return scheme
+
+
+def parse_config(root: Path, data: Any) -> Config:
+    if not isinstance(data, dict):
+        raise _fail("must be a mapping")
+    envs = data.get("environments")
+    if not isinstance(envs, list) or not envs or not all(isinstance(e, str) for e in envs):
+        raise _fail("'environments' must be a non-empty list of names, in promotion order")
+    for env in envs:
+        if not DNS_LABEL.match(env):
+            raise _fail(f"environment name '{env}' is not a DNS-1123 label")
+    if len(set(envs)) != len(envs):
+        raise _fail("'environments' lists a name twice")
+    versions = data.get("kubernetesVersions", ["1.29", "1.35"])
+    if not isinstance(versions, list) or not versions:
+        raise _fail("'kubernetesVersions' must be a non-empty list like [\"1.29\", \"1.35\"]")
+    versions = [str(v) for v in versions]
+    for version in versions:
+        if not K8S_VERSION.match(version):
+            raise _fail(f"Kubernetes version '{version}' must look like 1.29")
+    short_length = data.get("shortLength", 7)
+    if not isinstance(short_length, int) or not 7 <= short_length <= 40:
+        raise _fail("'shortLength' must be a whole number from 7 to 40")
+    crds = data.get("crds")
+    if crds is not None and not isinstance(crds, str):
+        raise _fail("'crds' must be a folder path")
+    app = data.get("app") or {}
+    if not isinstance(app, dict):
+        raise _fail("'app' must be a mapping")
+    app_url = app.get("repoURL")
+    if app_url is not None and not isinstance(app_url, str):
+        raise _fail("'app.repoURL' must be a string")
+    return Config(
+        root=root,
+        repo_url=_str(data, "repoURL"),
+        project=_str(data, "project", "journal"),
+        environments=tuple(envs),
+        images=_images(data.get("images")),
+        tag_scheme=_tag_scheme(data.get("tagScheme")),
+        short_length=short_length,
+        kubernetes_versions=tuple(versions),
+        app_repo_url=app_url,
+        crds=(root / crds) if crds else None,
+    )
+
+
+def load_config(root: Path) -> Config:
+    """Read gitops.yaml at the repository root."""
+    path = root / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{CONFIG_FILE} not found in {root}") from None
+    try:
+        data = yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise _fail(f"YAML syntax error{where}: {problem}") from None
+    return parse_config(root, data)

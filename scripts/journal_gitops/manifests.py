@@ -1,0 +1,170 @@
+"""Kubernetes objects as the tooling sees them: parsed from rendered YAML, with pod helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import GitopsError
+
+WORKLOAD_KINDS = {
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+    "Pod": (),
+}
+CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+# Built-in kinds that live outside namespaces (the ones a repository like this may render).
+CLUSTER_SCOPED = {
+    ("", "Namespace"), ("", "PersistentVolume"), ("", "Node"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+    ("storage.k8s.io", "StorageClass"), ("storage.k8s.io", "CSIDriver"),
+    ("networking.k8s.io", "IngressClass"), ("scheduling.k8s.io", "PriorityClass"),
+    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+    ("external-secrets.io", "ClusterSecretStore"),
+    ("external-secrets.io", "ClusterExternalSecret"),
+}
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One Kubernetes object; `body` is the parsed document, never mutated."""
+
+    body: dict[str, Any]
+    source: str  # the file or overlay it came from, relative to the repo root
+
+    @property
+    def api_version(self) -> str:
+        return str(self.body.get("apiVersion", ""))
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def kind(self) -> str:
+        return str(self.body.get("kind", ""))
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        meta = self.body.get("metadata")
+        return meta if isinstance(meta, dict) else {}
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata.get("name", ""))
+
+    @property
+    def namespace(self) -> str | None:
+        ns = self.metadata.get("namespace")
+        return str(ns) if ns else None
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        spec = self.body.get("spec")
+        return spec if isinstance(spec, dict) else {}
+
+    @property
+    def ref(self) -> str:
+        """How findings name the object: Kind/namespace/name."""
+        ns = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind}/{ns}{self.name}"
+
+    def pod_template(self) -> dict[str, Any] | None:
+        """The pod (metadata + spec) a workload runs, or None for other kinds."""
+        path = WORKLOAD_KINDS.get(self.kind)
+        if path is None:
+            return None
+        node: Any = self.body
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        return node if isinstance(node, dict) else None
+
+    def pod_spec(self) -> dict[str, Any] | None:
+        template = self.pod_template()
+        spec = template.get("spec") if template else None
+        return spec if isinstance(spec, dict) else None
+
+    def pod_labels(self) -> dict[str, str]:
+        template = self.pod_template() or {}
+        meta = template.get("metadata")
+        labels = meta.get("labels") if isinstance(meta, dict) else None
+        return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+
+    def replicas(self) -> int:
+        value = self.spec.get("replicas", 1)
+        return value if isinstance(value, int) else 1
+
+    def containers(self, lists: tuple[str, ...] = CONTAINER_LISTS) -> Iterator[dict[str, Any]]:
+        spec = self.pod_spec() or {}
+        for key in lists:
+            for container in spec.get(key) or []:
+                if isinstance(container, dict):
+                    yield container
+
+
+def parse_documents(text: str, source: str) -> list[Resource]:
+    """Parse a YAML stream of objects (rendered output or a plain manifest file)."""
+    try:
+        docs = list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise GitopsError(f"{source}: YAML syntax error{where}: {problem}") from None
+    resources: list[Resource] = []
+    for doc in docs:
+        if doc is None:
+            continue
+        if not isinstance(doc, dict) or "kind" not in doc or "apiVersion" not in doc:
+            raise GitopsError(f"{source}: a document is not a Kubernetes object")
+        if doc.get("kind") == "List":
+            resources.extend(Resource(item, source) for item in doc.get("items") or [])
+        else:
+            resources.append(Resource(doc, source))
+    return resources
+
+
+def read_manifest_dir(root: Path, rel: str) -> list[Resource]:
+    """Every object in the *.yaml files of one folder (not recursive), as Argo CD reads it."""
+    folder = root / rel
+    if not folder.is_dir():
+        return []
+    resources: list[Resource] = []
+    for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+        resources.extend(parse_documents(path.read_text(encoding="utf-8"), f"{rel}/{path.name}"))
+    return resources
+
+
+def selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
+    """Whether a label selector (matchLabels/matchExpressions, or a Service's map) matches."""
+    if not selector:
+        return False
+    is_label_selector = "matchLabels" in selector or "matchExpressions" in selector
+    match_labels = (selector.get("matchLabels") or {}) if is_label_selector else selector
+    expressions = (selector.get("matchExpressions") or []) if is_label_selector else []
+    for key, value in match_labels.items():
+        if labels.get(str(key)) != str(value):
+            return False
+    for expr in expressions:
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        present = key in labels
+        if op == "In" and (not present or labels[key] not in values):
+            return False
+        if op == "NotIn" and present and labels[key] in values:
+            return False
+        if op == "Exists" and not present:
+            return False
+        if op == "DoesNotExist" and present:
+            return False
+    return True

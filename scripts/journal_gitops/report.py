@@ -1,0 +1,83 @@
+"""Turning results into text: aligned tables for people, JSON and workflow commands for machines.
+
+The JSON shapes are a stable contract; add keys, never rename or remove them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from .rules import Rule
+from .validate import Report
+
+JSON_VERSION = 1
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded to their widest cell; the last column is never padded."""
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    lines = []
+    for row in [headers, *rows]:
+        cells = [str(cell).ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        lines.append("  ".join([*cells, str(row[-1])]).rstrip())
+    return "\n".join(lines)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def validate_text(report: Report) -> str:
+    envs = ", ".join(e.name for e in report.environments)
+    versions = ", ".join(report.kubernetes_versions)
+    total = sum(e.resources for e in report.environments)
+    if report.ok:
+        return (f"ok: {envs} ({_plural(total, 'resource')}) pass every rule "
+                f"on Kubernetes {versions}")
+    rows = [(f.env or "-", f.rule, f.resource or f.file, f.message) for f in report.findings]
+    failing = [e.name for e in report.environments if e.findings]
+    shared = sum(1 for f in report.findings if f.env is None)
+    where = [f"{len(failing)} of {len(report.environments)} environments"]
+    if shared:
+        where.append(f"{_plural(shared, 'finding')} in the Argo CD manifests")
+    summary = f"{_plural(len(report.findings), 'finding')}: " + "; ".join(where)
+    return table(("ENV", "RULE", "RESOURCE", "MESSAGE"), rows) + "\n\n" + summary
+
+
+def validate_json(report: Report) -> str:
+    data: dict[str, Any] = {
+        "version": JSON_VERSION,
+        "ok": report.ok,
+        "kubernetesVersions": list(report.kubernetes_versions),
+        "environments": [asdict(e) for e in report.environments],
+        "findings": [asdict(f) for f in report.findings],
+    }
+    return json.dumps(data, indent=2)
+
+
+def _escape(value: str, prop: bool = False) -> str:
+    out = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return out.replace(":", "%3A").replace(",", "%2C") if prop else out
+
+
+def validate_github(report: Report) -> str:
+    """GitHub Actions workflow commands: one error annotation per finding, on its file."""
+    lines = []
+    for f in report.findings:
+        where = " ".join(part for part in (f"[{f.env}]" if f.env else "", f.resource or "") if part)
+        text = f"{where}: {f.message}" if where else f.message
+        title = _escape(f"gitops {f.rule}", True)
+        lines.append(f"::error file={_escape(f.file, True)},title={title}::{_escape(text)}")
+    lines.append(validate_text(report).splitlines()[-1])
+    return "\n".join(lines)
+
+
+def rules_text(rules: Sequence[Rule]) -> str:
+    return table(("RULE", "WHY"), [(r.id, r.reason) for r in rules])
+
+
+def rules_json(rules: Sequence[Rule]) -> str:
+    return json.dumps([{"id": r.id, "reason": r.reason} for r in rules], indent=2)

@@ -1,0 +1,148 @@
+"""The `gitops validate` use case: render every environment and report every problem found."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import kustomize
+from .config import Config
+from .errors import GitopsError
+from .manifests import Resource, parse_documents
+from .rules import EnvContext, app_sources, rule_table
+from .schemas import SchemaChecker
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    message: str
+    env: str | None  # None: the Argo CD manifests shared by all environments
+    resource: str | None  # Kind/namespace/name
+    file: str  # where to look, relative to the repository root
+
+
+@dataclass(frozen=True)
+class EnvSummary:
+    name: str
+    resources: int
+    findings: int
+
+
+@dataclass(frozen=True)
+class Report:
+    environments: tuple[EnvSummary, ...]
+    findings: tuple[Finding, ...]
+    kubernetes_versions: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def _argocd_manifests(config: Config) -> tuple[list[Resource], list[Finding]]:
+    """Objects in apps/ and argocd/ as Argo CD and `kubectl apply -f` read them."""
+    resources: list[Resource] = []
+    findings: list[Finding] = []
+    for rel in (config.apps_dir, config.argocd_dir):
+        folder = config.root / rel
+        if not folder.is_dir():
+            findings.append(Finding("yaml", f"{rel}/ does not exist", None, None, rel))
+            continue
+        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            name = f"{rel}/{path.name}"
+            try:
+                resources.extend(parse_documents(path.read_text(encoding="utf-8"), name))
+            except GitopsError as exc:
+                findings.append(Finding("yaml", str(exc).removeprefix(f"{name}: "), None, None,
+                                        name))
+    return resources, findings
+
+
+def _schema_findings(checker: SchemaChecker, resources: Iterable[Resource], env: str | None,
+                     file: str | None) -> list[Finding]:
+    return [
+        Finding(found.rule, found.message, env, resource.ref, file or resource.source)
+        for resource in resources
+        for found in checker.check(resource)
+    ]
+
+
+def _orphan_apps(config: Config, apps: list[Resource]) -> list[Finding]:
+    """Applications pointing at an overlay folder that is not a configured environment."""
+    envs = {config.overlay_rel(env) for env in config.environments}
+    prefix = f"{config.overlays_dir}/"
+    findings = []
+    for app in apps:
+        for source in app_sources(app):
+            path = str(source.get("path") or "").strip("/").removeprefix("./")
+            if path.startswith(prefix) and path not in envs:
+                findings.append(Finding(
+                    "application",
+                    f"deploys {path}, which is not an environment in gitops.yaml",
+                    None, app.ref, app.source))
+    return findings
+
+
+def _check_env(config: Config, checker: SchemaChecker, render: kustomize.Render, env: str,
+               apps: list[Resource], projects: dict[str, Resource]) -> tuple[int, list[Finding]]:
+    overlay_file = f"{config.overlay_rel(env)}/kustomization.yaml"
+    if render.error is not None:
+        return 0, [Finding("render", render.error, env, None, overlay_file)]
+    findings = [Finding("kustomize-warning", w, env, None, overlay_file) for w in render.warnings]
+    try:
+        resources = parse_documents(render.manifests, config.overlay_rel(env))
+    except GitopsError as exc:
+        return 0, [*findings, Finding("render", str(exc), env, None, overlay_file)]
+    findings += _schema_findings(checker, resources, env, overlay_file)
+    ctx = EnvContext(config, env, resources, apps, projects)
+    for rule in rule_table():
+        if rule.check is None:
+            continue
+        for resource, message in rule.check(ctx):
+            file = resource.source if resource is not None and resource.source.endswith(
+                (".yaml", ".yml")) else overlay_file
+            findings.append(Finding(rule.id, message, env,
+                                    resource.ref if resource is not None else None, file))
+    return len(resources), findings
+
+
+def validate(config: Config, envs: Sequence[str] | None = None,
+             crds: Path | None = None) -> Report:
+    """Render the environments in parallel and run schemas and rules on each as it arrives."""
+    selected = list(envs) if envs else list(config.environments)
+    for env in selected:
+        config.require_env(env)
+    tool = kustomize.find_kustomize()
+    with ThreadPoolExecutor(max_workers=max(2, min(len(selected), 8))) as pool:
+        futures = {
+            env: pool.submit(kustomize.render, tool, config.overlay_path(env),
+                             config.overlay_rel(env))
+            for env in selected
+        }
+        checker = SchemaChecker(config.kubernetes_versions, crds or config.crds)
+        argocd, findings = _argocd_manifests(config)
+        apps = [r for r in argocd if r.kind == "Application" and r.group == "argoproj.io"]
+        projects = {r.name: r for r in argocd if r.kind == "AppProject"}
+        findings += _schema_findings(checker, argocd, None, None)
+        if not envs:
+            findings += _orphan_apps(config, apps)
+        summaries = []
+        for env in selected:
+            count, env_findings = _check_env(config, checker, futures[env].result(), env, apps,
+                                             projects)
+            findings += env_findings
+            summaries.append(EnvSummary(env, count, len(env_findings)))
+    return Report(tuple(summaries), tuple(findings), config.kubernetes_versions)
+
+
+def render_env(config: Config, env: str) -> str:
+    """What Argo CD would apply for one environment, exactly as kustomize prints it."""
+    config.require_env(env)
+    result = kustomize.render(kustomize.find_kustomize(), config.overlay_path(env),
+                              config.overlay_rel(env))
+    if result.error is not None:
+        raise GitopsError(f"{config.overlay_rel(env)}: {result.error}")
+    return result.manifests
