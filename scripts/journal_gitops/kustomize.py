@@ -44,7 +44,10 @@ _VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 
 
 def _run(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, capture_output=True, text=True, check=False)
+    try:
+        return subprocess.run(args, capture_output=True, text=True, check=False)
+    except OSError as exc:  # not there, or not executable
+        return subprocess.CompletedProcess(args, 127, "", str(exc))
 
 
 def _standalone(path: str) -> Kustomize | None:
@@ -94,9 +97,16 @@ def find_kustomize() -> Kustomize:
     return _locate(os.environ.get("PATH", ""), os.environ.get(ENV_OVERRIDE, ""))
 
 
+_KLOG_ERROR = re.compile(r'"command failed" err="(.*)"\s*$')
+
+
 def _first_error(stderr: str) -> str:
+    """kustomize says `Error: ...`; kubectl logs `... "command failed" err="..."` instead."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     for line in lines:
+        klog = _KLOG_ERROR.search(line)
+        if klog:
+            return klog.group(1).replace('\\"', '"')
         if line.lower().startswith("error:"):
             return line[len("error:"):].strip()
     return lines[0] if lines else "kustomize failed without a message"
@@ -105,27 +115,31 @@ def _first_error(stderr: str) -> str:
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
-def render(tool: Kustomize, directory: Path, label: str | None = None) -> Render:
+def render(tool: Kustomize, directory: Path) -> Render:
     """Build one kustomization; kustomize's stderr on success is a list of warnings."""
-    name = label or str(directory)
     if not directory.is_dir():
-        return Render(directory, "", (), f"{name} does not exist")
+        return Render(directory, "", (), "overlay folder does not exist")
     if not any((directory / f).is_file() for f in KUSTOMIZATION_FILES):
-        return Render(directory, "", (), f"{name} has no kustomization.yaml")
+        return Render(directory, "", (), "no kustomization.yaml in the overlay folder")
     out = _run(tool.build_args(directory))
     if out.returncode != 0:
         return Render(directory, "", (), _first_error(out.stderr))
     warnings = tuple(
-        line.lstrip("# ").strip() for line in out.stderr.splitlines() if line.strip()
+        line.lstrip("# ").strip().removeprefix("Warning: ")
+        for line in out.stderr.splitlines() if line.strip()
     )
     return Render(directory, out.stdout, warnings, None)
 
 
-def render_many(tool: Kustomize, targets: Iterable[tuple[Path, str]]) -> list[Render]:
-    """Build several (directory, label) kustomizations at once, each in its own process."""
-    jobs = list(targets)
+def render_many(tool: Kustomize, directories: Iterable[Path]) -> list[Render]:
+    """Build several kustomizations at once, each in its own process."""
+    jobs = list(directories)
     if not jobs:
         return []
-    workers = min(len(jobs), max(2, (os.cpu_count() or 2) * 2))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda job: render(tool, *job), jobs))
+    with ThreadPoolExecutor(max_workers=render_workers(len(jobs))) as pool:
+        return list(pool.map(lambda job: render(tool, job), jobs))
+
+
+def render_workers(jobs: int) -> int:
+    """kustomize is mostly CPU: a couple of processes per core keeps the cores busy."""
+    return max(1, min(jobs, (os.cpu_count() or 2) * 2))

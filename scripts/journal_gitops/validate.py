@@ -90,7 +90,8 @@ def _check_env(config: Config, checker: SchemaChecker, render: kustomize.Render,
                apps: list[Resource], projects: dict[str, Resource]) -> tuple[int, list[Finding]]:
     overlay_file = f"{config.overlay_rel(env)}/kustomization.yaml"
     if render.error is not None:
-        return 0, [Finding("render", render.error, env, None, overlay_file)]
+        message = render.error.replace(f"{config.root}/", "")
+        return 0, [Finding("render", message, env, None, overlay_file)]
     findings = [Finding("kustomize-warning", w, env, None, overlay_file) for w in render.warnings]
     try:
         resources = parse_documents(render.manifests, config.overlay_rel(env))
@@ -116,11 +117,9 @@ def validate(config: Config, envs: Sequence[str] | None = None,
     for env in selected:
         config.require_env(env)
     tool = kustomize.find_kustomize()
-    with ThreadPoolExecutor(max_workers=max(2, min(len(selected), 8))) as pool:
+    with ThreadPoolExecutor(max_workers=kustomize.render_workers(len(selected))) as pool:
         futures = {
-            env: pool.submit(kustomize.render, tool, config.overlay_path(env),
-                             config.overlay_rel(env))
-            for env in selected
+            env: pool.submit(kustomize.render, tool, config.overlay_path(env)) for env in selected
         }
         checker = SchemaChecker(config.kubernetes_versions, crds or config.crds)
         argocd, findings = _argocd_manifests(config)
@@ -141,8 +140,8 @@ def validate(config: Config, envs: Sequence[str] | None = None,
 def render_env(config: Config, env: str) -> str:
     """What Argo CD would apply for one environment, exactly as kustomize prints it."""
     config.require_env(env)
-    result = kustomize.render(kustomize.find_kustomize(), config.overlay_path(env),
-                              config.overlay_rel(env))
+    result = kustomize.render(kustomize.find_kustomize(), config.overlay_path(env))
     if result.error is not None:
-        raise GitopsError(f"{config.overlay_rel(env)}: {result.error}")
+        message = result.error.replace(f"{config.root}/", "")
+        raise GitopsError(f"{config.overlay_rel(env)}: {message}")
     return result.manifests

@@ -1,0 +1,62 @@
+"""Fixtures that build real repositories from this one's manifests, and run the real CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from journal_gitops.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_CRDS = ROOT.parent / "shared" / "crds"
+REPO_PARTS = ("base", "overlays", "apps", "argocd", "gitops.yaml")
+
+
+def copy_repo(dest: Path) -> Path:
+    """A copy of this repository's manifests and config, to break and validate."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in REPO_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part)
+        else:
+            shutil.copy2(source, dest / part)
+    return dest
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return copy_repo(tmp_path / "repo")
+
+
+Runner = Callable[..., Result]
+
+
+@pytest.fixture
+def gitops() -> Runner:
+    """Run the real CLI in-process; `repo=` points it at a repository."""
+
+    def run(*args: str, repo: Path | None = None, env: dict[str, str] | None = None) -> Result:
+        prefix = ["--repo", str(repo)] if repo is not None else []
+        return CliRunner().invoke(cli, [*prefix, *args], env=env, catch_exceptions=False)
+
+    return run
+
+
+def edit_yaml(path: Path, change: Callable[[list[Any]], None]) -> None:
+    """Load every document of a file, let `change` mutate them, write them back."""
+    docs = list(yaml.safe_load_all(path.read_text()))
+    change(docs)
+    path.write_text(yaml.safe_dump_all(docs, sort_keys=False))
+
+
+def findings(result: Result) -> list[tuple[Any, ...]]:
+    data = json.loads(result.output)
+    return [(f["env"], f["rule"], f["resource"], f["message"]) for f in data["findings"]]

@@ -1,0 +1,263 @@
+"""The command line on this repository and on broken copies of it: output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SHARED_CRDS, Runner, findings
+
+CLEAN = "ok: dev, staging, prod (60 resources) pass every rule on Kubernetes 1.29, 1.35\n"
+
+
+def test_this_repository_is_clean(gitops: Runner) -> None:
+    result = gitops("validate", repo=ROOT)
+    assert (result.exit_code, result.output) == (0, CLEAN)
+
+
+@pytest.mark.skipif(not SHARED_CRDS.is_dir(), reason="needs ../shared/crds beside the project")
+def test_this_repository_is_clean_against_upstream_crds(gitops: Runner) -> None:
+    result = gitops("validate", "--crds", str(SHARED_CRDS), repo=ROOT)
+    assert (result.exit_code, result.output) == (0, CLEAN)
+
+
+def test_json_output(gitops: Runner) -> None:
+    result = gitops("validate", "--output", "json", repo=ROOT)
+    assert result.exit_code == 0
+    assert json.loads(result.output) == {
+        "version": 1,
+        "ok": True,
+        "kubernetesVersions": ["1.29", "1.35"],
+        "environments": [{"name": env, "resources": 20, "findings": 0}
+                         for env in ("dev", "staging", "prod")],
+        "findings": [],
+    }
+
+
+def test_repo_found_from_a_subfolder(gitops: Runner, repo: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(repo / "overlays" / "dev")
+    result = gitops("validate", "--env", "dev")
+    assert (result.exit_code, result.output) == (
+        0, "ok: dev (20 resources) pass every rule on Kubernetes 1.29, 1.35\n")
+
+
+def _break_two_envs(repo: Path) -> None:
+    for env in ("dev", "prod"):
+        path = repo / "overlays" / env / "kustomization.yaml"
+        text = path.read_text().replace("newTag: 805c8cf2d536af9137692c914ecddbe83a103304",
+                                        "newTag: latest", 1)
+        path.write_text(text)
+
+
+def test_text_table(gitops: Runner, repo: Path) -> None:
+    _break_two_envs(repo)
+    result = gitops("validate", repo=repo)
+    assert result.exit_code == 1
+    assert result.output == (
+        "ENV   RULE        RESOURCE                          MESSAGE\n"
+        "dev   image-tag   Deployment/journal-dev/frontend   container frontend: image "
+        "ghcr.io/journal-app/journal-server:latest uses the latest tag\n"
+        "dev   tag-scheme  Deployment/journal-dev/frontend   container frontend: tag latest of "
+        "ghcr.io/journal-app/journal-server does not follow the tag scheme {sha}\n"
+        "prod  image-tag   Deployment/journal-prod/frontend  container frontend: image "
+        "ghcr.io/journal-app/journal-server:latest uses the latest tag\n"
+        "prod  tag-scheme  Deployment/journal-prod/frontend  container frontend: tag latest of "
+        "ghcr.io/journal-app/journal-server does not follow the tag scheme {sha}\n"
+        "\n"
+        "4 findings: 2 of 3 environments\n"
+    )
+
+
+def test_github_annotations(gitops: Runner, repo: Path) -> None:
+    _break_two_envs(repo)
+    result = gitops("validate", "--env", "dev", "--output", "github", repo=repo)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "::error file=overlays/dev/kustomization.yaml,title=gitops image-tag::[dev] "
+        "Deployment/journal-dev/frontend: container frontend: image "
+        "ghcr.io/journal-app/journal-server:latest uses the latest tag",
+        "::error file=overlays/dev/kustomization.yaml,title=gitops tag-scheme::[dev] "
+        "Deployment/journal-dev/frontend: container frontend: tag latest of "
+        "ghcr.io/journal-app/journal-server does not follow the tag scheme {sha}",
+        "2 findings: 1 of 1 environments",
+    ]
+
+
+def test_github_annotation_points_at_the_application_file(gitops: Runner, repo: Path) -> None:
+    path = repo / "apps/journal-prod.yaml"
+    path.write_text(path.read_text().replace("  syncPolicy:\n",
+                                             "  syncPolicy:\n    automated: {}\n"))
+    result = gitops("validate", "--output", "github", repo=repo)
+    assert result.output.splitlines()[0] == (
+        "::error file=apps/journal-prod.yaml,title=gitops sync-policy::[prod] "
+        "Application/argocd/journal-prod: automated sync on prod, the last environment: "
+        "the Argo CD UI cannot roll it back")
+
+
+def test_render_prints_what_kustomize_builds(gitops: Runner) -> None:
+    expected = subprocess.run(["kubectl", "kustomize", str(ROOT / "overlays/staging")],
+                              capture_output=True, text=True, check=True).stdout
+    result = gitops("render", "staging", repo=ROOT)
+    assert (result.exit_code, result.output) == (0, expected)
+    assert "namespace: journal-staging" in result.output
+
+
+def test_render_unknown_env(gitops: Runner) -> None:
+    result = gitops("render", "qa", repo=ROOT)
+    assert (result.exit_code, result.output) == (
+        2, "Error: unknown environment 'qa' (known: dev, staging, prod)\n")
+
+
+def test_validate_unknown_env(gitops: Runner) -> None:
+    result = gitops("validate", "--env", "dev", "--env", "qa", repo=ROOT)
+    assert (result.exit_code, result.output) == (
+        2, "Error: unknown environment 'qa' (known: dev, staging, prod)\n")
+
+
+def test_missing_overlay(gitops: Runner, repo: Path) -> None:
+    shutil.rmtree(repo / "overlays/staging")
+    result = gitops("validate", "--output", "json", repo=repo)
+    assert result.exit_code == 1
+    assert findings(result) == [("staging", "render", None, "overlay folder does not exist")]
+    rendered = gitops("render", "staging", repo=repo)
+    assert (rendered.exit_code, rendered.output) == (
+        1, "Error: overlays/staging: overlay folder does not exist\n")
+
+
+def test_overlay_without_kustomization(gitops: Runner, repo: Path) -> None:
+    (repo / "overlays/staging/kustomization.yaml").unlink()
+    result = gitops("render", "staging", repo=repo)
+    assert (result.exit_code, result.output) == (
+        1, "Error: overlays/staging: no kustomization.yaml in the overlay folder\n")
+
+
+def test_overlay_yaml_syntax_error(gitops: Runner, repo: Path) -> None:
+    path = repo / "overlays/dev/kustomization.yaml"
+    path.write_text(path.read_text().replace("resources:\n", "resources: [\n", 1))
+    result = gitops("validate", "--output", "json", repo=repo)
+    assert result.exit_code == 1
+    assert findings(result) == [
+        ("dev", "render", None,
+         "invalid Kustomization: yaml: line 8: did not find expected node content")]
+
+
+def test_overlay_missing_resource_file(gitops: Runner, repo: Path) -> None:
+    path = repo / "overlays/dev/kustomization.yaml"
+    path.write_text(path.read_text().replace("  - namespace.yaml\n", "  - nope.yaml\n", 1))
+    result = gitops("validate", "--env", "dev", repo=repo)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[1].startswith("dev  render  overlays/dev/kustomization.yaml  accumulating "
+                               "resources: accumulation err='accumulating resources from "
+                               "'nope.yaml'")
+    assert str(repo) not in result.output
+    assert lines[-1] == "1 finding: 1 of 1 environments"
+
+
+def _bin_with(tmp_path: Path, **scripts: str) -> str:
+    """A PATH holding only git and the given stand-in programs."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    git = shutil.which("git")
+    assert git
+    (folder / "git").symlink_to(git)
+    for name, body in scripts.items():
+        path = folder / name
+        path.write_text(f"#!/bin/sh\n{body}\n")
+        path.chmod(0o755)
+    return str(folder)
+
+
+def test_no_kustomize_on_path(gitops: Runner, tmp_path: Path) -> None:
+    result = gitops("validate", repo=ROOT, env={"PATH": _bin_with(tmp_path)})
+    assert (result.exit_code, result.output) == (
+        3, "Error: kustomize not found on PATH: install kustomize v5 or newer, or kubectl "
+           "v1.27 or newer (it bundles kustomize v5)\n")
+
+
+def test_kustomize_too_old(gitops: Runner, tmp_path: Path) -> None:
+    path = _bin_with(tmp_path, kustomize="echo v4.5.7")
+    result = gitops("render", "dev", repo=ROOT, env={"PATH": path})
+    assert (result.exit_code, result.output) == (
+        3, "Error: kustomize 4.5.7 is too old: install kustomize v5 or newer, or kubectl "
+           "v1.27 or newer (it bundles kustomize v5)\n")
+
+
+def test_kustomize_override_must_work(gitops: Runner, tmp_path: Path) -> None:
+    result = gitops("validate", repo=ROOT,
+                    env={"GITOPS_KUSTOMIZE": str(tmp_path / "nothing-here")})
+    assert result.exit_code == 3
+    assert result.output == (
+        f"Error: GITOPS_KUSTOMIZE={tmp_path / 'nothing-here'} is not a working kustomize\n")
+
+
+def test_no_config(gitops: Runner, tmp_path: Path) -> None:
+    result = gitops("validate", repo=tmp_path)
+    assert (result.exit_code, result.output) == (1, f"Error: gitops.yaml not found in {tmp_path}\n")
+
+
+def test_config_syntax_error(gitops: Runner, repo: Path) -> None:
+    (repo / "gitops.yaml").write_text("repoURL: [oops\n")
+    result = gitops("validate", repo=repo)
+    assert (result.exit_code, result.output) == (
+        1, "Error: gitops.yaml: YAML syntax error at line 2: did not find expected ',' or ']'\n")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("tagScheme: full", "tagScheme: latest"),
+     "'tagScheme' 'latest' must be full, short, or a template with {sha} or {short}"),
+    (("  - staging\n", "  - Staging\n"), "environment name 'Staging' is not a DNS-1123 label"),
+    (("  - staging\n", "  - dev\n"), "'environments' lists a name twice"),
+    (('  - "1.35"', '  - "v1.35"'), "Kubernetes version 'v1.35' must look like 1.29"),
+])
+def test_config_errors(gitops: Runner, repo: Path, change: tuple[str, str], message: str) -> None:
+    path = repo / "gitops.yaml"
+    path.write_text(path.read_text().replace(*change, 1))
+    result = gitops("validate", repo=repo)
+    assert (result.exit_code, result.output) == (1, f"Error: gitops.yaml: {message}\n")
+
+
+def test_unsupported_kubernetes_version(gitops: Runner, repo: Path) -> None:
+    path = repo / "gitops.yaml"
+    path.write_text(path.read_text().replace('  - "1.35"', '  - "1.99"'))
+    result = gitops("validate", repo=repo)
+    assert result.exit_code == 3
+    assert result.output.startswith("Error: Kubernetes 1.99 has no schemas in the installed "
+                                    "kubernetes-validate (it has 1.")
+
+
+def test_missing_crd_folder(gitops: Runner, tmp_path: Path) -> None:
+    result = gitops("validate", "--crds", str(tmp_path / "none"), repo=ROOT)
+    assert (result.exit_code, result.output) == (
+        1, f"Error: CRD folder {tmp_path / 'none'} does not exist\n")
+
+
+def test_bad_output_is_usage_error(gitops: Runner) -> None:
+    result = gitops("validate", "--output", "xml", repo=ROOT)
+    assert result.exit_code == 2
+    assert "Invalid value for '--output'" in result.output
+
+
+def test_rules_listing_names_every_rule(gitops: Runner) -> None:
+    result = gitops("rules", "--output", "json")
+    ids = [rule["id"] for rule in json.loads(result.output)]
+    assert ids[:6] == ["render", "yaml", "kustomize-warning", "schema", "custom-schema",
+                       "unknown-kind"]
+    assert len(ids) == 23
+    text = gitops("rules").output.splitlines()
+    assert text[0].split() == ["RULE", "WHY"]
+    assert text[1] == "render               every overlay builds with kustomize"
+
+
+def test_console_script_runs() -> None:
+    script = Path(sys.executable).parent / "gitops"
+    result = subprocess.run([str(script), "--repo", str(ROOT), "validate"], capture_output=True,
+                            text=True, env={**os.environ}, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (0, CLEAN, "")
