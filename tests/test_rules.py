@@ -75,7 +75,10 @@ def _drop(*path: str) -> Callable[[list[Any]], None]:
 
 
 def _pod_spec(change: Callable[[dict[str, Any]], object]) -> Callable[[list[Any]], None]:
-    return lambda docs: change(docs[0]["spec"]["template"]["spec"])
+    def apply(docs: list[Any]) -> None:
+        change(docs[0]["spec"]["template"]["spec"])
+
+    return apply
 
 
 SECRET = """apiVersion: v1
