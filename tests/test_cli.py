@@ -261,3 +261,16 @@ def test_console_script_runs() -> None:
     result = subprocess.run([str(script), "--repo", str(ROOT), "validate"], capture_output=True,
                             text=True, env={**os.environ}, check=False)
     assert (result.returncode, result.stdout, result.stderr) == (0, CLEAN, "")
+
+
+def test_readme_rule_table_lists_every_rule(gitops: Runner) -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("| rule | what it checks |", 1)[1].split("\n\n", 1)[0]
+    listed = [line.split("`")[1] for line in table.splitlines() if line.startswith("| `")]
+    ids = [rule["id"] for rule in json.loads(gitops("rules", "--output", "json").output)]
+    assert listed == ids
+
+
+def test_readme_shows_the_validate_output() -> None:
+    assert f"$ python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/gitops " \
+           f"validate\n{CLEAN}" in (ROOT / "README.md").read_text()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,11 +116,16 @@ def validate(config: Config, envs: Sequence[str] | None = None,
     selected = list(envs) if envs else list(config.environments)
     for env in selected:
         config.require_env(env)
-    tool = kustomize.find_kustomize()
-    with ThreadPoolExecutor(max_workers=kustomize.render_workers(len(selected))) as pool:
-        futures = {
-            env: pool.submit(kustomize.render, tool, config.overlay_path(env)) for env in selected
-        }
+    with ThreadPoolExecutor(max_workers=kustomize.render_workers(len(selected)) + 1) as pool:
+
+        def launch() -> dict[str, Future[kustomize.Render]]:
+            # Finding kustomize runs a process too: let it and the renders overlap the
+            # schema loading below.
+            tool = kustomize.find_kustomize()
+            return {env: pool.submit(kustomize.render, tool, config.overlay_path(env))
+                    for env in selected}
+
+        launched = pool.submit(launch)
         checker = SchemaChecker(config.kubernetes_versions, crds or config.crds)
         argocd, findings = _argocd_manifests(config)
         apps = [r for r in argocd if r.kind == "Application" and r.group == "argoproj.io"]
@@ -128,6 +133,7 @@ def validate(config: Config, envs: Sequence[str] | None = None,
         findings += _schema_findings(checker, argocd, None, None)
         if not envs:
             findings += _orphan_apps(config, apps)
+        futures = launched.result()
         summaries = []
         for env in selected:
             count, env_findings = _check_env(config, checker, futures[env].result(), env, apps,

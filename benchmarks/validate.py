@@ -1,0 +1,105 @@
+"""Wall time of `gitops validate` against bare `kubectl kustomize` renders of the same overlays.
+
+Prints ratios measured in one run (machines here are noisy, so only ratios mean anything):
+the repository's own environments, then a copy with 60 generated environments. Each timing is the
+best of several repeats. The baseline renders the overlays one after another, as a shell loop
+would, and also all at once, as a parallel loop would.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GITOPS = str(Path(sys.executable).parent / "gitops")
+REPEATS = 5
+
+
+def best(run: Callable[[], None]) -> float:
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def render(overlay: Path) -> None:
+    subprocess.run(["kubectl", "kustomize", str(overlay)], check=True, capture_output=True)
+
+
+def measure(repo: Path, envs: list[str]) -> tuple[float, float, float]:
+    overlays = [repo / "overlays" / env for env in envs]
+
+    def sequential() -> None:
+        for overlay in overlays:
+            render(overlay)
+
+    def parallel() -> None:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(render, overlays))
+
+    def validate() -> None:
+        subprocess.run([GITOPS, "--repo", str(repo), "validate"], check=True,
+                       capture_output=True)
+
+    return best(validate), best(sequential), best(parallel)
+
+
+def generated_repo(folder: Path, count: int) -> list[str]:
+    """This repository with `count` environments cloned from dev (each with its App and
+    project destination)."""
+    for part in ("base", "overlays", "apps", "argocd", "gitops.yaml"):
+        source = ROOT / part
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, folder / part)
+    envs = [f"env{i:02d}" for i in range(count)]
+    dev_overlay = folder / "overlays/dev"
+    dev_app = (folder / "apps/journal-dev.yaml").read_text()
+    project = folder / "argocd/project.yaml"
+    destinations = ""
+    for env in envs:
+        target = folder / "overlays" / env
+        shutil.copytree(dev_overlay, target)
+        for name in ("kustomization.yaml", "namespace.yaml"):
+            path = target / name
+            path.write_text(path.read_text().replace("journal-dev", f"journal-{env}"))
+        (folder / f"apps/journal-{env}.yaml").write_text(
+            dev_app.replace("journal-dev", f"journal-{env}").replace("overlays/dev",
+                                                                     f"overlays/{env}"))
+        destinations += (f"    - server: https://kubernetes.default.svc\n"
+                         f"      namespace: journal-{env}\n")
+    text = project.read_text()
+    project.write_text(text.replace("  destinations:\n", "  destinations:\n" + destinations, 1))
+    config = folder / "gitops.yaml"
+    lines = "".join(f"  - {env}\n" for env in envs)
+    config.write_text(config.read_text().replace("environments:\n", "environments:\n" + lines, 1))
+    return ["dev", "staging", "prod", *envs]
+
+
+def report(label: str, timings: tuple[float, float, float]) -> None:
+    validate, sequential, parallel = timings
+    print(f"{label:<22} validate {validate:6.2f}s  bare renders {sequential:6.2f}s one by one, "
+          f"{parallel:6.2f}s in parallel  ratio {validate / sequential:4.2f} "
+          f"(vs parallel {validate / parallel:4.2f})")
+
+
+def main() -> None:
+    report("3 environments", measure(ROOT, ["dev", "staging", "prod"]))
+    with tempfile.TemporaryDirectory() as tmp:
+        envs = generated_repo(Path(tmp), 57)
+        check = subprocess.run([GITOPS, "--repo", tmp, "validate"], capture_output=True,
+                               text=True, check=False)
+        if check.returncode != 0:
+            sys.exit(f"the generated repository does not validate:\n{check.stdout}")
+        report(f"{len(envs)} environments", measure(Path(tmp), envs))
+
+
+if __name__ == "__main__":
+    main()
