@@ -274,3 +274,12 @@ def test_readme_rule_table_lists_every_rule(gitops: Runner) -> None:
 def test_readme_shows_the_validate_output() -> None:
     assert f"$ python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/gitops " \
            f"validate\n{CLEAN}" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("folder", sorted(
+    str(p.parent.relative_to(ROOT)) for p in ROOT.glob("base/**/kustomization.yaml")))
+def test_every_base_builds_without_warnings(folder: str) -> None:
+    built = subprocess.run(["kubectl", "kustomize", str(ROOT / folder)], capture_output=True,
+                           text=True, check=False)
+    assert (built.returncode, built.stderr) == (0, "")
+    assert built.stdout.startswith("apiVersion:")
