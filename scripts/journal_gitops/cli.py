@@ -9,11 +9,13 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__, report
+from .change import GitOptions
 from .config import CONFIG_FILE, Config, load_config
-from .errors import ConfigError, ExitCode, GitopsError
+from .errors import ConfigError, ExitCode, GitopsError, UsageError
 from .rules import rule_table
 
 F = TypeVar("F", bound=Callable[..., Any])
+CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
 def _failure(error: GitopsError) -> click.ClickException:
@@ -33,6 +35,16 @@ class _Group(click.Group):
             raise _failure(error) from None
 
 
+class _Command(click.Command):
+    """The same, for a command run on its own (`bump-image`)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GitopsError as error:
+            raise _failure(error) from None
+
+
 def find_root(start: Path) -> Path:
     """The nearest folder at or above `start` that holds gitops.yaml."""
     for folder in [start, *start.parents]:
@@ -41,8 +53,8 @@ def find_root(start: Path) -> Path:
     raise ConfigError(f"no {CONFIG_FILE} in {start} or any folder above it")
 
 
-def _config(ctx: click.Context) -> Config:
-    repo: Path | None = ctx.obj
+def _config(ctx: click.Context, repo: Path | None = None) -> Config:
+    repo = repo or ctx.find_root().obj
     return load_config(repo.resolve() if repo else find_root(Path.cwd()))
 
 
@@ -52,10 +64,39 @@ output_option = click.option(
 )
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+repo_option = click.option(
+    "--repo", type=click.Path(file_okay=False, path_type=Path), envvar="GITOPS_REPO",
+    help="The GitOps repository (default: the nearest folder with gitops.yaml).",
+)
+
+
+def git_options(func: F) -> F:
+    """How a change reaches git; shared by every command that commits."""
+    for option in reversed((
+        click.option("--base", metavar="REF", help="Start the branch here (default: HEAD)."),
+        click.option("--branch", metavar="NAME", help="Branch to create (default: derived)."),
+        click.option("--push", is_flag=True, help="Push the branch; retried on a new remote tip."),
+        click.option("--remote", default="origin", show_default=True, help="Remote for --push."),
+        click.option("--in-place", is_flag=True,
+                     help="Commit on the current branch instead of a new one."),
+        click.option("--dry-run", is_flag=True, help="Print the diff; change nothing."),
+    )):
+        func = option(func)
+    return func
+
+
+def _git_options(base: str | None, branch: str | None, push: bool, remote: str, in_place: bool,
+                 dry_run: bool) -> GitOptions:
+    if in_place and branch:
+        raise UsageError("--branch does not go with --in-place")
+    if dry_run and push:
+        raise UsageError("--dry-run does not go with --push")
+    return GitOptions(base, branch, push, remote, in_place, dry_run)
+
+
+@click.group(cls=_Group, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="gitops")
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), envvar="GITOPS_REPO",
-              help="The GitOps repository (default: the nearest folder with gitops.yaml).")
+@repo_option
 @click.pass_context
 def cli(ctx: click.Context, repo: Path | None) -> None:
     """Validate, render and change the journal app's GitOps repository.
@@ -103,5 +144,52 @@ def rules(output: str) -> None:
     click.echo(report.rules_json(table) if output == "json" else report.rules_text(table))
 
 
+@click.command(cls=_Command, context_settings=CONTEXT)
+@click.option("--commit", required=True, metavar="SHA",
+              help="App commit whose images to deploy (7 to 40 hex characters).")
+@click.option("--env", "envs", multiple=True, metavar="ENV",
+              help="Environment to move (repeatable; default: the first in promotion order).")
+@click.option("--image", "images", multiple=True, metavar="NAME",
+              help="Move only this app image (repeatable; default: every app image).")
+@click.option("--source-repo", type=click.Path(file_okay=False, path_type=Path),
+              help="A clone of the app repository: resolves the commit and spots rollbacks.")
+@click.option("--digest", "digests", multiple=True, metavar="NAME=sha256:...",
+              help="Pin an image to this digest as well.")
+@click.option("--verify-registry", is_flag=True,
+              help="Check that every image:tag exists in its registry first.")
+@click.option("--pin-digest", is_flag=True, help="With --verify-registry: pin the digest found.")
+@click.option("--allow-rollback", is_flag=True,
+              help="Allow a commit that is not a descendant of the one running.")
+@git_options
+@output_option
+@repo_option
+@click.pass_context
+def bump(ctx: click.Context, commit: str, envs: tuple[str, ...], images: tuple[str, ...],
+         source_repo: Path | None, digests: tuple[str, ...], verify_registry: bool,
+         pin_digest: bool, allow_rollback: bool, base: str | None, branch: str | None,
+         push: bool, remote: str, in_place: bool, dry_run: bool, output: str,
+         repo: Path | None) -> None:
+    """Deploy the images of one app commit to an environment, as one reviewable commit."""
+    from . import bump as use_case
+    from .bump_report import bump_json, bump_text
+
+    config = _config(ctx, repo)
+    request = use_case.BumpRequest(commit, envs, images, source_repo, digests, verify_registry,
+                                   pin_digest, allow_rollback)
+    options = _git_options(base, branch, push, remote, in_place, dry_run)
+    result = use_case.bump(config, request, options)
+    click.echo(bump_json(config, result, options) if output == "json"
+               else bump_text(config, result, options), nl=output == "json")
+
+
+cli.add_command(bump)
+bump_image = _Command("bump-image", callback=bump.callback, params=bump.params,
+                      help=bump.help, context_settings=CONTEXT)
+
+
 def main() -> None:
     cli(prog_name="gitops")
+
+
+def bump_image_main() -> None:
+    bump_image(prog_name="bump-image")

@@ -16,11 +16,11 @@ from .validate import Report
 JSON_VERSION = 1
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], header: bool = True) -> str:
     """Columns padded to their widest cell; the last column is never padded."""
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     lines = []
-    for row in [headers, *rows]:
+    for row in [headers, *rows] if header else rows:
         cells = [str(cell).ljust(widths[i]) for i, cell in enumerate(row[:-1])]
         lines.append("  ".join([*cells, str(row[-1])]).rstrip())
     return "\n".join(lines)

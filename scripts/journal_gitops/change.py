@@ -1,0 +1,225 @@
+"""The one path by which the tooling changes the repository: plan file edits on a tree, write
+them all or none, verify by rendering, commit on a branch made in a temporary worktree (or on the
+current branch), push, and rebuild on the remote's new tip when a push is rejected.
+
+Use cases (bump, promote, rollback, env ...) supply a planner and a verifier; none of them
+touches git or the file system on its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import git
+from .errors import GitopsError, UsageError
+
+PUSH_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    path: str  # relative to the repository root
+    before: str | None  # None: the file is new
+    after: str | None  # None: the file is deleted
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What a use case wants committed, computed from one tree."""
+
+    edits: tuple[FileEdit, ...]
+    message: str  # the full commit message: subject, body, trailers
+    data: object = None  # the use case's own account of the change (for its output)
+
+    @property
+    def subject(self) -> str:
+        return self.message.splitlines()[0]
+
+    def diff(self) -> str:
+        out: list[str] = []
+        for edit in self.edits:
+            old = f"a/{edit.path}" if edit.before is not None else "/dev/null"
+            new = f"b/{edit.path}" if edit.after is not None else "/dev/null"
+            out.extend(difflib.unified_diff((edit.before or "").splitlines(True),
+                                            (edit.after or "").splitlines(True), old, new))
+        return "".join(out)
+
+
+Planner = Callable[[Path], "Proposal | None"]  # None: nothing to change
+Verifier = Callable[[Path, Proposal], None]  # raises GitopsError when the result is wrong
+
+
+@dataclass(frozen=True)
+class GitOptions:
+    base: str | None = None
+    branch: str | None = None
+    push: bool = False
+    remote: str = "origin"
+    in_place: bool = False
+    dry_run: bool = False
+
+
+@dataclass
+class Outcome:
+    proposal: Proposal | None
+    branch: str | None = None
+    commit: str | None = None
+    base: str | None = None
+    pushed: bool = False
+    compare_url: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def write_files(root: Path, edits: tuple[FileEdit, ...]) -> None:
+    """All files change or none does: every new text is staged beside its file first."""
+    staged: list[tuple[Path, Path | None]] = []
+    try:
+        for edit in edits:
+            target = root / edit.path
+            if edit.after is None:
+                staged.append((target, None))
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(edit.after)
+            if target.exists():
+                Path(tmp).chmod(target.stat().st_mode & 0o777)
+            staged.append((target, Path(tmp)))
+    except OSError as exc:
+        for _, tmp_path in staged:
+            if tmp_path is not None:
+                tmp_path.unlink(missing_ok=True)
+        raise GitopsError(f"cannot write {exc.filename}: {exc.strerror}") from None
+    for target, tmp_path in staged:
+        if tmp_path is None:
+            target.unlink(missing_ok=True)
+        else:
+            tmp_path.replace(target)
+
+
+def _restore(root: Path, edits: tuple[FileEdit, ...]) -> None:
+    write_files(root, tuple(FileEdit(e.path, e.after, e.before) for e in edits))
+
+
+def _commit_on(tree: Path, plan: Planner, verify: Verifier
+               ) -> tuple[Proposal | None, str | None]:
+    """Plan on `tree`, write, verify and commit there; returns the proposal and commit sha."""
+    proposal = plan(tree)
+    if proposal is None:
+        return None, None
+    write_files(tree, proposal.edits)
+    verify(tree, proposal)
+    sha = git.commit(tree, [e.path for e in proposal.edits], proposal.message)
+    return proposal, sha
+
+
+def deliver(root: Path, plan: Planner, verify: Verifier, options: GitOptions,
+            default_branch: Callable[[Proposal], str]) -> Outcome:
+    """Carry a planned change into git as the options say; see the module docstring."""
+    repo = git.open_repo(root)
+    with git.lock(repo):
+        if options.in_place:
+            return _in_place(root, repo, plan, verify, options)
+        return _on_branch(root, repo, plan, verify, options, default_branch)
+
+
+def _in_place(root: Path, repo: git.Repo, plan: Planner, verify: Verifier,
+              options: GitOptions) -> Outcome:
+    branch = git.head_branch(repo)
+    if branch is None:
+        raise UsageError("--in-place needs a branch, but HEAD is detached")
+    if options.base:
+        raise UsageError("--base does not go with --in-place")
+    proposal = plan(root)
+    if proposal is None:
+        return Outcome(None)
+    dirty = git.dirty_paths(repo, [e.path for e in proposal.edits])
+    if dirty:
+        raise GitopsError(f"{dirty[0]} has uncommitted changes: commit or stash them first")
+    if options.dry_run:
+        return Outcome(proposal, branch=branch)
+    write_files(root, proposal.edits)
+    try:
+        verify(root, proposal)
+        sha = git.commit(root, [e.path for e in proposal.edits], proposal.message)
+    except GitopsError:
+        _restore(root, proposal.edits)
+        with contextlib.suppress(GitopsError):
+            git.run(repo, "reset", "--quiet", "--", *[e.path for e in proposal.edits])
+        raise
+    outcome = Outcome(proposal, branch=branch, commit=sha)
+    if options.push and not git.push(repo, options.remote, branch):
+        raise GitopsError(f"push of {branch} to {options.remote} was rejected: the remote has "
+                          f"commits this branch lacks; pull, then push (the commit is kept)")
+    outcome.pushed = options.push
+    return outcome
+
+
+def _on_branch(root: Path, repo: git.Repo, plan: Planner, verify: Verifier,
+               options: GitOptions, default_branch: Callable[[Proposal], str]) -> Outcome:
+    base = git.rev(repo, options.base or "HEAD")
+    if base is None:
+        raise UsageError(f"--base {options.base} is not a commit" if options.base
+                         else "the repository has no commit yet")
+    with git.worktree(repo, base) as tree:
+        proposal = plan(tree)
+        if proposal is None:
+            return Outcome(None, base=base)
+        branch = options.branch or default_branch(proposal)
+        if git.branch_exists(repo, branch):
+            raise GitopsError(f"branch {branch} already exists: delete it or pass --branch")
+        if options.dry_run:
+            write_files(tree, proposal.edits)
+            verify(tree, proposal)
+            return Outcome(proposal, branch=branch, base=base)
+        write_files(tree, proposal.edits)
+        verify(tree, proposal)
+        sha = git.commit(tree, [e.path for e in proposal.edits], proposal.message)
+    git.run(repo, "branch", branch, sha)
+    outcome = Outcome(proposal, branch=branch, commit=sha, base=base)
+    if options.push:
+        _push_with_retry(repo, plan, verify, options, outcome)
+        url = git.remote_url(repo, options.remote)
+        outcome.compare_url = git.compare_url(url, _base_name(repo, options), branch)
+    return outcome
+
+
+def _base_name(repo: git.Repo, options: GitOptions) -> str:
+    if options.base:
+        return options.base
+    return git.head_branch(repo) or "main"
+
+
+def _push_with_retry(repo: git.Repo, plan: Planner, verify: Verifier,
+                     options: GitOptions, outcome: Outcome) -> None:
+    """Push; when rejected, redo the change on the remote's new tip of the branch and retry."""
+    assert outcome.branch is not None
+    for attempt in range(1, PUSH_ATTEMPTS + 1):
+        if git.push(repo, options.remote, outcome.branch):
+            outcome.pushed = True
+            return
+        if attempt == PUSH_ATTEMPTS:
+            break
+        tip = git.fetch_branch(repo, options.remote, outcome.branch)
+        if tip is None:
+            continue  # the branch vanished on the remote: a plain retry will do
+        with git.worktree(repo, tip) as tree:
+            proposal, sha = _commit_on(tree, plan, verify)
+        if proposal is None:
+            git.run(repo, "branch", "--force", outcome.branch, tip)
+            outcome.commit, outcome.pushed = tip, True
+            outcome.notes.append(f"{options.remote}/{outcome.branch} already had this change")
+            return
+        assert sha is not None
+        git.run(repo, "branch", "--force", outcome.branch, sha)
+        outcome.commit, outcome.proposal = sha, proposal
+        outcome.notes.append(f"rebuilt on {options.remote}/{outcome.branch} ({tip[:7]})")
+    raise GitopsError(f"push of {outcome.branch} to {options.remote} was rejected "
+                      f"{PUSH_ATTEMPTS} times; the branch is kept locally")
