@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -60,3 +61,50 @@ def edit_yaml(path: Path, change: Callable[[list[Any]], None]) -> None:
 def findings(result: Result) -> list[tuple[Any, ...]]:
     data = json.loads(result.output)
     return [(f["env"], f["rule"], f["resource"], f["message"]) for f in data["findings"]]
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in a repository and return its output (stripped)."""
+    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                          check=True)
+    return done.stdout.strip()
+
+
+def init_git(repo: Path, branch: str = "main") -> Path:
+    git(repo, "init", "--quiet", "--initial-branch", branch)
+    git(repo, "config", "user.name", "Test Engineer")
+    git(repo, "config", "user.email", "engineer@example.com")
+    git(repo, "config", "commit.gpgsign", "false")
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "initial")
+    return repo
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[..., Path]:
+    """A factory of real GitOps repositories: this one's manifests, committed on main."""
+
+    def make(name: str = "repo", remote: bool = False) -> Path:
+        repo = init_git(copy_repo(tmp_path / name))
+        if remote:
+            bare = tmp_path / f"{name}-remote.git"
+            subprocess.run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
+            git(repo, "remote", "add", "origin", str(bare))
+            git(repo, "push", "--quiet", "origin", "main")
+        return repo
+
+    return make
+
+
+@pytest.fixture
+def app_repo(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A stand-in app repository with a line of five commits (oldest first)."""
+    repo = tmp_path / "app"
+    repo.mkdir()
+    (repo / "server.js").write_text("// v0\n")
+    init_git(repo)
+    for n in range(1, 5):
+        (repo / "server.js").write_text(f"// v{n}\n")
+        git(repo, "commit", "--quiet", "-am", f"v{n}")
+    shas = git(repo, "rev-list", "--reverse", "HEAD").split()
+    return repo, shas

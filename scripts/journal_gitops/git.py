@@ -7,6 +7,7 @@ for a commit made by hand.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import shutil
@@ -21,6 +22,9 @@ try:
     from git import GitCommandError, InvalidGitRepositoryError, NoSuchPathError, PushInfo
 except ImportError as exc:  # GitPython imports fine but needs the git binary
     raise ToolMissingError(f"git is not usable: {exc}") from None
+
+# GitPython logs a rejected push as a warning; the rejection is reported through the result.
+logging.getLogger("git").addHandler(logging.NullHandler())
 
 Repo = git.Repo
 PUSH_FAILED = (PushInfo.ERROR | PushInfo.REJECTED | PushInfo.REMOTE_REJECTED

@@ -1,0 +1,555 @@
+"""bump-image on real git repositories (and bare remotes), rendered with the real kustomize."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import Runner, git
+
+START = "805c8cf2d536af9137692c914ecddbe83a103304"
+NEW = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
+DEV = "overlays/dev/kustomization.yaml"
+MakeRepo = Callable[..., Path]
+
+
+def state(repo: Path) -> tuple[str, str, str, str]:
+    """Everything a failed bump must leave as it was: refs, HEAD, status, worktrees."""
+    return (git(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
+            git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain"),
+            git(repo, "worktree", "list", "--porcelain"))
+
+
+def test_bump_dev_makes_one_small_commit_on_a_new_branch(gitops: Runner,
+                                                         make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    head = git(repo, "rev-parse", "HEAD")
+    result = gitops("bump", "--commit", NEW.upper(), repo=repo)
+    assert result.exit_code == 0, result.output
+    branch = "deploy/dev/1a2b3c4"
+    commit = git(repo, "rev-parse", branch)
+    assert result.output == (
+        "dev  journal-server      805c8cf -> 1a2b3c4\n"
+        "dev  journal-fileserver  805c8cf -> 1a2b3c4\n"
+        "\n"
+        f"committed {commit[:7]} on {branch} (from {head[:7]})\n")
+    # The user's branch, index and working tree are untouched.
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert git(repo, "status", "--porcelain") == ""
+    assert git(repo, "worktree", "list").count("\n") == 0
+    assert git(repo, "rev-list", f"{head}..{branch}").split() == [commit]
+    assert git(repo, "log", "-1", "--format=%B", branch) == (
+        "deploy(dev): journal-server, journal-fileserver -> 1a2b3c4\n\n"
+        "dev:\n"
+        "  journal-server      805c8cf -> 1a2b3c4\n"
+        "  journal-fileserver  805c8cf -> 1a2b3c4\n\n"
+        f"Source-Commit: {NEW}\n"
+        f"Previous-Tag: dev/journal-server={START}\n"
+        f"Previous-Tag: dev/journal-fileserver={START}\n"
+        "Environment: dev\n"
+        "Change-Kind: deploy")
+    assert git(repo, "diff", head, branch) == (
+        f"diff --git a/{DEV} b/{DEV}\n"
+        f"index {git(repo, 'rev-parse', f'{head}:{DEV}')[:7]}.."
+        f"{git(repo, 'rev-parse', f'{branch}:{DEV}')[:7]} 100644\n"
+        f"--- a/{DEV}\n+++ b/{DEV}\n"
+        "@@ -28,10 +28,10 @@ configMapGenerator:\n"
+        " images:\n"
+        "   - name: journal-server\n"
+        "     newName: ghcr.io/journal-app/journal-server\n"
+        f"-    newTag: {START}\n"
+        f"+    newTag: {NEW}\n"
+        "   - name: journal-fileserver\n"
+        "     newName: ghcr.io/journal-app/journal-fileserver\n"
+        f"-    newTag: {START}\n"
+        f"+    newTag: {NEW}\n"
+        " \n"
+        " patches:\n"
+        "   # Public hostname of this environment, in the rule and in the certificate.")
+    # The committed tree still validates.
+    git(repo, "checkout", "--quiet", branch)
+    assert gitops("validate", repo=repo).exit_code == 0
+
+
+def test_bump_is_idempotent(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    before = state(repo)
+    result = gitops("bump", "--commit", START, repo=repo)
+    assert (result.exit_code, result.output) == (0, f"already at {START}\n")
+    assert state(repo) == before
+
+
+def test_dry_run_prints_the_diff_and_changes_nothing(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    before = state(repo)
+    result = gitops("bump", "--commit", NEW, "--image", "journal-fileserver", "--dry-run",
+                    repo=repo)
+    assert result.exit_code == 0
+    assert result.output == (
+        f"--- a/{DEV}\n+++ b/{DEV}\n"
+        "@@ -31,7 +31,7 @@\n"
+        "     newTag: 805c8cf2d536af9137692c914ecddbe83a103304\n"
+        "   - name: journal-fileserver\n"
+        "     newName: ghcr.io/journal-app/journal-fileserver\n"
+        f"-    newTag: {START}\n"
+        f"+    newTag: {NEW}\n"
+        " \n"
+        " patches:\n"
+        "   # Public hostname of this environment, in the rule and in the certificate.\n"
+        "\n"
+        "dev  journal-fileserver  805c8cf -> 1a2b3c4\n"
+        "dry run: nothing written\n")
+    assert state(repo) == before
+
+
+def test_json_output(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    result = gitops("bump", "--commit", NEW, "--env", "staging", "--output", "json", repo=repo)
+    data = json.loads(result.output)
+    commit = git(repo, "rev-parse", "deploy/staging/1a2b3c4")
+    assert data["changes"] == [
+        {"env": "staging", "image": image, "old": START, "new": NEW, "oldDigest": None,
+         "newDigest": None, "rollback": False}
+        for image in ("journal-server", "journal-fileserver")]
+    assert (data["branch"], data["commit"], data["pushed"], data["tag"]) == (
+        "deploy/staging/1a2b3c4", commit, False, NEW)
+    assert data["prTitle"] == "deploy(staging): journal-server, journal-fileserver -> 1a2b3c4"
+
+
+def test_several_envs_in_one_commit(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    result = gitops("bump", "--commit", NEW, "--env", "dev", "--env", "staging",
+                    "--image", "journal-server", repo=repo)
+    assert result.exit_code == 0, result.output
+    branch = "deploy/dev+staging/1a2b3c4"
+    assert git(repo, "diff", "--stat", "main", branch).splitlines()[-1] == (
+        " 2 files changed, 2 insertions(+), 2 deletions(-)")
+    assert git(repo, "log", "-1", "--format=%s", branch) == (
+        "deploy(dev,staging): journal-server -> 1a2b3c4")
+
+
+def test_all_envs_change_or_none(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    path = repo / "overlays/staging/kustomization.yaml"
+    path.write_text(path.read_text().replace("images:\n", "pictures:\n"))
+    git(repo, "commit", "--quiet", "-am", "break staging")
+    before = state(repo)
+    result = gitops("bump", "--commit", NEW, "--env", "dev", "--env", "staging", repo=repo)
+    assert (result.exit_code, result.output) == (
+        1, "Error: overlays/staging/kustomization.yaml: has no images: list\n")
+    assert state(repo) == before
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (("--commit", "xyz"), 2, "--commit must be 7 to 40 hex characters, not 'xyz'"),
+    (("--commit", "805c8c"), 2, "--commit must be 7 to 40 hex characters, not '805c8c'"),
+    (("--commit", "805c8cf"), 2, "the tag scheme {sha} needs the full 40-character commit: "
+                                 "give all of it, or --source-repo to resolve 805c8cf"),
+    (("--commit", NEW, "--env", "qa"), 2, "unknown environment 'qa' (known: dev, staging, prod)"),
+    (("--commit", NEW, "--image", "journal-api"), 2,
+     "unknown image 'journal-api' (app images: journal-server, journal-fileserver)"),
+    (("--commit", NEW, "--image", "docker.io/library/redis"), 2,
+     "docker.io/library/redis is a third-party image: only images built from the app "
+     "repository are bumped"),
+    (("--commit", NEW, "--digest", "journal-server=sha256:abc"), 2,
+     "--digest takes NAME=sha256:<64 hex>, not 'journal-server=sha256:abc'"),
+    (("--commit", NEW, "--image", "journal-server", "--digest",
+      "journal-fileserver=sha256:" + "a" * 64), 2,
+     "--digest names journal-fileserver, which this bump does not move"),
+    (("--commit", NEW, "--pin-digest"), 2, "--pin-digest goes with --verify-registry"),
+    (("--commit", NEW, "--base", "nope"), 2, "--base nope is not a commit"),
+    (("--commit", NEW, "--dry-run", "--push"), 2, "--dry-run does not go with --push"),
+    (("--commit", NEW, "--in-place", "--branch", "x"), 2, "--branch does not go with --in-place"),
+])
+def test_bad_input(gitops: Runner, make_repo: MakeRepo, args: tuple[str, ...], code: int,
+                   message: str) -> None:
+    repo = make_repo()
+    before = state(repo)
+    result = gitops("bump", *args, repo=repo)
+    assert (result.exit_code, result.output) == (code, f"Error: {message}\n")
+    assert state(repo) == before
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda p: p.write_text(p.read_text().replace("images:\n", "images: [\n")),
+     f"{DEV}: YAML syntax error at line 29: expected the node content, but found '-'"),
+    (lambda p: p.unlink(), f"{DEV} does not exist"),
+    (lambda p: p.write_text(p.read_text().replace("images:\n", "imagez:\n")),
+     f"{DEV}: has no images: list"),
+])
+def test_bad_overlay(gitops: Runner, make_repo: MakeRepo, change: Callable[[Path], object],
+                     message: str) -> None:
+    repo = make_repo()
+    change(repo / DEV)
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "broken")
+    before = state(repo)
+    result = gitops("bump", "--commit", NEW, repo=repo)
+    assert (result.exit_code, result.output) == (1, f"Error: {message}\n")
+    assert state(repo) == before
+
+
+def test_branch_that_exists(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    git(repo, "branch", "deploy/dev/1a2b3c4")
+    before = state(repo)
+    result = gitops("bump", "--commit", NEW, repo=repo)
+    assert (result.exit_code, result.output) == (
+        1, "Error: branch deploy/dev/1a2b3c4 already exists: delete it or pass --branch\n")
+    assert state(repo) == before
+    named = gitops("bump", "--commit", NEW, "--branch", "ci/bump-42", repo=repo)
+    assert named.exit_code == 0
+    assert git(repo, "log", "-1", "--format=%s", "ci/bump-42").startswith("deploy(dev)")
+
+
+def test_detached_head_is_a_fine_base(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    git(repo, "checkout", "--quiet", "--detach")
+    result = gitops("bump", "--commit", NEW, repo=repo)
+    assert result.exit_code == 0, result.output
+    assert git(repo, "rev-parse", "deploy/dev/1a2b3c4^") == git(repo, "rev-parse", "HEAD")
+
+
+def test_base_option(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    first = git(repo, "rev-parse", "HEAD")
+    (repo / "NOTES").write_text("later\n")
+    git(repo, "add", "NOTES")
+    git(repo, "commit", "--quiet", "-m", "later")
+    result = gitops("bump", "--commit", NEW, "--base", first, repo=repo)
+    assert result.exit_code == 0
+    assert git(repo, "rev-parse", "deploy/dev/1a2b3c4^") == first
+
+
+def test_in_place_commits_on_the_current_branch(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    (repo / "README.md").write_text("my notes\n")  # an unrelated dirty file
+    git(repo, "add", "README.md")
+    head = git(repo, "rev-parse", "HEAD")
+    result = gitops("bump", "--commit", NEW, "--in-place", repo=repo)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == (
+        f"committed {git(repo, 'rev-parse', 'HEAD')[:7]} on main")
+    assert git(repo, "rev-parse", "HEAD^") == head
+    assert git(repo, "show", "--format=", "--name-only", "HEAD") == DEV
+    assert git(repo, "status", "--porcelain") == "A  README.md"
+
+
+def test_in_place_refuses_a_dirty_overlay(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    path = repo / DEV
+    path.write_text(path.read_text() + "# mine\n")
+    before = state(repo)
+    result = gitops("bump", "--commit", NEW, "--in-place", repo=repo)
+    assert (result.exit_code, result.output) == (
+        1, f"Error: {DEV} has uncommitted changes: commit or stash them first\n")
+    assert state(repo) == before
+    assert path.read_text().endswith("# mine\n")
+
+
+def test_in_place_on_detached_head(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    git(repo, "checkout", "--quiet", "--detach")
+    before = state(repo)
+    result = gitops("bump", "--commit", NEW, "--in-place", repo=repo)
+    assert (result.exit_code, result.output) == (
+        2, "Error: --in-place needs a branch, but HEAD is detached\n")
+    assert state(repo) == before
+
+
+def test_hooks_apply_and_a_refusal_leaves_nothing(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    hook = repo / ".git/hooks/commit-msg"
+    hook.write_text("#!/bin/sh\necho 'commit-msg: no deploys on Fridays' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    before = state(repo)
+    result = gitops("bump", "--commit", NEW, repo=repo)
+    assert (result.exit_code, result.output) == (
+        1, "Error: git commit: commit-msg: no deploys on Fridays\n")
+    assert state(repo) == before
+    in_place = gitops("bump", "--commit", NEW, "--in-place", repo=repo)
+    assert in_place.exit_code == 1
+    assert state(repo) == before
+
+
+def test_hook_sees_the_users_identity(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    hook = repo / ".git/hooks/pre-commit"
+    hook.write_text("#!/bin/sh\ngit var GIT_AUTHOR_IDENT | cut -d'>' -f1 > \"$GIT_DIR/../who\"\n")
+    hook.chmod(0o755)
+    assert gitops("bump", "--commit", NEW, repo=repo).exit_code == 0
+    assert git(repo, "log", "-1", "--format=%an <%ae>", "deploy/dev/1a2b3c4") == (
+        "Test Engineer <engineer@example.com>")
+
+
+def test_lock_refuses_a_second_bump(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    lock = repo / ".git/gitops.lock"
+    lock.write_text(str(os.getppid()))
+    result = gitops("bump", "--commit", NEW, repo=repo)
+    assert (result.exit_code, result.output) == (
+        1, f"Error: another change is in progress in this clone (process {os.getppid()}, "
+           f"{lock})\n")
+    lock.write_text("999999999")  # its process is gone: the lock is stale
+    assert gitops("bump", "--commit", NEW, repo=repo).exit_code == 0
+    assert not lock.exists()
+
+
+def test_missing_entry_is_added(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    path = repo / DEV
+    text = path.read_text()
+    path.write_text(text.replace(
+        "  - name: journal-fileserver\n    newName: ghcr.io/journal-app/journal-fileserver\n"
+        f"    newTag: {START}\n", ""))
+    git(repo, "commit", "--quiet", "-am", "drop the fileserver entry")
+    result = gitops("bump", "--commit", NEW, repo=repo)
+    assert result.exit_code == 0, result.output
+    assert "dev  journal-fileserver  (none) -> 1a2b3c4" in result.output
+    git(repo, "checkout", "--quiet", "deploy/dev/1a2b3c4")
+    assert path.read_text() == text.replace(START, NEW)
+
+
+def test_digest_is_written_and_later_removed(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    digest = "sha256:" + "ab" * 32
+    result = gitops("bump", "--commit", NEW, "--image", "journal-server", "--digest",
+                    f"journal-server={digest}", "--in-place", repo=repo)
+    assert result.exit_code == 0, result.output
+    assert git(repo, "show", "--format=", "-U0", "HEAD").splitlines()[-3:] == [
+        f"-    newTag: {START}", f"+    newTag: {NEW}", f"+    digest: {digest}"]
+    rendered = gitops("render", "dev", repo=repo).output
+    assert f"image: ghcr.io/journal-app/journal-server:{NEW}@{digest}" in rendered
+    again = gitops("bump", "--commit", START, "--image", "journal-server", "--in-place",
+                   "--allow-rollback", repo=repo)
+    assert again.exit_code == 0, again.output
+    assert git(repo, "show", "--format=", "-U0", "HEAD").splitlines()[-3:] == [
+        f"-    newTag: {NEW}", f"-    digest: {digest}", f"+    newTag: {START}"]
+
+
+def _scheme(repo: Path, scheme: str, length: int = 7) -> None:
+    path = repo / "gitops.yaml"
+    path.write_text(path.read_text().replace("tagScheme: full", f"tagScheme: {scheme}")
+                    .replace("shortLength: 7", f"shortLength: {length}"))
+    git(repo, "commit", "--quiet", "-am", "tag scheme")
+
+
+@pytest.mark.parametrize(("scheme", "length", "commit", "written", "image_tag"), [
+    ("short", 7, "1234567", '"1234567"', "1234567"),
+    ("short", 8, "553640e6" + "0" * 32, '"553640e6"', "553640e6"),
+    ("short", 7, "abcdef0", "abcdef0", "abcdef0"),
+    ("sha-{short}", 7, "1234567", "sha-1234567", "sha-1234567"),
+])
+def test_tag_schemes_and_numeric_looking_tags(gitops: Runner, make_repo: MakeRepo, scheme: str,
+                                              length: int, commit: str, written: str,
+                                              image_tag: str) -> None:
+    repo = make_repo()
+    _scheme(repo, scheme, length)
+    result = gitops("bump", "--commit", commit, "--in-place", repo=repo)
+    assert result.exit_code == 0, result.output
+    assert git(repo, "show", "--format=", "-U0", "HEAD").splitlines()[-1] == (
+        f"+    newTag: {written}")
+    rendered = gitops("render", "dev", repo=repo).output
+    assert f"image: ghcr.io/journal-app/journal-server:{image_tag}\n" in rendered
+
+
+def test_short_commit_resolved_in_the_source_repo(gitops: Runner, make_repo: MakeRepo,
+                                                  app_repo: tuple[Path, list[str]]) -> None:
+    repo = make_repo()
+    app, shas = app_repo
+    _start_at(repo, shas[1])
+    result = gitops("bump", "--commit", shas[3][:9].upper(), "--source-repo", str(app),
+                    repo=repo)
+    assert result.exit_code == 0, result.output
+    assert git(repo, "log", "-1", "--format=%(trailers:key=Source-Commit,valueonly)",
+               f"deploy/dev/{shas[3][:7]}") == shas[3]
+
+
+def _start_at(repo: Path, sha: str) -> None:
+    for env in ("dev", "staging", "prod"):
+        path = repo / f"overlays/{env}/kustomization.yaml"
+        path.write_text(path.read_text().replace(START, sha))
+    git(repo, "commit", "--quiet", "-am", f"start at {sha[:7]}")
+
+
+def test_unknown_commit_in_the_source_repo(gitops: Runner, make_repo: MakeRepo,
+                                           app_repo: tuple[Path, list[str]]) -> None:
+    repo = make_repo()
+    app, _ = app_repo
+    result = gitops("bump", "--commit", "deadbee", "--source-repo", str(app), repo=repo)
+    assert (result.exit_code, result.output) == (1, f"Error: commit deadbee is not in {app}\n")
+
+
+def test_ambiguous_short_commit(gitops: Runner, make_repo: MakeRepo, tmp_path: Path) -> None:
+    """Two commits whose ids share seven characters, found by hashing candidates."""
+    app = tmp_path / "ambiguous"
+    app.mkdir()
+    subprocess.run(["git", "init", "--quiet", str(app)], check=True)
+    tree = git(app, "hash-object", "-t", "tree", "-w", "--stdin")  # the empty tree
+    prefix, pair = _colliding_commits(tree)
+    for body in pair:
+        done = subprocess.run(["git", "-C", str(app), "hash-object", "-t", "commit", "-w",
+                               "--stdin"], input=body, capture_output=True, check=True)
+        assert done.stdout.decode().startswith(prefix)
+    repo = make_repo()
+    result = gitops("bump", "--commit", prefix, "--source-repo", str(app), repo=repo)
+    assert (result.exit_code, result.output) == (
+        1, f"Error: commit {prefix} is ambiguous in {app}: it matches 2 commits; give more "
+           f"characters\n")
+
+
+def _colliding_commits(tree: str) -> tuple[str, tuple[bytes, bytes]]:
+    import hashlib
+
+    seen: dict[str, bytes] = {}
+    n = 0
+    while True:
+        body = (f"tree {tree}\nauthor A <a@example.com> 0 +0000\n"
+                f"committer A <a@example.com> 0 +0000\n\ncandidate {n}\n").encode()
+        sha = hashlib.sha1(b"commit %d\0" % len(body) + body).hexdigest()  # noqa: S324
+        if sha[:7] in seen:
+            return sha[:7], (seen[sha[:7]], body)
+        seen[sha[:7]] = body
+        n += 1
+
+
+def test_rollback_is_refused_then_allowed_and_said(gitops: Runner, make_repo: MakeRepo,
+                                                   app_repo: tuple[Path, list[str]]) -> None:
+    repo = make_repo()
+    app, shas = app_repo
+    _start_at(repo, shas[2])
+    before = state(repo)
+    refused = gitops("bump", "--commit", shas[1], "--source-repo", str(app), repo=repo)
+    assert (refused.exit_code, refused.output) == (
+        1, f"Error: dev: {shas[1][:7]} is not a descendant of {shas[2][:7]}, which "
+           f"journal-server runs now: that is a rollback; pass --allow-rollback\n")
+    assert state(repo) == before
+    allowed = gitops("bump", "--commit", shas[1], "--source-repo", str(app), "--allow-rollback",
+                     repo=repo)
+    assert allowed.exit_code == 0, allowed.output
+    assert f"dev  journal-server      {shas[2][:7]} -> {shas[1][:7]} (rollback)" in allowed.output
+    message = git(repo, "log", "-1", "--format=%B", f"deploy/dev/{shas[1][:7]}")
+    assert message.splitlines()[0] == (
+        f"rollback(dev): journal-server, journal-fileserver -> {shas[1][:7]}")
+    assert message.splitlines()[2] == (
+        f"This is a rollback: app commit {shas[1][:7]} is not a descendant of what dev runs now.")
+    assert message.splitlines()[-1] == "Change-Kind: rollback"
+    forward = gitops("bump", "--commit", shas[3], "--source-repo", str(app), repo=repo)
+    assert forward.exit_code == 0
+
+
+def test_rollback_check_needs_the_running_commit(gitops: Runner, make_repo: MakeRepo,
+                                                 app_repo: tuple[Path, list[str]]) -> None:
+    repo = make_repo()
+    app, shas = app_repo
+    result = gitops("bump", "--commit", shas[1], "--source-repo", str(app), repo=repo)
+    assert (result.exit_code, result.output) == (
+        1, f"Error: dev: cannot tell whether journal-server 805c8cf -> {shas[1][:7]} is a "
+           f"rollback (805c8cf is not a commit of {app}); pass --allow-rollback to move anyway\n")
+
+
+def test_push_prints_the_pull_request(gitops: Runner, make_repo: MakeRepo,
+                                      app_repo: tuple[Path, list[str]]) -> None:
+    repo = make_repo(remote=True)
+    app, shas = app_repo
+    _start_at(repo, shas[1])
+    git(repo, "push", "--quiet", "origin", "main")
+    git(repo, "remote", "set-url", "--push", "origin", git(repo, "remote", "get-url", "origin"))
+    git(repo, "config", "remote.origin.url", "git@github.com:journal-app/journal-gitops.git")
+    git(repo, "config", "remote.origin.pushurl", str(repo.parent / "repo-remote.git"))
+    result = gitops("bump", "--commit", shas[3], "--source-repo", str(app), "--push", repo=repo)
+    assert result.exit_code == 0, result.output
+    branch = f"deploy/dev/{shas[3][:7]}"
+    commit = git(repo, "rev-parse", branch)
+    assert git(repo.parent / "repo-remote.git", "rev-parse", branch) == commit
+    kbp = "https://github.com/brendandburns/kbp-sample"
+    assert result.output.split("\n\n", 2)[1:] == [
+        f"committed {commit[:7]} on {branch} (from {git(repo, 'rev-parse', 'HEAD')[:7]})\n"
+        f"pushed {branch} to origin\n"
+        "open a pull request: https://github.com/journal-app/journal-gitops/compare/"
+        f"main...{branch}?expand=1",
+        f"PR title: deploy(dev): journal-server, journal-fileserver -> {shas[3][:7]}\n\n"
+        "PR body:\n\n"
+        f"Deploys app commit [`{shas[3][:7]}`]({kbp}/commit/{shas[3]}) to **dev**.\n\n"
+        "| env | image | from | to |\n"
+        "| --- | --- | --- | --- |\n"
+        f"| dev | journal-server | `{shas[1][:7]}` | `{shas[3][:7]}` |\n"
+        f"| dev | journal-fileserver | `{shas[1][:7]}` | `{shas[3][:7]}` |\n\n"
+        f"App changes: {kbp}/compare/{shas[1]}...{shas[3]}\n",
+    ]
+
+
+def test_push_race_rebuilds_on_the_new_remote_tip(gitops: Runner, make_repo: MakeRepo,
+                                                  tmp_path: Path) -> None:
+    repo = make_repo(remote=True)
+    remote = tmp_path / "repo-remote.git"
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "--quiet", "--branch", "main", str(remote), str(other)],
+                   check=True)
+    git(other, "config", "user.email", "other@example.com")
+    git(other, "config", "user.name", "Other")
+    git(other, "checkout", "--quiet", "-b", "deploy/dev/1a2b3c4")
+    (other / "NOTES").write_text("pushed first\n")
+    git(other, "add", "NOTES")
+    git(other, "commit", "--quiet", "-m", "someone else's commit")
+    git(other, "push", "--quiet", "origin", "deploy/dev/1a2b3c4")
+    theirs = git(other, "rev-parse", "HEAD")
+    result = gitops("bump", "--commit", NEW, "--push", repo=repo)
+    assert result.exit_code == 0, result.output
+    tip = git(remote, "rev-parse", "deploy/dev/1a2b3c4")
+    assert git(remote, "rev-parse", f"{tip}^") == theirs
+    assert git(repo, "rev-parse", "deploy/dev/1a2b3c4") == tip
+    assert f"rebuilt on origin/deploy/dev/1a2b3c4 ({theirs[:7]})" in result.output
+    assert git(remote, "show", "--format=", "--name-only", tip) == DEV
+
+
+def test_push_race_lost_to_the_same_change(gitops: Runner, make_repo: MakeRepo,
+                                           tmp_path: Path) -> None:
+    repo = make_repo(remote=True)
+    other = make_repo("other")
+    git(other, "remote", "add", "origin", str(tmp_path / "repo-remote.git"))
+    git(other, "fetch", "--quiet", "origin")
+    git(other, "reset", "--quiet", "--hard", "origin/main")
+    earlier = {"GIT_COMMITTER_DATE": "2020-01-01T00:00:00Z", "GIT_AUTHOR_DATE": "2020-01-01T00:00:00Z"}
+    assert gitops("bump", "--commit", NEW, "--push", repo=other, env=earlier).exit_code == 0
+    result = gitops("bump", "--commit", NEW, "--push", repo=repo)
+    assert result.exit_code == 0, result.output
+    assert "origin/deploy/dev/1a2b3c4 already had this change" in result.output
+    assert git(repo, "rev-parse", "deploy/dev/1a2b3c4") == git(other, "rev-parse",
+                                                                "deploy/dev/1a2b3c4")
+
+
+def test_push_rejected_every_time(gitops: Runner, make_repo: MakeRepo, tmp_path: Path) -> None:
+    repo = make_repo(remote=True)
+    hook = tmp_path / "repo-remote.git/hooks/pre-receive"
+    hook.write_text("#!/bin/sh\necho 'protected: no pushes today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    result = gitops("bump", "--commit", NEW, "--push", repo=repo)
+    assert (result.exit_code, result.output) == (
+        1, "Error: push of deploy/dev/1a2b3c4 to origin was rejected 3 times; the branch is "
+           "kept locally\n")
+
+
+def test_push_to_a_missing_remote(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    result = gitops("bump", "--commit", NEW, "--push", "--remote", "upstream", repo=repo)
+    assert (result.exit_code, result.output) == (1, "Error: no remote named upstream\n")
+
+
+def test_bump_image_console_script(make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    script = Path(sys.executable).parent / "bump-image"
+    done = subprocess.run([str(script), "--commit", NEW, "--env", "prod"], cwd=repo,
+                          capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("prod  journal-server      805c8cf -> 1a2b3c4\n")
+    bad = subprocess.run([str(script), "--commit", NEW, "--env", "qa"], cwd=repo,
+                         capture_output=True, text=True, check=False)
+    assert (bad.returncode, bad.stdout, bad.stderr) == (
+        2, "", "Error: unknown environment 'qa' (known: dev, staging, prod)\n")
