@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -108,3 +109,13 @@ def app_repo(tmp_path: Path) -> tuple[Path, list[str]]:
         git(repo, "commit", "--quiet", "-am", f"v{n}")
     shas = git(repo, "rev-list", "--reverse", "HEAD").split()
     return repo, shas
+
+
+def require(*tools: str) -> None:
+    """Skip when a Debian tool is absent on a developer's machine; CI installs them all."""
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if missing:
+        message = f"needs {', '.join(missing)} (apt-get install them)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)

@@ -53,7 +53,7 @@ def test_bump_dev_makes_one_small_commit_on_a_new_branch(gitops: Runner,
         f"Previous-Tag: dev/journal-server={START}\n"
         f"Previous-Tag: dev/journal-fileserver={START}\n"
         "Environment: dev\n"
-        "Change-Kind: deploy")
+        "Change-Kind: bump")
     assert git(repo, "diff", head, branch) == (
         f"diff --git a/{DEV} b/{DEV}\n"
         f"index {git(repo, 'rev-parse', f'{head}:{DEV}')[:7]}.."
@@ -412,7 +412,7 @@ def _colliding_commits(tree: str) -> tuple[str, tuple[bytes, bytes]]:
     while True:
         body = (f"tree {tree}\nauthor A <a@example.com> 0 +0000\n"
                 f"committer A <a@example.com> 0 +0000\n\ncandidate {n}\n").encode()
-        sha = hashlib.sha1(b"commit %d\0" % len(body) + body).hexdigest()  # noqa: S324
+        sha = hashlib.sha1(b"commit %d\0" % len(body) + body).hexdigest()
         if sha[:7] in seen:
             return sha[:7], (seen[sha[:7]], body)
         seen[sha[:7]] = body
@@ -553,3 +553,12 @@ def test_bump_image_console_script(make_repo: MakeRepo) -> None:
                          capture_output=True, text=True, check=False)
     assert (bad.returncode, bad.stdout, bad.stderr) == (
         2, "", "Error: unknown environment 'qa' (known: dev, staging, prod)\n")
+
+
+def test_repeating_a_bump_finds_its_branch(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    assert gitops("bump", "--commit", NEW, repo=repo).exit_code == 0
+    before = state(repo)
+    again = gitops("bump", "--commit", NEW, repo=repo)
+    assert (again.exit_code, again.output) == (0, f"already at {NEW} on deploy/dev/1a2b3c4\n")
+    assert state(repo) == before

@@ -283,3 +283,10 @@ def test_every_base_builds_without_warnings(folder: str) -> None:
                            text=True, check=False)
     assert (built.returncode, built.stderr) == (0, "")
     assert built.stdout.startswith("apiVersion:")
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    command = readme.split("Run the tests", 1)[1].split("$ ", 1)[1].split("\n", 1)[0]
+    assert command.endswith(".venv/bin/python -m pytest")
+    assert command in (ROOT / ".ci/run").read_text().splitlines()

@@ -170,12 +170,15 @@ def verify_images(config: Config, tree: Path, expected: dict[str, dict[str, Imag
                 raise GitopsError(f"{env}: no container runs {name} after the edit")
 
 
-def commit_message(plan: BumpPlan, verb: str, extra_trailers: Sequence[str] = ()) -> str:
+def commit_message(plan: BumpPlan, verb: str = "deploy", kind: str = "bump",
+                   extra_trailers: Sequence[str] = ()) -> str:
+    """Subject `verb(envs): images -> tag`, a body per env, and trailers history reads back."""
     envs = list(dict.fromkeys(c.env for c in plan.changes))
     images = list(dict.fromkeys(c.image for c in plan.changes))
     rollback = any(c.rollback for c in plan.changes)
-    kind = "rollback" if rollback else verb
-    subject = f"{kind}({','.join(envs)}): {', '.join(images)} -> {short(plan.tag)}"
+    if rollback:
+        verb = kind = "rollback"
+    subject = f"{verb}({','.join(envs)}): {', '.join(images)} -> {short(plan.tag)}"
     body = [subject, ""]
     if rollback:
         body += [f"This is a rollback: app commit {plan.sha[:7]} is not a descendant of what "
@@ -229,18 +232,24 @@ def bump(config: Config, request: BumpRequest, options: GitOptions) -> BumpResul
     digests = _digests(request.digests, images)
     if request.pin_digest and not request.verify_registry:
         raise UsageError("--pin-digest goes with --verify-registry")
-    if request.verify_registry:
-        for image in images:
-            assert image.new_name is not None
-            ref = registry.parse_reference(image.new_name, tag)
+    checked: dict[str, str] = {}
+
+    def pinned(image: str, new_name: str) -> str | None:
+        """The digest to write; with --verify-registry the tag must exist first."""
+        if not request.verify_registry:
+            return digests.get(image)
+        if new_name not in checked:
+            ref = registry.parse_reference(new_name, tag)
             found = registry.manifest_digest(ref)
             if found is None:
-                raise GitopsError(f"{image.name}: {ref.display} is not in the registry")
-            if request.pin_digest:
-                if digests.get(image.name, found) != found:
-                    raise GitopsError(f"{image.name}: --digest {digests[image.name]} is not the "
-                                      f"registry's {found}")
-                digests[image.name] = found
+                raise GitopsError(f"{image}: {ref.display} is not in the registry")
+            checked[new_name] = found
+        found = checked[new_name]
+        if not request.pin_digest:
+            return digests.get(image)
+        if digests.get(image, found) != found:
+            raise GitopsError(f"{image}: --digest {digests[image]} is not the registry's {found}")
+        return found
 
     expected: dict[str, dict[str, ImageTarget]] = {}
 
@@ -255,8 +264,8 @@ def bump(config: Config, request: BumpRequest, options: GitOptions) -> BumpResul
             for image in images:
                 entry = current.get(image.name)
                 assert image.new_name is not None
-                target = ImageTarget(image.name, entry.new_name if entry and entry.new_name
-                                     else image.new_name, tag, digests.get(image.name))
+                new_name = entry.new_name if entry and entry.new_name else image.new_name
+                target = ImageTarget(image.name, new_name, tag, pinned(image.name, new_name))
                 old = entry.new_tag if entry else None
                 old_digest = entry.digest if entry else None
                 if entry and (old, old_digest, entry.new_name) == (
@@ -272,7 +281,7 @@ def bump(config: Config, request: BumpRequest, options: GitOptions) -> BumpResul
         if not changes:
             return None
         bump_plan = BumpPlan(tuple(changes), tag, sha)
-        return Proposal(tuple(edits), commit_message(bump_plan, "deploy"), bump_plan)
+        return Proposal(tuple(edits), commit_message(bump_plan), bump_plan)
 
     def verify(tree: Path, proposal: Proposal) -> None:
         verify_images(config, tree, expected)

@@ -24,7 +24,8 @@ def _rows(result: BumpResult) -> list[tuple[str, str, str]]:
 def bump_text(config: Config, result: BumpResult, options: GitOptions) -> str:
     outcome = result.outcome
     if result.plan is None or outcome.proposal is None:
-        return f"already at {result.tag}\n"
+        where = f" on {outcome.branch}" if outcome.branch else ""
+        return f"already at {result.tag}{where}\n"
     lines = [table(("ENV", "IMAGE", "TAG"), _rows(result), header=False), ""]
     if options.dry_run:
         return outcome.proposal.diff() + "\n" + "\n".join(lines) + "dry run: nothing written\n"
@@ -54,7 +55,7 @@ def bump_json(config: Config, result: BumpResult, options: GitOptions) -> str:
              "oldDigest": c.old_digest, "newDigest": c.new_digest, "rollback": c.rollback}
             for c in (plan.changes if plan else ())
         ],
-        "branch": outcome.branch if plan else None,
+        "branch": outcome.branch,
         "base": outcome.base,
         "commit": outcome.commit,
         "pushed": outcome.pushed,

@@ -174,6 +174,9 @@ def _on_branch(root: Path, repo: git.Repo, plan: Planner, verify: Verifier,
             return Outcome(None, base=base)
         branch = options.branch or default_branch(proposal)
         if git.branch_exists(repo, branch):
+            if _already_on(repo, branch, plan):
+                return Outcome(None, branch=branch, base=base,
+                               notes=[f"already proposed on {branch}"])
             raise GitopsError(f"branch {branch} already exists: delete it or pass --branch")
         if options.dry_run:
             write_files(tree, proposal.edits)
@@ -189,6 +192,12 @@ def _on_branch(root: Path, repo: git.Repo, plan: Planner, verify: Verifier,
         url = git.remote_url(repo, options.remote)
         outcome.compare_url = git.compare_url(url, _base_name(repo, options), branch)
     return outcome
+
+
+def _already_on(repo: git.Repo, branch: str, plan: Planner) -> bool:
+    """Whether the existing branch already holds the planned change (a repeated command)."""
+    with git.worktree(repo, branch) as tree:
+        return plan(tree) is None
 
 
 def _base_name(repo: git.Repo, options: GitOptions) -> str:

@@ -1,0 +1,145 @@
+"""--verify-registry and --pin-digest against a real OCI registry on 127.0.0.1 (Debian's
+docker-registry), holding an image that skopeo copied from an OCI layout made by umoci."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import Runner, git, require
+from journal_gitops import registry
+
+TAG = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
+MISSING = "0" * 40
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def local_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """host:port of a running registry holding journal-app/journal-server:TAG (only)."""
+    require("docker-registry", "skopeo", "umoci")
+    folder = tmp_path_factory.mktemp("registry")
+    port = _free_port()
+    config = folder / "config.yml"
+    config.write_text(
+        "version: 0.1\n"
+        "log:\n  level: error\n"
+        f"storage:\n  filesystem:\n    rootdirectory: {folder / 'data'}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n")
+    server = subprocess.Popen(["docker-registry", "serve", str(config)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("docker-registry did not start") from None
+                time.sleep(0.1)
+        layout = folder / "layout"
+        subprocess.run(["umoci", "init", "--layout", str(layout)], check=True)
+        subprocess.run(["umoci", "new", "--image", f"{layout}:{TAG}"], check=True)
+        host = f"127.0.0.1:{port}"
+        for name in ("journal-server", "journal-fileserver"):
+            subprocess.run(["skopeo", "copy", "--quiet", "--dest-tls-verify=false",
+                            f"oci:{layout}:{TAG}", f"docker://{host}/journal-app/{name}:{TAG}"],
+                           check=True)
+        yield host
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _digest(host: str, name: str) -> str:
+    out = subprocess.run(["skopeo", "inspect", "--tls-verify=false",
+                          f"docker://{host}/journal-app/{name}:{TAG}"],
+                         capture_output=True, text=True, check=True).stdout
+    return str(json.loads(out)["Digest"])
+
+
+@pytest.fixture
+def registry_repo(make_repo: Callable[..., Path], local_registry: str) -> Path:
+    """A GitOps repository whose app images live in the local registry."""
+    repo = make_repo()
+    for rel in ("gitops.yaml", *(f"overlays/{e}/kustomization.yaml"
+                                 for e in ("dev", "staging", "prod"))):
+        path = repo / rel
+        path.write_text(path.read_text().replace("ghcr.io/journal-app",
+                                                 f"{local_registry}/journal-app"))
+    git(repo, "commit", "--quiet", "-am", "local registry")
+    return repo
+
+
+def test_manifest_digest_of_a_real_registry(local_registry: str) -> None:
+    ref = registry.parse_reference(f"{local_registry}/journal-app/journal-server", TAG)
+    assert registry.manifest_digest(ref) == _digest(local_registry, "journal-server")
+    missing = registry.parse_reference(f"{local_registry}/journal-app/journal-server", MISSING)
+    assert registry.manifest_digest(missing) is None
+
+
+def test_verify_registry_passes_for_a_pushed_tag(gitops: Runner, registry_repo: Path) -> None:
+    result = gitops("bump", "--commit", TAG, "--verify-registry", "--in-place",
+                    repo=registry_repo)
+    assert result.exit_code == 0, result.output
+    assert "digest" not in git(registry_repo, "show", "HEAD")
+
+
+def test_pin_digest_writes_the_registry_digest(gitops: Runner, registry_repo: Path,
+                                              local_registry: str) -> None:
+    result = gitops("bump", "--commit", TAG, "--verify-registry", "--pin-digest", "--in-place",
+                    repo=registry_repo)
+    assert result.exit_code == 0, result.output
+    added = [line for line in git(registry_repo, "show", "--format=", "-U0", "HEAD").splitlines()
+             if line.startswith("+    digest:")]
+    assert added == [f"+    digest: {_digest(local_registry, name)}"
+                     for name in ("journal-server", "journal-fileserver")]
+    rendered = gitops("render", "dev", repo=registry_repo).output
+    server = _digest(local_registry, "journal-server")
+    assert f"image: {local_registry}/journal-app/journal-server:{TAG}@{server}\n" in rendered
+    again = gitops("bump", "--commit", TAG, "--verify-registry", "--pin-digest",
+                   repo=registry_repo)
+    assert (again.exit_code, again.output) == (0, f"already at {TAG}\n")
+
+
+def test_missing_tag_is_refused(gitops: Runner, registry_repo: Path,
+                                local_registry: str) -> None:
+    head = git(registry_repo, "rev-parse", "HEAD")
+    result = gitops("bump", "--commit", MISSING, "--verify-registry", repo=registry_repo)
+    assert (result.exit_code, result.output) == (
+        1, f"Error: journal-server: {local_registry}/journal-app/journal-server:{MISSING} is "
+           f"not in the registry\n")
+    assert git(registry_repo, "for-each-ref", "refs/heads") == (
+        f"{head} commit\trefs/heads/main")
+
+
+def test_unreachable_registry(gitops: Runner, make_repo: Callable[..., Path]) -> None:
+    repo = make_repo()
+    port = _free_port()
+    path = repo / "overlays/dev/kustomization.yaml"
+    path.write_text(path.read_text().replace("ghcr.io/journal-app", f"127.0.0.1:{port}/j"))
+    git(repo, "commit", "--quiet", "-am", "nowhere")
+    result = gitops("bump", "--commit", TAG, "--verify-registry", repo=repo)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: registry 127.0.0.1:{port} unreachable: ")
+
+
+def test_docker_hub_names() -> None:
+    assert registry.parse_reference("redis", "7") == registry.ImageRef(
+        "docker.io", "library/redis", "7")
+    assert registry.parse_reference("ghcr.io/a/b", "t") == registry.ImageRef("ghcr.io", "a/b", "t")
+    assert registry.parse_reference("localhost:5000/a", "t") == registry.ImageRef(
+        "localhost:5000", "a", "t")
