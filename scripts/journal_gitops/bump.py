@@ -12,7 +12,7 @@ from . import git, kustomize, registry
 from .change import FileEdit, GitOptions, Outcome, Proposal, deliver
 from .config import Config, ManagedImage
 from .errors import GitopsError, UsageError
-from .kustomization import ImageTarget, KustomizationImages, set_images
+from .kustomization import ImageTarget, Kustomization, set_images
 from .manifests import parse_documents
 from .rules import split_image
 
@@ -259,10 +259,10 @@ def bump(config: Config, request: BumpRequest, options: GitOptions) -> BumpResul
         for env in envs:
             rel = overlay_file(config, env)
             text = read_overlay(tree, config, env)
-            current = KustomizationImages(text, rel)
+            current = Kustomization(text, rel)
             targets = []
             for image in images:
-                entry = current.get(image.name)
+                entry = current.image(image.name)
                 assert image.new_name is not None
                 new_name = entry.new_name if entry and entry.new_name else image.new_name
                 target = ImageTarget(image.name, new_name, tag, pinned(image.name, new_name))

@@ -1,0 +1,221 @@
+"""Surgical edits of human-owned YAML.
+
+ruamel.yaml's round-trip composer knows where every node starts and ends in the text; edits
+replace exactly those characters, or add and remove whole lines laid out like their neighbours.
+Everything not edited (comments, blank lines, key order, indentation, quoting) stays byte for
+byte, so a diff shows only what changed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import GitopsError
+
+# Plain scalars some YAML reader (YAML 1.1, YAML 1.2, Go's yaml) would not read as a string.
+_GO_NUMBER = re.compile(
+    r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|^0[xXoObB][0-9a-fA-F_]+$"
+)
+_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ".inf", ".nan"}
+
+
+def needs_quotes(value: str) -> bool:
+    """Whether a plain `value` would be read as something other than this string."""
+    if not value or _GO_NUMBER.match(value) or value.lower() in _WORDS:
+        return True
+    if re.search(r": |:$| #|[\[\]{},&*!|>'\"%@`]|^[-?:#]|\s", value):
+        return True
+    try:
+        return bool(yaml.safe_load(value) != value)
+    except yaml.YAMLError:
+        return True
+
+
+def syntax_error(source: str, exc: Exception) -> GitopsError:
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}" if mark is not None else ""
+    problem = getattr(exc, "problem", None) or "invalid YAML"
+    return GitopsError(f"{source}: YAML syntax error{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class _Edit:
+    start: int
+    end: int
+    text: str
+
+
+class YamlText:
+    """One YAML document's text, its node tree, and edits pending on it."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.text = text
+        self.source = source
+        try:
+            root = YAML(typ="rt").compose(text)
+        except YAMLError as exc:
+            raise syntax_error(source, exc) from None
+        self.root: Node | None = root
+        self._edits: list[_Edit] = []
+        self._quote = "'" if text.count("'") > text.count('"') else '"'
+
+    # -- reading -------------------------------------------------------------------------
+
+    @staticmethod
+    def get(mapping: Node | None, key: str) -> Node | None:
+        if not isinstance(mapping, MappingNode):
+            return None
+        for k, v in mapping.value:
+            if isinstance(k, ScalarNode) and k.value == key:
+                return v  # type: ignore[no-any-return]
+        return None
+
+    @staticmethod
+    def scalar(node: Node | None) -> str | None:
+        return str(node.value) if isinstance(node, ScalarNode) else None
+
+    @classmethod
+    def item(cls, seq: Node | None, key: str, value: str) -> MappingNode | None:
+        """The mapping in a sequence whose `key` is `value`."""
+        if not isinstance(seq, SequenceNode):
+            return None
+        for node in seq.value:
+            if isinstance(node, MappingNode) and cls.scalar(cls.get(node, key)) == value:
+                return node
+        return None
+
+    # -- editing ---------------------------------------------------------------------------
+
+    def format(self, value: str, like: ScalarNode | None = None) -> str:
+        """A scalar as it should be written: in the style of `like`, quoted when it must be."""
+        style = like.style if like is not None else None
+        if style == "'" or (style is None and needs_quotes(value) and self._quote == "'"):
+            return "'" + value.replace("'", "''") + "'"
+        if style == '"' or (style is None and needs_quotes(value)):
+            return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return value
+
+    def replace(self, node: ScalarNode, value: str, raw: bool = False) -> None:
+        """Replace a scalar; `raw` writes the text as is (a number meant as a number)."""
+        text = value if raw else self.format(value, node)
+        self._edits.append(_Edit(node.start_mark.index, node.end_mark.index, text))
+
+    def set(self, mapping: MappingNode, key: str, value: str) -> None:
+        """Set a scalar value: in place when the key exists, as a new last key otherwise."""
+        current = self.get(mapping, key)
+        if isinstance(current, ScalarNode):
+            self.replace(current, value)
+        else:
+            self.insert_lines(mapping, [f"{key}: {self.format(value)}"])
+
+    def insert_lines(self, mapping: MappingNode, lines: list[str]) -> None:
+        """Add `key: value` lines after a mapping's last key, at its keys' indentation."""
+        if mapping.flow_style:
+            close = mapping.end_mark.index - 1
+            self._edits.append(_Edit(close, close, ", " + ", ".join(lines)))
+            return
+        col = mapping.value[0][0].start_mark.column
+        at = self._line_end(self._last_index(mapping))
+        self._edits.append(_Edit(at, at, "".join("\n" + " " * col + ln for ln in lines)))
+
+    def remove(self, mapping: MappingNode, key: str, with_comments: bool = True) -> None:
+        """Remove a key and its value (and, in block style, comment lines just above it)."""
+        index = next((i for i, (k, _) in enumerate(mapping.value) if k.value == key), None)
+        if index is None:
+            return
+        key_node, value_node = mapping.value[index]
+        if mapping.flow_style:
+            start = self.text.rfind(",", 0, key_node.start_mark.index)
+            if start < mapping.start_mark.index:
+                start = key_node.start_mark.index
+            self._edits.append(_Edit(start, value_node.end_mark.index, ""))
+            return
+        start = self.text.rfind("\n", 0, key_node.start_mark.index)
+        if with_comments:
+            start = self._comments_above(start, key_node.start_mark.column)
+        end = self._value_end(value_node)
+        self._edits.append(_Edit(start, end, ""))
+
+    def append(self, seq: SequenceNode, fields: dict[str, str | int] | str) -> None:
+        """Add an item after a block sequence's last item, laid out like it (ints unquoted)."""
+        if isinstance(fields, str):
+            pairs = [self.format(fields)]
+        else:
+            pairs = [f"{k}: {v if isinstance(v, int) else self.format(v)}"
+                     for k, v in fields.items()]
+        if seq.flow_style:
+            close = seq.end_mark.index - 1
+            sep = ", " if seq.value else ""
+            body = pairs[0] if isinstance(fields, str) else "{" + ", ".join(pairs) + "}"
+            self._edits.append(_Edit(close, close, sep + body))
+            return
+        if not seq.value:
+            raise GitopsError(f"{self.source}: an empty list cannot be extended; add one item")
+        self.insert_after(seq, len(seq.value) - 1, pairs)
+
+    def insert_after(self, seq: SequenceNode, index: int, pairs: list[str]) -> None:
+        """Insert an item (given as its lines) after item `index` of a block sequence."""
+        last = seq.value[index]
+        line_start = self.text.rfind("\n", 0, last.start_mark.index) + 1
+        dash_col = self.text.index("-", line_start) - line_start
+        item_col = (last.value[0][0].start_mark.column if isinstance(last, MappingNode)
+                    else last.start_mark.column)
+        lines = [" " * dash_col + "-" + " " * (item_col - dash_col - 1) + pairs[0]]
+        lines += [" " * item_col + pair for pair in pairs[1:]]
+        at = self._line_end(self._value_end(last) - 1)
+        self._edits.append(_Edit(at, at, "".join("\n" + ln for ln in lines)))
+
+    def remove_item(self, seq: SequenceNode, index: int) -> None:
+        """Remove one item of a block sequence, whole lines."""
+        node = seq.value[index]
+        line_start = self.text.rfind("\n", 0, node.start_mark.index)
+        self._edits.append(_Edit(line_start, self._value_end(node), ""))
+
+    def result(self) -> str:
+        out = self.text
+        # From the end backwards; of two edits at one place, the one made first ends up first.
+        order = sorted(enumerate(self._edits), key=lambda p: (p[1].start, p[0]), reverse=True)
+        for _, edit in order:
+            out = out[: edit.start] + edit.text + out[edit.end:]
+        return out
+
+    # -- positions ---------------------------------------------------------------------------
+
+    def _line_end(self, index: int) -> int:
+        end = self.text.find("\n", index)
+        return len(self.text) if end == -1 else end
+
+    def _last_index(self, mapping: MappingNode) -> int:
+        return self._value_end(mapping.value[-1][1])
+
+    def _value_end(self, node: Node) -> int:
+        """The end of a value's last line of content (block nodes end at the next token)."""
+        end = int(node.end_mark.index)
+        if isinstance(node, ScalarNode) and node.style not in ("|", ">"):
+            return end
+        while end > 0 and self.text[end - 1] in " \n":
+            end -= 1
+        # Skip back over comment lines that belong to what follows.
+        while True:
+            line_start = self.text.rfind("\n", 0, end) + 1
+            if self.text[line_start:end].lstrip().startswith("#") and line_start > 0:
+                end = line_start - 1
+                continue
+            return end
+
+    def _comments_above(self, newline: int, column: int) -> int:
+        """Move `newline` (the one ending the line above a key) up over comment lines there."""
+        while newline > 0:
+            prev = self.text.rfind("\n", 0, newline)
+            line = self.text[prev + 1:newline]
+            if line.strip().startswith("#") and len(line) - len(line.lstrip()) == column:
+                newline = prev
+            else:
+                break
+        return newline
