@@ -100,8 +100,16 @@ def write_files(root: Path, edits: tuple[FileEdit, ...]) -> None:
     for target, tmp_path in staged:
         if tmp_path is None:
             target.unlink(missing_ok=True)
+            _remove_empty_parents(target.parent, root)
         else:
             tmp_path.replace(target)
+
+
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    """A deleted environment leaves no empty folders behind."""
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
 
 
 def _restore(root: Path, edits: tuple[FileEdit, ...]) -> None:

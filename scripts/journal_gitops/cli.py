@@ -183,6 +183,88 @@ def bump(ctx: click.Context, commit: str, envs: tuple[str, ...], images: tuple[s
 
 
 cli.add_command(bump)
+
+
+sync_option = click.option(
+    "--auto-sync/--manual-sync", "automated", default=None,
+    help="Argo CD syncs automatically (prune, self-heal), or by hand.")
+
+
+@cli.group()
+def env() -> None:
+    """List, add, change and delete environments."""
+
+
+@env.command("list")
+@output_option
+@click.pass_context
+def env_list(ctx: click.Context, output: str) -> None:
+    """One row per environment, in promotion order."""
+    from . import environments
+
+    rows = environments.list_envs(_config(ctx))
+    click.echo(report.envs_json(rows) if output == "json" else report.envs_text(rows))
+
+
+@env.command("new")
+@click.argument("name")
+@click.option("--from", "source", required=True, metavar="ENV", help="Start as a copy of ENV.")
+@click.option("--after", metavar="ENV", help="Place in promotion order (default: after --from).")
+@click.option("--replicas", multiple=True, metavar="COMPONENT=N", help="Replica count.")
+@click.option("--set", "values", multiple=True, metavar="KEY=VALUE", help="Config value.")
+@click.option("--namespace", metavar="NS", help="Namespace (default: journal-NAME).")
+@click.option("--host", metavar="HOST", help="Ingress host (default: derived from --from's).")
+@sync_option
+@git_options
+@click.pass_context
+def env_new(ctx: click.Context, /, name: str, source: str, after: str | None,
+            replicas: tuple[str, ...], values: tuple[str, ...], namespace: str | None,
+            host: str | None, automated: bool | None, **git: Any) -> None:
+    """Add environment NAME: overlay, Application, project destination, promotion order."""
+    from . import environments
+
+    options = _git_options(**git)
+    request = environments.NewEnv(name, source, after, replicas, values, namespace, host,
+                                  automated)
+    outcome = environments.new_env(_config(ctx), request, options)
+    assert outcome.proposal is not None
+    click.echo(report.change_text(outcome, options), nl=False)
+
+
+@env.command("set")
+@click.argument("name")
+@click.option("--replicas", multiple=True, metavar="COMPONENT=N", help="Replica count.")
+@click.option("--set", "values", multiple=True, metavar="KEY=VALUE", help="Config value.")
+@sync_option
+@git_options
+@click.pass_context
+def env_set(ctx: click.Context, /, name: str, replicas: tuple[str, ...], values: tuple[str, ...],
+            automated: bool | None, **git: Any) -> None:
+    """Change replicas, config values or the sync policy of environment NAME."""
+    from . import environments
+
+    options = _git_options(**git)
+    request = environments.SetEnv(name, replicas, values, automated)
+    outcome = environments.set_env(_config(ctx), request, options)
+    if outcome.proposal is None:
+        click.echo(f"{name} already has those settings")
+        return
+    changes = outcome.proposal.data if isinstance(outcome.proposal.data, list) else []
+    summary = "".join(f"{name}  {change}\n" for change in changes)
+    click.echo(report.change_text(outcome, options, summary), nl=False)
+
+
+@env.command("delete")
+@click.argument("name")
+@git_options
+@click.pass_context
+def env_delete(ctx: click.Context, /, name: str, **git: Any) -> None:
+    """Delete environment NAME (never the production environment)."""
+    from . import environments
+
+    options = _git_options(**git)
+    outcome = environments.delete_env(_config(ctx), name, options)
+    click.echo(report.change_text(outcome, options), nl=False)
 bump_image = _Command("bump-image", callback=bump.callback, params=bump.params,
                       help=bump.help, context_settings=CONTEXT)
 

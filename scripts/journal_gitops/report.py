@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from .change import GitOptions, Outcome
+from .environments import EnvRow
 from .rules import Rule
 from .validate import Report
 
@@ -81,3 +83,77 @@ def rules_text(rules: Sequence[Rule]) -> str:
 
 def rules_json(rules: Sequence[Rule]) -> str:
     return json.dumps([{"id": r.id, "reason": r.reason} for r in rules], indent=2)
+
+
+def change_text(outcome: Outcome, options: GitOptions, summary: str = "",
+                pr_body: str | None = None) -> str:
+    """Where a change went: the diff of a dry run, or the commit, push and pull request."""
+    proposal = outcome.proposal
+    assert proposal is not None
+    if options.dry_run:
+        return proposal.diff() + "\n" + summary + "dry run: nothing written\n"
+    head = summary + "\n" if summary else ""
+    where = f"on {outcome.branch}"
+    if outcome.base and not options.in_place:
+        where += f" (from {outcome.base[:7]})"
+    assert outcome.commit is not None
+    lines = [f"committed {outcome.commit[:7]} {where}", *outcome.notes]
+    if outcome.pushed:
+        lines.append(f"pushed {outcome.branch} to {options.remote}")
+        if outcome.compare_url:
+            lines.append(f"open a pull request: {outcome.compare_url}")
+        lines += ["", f"PR title: {proposal.subject}"]
+        if pr_body:
+            lines += ["", "PR body:", "", pr_body.rstrip()]
+    return head + "\n".join(lines) + "\n"
+
+
+def change_json(outcome: Outcome, options: GitOptions, extra: dict[str, Any]) -> str:
+    proposal = outcome.proposal
+    data: dict[str, Any] = {
+        **extra,
+        "branch": outcome.branch,
+        "base": outcome.base,
+        "commit": outcome.commit,
+        "pushed": outcome.pushed,
+        "dryRun": options.dry_run,
+        "compareUrl": outcome.compare_url,
+        "prTitle": proposal.subject if proposal else None,
+    }
+    if options.dry_run and proposal is not None:
+        data["diff"] = proposal.diff()
+    return json.dumps(data, indent=2)
+
+
+def _short(tag: str | None) -> str:
+    if tag is None:
+        return "-"
+    return tag[:7] if len(tag) == 40 and all(c in "0123456789abcdef" for c in tag) else tag
+
+
+def envs_text(rows: Sequence[EnvRow]) -> str:
+    out = []
+    for row in rows:
+        s = row.state
+        sync = "-" if s.automated is None else ("auto" if s.automated else "manual")
+        differs = "-" if row.differs is None else (", ".join(row.differs) or "nothing")
+        out.append((
+            s.name, s.namespace or "-",
+            " ".join(f"{k}={v}" for k, v in s.replicas.items()) or "-",
+            " ".join(f"{k}={v}" for k, v in s.config.items()) or "-",
+            " ".join(f"{k}={_short(tag)}{'@' + d[7:19] if d else ''}"
+                     for k, (tag, d) in s.images.items()) or "-",
+            sync, differs))
+    return table(("ENV", "NAMESPACE", "REPLICAS", "CONFIG", "IMAGES", "SYNC", "PROMOTES"), out)
+
+
+def envs_json(rows: Sequence[EnvRow]) -> str:
+    return json.dumps([
+        {"name": r.state.name, "namespace": r.state.namespace, "replicas": r.state.replicas,
+         "config": r.state.config,
+         "images": {k: {"tag": tag, "digest": d} for k, (tag, d) in r.state.images.items()},
+         "sync": None if r.state.automated is None else (
+             "auto" if r.state.automated else "manual"),
+         "application": r.state.app_file,
+         "differsFromPrevious": None if r.differs is None else list(r.differs)}
+        for r in rows], indent=2)

@@ -1,0 +1,99 @@
+"""Files a new environment gets, written the way the existing ones are written by hand.
+
+Tests hold these to the repository's own files byte for byte, so generated environments cannot
+drift from the hand-written ones.
+"""
+
+from __future__ import annotations
+
+AUTO_SYNC = """\
+    # Every commit to main is applied; pruning removes objects deleted from git
+    # and selfHeal reverts changes made directly in the cluster.
+    automated:
+      prune: true
+      selfHeal: true
+"""
+MANUAL_SYNC = """\
+    # No "automated" block on purpose: production is synced by hand, which
+    # also keeps the rollback button in the Argo CD UI usable (Argo CD refuses
+    # to roll back an Application while automated sync is enabled).
+"""
+
+
+def application(env: str, namespace: str, overlay: str, repo_url: str, project: str,
+                server: str, automated: bool) -> str:
+    """apps/journal-<env>.yaml."""
+    return f"""\
+# Argo CD Application for the {env} environment of the journal app.
+# Created and kept in sync by the root app (argocd/root-app.yaml).
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: journal-{env}
+  namespace: argocd
+  labels:
+    app.kubernetes.io/part-of: journal
+    app.kubernetes.io/instance: journal-{env}
+  # Deleting the Application also deletes what it deployed (the namespace and
+  # the redis volumes stay, see {overlay}/namespace.yaml).
+  finalizers:
+    - resources-finalizer.argocd.argoproj.io
+spec:
+  project: {project}
+  revisionHistoryLimit: 10
+  source:
+    repoURL: {repo_url}
+    targetRevision: main
+    path: {overlay}
+  destination:
+    server: {server}
+    namespace: {namespace}
+  syncPolicy:
+{(AUTO_SYNC if automated else MANUAL_SYNC).rstrip(chr(10))}
+    syncOptions:
+      # Delete removed objects only after everything else is synced and healthy.
+      - PruneLast=true
+      # Fail instead of silently taking over an object another Application owns.
+      - FailOnSharedResource=true
+      # Delete owners only after their dependents (pods, ReplicaSets) are gone.
+      - PrunePropagationPolicy=foreground
+    # Transient errors (e.g. the ExternalSecret CRD or webhook not ready yet)
+    # are retried with exponential backoff.
+    retry:
+      limit: 5
+      backoff:
+        duration: 5s
+        factor: 2
+        maxDuration: 3m
+"""
+
+
+def namespace(name: str) -> str:
+    """overlays/<env>/namespace.yaml."""
+    return f"""\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: {name}
+  labels:
+    # Reject any pod that does not meet the restricted Pod Security Standard.
+    pod-security.kubernetes.io/enforce: restricted
+    pod-security.kubernetes.io/enforce-version: latest
+    pod-security.kubernetes.io/warn: restricted
+    app.kubernetes.io/part-of: journal
+  annotations:
+    # Created before anything that lives in it.
+    argocd.argoproj.io/sync-wave: "-3"
+    # Argo CD must never prune or delete the namespace: that would take the
+    # redis volumes (the journal data) with it.
+    argocd.argoproj.io/sync-options: Prune=false,Delete=false
+"""
+
+
+def overlay_header(env: str, namespace: str, replicas: dict[str, int], automated: bool,
+                   app_file: str) -> str:
+    """The two comment lines that open an overlay's kustomization.yaml."""
+    counts = ", ".join(f"{name} {count}" for name, count in replicas.items())
+    sync = "synced automatically" if automated else "synced by hand"
+    return (f"# {env}: {counts}; {sync}.\n"
+            f"# Namespace {namespace}; synced by the Argo CD Application {app_file}.\n")
