@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__, report
-from .change import GitOptions
 from .config import CONFIG_FILE, Config, load_config
 from .errors import ConfigError, ExitCode, GitopsError, UsageError
+
+if TYPE_CHECKING:
+    from .change import GitOptions
 from .rules import rule_table
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -87,6 +89,8 @@ def git_options(func: F) -> F:
 
 def _git_options(base: str | None, branch: str | None, push: bool, remote: str, in_place: bool,
                  dry_run: bool) -> GitOptions:
+    from .change import GitOptions
+
     if in_place and branch:
         raise UsageError("--branch does not go with --in-place")
     if dry_run and push:
@@ -188,6 +192,71 @@ cli.add_command(bump)
 sync_option = click.option(
     "--auto-sync/--manual-sync", "automated", default=None,
     help="Argo CD syncs automatically (prune, self-heal), or by hand.")
+
+
+@cli.command()
+@click.option("--from", "source", required=True, metavar="ENV", help="Environment to copy from.")
+@click.option("--to", "target", required=True, metavar="ENV", help="Environment to change.")
+@click.option("--image", "images", multiple=True, metavar="NAME",
+              help="Promote only this app image (repeatable; default: every app image).")
+@click.option("--with-config", is_flag=True, help="Copy differing config values too.")
+@click.option("--skip-order", is_flag=True, help="Allow a target that is not the next env.")
+@git_options
+@output_option
+@click.pass_context
+def promote(ctx: click.Context, /, source: str, target: str, images: tuple[str, ...],
+            with_config: bool, skip_order: bool, output: str, **git: Any) -> None:
+    """Copy the exact image tags (and digests) of one environment into the next."""
+    from . import promote as use_case
+
+    options = _git_options(**git)
+    request = use_case.PromoteRequest(source, target, images, with_config, skip_order)
+    outcome = use_case.promote(_config(ctx), request, options)
+    _print_state_change(outcome, options, output, f"nothing to promote from {source} to {target}")
+
+
+def _print_state_change(outcome: Any, options: GitOptions, output: str, nothing: str) -> None:
+    from .deploy_state import StateChange, summary
+
+    change = outcome.proposal.data if outcome.proposal else None
+    if output == "json":
+        assert change is None or isinstance(change, StateChange)
+        click.echo(report.change_json(outcome, options, report.state_change_data(change)))
+    elif not isinstance(change, StateChange):
+        click.echo(nothing)
+    else:
+        click.echo(report.change_text(outcome, options, summary(change)), nl=False)
+
+
+@cli.command()
+@click.argument("env")
+@click.option("--limit", type=int, metavar="N", help="Show at most N changes.")
+@output_option
+@click.pass_context
+def history(ctx: click.Context, env: str, limit: int | None, output: str) -> None:
+    """Changes of ENV's deployed images and config, newest first, from git history."""
+    from .history import history as read
+
+    rows = read(_config(ctx), env, limit)
+    click.echo(report.history_json(rows) if output == "json" else report.history_text(rows, env))
+
+
+@cli.command()
+@click.argument("env")
+@click.option("--to", metavar="COMMIT", help="Restore ENV as it was at this commit.")
+@click.option("--steps", type=int, metavar="N", help="Undo the last N changes (default 1).")
+@git_options
+@output_option
+@click.pass_context
+def rollback(ctx: click.Context, /, env: str, to: str | None, steps: int | None, output: str,
+             **git: Any) -> None:
+    """Commit ENV's image tags and config as they were before its last change(s)."""
+    from . import rollback as use_case
+
+    options = _git_options(**git)
+    outcome = use_case.rollback(_config(ctx), use_case.RollbackRequest(env, to, steps), options)
+    _print_state_change(outcome, options, output,
+                        f"nothing to roll back: {env} already runs that state")
 
 
 @cli.group()

@@ -8,12 +8,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .change import GitOptions, Outcome
-from .environments import EnvRow
-from .rules import Rule
-from .validate import Report
+if TYPE_CHECKING:  # importing these would load git and friends for every command
+    from .change import GitOptions, Outcome
+    from .deploy_state import StateChange
+    from .environments import EnvRow
+    from .history import HistoryRow
+    from .rules import Rule
+    from .validate import Report
 
 JSON_VERSION = 1
 
@@ -156,4 +159,39 @@ def envs_json(rows: Sequence[EnvRow]) -> str:
              "auto" if r.state.automated else "manual"),
          "application": r.state.app_file,
          "differsFromPrevious": None if r.differs is None else list(r.differs)}
+        for r in rows], indent=2)
+
+
+def state_change_data(change: StateChange | None) -> dict[str, Any]:
+    if change is None:
+        return {"env": None, "images": [], "config": []}
+    return {
+        "env": change.env,
+        "images": [{"image": c.image, "old": c.old, "new": c.new, "oldDigest": c.old_digest,
+                    "newDigest": c.new_digest} for c in change.images],
+        "config": [{"key": k, "old": old, "new": new} for k, old, new in change.config],
+    }
+
+
+def _when(iso: str) -> str:
+    return iso[:16].replace("T", " ")
+
+
+def history_text(rows: Sequence[HistoryRow], env: str) -> str:
+    if not rows:
+        return f"no image or config changes of {env} in git history"
+    out = []
+    for row in rows:
+        parts = [f"{image} {_short(old)} -> {_short(new)}" for image, old, new in row.images]
+        parts += [f"{key} {old or '-'} -> {new or '-'}" for key, old, new in row.config]
+        out.append((_when(row.date), row.commit[:7], row.author, row.kind, ", ".join(parts)))
+    return table(("DATE", "COMMIT", "AUTHOR", "KIND", "CHANGES"), out)
+
+
+def history_json(rows: Sequence[HistoryRow]) -> str:
+    return json.dumps([
+        {"commit": r.commit, "date": r.date, "author": r.author, "kind": r.kind,
+         "subject": r.subject,
+         "images": [{"image": i, "old": old, "new": new} for i, old, new in r.images],
+         "config": [{"key": k, "old": old, "new": new} for k, old, new in r.config]}
         for r in rows], indent=2)

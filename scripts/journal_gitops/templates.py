@@ -14,9 +14,9 @@ AUTO_SYNC = """\
       selfHeal: true
 """
 MANUAL_SYNC = """\
-    # No "automated" block on purpose: production is synced by hand, which
-    # also keeps the rollback button in the Argo CD UI usable (Argo CD refuses
-    # to roll back an Application while automated sync is enabled).
+    # No "automated" block on purpose: this environment is synced by hand,
+    # which also keeps the rollback button in the Argo CD UI usable (Argo CD
+    # refuses to roll back an Application while automated sync is enabled).
 """
 
 
