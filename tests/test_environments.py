@@ -1,0 +1,243 @@
+"""gitops env list/new/set/delete on real repositories: exact output, minimal diffs, and a
+repository that still validates."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, Runner, git
+from journal_gitops import templates
+
+MakeRepo = Callable[..., Path]
+START = "805c8cf2d536af9137692c914ecddbe83a103304"
+
+
+def state(repo: Path) -> tuple[str, str, str]:
+    return (git(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
+            git(repo, "status", "--porcelain"), git(repo, "worktree", "list", "--porcelain"))
+
+
+@pytest.mark.parametrize(("env", "automated"), [("dev", True), ("staging", True),
+                                                ("prod", False)])
+def test_templates_match_the_hand_written_files(env: str, automated: bool) -> None:
+    app = templates.application(env, f"journal-{env}", f"overlays/{env}",
+                                "https://github.com/journal-app/journal-gitops.git", "journal",
+                                "https://kubernetes.default.svc", automated)
+    assert app == (ROOT / f"apps/journal-{env}.yaml").read_text()
+    assert templates.namespace(f"journal-{env}") == (
+        ROOT / f"overlays/{env}/namespace.yaml").read_text()
+
+
+def test_env_list(gitops: Runner) -> None:
+    result = gitops("env", "list", repo=ROOT)
+    assert result.exit_code == 0
+    images = "journal-server=805c8cf journal-fileserver=805c8cf"
+    assert result.output == (
+        "ENV      NAMESPACE        REPLICAS                         CONFIG              IMAGES"
+        "                                             SYNC    PROMOTES\n"
+        f"dev      journal-dev      frontend=1 fileserver=1 redis=1  journalEntries=20   {images}"
+        "  auto    -\n"
+        f"staging  journal-staging  frontend=2 fileserver=2 redis=1  journalEntries=50   {images}"
+        "  auto    config\n"
+        f"prod     journal-prod     frontend=3 fileserver=2 redis=3  journalEntries=100  {images}"
+        "  manual  config\n")
+
+
+def test_env_list_json(gitops: Runner) -> None:
+    data = json.loads(gitops("env", "list", "--output", "json", repo=ROOT).output)
+    assert data[0] == {
+        "name": "dev", "namespace": "journal-dev",
+        "replicas": {"frontend": 1, "fileserver": 1, "redis": 1},
+        "config": {"journalEntries": "20"},
+        "images": {"journal-server": {"tag": START, "digest": None},
+                   "journal-fileserver": {"tag": START, "digest": None}},
+        "sync": "auto", "application": "apps/journal-dev.yaml", "differsFromPrevious": None}
+    assert [d["differsFromPrevious"] for d in data[1:]] == [["config"], ["config"]]
+
+
+def test_env_new_qa_between_dev_and_staging(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    head = git(repo, "rev-parse", "HEAD")
+    result = gitops("env", "new", "qa", "--from", "dev", "--replicas", "frontend=2",
+                    "--set", "journalEntries=30", repo=repo)
+    assert result.exit_code == 0, result.output
+    commit = git(repo, "rev-parse", "env/new-qa")
+    assert result.output == f"committed {commit[:7]} on env/new-qa (from {head[:7]})\n"
+    assert git(repo, "diff", "--stat", head, commit).splitlines() == [
+        "apps/journal-qa.yaml           | 45 ++++++++++++++++++++++++++++++++",
+        " argocd/project.yaml            |  2 ++",
+        " gitops.yaml                    |  1 +",
+        " overlays/qa/kustomization.yaml | 59 ++++++++++++++++++++++++++++++++++++++++++",
+        " overlays/qa/namespace.yaml     | 16 ++++++++++++",
+        " 5 files changed, 123 insertions(+)"]
+    changed = git(repo, "diff", "-U1", head, commit, "--", "gitops.yaml", "argocd/project.yaml")
+    assert [line for line in changed.splitlines() if not line.startswith("index ")] == [
+        "diff --git a/argocd/project.yaml b/argocd/project.yaml",
+        "--- a/argocd/project.yaml",
+        "+++ b/argocd/project.yaml",
+        "@@ -21,2 +21,4 @@ spec:",
+        "       namespace: journal-prod",
+        "+    - server: https://kubernetes.default.svc",
+        "+      namespace: journal-qa",
+        "   # The only cluster-scoped object is each environment's Namespace.",
+        "diff --git a/gitops.yaml b/gitops.yaml",
+        "--- a/gitops.yaml",
+        "+++ b/gitops.yaml",
+        "@@ -12,2 +12,3 @@ environments:",
+        "   - dev",
+        "+  - qa",
+        "   - staging"]
+    overlay = git(repo, "show", f"{commit}:overlays/qa/kustomization.yaml")
+    dev = (repo / "overlays/dev/kustomization.yaml").read_text()
+    expected = ("# qa: frontend 2, fileserver 1, redis 1; synced automatically.\n"
+                "# Namespace journal-qa; synced by the Argo CD Application apps/journal-qa.yaml."
+                + dev.split("apps/journal-dev.yaml.", 1)[1]
+                .replace("journal-dev", "journal-qa").replace("journal/dev/", "journal/qa/")
+                .replace("name: frontend\n    count: 1", "name: frontend\n    count: 2")
+                .replace("journalEntries=20", "journalEntries=30"))
+    assert overlay + "\n" == expected
+    assert git(repo, "show", f"{commit}:apps/journal-qa.yaml") + "\n" == templates.application(
+        "qa", "journal-qa", "overlays/qa", "https://github.com/journal-app/journal-gitops.git",
+        "journal", "https://kubernetes.default.svc", True)
+    git(repo, "checkout", "--quiet", "env/new-qa")
+    listed = gitops("env", "list", repo=repo).output.splitlines()
+    assert [line.split()[0] for line in listed[1:]] == ["dev", "qa", "staging", "prod"]
+    assert gitops("validate", repo=repo).output == (
+        "ok: dev, qa, staging, prod (80 resources) pass every rule on Kubernetes 1.29, 1.35\n")
+
+
+def test_env_new_from_prod_needs_a_host(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    before = state(repo)
+    result = gitops("env", "new", "perf", "--from", "prod", repo=repo)
+    assert (result.exit_code, result.output) == (
+        2, "Error: cannot derive a host for perf from journal.example.com: pass --host\n")
+    assert state(repo) == before
+    made = gitops("env", "new", "perf", "--from", "prod", "--after", "staging", "--host",
+                  "perf.example.com", "--auto-sync", "--in-place", repo=repo)
+    assert made.exit_code == 0, made.output
+    assert git(repo, "show", "--format=", "--name-only", "HEAD").splitlines() == [
+        "apps/journal-perf.yaml", "argocd/project.yaml", "gitops.yaml",
+        "overlays/perf/kustomization.yaml", "overlays/perf/namespace.yaml",
+        "overlays/perf/patches/fileserver-resources.yaml",
+        "overlays/perf/patches/frontend-resources.yaml",
+        "overlays/perf/patches/redis-resources.yaml"]
+    assert "value: perf.example.com" in (repo / "overlays/perf/kustomization.yaml").read_text()
+    assert "value: journal/perf/redis-password" in (
+        repo / "overlays/perf/kustomization.yaml").read_text()
+    assert gitops("validate", repo=repo).exit_code == 0
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (("dev", "--from", "dev"), 2, "environment 'dev' already exists"),
+    (("../evil", "--from", "dev"), 2, "environment name '../evil' is not a DNS-1123 label"),
+    (("qa/x", "--from", "dev"), 2, "environment name 'qa/x' is not a DNS-1123 label"),
+    (("QA", "--from", "dev"), 2, "environment name 'QA' is not a DNS-1123 label"),
+    (("qa", "--from", "test"), 2, "unknown environment 'test' (known: dev, staging, prod)"),
+    (("qa", "--from", "dev", "--after", "uat"), 2,
+     "unknown environment 'uat' (known: dev, staging, prod)"),
+    (("qa", "--from", "dev", "--replicas", "api=2"), 2,
+     "unknown component 'api' (components: fileserver, frontend, redis)"),
+    (("qa", "--from", "dev", "--replicas", "frontend=two"), 2,
+     "--replicas frontend=two: the count must be a whole number"),
+    (("qa", "--from", "dev", "--set", "journalEntriez=3"), 2,
+     "unknown config key 'journalEntriez' (keys: journalEntries)"),
+    (("qa", "--from", "dev", "--set", "journalEntries"), 2,
+     "--set takes KEY=VALUE, not 'journalEntries'"),
+    (("qa", "--from", "dev", "--namespace", "Journal_QA"), 2,
+     "namespace 'Journal_QA' is not a DNS-1123 label"),
+    (("qa", "--from", "dev", "--after", "prod"), 1,
+     "environment qa would not validate: qa: sync-policy: automated sync on qa, the last "
+     "environment: the Argo CD UI cannot roll it back"),
+])
+def test_env_new_bad_input(gitops: Runner, make_repo: MakeRepo, args: tuple[str, ...],
+                           code: int, message: str) -> None:
+    repo = make_repo()
+    before = state(repo)
+    result = gitops("env", "new", *args, repo=repo)
+    assert (result.exit_code, result.output) == (code, f"Error: {message}\n")
+    assert state(repo) == before
+
+
+def test_env_set_moves_only_the_changed_lines(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    result = gitops("env", "set", "staging", "--replicas", "redis=3", "--replicas", "frontend=2",
+                    "--set", "journalEntries=75", "--manual-sync", "--in-place", repo=repo)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:3] == [
+        "staging  redis replicas 1 -> 3", "staging  journalEntries 50 -> 75",
+        "staging  sync auto -> manual"]
+    changed = [line for line in git(repo, "show", "--format=", "-U0", "HEAD").splitlines()
+               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert changed == [
+        "-    # Every commit to main is applied; pruning removes objects deleted from git",
+        "-    # and selfHeal reverts changes made directly in the cluster.",
+        "-    automated:",
+        "-      prune: true",
+        "-      selfHeal: true",
+        *("+" + line for line in templates.MANUAL_SYNC.splitlines()),
+        "-    count: 1",
+        "+    count: 3",
+        "-      - journalEntries=50",
+        "+      - journalEntries=75"]
+    assert git(repo, "log", "-1", "--format=%s") == (
+        "env(staging): redis replicas 1 -> 3, journalEntries 50 -> 75, sync auto -> manual")
+    back = gitops("env", "set", "staging", "--auto-sync", "--in-place", repo=repo)
+    assert back.exit_code == 0
+    assert (repo / "apps/journal-staging.yaml").read_text() == (
+        ROOT / "apps/journal-staging.yaml").read_text()
+
+
+def test_env_set_nothing_to_do(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    before = state(repo)
+    result = gitops("env", "set", "dev", "--replicas", "frontend=1", "--auto-sync", repo=repo)
+    assert (result.exit_code, result.output) == (0, "dev already has those settings\n")
+    assert state(repo) == before
+
+
+def test_env_set_refuses_auto_sync_on_production(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    before = state(repo)
+    result = gitops("env", "set", "prod", "--auto-sync", repo=repo)
+    assert (result.exit_code, result.output) == (
+        1, "Error: environment prod would not validate: prod: sync-policy: automated sync on "
+           "prod, the last environment: the Argo CD UI cannot roll it back\n")
+    assert state(repo) == before
+
+
+def test_env_round_trip_new_then_delete(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    original = git(repo, "rev-parse", "HEAD^{tree}")
+    assert gitops("env", "new", "qa", "--from", "staging", "--in-place", repo=repo).exit_code == 0
+    deleted = gitops("env", "delete", "qa", "--in-place", repo=repo)
+    assert deleted.exit_code == 0, deleted.output
+    assert git(repo, "rev-parse", "HEAD^{tree}") == original
+    assert not (repo / "overlays/qa").exists()
+    assert git(repo, "log", "-1", "--format=%s") == "env(qa): delete the environment"
+
+
+def test_env_delete_refuses_production(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    before = state(repo)
+    result = gitops("env", "delete", "prod", repo=repo)
+    assert (result.exit_code, result.output) == (
+        1, "Error: prod is the production environment (last in promotion order); it is not "
+           "deleted\n")
+    assert state(repo) == before
+
+
+def test_env_delete_staging(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    result = gitops("env", "delete", "staging", repo=repo)
+    assert result.exit_code == 0, result.output
+    names = git(repo, "show", "--format=", "--name-status", "env/delete-staging").splitlines()
+    assert names == ["D\tapps/journal-staging.yaml", "M\targocd/project.yaml", "M\tgitops.yaml",
+                     "D\toverlays/staging/kustomization.yaml",
+                     "D\toverlays/staging/namespace.yaml"]
+    git(repo, "checkout", "--quiet", "env/delete-staging")
+    assert gitops("validate", repo=repo).exit_code == 0
