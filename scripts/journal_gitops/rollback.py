@@ -37,7 +37,7 @@ def _target(config: Config, request: RollbackRequest) -> tuple[str, EnvSnapshot,
                 break
             undone.append(row.subject)
         return sha, state_at(config, request.env, sha), undone
-    steps = request.steps or 1
+    steps = 1 if request.steps is None else request.steps
     if steps < 1:
         raise UsageError("--steps must be at least 1")
     rows = history(config, request.env, limit=steps)
@@ -45,7 +45,8 @@ def _target(config: Config, request: RollbackRequest) -> tuple[str, EnvSnapshot,
         raise GitopsError(f"{request.env} has only {len(rows)} change(s) in its history")
     row = rows[steps - 1]
     if row.before is None:
-        raise GitopsError(f"{request.env} had no earlier state before {row.commit[:7]}")
+        raise GitopsError(f"{request.env} has no earlier state to roll back to (its first "
+                          f"change is {row.commit[:7]})")
     repo = git.open_repo(config.root)
     parent = git.rev(repo, f"{row.commit}^") or row.commit
     return parent, row.before, [r.subject for r in rows]
