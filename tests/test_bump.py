@@ -538,8 +538,39 @@ def test_push_rejected_every_time(gitops: Runner, make_repo: MakeRepo, tmp_path:
 
 def test_push_to_a_missing_remote(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
-    result = gitops("bump", "--commit", NEW, "--push", "--remote", "upstream", repo=repo)
-    assert (result.exit_code, result.output) == (1, "Error: no remote named upstream\n")
+    before = state(repo)
+    for extra in ((), ("--in-place",)):
+        result = gitops("bump", "--commit", NEW, "--push", "--remote", "upstream", *extra,
+                        repo=repo)
+        assert (result.exit_code, result.output) == (2, "Error: no remote named upstream\n")
+        assert state(repo) == before
+
+
+def test_a_push_that_failed_is_pushed_by_the_next_run(gitops: Runner, make_repo: MakeRepo,
+                                                      tmp_path: Path) -> None:
+    repo = make_repo(remote=True)
+    remote = tmp_path / "repo-remote.git"
+    hook = remote / "hooks/pre-receive"
+    hook.write_text("#!/bin/sh\nexit 1\n")
+    hook.chmod(0o755)
+    assert gitops("bump", "--commit", NEW, "--push", repo=repo).exit_code == 1
+    hook.unlink()
+    again = gitops("bump", "--commit", NEW, "--push", repo=repo)
+    assert again.exit_code == 0, again.output
+    assert again.output == f"already at {NEW} on deploy/dev/1a2b3c4\n"
+    assert git(remote, "rev-parse", "deploy/dev/1a2b3c4") == git(repo, "rev-parse",
+                                                                  "deploy/dev/1a2b3c4")
+
+
+def test_branch_names(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    before = state(repo)
+    bad = gitops("bump", "--commit", NEW, "--branch", "bad..name", repo=repo)
+    assert (bad.exit_code, bad.output) == (2, "Error: 'bad..name' is not a valid branch name\n")
+    taken = gitops("bump", "--commit", NEW, "--branch", "main", repo=repo)
+    assert (taken.exit_code, taken.output) == (
+        1, "Error: branch main already exists: choose another --branch\n")
+    assert state(repo) == before
 
 
 def test_bump_image_console_script(make_repo: MakeRepo) -> None:
@@ -562,3 +593,78 @@ def test_repeating_a_bump_finds_its_branch(gitops: Runner, make_repo: MakeRepo) 
     again = gitops("bump", "--commit", NEW, repo=repo)
     assert (again.exit_code, again.output) == (0, f"already at {NEW} on deploy/dev/1a2b3c4\n")
     assert state(repo) == before
+
+
+def _commit_change(repo: Path, change: Callable[[str], str], rel: str = DEV) -> None:
+    path = repo / rel
+    with path.open(newline="") as handle:
+        text = handle.read()
+    with path.open("w", newline="") as handle:
+        handle.write(change(text))
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "reshape the overlay")
+
+
+def _changed_lines(repo: Path, rev: str = "HEAD") -> list[str]:
+    return [line for line in git(repo, "show", "--format=", "-U0", rev).splitlines()
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def test_crlf_overlay_keeps_its_line_endings(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    (repo / ".gitattributes").write_text("*.yaml -text\n")
+    _commit_change(repo, lambda text: text.replace("\n", "\r\n"))
+    result = gitops("bump", "--commit", NEW, "--in-place", repo=repo)
+    assert result.exit_code == 0, result.output
+    assert git(repo, "show", "--format=", "--numstat", "HEAD") == f"2\t2\t{DEV}"
+    committed = subprocess.run(["git", "-C", str(repo), "show", f"HEAD:{DEV}"],
+                               capture_output=True, check=True).stdout
+    assert committed.count(b"\r\n") == committed.count(b"\n")
+    assert f"newTag: {NEW}\r\n".encode() in committed
+
+
+def test_kustomization_yml(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    git(repo, "mv", DEV, "overlays/dev/kustomization.yml")
+    git(repo, "commit", "--quiet", "-m", "yml")
+    result = gitops("bump", "--commit", NEW, "--in-place", repo=repo)
+    assert result.exit_code == 0, result.output
+    assert git(repo, "show", "--format=", "--name-only", "HEAD") == "overlays/dev/kustomization.yml"
+
+
+@pytest.mark.parametrize(("before", "after", "changed"), [
+    # digest as the first key of its entry: the next key moves up beside the dash
+    ("  - name: journal-server\n", f"  - digest: sha256:{'c' * 64}\n    name: journal-server\n",
+     [f"-  - digest: sha256:{'c' * 64}", "-    name: journal-server", "+  - name: journal-server",
+      f"-    newTag: {START}", f"+    newTag: {NEW}"]),
+    # an empty newTag gets its value after the colon
+    (f"    newTag: {START}\n  - name: journal-fileserver",
+     "    newTag:\n  - name: journal-fileserver",
+     ["-    newTag:", f"+    newTag: {NEW}"]),
+])
+def test_odd_entries(gitops: Runner, make_repo: MakeRepo, before: str, after: str,
+                     changed: list[str]) -> None:
+    repo = make_repo()
+    _commit_change(repo, lambda text: text.replace(before, after, 1))
+    result = gitops("bump", "--commit", NEW, "--image", "journal-server", "--in-place",
+                    repo=repo)
+    assert result.exit_code == 0, result.output
+    assert _changed_lines(repo) == changed
+
+
+def test_flow_list_with_a_trailing_comma(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    flow = (f"images: [\n  {{name: journal-server, newName: ghcr.io/journal-app/journal-server, "
+            f"newTag: {START}}},\n]\n")
+
+    def reshape(text: str) -> str:
+        start = text.index("images:\n")
+        end = text.index("\npatches:")
+        return text[:start] + flow + text[end:]
+
+    _commit_change(repo, reshape)
+    result = gitops("bump", "--commit", NEW, "--in-place", repo=repo)
+    assert result.exit_code == 0, result.output
+    rendered = gitops("render", "dev", repo=repo).output
+    assert f"image: ghcr.io/journal-app/journal-fileserver:{NEW}\n" in rendered
+    assert f"image: ghcr.io/journal-app/journal-server:{NEW}\n" in rendered

@@ -216,6 +216,10 @@ def test_config_syntax_error(gitops: Runner, repo: Path) -> None:
     (("  - staging\n", "  - Staging\n"), "environment name 'Staging' is not a DNS-1123 label"),
     (("  - staging\n", "  - dev\n"), "'environments' lists a name twice"),
     (('  - "1.35"', '  - "v1.35"'), "Kubernetes version 'v1.35' must look like 1.29"),
+    (('  - "1.35"', '  - 1.30'),
+     'write each Kubernetes version in quotes ("1.30"): unquoted, 1.30 reads as the number 1.3'),
+    (("  - name: journal-fileserver\n", "  - name: journal-server\n"),
+     "image journal-server is listed twice"),
 ])
 def test_config_errors(gitops: Runner, repo: Path, change: tuple[str, str], message: str) -> None:
     path = repo / "gitops.yaml"
@@ -235,8 +239,15 @@ def test_unsupported_kubernetes_version(gitops: Runner, repo: Path) -> None:
 
 def test_missing_crd_folder(gitops: Runner, tmp_path: Path) -> None:
     result = gitops("validate", "--crds", str(tmp_path / "none"), repo=ROOT)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"Error: Invalid value for '--crds': Directory '{tmp_path / 'none'}' does not exist.")
+
+
+def test_crd_folder_without_crds(gitops: Runner, tmp_path: Path) -> None:
+    result = gitops("validate", "--crds", str(tmp_path), repo=ROOT)
     assert (result.exit_code, result.output) == (
-        1, f"Error: CRD folder {tmp_path / 'none'} does not exist\n")
+        1, f"Error: CRD folder {tmp_path} holds no CustomResourceDefinition\n")
 
 
 def test_bad_output_is_usage_error(gitops: Runner) -> None:
@@ -250,7 +261,7 @@ def test_rules_listing_names_every_rule(gitops: Runner) -> None:
     ids = [rule["id"] for rule in json.loads(result.output)]
     assert ids[:6] == ["render", "yaml", "kustomize-warning", "schema", "custom-schema",
                        "unknown-kind"]
-    assert len(ids) == 23
+    assert len(ids) == 25
     text = gitops("rules").output.splitlines()
     assert text[0].split() == ["RULE", "WHY"]
     assert text[1] == "render               every overlay builds with kustomize"
@@ -290,3 +301,16 @@ def test_ci_runs_the_readme_test_command() -> None:
     command = readme.split("Run the tests", 1)[1].split("$ ", 1)[1].split("\n", 1)[0]
     assert command.endswith(".venv/bin/python -m pytest")
     assert command in (ROOT / ".ci/run").read_text().splitlines()
+
+
+def test_an_environment_named_twice_is_validated_once(gitops: Runner) -> None:
+    result = gitops("validate", "--env", "dev", "--env", "dev", repo=ROOT)
+    assert (result.exit_code, result.output) == (
+        0, "ok: dev (20 resources) pass every rule on Kubernetes 1.29, 1.35\n")
+
+
+def test_missing_repo_is_a_usage_error(gitops: Runner, tmp_path: Path) -> None:
+    result = gitops("validate", repo=tmp_path / "nope")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"Error: Invalid value for '--repo': Directory '{tmp_path / 'nope'}' does not exist.")

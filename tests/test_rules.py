@@ -459,6 +459,56 @@ CASES: list[tuple[str, Mutation, list[tuple[Any, ...]]]] = [
         ],
     ),
     (
+        "tag-scheme-registry",
+        _replace("overlays/dev/kustomization.yaml", "newName: ghcr.io/journal-app/journal-server",
+                 "newName: docker.io/evil/journal-server"),
+        [
+            (
+                "dev",
+                "tag-scheme",
+                DEV_FRONTEND,
+                "container frontend: image docker.io/evil/journal-server is not "
+                "ghcr.io/journal-app/journal-server, where gitops.yaml says it is built",
+            )
+        ],
+    ),
+    (
+        "pdb-percentage",
+        _replace("base/frontend/pdb.yaml", "maxUnavailable: 1", 'minAvailable: "50%"'),
+        [
+            (
+                "dev",
+                "pdb",
+                "PodDisruptionBudget/journal-dev/frontend",
+                "minAvailable 50% with 1 replicas of Deployment frontend: no pod can ever be "
+                "evicted, node drains hang",
+            )
+        ],
+    ),
+    (
+        "sync-options-annotation",
+        _frontend(lambda docs: docs[0]["metadata"].setdefault("annotations", {}).update(
+            {"argocd.argoproj.io/sync-options": "Prune=false,FooBar=true",
+             "argocd.argoproj.io/sync-wave": "early"})),
+        [
+            ("dev", "sync-options", DEV_FRONTEND, "unknown sync option FooBar"),
+            ("dev", "sync-options", DEV_FRONTEND,
+             "argocd.argoproj.io/sync-wave 'early' is not a whole number"),
+        ],
+    ),
+    (
+        "sync-wave-order",
+        _replace("base/redis/kustomization.yaml", 'sync-wave: "-1"', 'sync-wave: "0"'),
+        [
+            (
+                "dev",
+                "sync-wave-order",
+                DEV_REDIS,
+                "ConfigMap redis-config-HASH is in sync wave 0, after this workload's wave -1",
+            )
+        ],
+    ),
+    (
         "kustomize-warning",
         _replace(
             "overlays/dev/kustomization.yaml",
@@ -496,7 +546,7 @@ def _unhash(found: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
     return [
         tuple(
-            re.sub(r"(frontend-config)-[a-z0-9]{10}", r"\1-HASH", v) if isinstance(v, str) else v
+            re.sub(r"((?:frontend|redis)-config)-[a-z0-9]{10}", r"\1-HASH", v) if isinstance(v, str) else v
             for v in f
         )
         for f in found
@@ -743,3 +793,109 @@ def test_upstream_crd_catches_what_it_knows(repo: Path, gitops: Runner) -> None:
     assert messages[0].endswith("(schema)")
     assert messages[1].startswith("spec.target.creationPolicy: 'Sometimes' is not one of [")
     assert messages[1].endswith("(CRD)")
+
+
+REPO_CREDS = """apiVersion: v1
+kind: Secret
+metadata:
+  name: repo-creds
+  namespace: argocd
+stringData:
+  password: not-in-git-please
+"""
+
+
+def _add_file(rel: str, text: str) -> Mutation:
+    def mutate(repo: Path) -> None:
+        (repo / rel).write_text(text)
+
+    return mutate
+
+
+def _json_app(repo: Path) -> None:
+    import json
+
+    import yaml
+
+    app = yaml.safe_load((repo / APP_PROD).read_text())
+    app["metadata"]["name"] = "journal-prod-2"
+    app["spec"]["syncPolicy"]["automated"] = {"prune": True}
+    (repo / "apps/journal-prod-2.json").write_text(json.dumps(app))
+
+
+MORE_ARGO_CASES: list[tuple[str, Mutation, list[tuple[Any, ...]]]] = [
+    ("secret-in-argocd", _add_file("argocd/repo-creds.yaml", REPO_CREDS),
+     [(None, "plaintext-secret", "Secret/argocd/repo-creds",
+       "Secret rendered from git: its values are in the repository")]),
+    ("json-application", _json_app,
+     [("prod", "application", None,
+       "2 Applications deploy overlays/prod: journal-prod, journal-prod-2"),
+      ("prod", "sync-policy", "Application/argocd/journal-prod-2",
+       "automated sync on prod, the last environment: the Argo CD UI cannot roll it back")]),
+    ("application-sync-option",
+     _replace(APP_DEV, "      - PruneLast=true\n", "      - PruneLast=yes\n"),
+     [("dev", "sync-options", "Application/argocd/journal-dev",
+       "sync option PruneLast=yes: expected one of false, true")]),
+]
+
+
+@pytest.mark.parametrize(("mutation", "expected"), [(m, e) for _, m, e in MORE_ARGO_CASES],
+                         ids=[c[0] for c in MORE_ARGO_CASES])
+def test_more_argocd_breakage(repo: Path, gitops: Runner, mutation: Mutation,
+                              expected: list[tuple[Any, ...]]) -> None:
+    mutation(repo)
+    result = gitops("validate", "--output", "json", repo=repo)
+    assert result.exit_code == 1, result.output
+    assert sorted(findings(result), key=str) == sorted(expected, key=str)
+
+
+HTTPROUTE_CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: httproutes.gateway.networking.k8s.io
+spec:
+  group: gateway.networking.k8s.io
+  names: {kind: HTTPRoute, plural: httproutes}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            apiVersion: {type: string}
+            kind: {type: string}
+            metadata: {type: object}
+            spec:
+              type: object
+              required: [parentRefs]
+              properties:
+                parentRefs:
+                  type: array
+                  items: {type: object, properties: {name: {type: string}}}
+"""
+HTTPROUTE = """apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: journal
+spec:
+  parentRef: gateway
+"""
+
+
+def test_a_crd_in_a_k8s_io_group_is_checked_by_its_crd(repo: Path, gitops: Runner,
+                                                       tmp_path: Path) -> None:
+    crds = tmp_path / "crds"
+    crds.mkdir()
+    (crds / "httproute.yaml").write_text(HTTPROUTE_CRD)
+    _add_resource("route.yaml", HTTPROUTE)(repo)
+    result = gitops("validate", "--env", "dev", "--crds", str(crds), "--output", "json",
+                    repo=repo)
+    assert [f for f in findings(result) if f[1] == "custom-schema"] == [
+        ("dev", "custom-schema", "HTTPRoute/journal-dev/journal",
+         "spec: 'parentRefs' is a required property (CRD)"),
+        ("dev", "custom-schema", "HTTPRoute/journal-dev/journal",
+         "spec: Additional properties are not allowed ('parentRef' was unexpected) (CRD)")]
+    assert not [f for f in findings(result) if f[1] == "schema"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import git, kustomize, registry
-from .change import FileEdit, GitOptions, Outcome, Proposal, deliver
+from .change import FileEdit, GitOptions, Outcome, Proposal, deliver, read_file
 from .config import Config, ManagedImage
 from .errors import GitopsError, UsageError
 from .kustomization import ImageTarget, Kustomization, set_images
@@ -127,18 +127,6 @@ def _digests(pairs: Sequence[str], images: list[ManagedImage]) -> dict[str, str]
     return out
 
 
-def overlay_file(config: Config, env: str) -> str:
-    return f"{config.overlay_rel(env)}/kustomization.yaml"
-
-
-def read_overlay(tree: Path, config: Config, env: str) -> str:
-    rel = overlay_file(config, env)
-    try:
-        return (tree / rel).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise GitopsError(f"{rel} does not exist") from None
-
-
 def verify_images(config: Config, tree: Path, expected: dict[str, dict[str, ImageTarget]]
                   ) -> None:
     """Render each changed overlay: every container of a moved image must run the new ref."""
@@ -225,9 +213,10 @@ def bump(config: Config, request: BumpRequest, options: GitOptions) -> BumpResul
     else:
         _full_sha_needed(config, sha)
     tag = make_tag(config, sha)
-    envs = list(dict.fromkeys(request.envs)) or [config.environments[0]]
-    for env in envs:
+    for env in request.envs:
         config.require_env(env)
+    envs = [env for env in config.environments if env in request.envs] or [
+        config.environments[0]]
     images = select_images(config, request.images)
     digests = _digests(request.digests, images)
     if request.pin_digest and not request.verify_registry:
@@ -257,8 +246,8 @@ def bump(config: Config, request: BumpRequest, options: GitOptions) -> BumpResul
         edits, changes = [], []
         expected.clear()
         for env in envs:
-            rel = overlay_file(config, env)
-            text = read_overlay(tree, config, env)
+            rel = config.overlay_file(env, tree)
+            text = read_file(tree, rel)
             current = Kustomization(text, rel)
             targets = []
             for image in images:

@@ -76,6 +76,17 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
+def read_file(root: Path, rel: str) -> str:
+    """A file's text exactly as stored (line endings included), for editing in place."""
+    try:
+        with (root / rel).open(encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise GitopsError(f"{rel} does not exist") from None
+    except UnicodeDecodeError:
+        raise GitopsError(f"{rel} is not UTF-8 text") from None
+
+
 def write_files(root: Path, edits: tuple[FileEdit, ...]) -> None:
     """All files change or none does: every new text is staged beside its file first."""
     staged: list[tuple[Path, Path | None]] = []
@@ -145,6 +156,8 @@ def _in_place(root: Path, repo: git.Repo, plan: Planner, verify: Verifier,
         raise UsageError("--in-place needs a branch, but HEAD is detached")
     if options.base:
         raise UsageError("--base does not go with --in-place")
+    if options.push and git.remote_url(repo, options.remote) is None:
+        raise UsageError(f"no remote named {options.remote}")
     proposal = plan(root)
     if proposal is None:
         return Outcome(None)
@@ -172,6 +185,8 @@ def _in_place(root: Path, repo: git.Repo, plan: Planner, verify: Verifier,
 
 def _on_branch(root: Path, repo: git.Repo, plan: Planner, verify: Verifier,
                options: GitOptions, default_branch: Callable[[Proposal], str]) -> Outcome:
+    if options.push and git.remote_url(repo, options.remote) is None:
+        raise UsageError(f"no remote named {options.remote}")
     base = git.rev(repo, options.base or "HEAD")
     if base is None:
         raise UsageError(f"--base {options.base} is not a commit" if options.base
@@ -181,11 +196,19 @@ def _on_branch(root: Path, repo: git.Repo, plan: Planner, verify: Verifier,
         if proposal is None:
             return Outcome(None, base=base)
         branch = options.branch or default_branch(proposal)
+        git.check_branch_name(repo, branch)
         if git.branch_exists(repo, branch):
-            if _already_on(repo, branch, plan):
-                return Outcome(None, branch=branch, base=base,
-                               notes=[f"already proposed on {branch}"])
-            raise GitopsError(f"branch {branch} already exists: delete it or pass --branch")
+            if not _already_on(repo, branch, plan):
+                hint = "choose another --branch" if options.branch else "delete it or pass --branch"
+                raise GitopsError(f"branch {branch} already exists: {hint}")
+            outcome = Outcome(None, branch=branch, base=base)
+            if options.push and not options.dry_run:
+                # An earlier run committed but did not get to push: push that commit now.
+                outcome.commit = git.rev(repo, branch)
+                _push_with_retry(repo, plan, verify, options, outcome)
+                outcome.compare_url = git.compare_url(git.remote_url(repo, options.remote),
+                                                      _base_name(repo, options), branch)
+            return outcome
         if options.dry_run:
             write_files(tree, proposal.edits)
             verify(tree, proposal)

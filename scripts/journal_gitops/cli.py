@@ -67,7 +67,7 @@ output_option = click.option(
 
 
 repo_option = click.option(
-    "--repo", type=click.Path(file_okay=False, path_type=Path), envvar="GITOPS_REPO",
+    "--repo", type=click.Path(exists=True, file_okay=False, path_type=Path), envvar="GITOPS_REPO",
     help="The GitOps repository (default: the nearest folder with gitops.yaml).",
 )
 
@@ -113,7 +113,7 @@ def cli(ctx: click.Context, repo: Path | None) -> None:
 @cli.command()
 @click.option("--env", "envs", multiple=True, metavar="ENV",
               help="Validate only this environment (repeatable; default: all).")
-@click.option("--crds", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--crds", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Also check custom resources against the CRDs in this folder.")
 @click.option("--output", "-o", type=click.Choice(["text", "json", "github"]), default="text",
               show_default=True, help="github prints workflow annotations.")
@@ -155,7 +155,7 @@ def rules(output: str) -> None:
               help="Environment to move (repeatable; default: the first in promotion order).")
 @click.option("--image", "images", multiple=True, metavar="NAME",
               help="Move only this app image (repeatable; default: every app image).")
-@click.option("--source-repo", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--source-repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A clone of the app repository: resolves the commit and spots rollbacks.")
 @click.option("--digest", "digests", multiple=True, metavar="NAME=sha256:...",
               help="Pin an image to this digest as well.")

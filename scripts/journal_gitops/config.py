@@ -12,6 +12,7 @@ import yaml
 from .errors import ConfigError
 
 CONFIG_FILE = "gitops.yaml"
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 TAG_SCHEMES = {"full": "{sha}", "short": "{short}"}
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 K8S_VERSION = re.compile(r"^1\.\d+$")
@@ -53,6 +54,14 @@ class Config:
     def overlay_rel(self, env: str) -> str:
         return f"{self.overlays_dir}/{env}"
 
+    def overlay_file(self, env: str, tree: Path | None = None) -> str:
+        """The overlay's kustomization file (any of the names kustomize accepts)."""
+        folder = (tree or self.root) / self.overlay_rel(env)
+        for name in KUSTOMIZATION_FILES:
+            if (folder / name).is_file():
+                return f"{self.overlay_rel(env)}/{name}"
+        return f"{self.overlay_rel(env)}/{KUSTOMIZATION_FILES[0]}"
+
     @property
     def app_images(self) -> tuple[ManagedImage, ...]:
         return tuple(image for image in self.images if image.from_app)
@@ -92,7 +101,7 @@ def _str(data: dict[str, Any], key: str, default: str | None = None) -> str:
 def _images(raw: Any) -> tuple[ManagedImage, ...]:
     if not isinstance(raw, list) or not raw:
         raise _fail("'images' must be a non-empty list")
-    images = []
+    images: list[ManagedImage] = []
     for item in raw:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise _fail("each entry of 'images' needs a 'name'")
@@ -104,6 +113,8 @@ def _images(raw: Any) -> tuple[ManagedImage, ...]:
             raise _fail(f"image {item['name']}: 'newName' must be a string")
         if source == "app" and not new_name:
             raise _fail(f"image {item['name']}: an app image needs 'newName' (its registry path)")
+        if any(image.name == item["name"] for image in images):
+            raise _fail(f"image {item['name']} is listed twice")
         images.append(ManagedImage(item["name"], new_name, source == "app"))
     return tuple(images)
 
@@ -136,7 +147,10 @@ def parse_config(root: Path, data: Any) -> Config:
     versions = data.get("kubernetesVersions", ["1.29", "1.35"])
     if not isinstance(versions, list) or not versions:
         raise _fail("'kubernetesVersions' must be a non-empty list like [\"1.29\", \"1.35\"]")
-    versions = [str(v) for v in versions]
+    if any(not isinstance(v, str) for v in versions):
+        raise _fail('write each Kubernetes version in quotes ("1.30"): unquoted, 1.30 reads '
+                    'as the number 1.3')
+    versions = list(versions)
     for version in versions:
         if not K8S_VERSION.match(version):
             raise _fail(f"Kubernetes version '{version}' must look like 1.29")

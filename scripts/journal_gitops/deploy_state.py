@@ -11,7 +11,7 @@ import yaml
 
 from . import kustomize
 from .bump import ImageChange, short, verify_images
-from .change import FileEdit
+from .change import FileEdit, read_file
 from .config import Config
 from .errors import GitopsError
 from .history import EnvSnapshot
@@ -35,11 +35,8 @@ class StateChange:
 def apply_state(tree: Path, config: Config, env: str, target: EnvSnapshot,
                 image_names: Sequence[str] | None = None) -> StateChange:
     """Edit env's overlay so its images (those named, default all) and config match `target`."""
-    rel = f"{config.overlay_rel(env)}/kustomization.yaml"
-    try:
-        text = (tree / rel).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise GitopsError(f"{rel} does not exist") from None
+    rel = config.overlay_file(env, tree)
+    text = read_file(tree, rel)
     kustomization = Kustomization(text, rel)
     defaults = {image.name: image.new_name for image in config.images}
     changes: list[ImageChange] = []

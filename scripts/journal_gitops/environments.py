@@ -14,7 +14,7 @@ from pathlib import Path
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from . import kustomize, templates
-from .change import FileEdit, GitOptions, Outcome, Proposal, deliver
+from .change import FileEdit, GitOptions, Outcome, Proposal, deliver, read_file
 from .config import CONFIG_FILE, DNS_LABEL, Config, load_config
 from .errors import GitopsError, UsageError
 from .kustomization import Kustomization
@@ -42,17 +42,6 @@ class EnvRow:
     differs: tuple[str, ...] | None  # what a promotion from the previous env would carry
 
 
-def overlay_file(config: Config, env: str) -> str:
-    return f"{config.overlay_rel(env)}/kustomization.yaml"
-
-
-def read_text(tree: Path, rel: str) -> str:
-    try:
-        return (tree / rel).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise GitopsError(f"{rel} does not exist") from None
-
-
 def find_application(tree: Path, config: Config, env: str) -> Resource | None:
     wanted = config.overlay_rel(env)
     for app in read_manifest_dir(tree, config.apps_dir):
@@ -70,8 +59,8 @@ def automated(app: Resource) -> bool:
 
 
 def read_state(tree: Path, config: Config, env: str) -> EnvState:
-    rel = overlay_file(config, env)
-    kustomization = Kustomization(read_text(tree, rel), rel)
+    rel = config.overlay_file(env, tree)
+    kustomization = Kustomization(read_file(tree, rel), rel)
     app = find_application(tree, config, env)
     images = {e.name: (e.new_tag, e.digest) for e in kustomization.images()
               if any(i.name == e.name for i in config.app_images)}
@@ -224,7 +213,7 @@ def _project(tree: Path, config: Config) -> tuple[str, YamlText, MappingNode]:
     folder = tree / config.argocd_dir
     for path in sorted(folder.glob("*.y*ml")):
         rel = f"{config.argocd_dir}/{path.name}"
-        text = path.read_text(encoding="utf-8")
+        text = read_file(tree, rel)
         if "kind: AppProject" not in text:
             continue
         doc = YamlText(text, rel)
@@ -270,8 +259,8 @@ def new_env(config: Config, request: NewEnv, options: GitOptions) -> Outcome:
         source_dir = tree / cfg.overlay_rel(source)
         for path in sorted(p for p in source_dir.rglob("*") if p.is_file()):
             rel = path.relative_to(source_dir).as_posix()
-            text = path.read_text(encoding="utf-8")
-            if rel == "kustomization.yaml":
+            text = read_file(source_dir, rel)
+            if rel == Path(cfg.overlay_file(source, tree)).name:
                 text = _new_overlay(text, f"{overlay}/{rel}", _components(tree, cfg, source),
                                     replicas, values, namespace)
                 header = templates.overlay_header(
@@ -291,7 +280,7 @@ def new_env(config: Config, request: NewEnv, options: GitOptions) -> Outcome:
             raise GitopsError(f"{project_rel}: AppProject {cfg.project} has no destinations")
         project.append(destinations, {"server": server, "namespace": namespace})
         edits.append(FileEdit(project_rel, project.text, project.result()))
-        config_text = read_text(tree, CONFIG_FILE)
+        config_text = read_file(tree, CONFIG_FILE)
         edits.append(FileEdit(CONFIG_FILE, config_text, _insert_env(config_text, name, after)))
         message = (f"env({name}): new environment from {source}\n\n"
                    f"{name} starts as a copy of {source} (namespace {namespace}"
@@ -380,13 +369,13 @@ def set_env(config: Config, request: SetEnv, options: GitOptions) -> Outcome:
         replicas = parse_replicas(request.replicas)
         values = parse_assignments(request.values, "--set")
         state = read_state(tree, cfg, request.name)
-        rel = overlay_file(cfg, request.name)
+        rel = cfg.overlay_file(request.name, tree)
         edits: list[FileEdit] = []
         changes: list[str] = []
         replicas = {k: v for k, v in replicas.items() if state.replicas.get(k) != v}
         values = {k: v for k, v in values.items() if state.config.get(k) != v}
         if replicas or values or request.replicas or request.values:
-            text = read_text(tree, rel)
+            text = read_file(tree, rel)
             kustomization = Kustomization(text, rel)
             components = _components(tree, cfg, request.name) if replicas else []
             _edit_overlay(kustomization, components, replicas, values)
@@ -398,7 +387,7 @@ def set_env(config: Config, request: SetEnv, options: GitOptions) -> Outcome:
         if request.automated is not None and request.automated != state.automated:
             if state.app_file is None:
                 raise GitopsError(f"no Application deploys {cfg.overlay_rel(request.name)}")
-            text = read_text(tree, state.app_file)
+            text = read_file(tree, state.app_file)
             edits.append(FileEdit(state.app_file, text,
                                   set_sync(text, state.app_file, request.automated)))
             old, new = ("auto", "manual") if state.automated else ("manual", "auto")
@@ -430,9 +419,9 @@ def delete_env(config: Config, name: str, options: GitOptions) -> Outcome:
         overlay_dir = tree / cfg.overlay_rel(name)
         for path in sorted(p for p in overlay_dir.rglob("*") if p.is_file()):
             rel = path.relative_to(tree).as_posix()
-            edits.append(FileEdit(rel, path.read_text(encoding="utf-8"), None))
+            edits.append(FileEdit(rel, read_file(tree, rel), None))
         if state.app_file:
-            edits.append(FileEdit(state.app_file, read_text(tree, state.app_file), None))
+            edits.append(FileEdit(state.app_file, read_file(tree, state.app_file), None))
         project_rel, project, spec = _project(tree, cfg)
         destinations = project.get(spec, "destinations")
         if isinstance(destinations, SequenceNode) and state.namespace:
@@ -441,7 +430,7 @@ def delete_env(config: Config, name: str, options: GitOptions) -> Outcome:
                     project.remove_item(destinations, index)
                     edits.append(FileEdit(project_rel, project.text, project.result()))
                     break
-        config_text = read_text(tree, CONFIG_FILE)
+        config_text = read_file(tree, CONFIG_FILE)
         edits.append(FileEdit(CONFIG_FILE, config_text, _remove_env(config_text, name)))
         message = (f"env({name}): delete the environment\n\n"
                    f"Removes {cfg.overlay_rel(name)}, "

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import GitopsError, ToolMissingError
+from .errors import GitopsError, ToolMissingError, UsageError
 
 try:
     import git
@@ -95,6 +95,13 @@ def is_ancestor(path: Path, old: str, new: str) -> bool | None:
 
 def head_branch(repo: git.Repo) -> str | None:
     return None if repo.head.is_detached else repo.active_branch.name
+
+
+def check_branch_name(repo: git.Repo, name: str) -> None:
+    status = repo.git.execute(["git", "check-ref-format", "--branch", name],
+                              with_extended_output=True, with_exceptions=False)[0]
+    if status != 0:
+        raise UsageError(f"'{name}' is not a valid branch name")
 
 
 def branch_exists(repo: git.Repo, branch: str) -> bool:

@@ -67,7 +67,7 @@ def history(config: Config, env: str, limit: int | None = None) -> list[HistoryR
     if limit is not None and limit < 1:
         raise UsageError("--limit must be at least 1")
     repo = git.open_repo(config.root)
-    path = f"{config.overlay_rel(env)}/kustomization.yaml"
+    path = config.overlay_file(env)
     fmt = FIELD.join(("%H", "%P", "%an", "%aI", "%s",
                       "%(trailers:key=Change-Kind,valueonly,separator=%x2C)")) + RECORD
     log = git.run(repo, "log", f"--format={fmt}", "--", path)
@@ -99,7 +99,7 @@ def state_at(config: Config, env: str, commit: str) -> EnvSnapshot:
     sha = git.rev(repo, commit)
     if sha is None:
         raise UsageError(f"--to {commit} is not a commit")
-    path = f"{config.overlay_rel(env)}/kustomization.yaml"
+    path = config.overlay_file(env)
     found = snapshot(file_at(repo, sha, path), path)
     if found is None:
         raise GitopsError(f"{env} has no readable overlay at {commit}")

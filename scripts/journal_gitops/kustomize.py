@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .config import KUSTOMIZATION_FILES
 from .errors import ToolMissingError
 
 MIN_MAJOR = 5
@@ -110,9 +111,6 @@ def _first_error(stderr: str) -> str:
         if line.lower().startswith("error:"):
             return line[len("error:"):].strip()
     return lines[0] if lines else "kustomize failed without a message"
-
-
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
 def render(tool: Kustomize, directory: Path) -> Render:

@@ -135,13 +135,20 @@ def parse_documents(text: str, source: str) -> list[Resource]:
     return resources
 
 
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")  # what Argo CD reads from a directory source
+
+
+def manifest_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in MANIFEST_SUFFIXES)
+
+
 def read_manifest_dir(root: Path, rel: str) -> list[Resource]:
     """Every object in the *.yaml files of one folder (not recursive), as Argo CD reads it."""
     folder = root / rel
     if not folder.is_dir():
         return []
     resources: list[Resource] = []
-    for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+    for path in manifest_files(folder):
         resources.extend(parse_documents(path.read_text(encoding="utf-8"), f"{rel}/{path.name}"))
     return resources
 

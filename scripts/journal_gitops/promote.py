@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .bump import commit_of_tag, select_images, short
-from .change import GitOptions, Outcome, Proposal, deliver
+from .change import GitOptions, Outcome, Proposal, deliver, read_file
 from .config import Config, load_config
 from .deploy_state import StateChange, apply_state, message, verify_state
 from .errors import UsageError
@@ -52,8 +52,8 @@ def promote(config: Config, request: PromoteRequest, options: GitOptions) -> Out
 
     def plan(tree: Path) -> Proposal | None:
         cfg = load_config(tree)
-        rel = f"{cfg.overlay_rel(request.source)}/kustomization.yaml"
-        source = Kustomization((tree / rel).read_text(encoding="utf-8"), rel)
+        rel = cfg.overlay_file(request.source, tree)
+        source = Kustomization(read_file(tree, rel), rel)
         images = {e.name: (e.new_tag, e.digest) for e in source.images() if e.name in names}
         state = EnvSnapshot(images, source.config() if request.with_config else {})
         change = apply_state(tree, cfg, request.target, state, names)

@@ -7,6 +7,7 @@ that come from rendering or schemas are listed here too, so that `gitops rules` 
 from __future__ import annotations
 
 import fnmatch
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -168,9 +169,13 @@ def check_tag_scheme(ctx: EnvContext) -> Iterator[Hit]:
         for c in workload.containers():
             repo, tag, _ = split_image(str(c.get("image", "")))
             for image in ctx.config.app_images:
+                basename = (image.new_name or image.name).rsplit("/", 1)[-1]
                 if repo == image.name:
                     yield workload, (f"container {c.get('name')}: image {image.name} is not set "
                                      f"by the overlay's images: list")
+                elif repo.rsplit("/", 1)[-1] == basename and repo != image.new_name:
+                    yield workload, (f"container {c.get('name')}: image {repo} is not "
+                                     f"{image.new_name}, where gitops.yaml says it is built")
                 elif repo == image.new_name and (tag is None or not pattern.match(tag)):
                     yield workload, (f"container {c.get('name')}: tag {tag} of {repo} does not "
                                      f"follow the tag scheme {ctx.config.tag_scheme}")
@@ -226,10 +231,13 @@ def check_labels(ctx: EnvContext) -> Iterator[Hit]:
 # --- secrets and config ---------------------------------------------------------------------
 
 
+PLAINTEXT_SECRET = "Secret rendered from git: its values are in the repository"
+
+
 @_rule("plaintext-secret", "a Secret in git is a leaked secret: use an ExternalSecret")
 def check_plaintext_secret(ctx: EnvContext) -> Iterator[Hit]:
     for secret in ctx.of_kind("Secret"):
-        yield secret, "Secret rendered from git: its values are in the repository"
+        yield secret, PLAINTEXT_SECRET
 
 
 def _known_keys(ctx: EnvContext) -> tuple[dict[str, set[str] | None], dict[str, set[str] | None]]:
@@ -405,15 +413,22 @@ def check_statefulset_service(ctx: EnvContext) -> Iterator[Hit]:
             yield sts, f"Service {name} does not select the StatefulSet's pods"
 
 
+def _count(value: object, replicas: int) -> int | None:
+    """A PDB's int-or-percent as a pod count (percentages round up, as the controller does)."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.endswith("%") and value[:-1].isdigit():
+        return math.ceil(replicas * int(value[:-1]) / 100)
+    return None
+
+
 def _blocks_eviction(pdb: Resource, replicas: int) -> str | None:
-    min_available = pdb.spec.get("minAvailable")
-    max_unavailable = pdb.spec.get("maxUnavailable")
-    if isinstance(min_available, int) and min_available >= replicas:
-        return f"minAvailable {min_available} with {replicas} replicas"
-    if min_available == "100%":
-        return "minAvailable 100%"
-    if max_unavailable in (0, "0%"):
-        return f"maxUnavailable {max_unavailable}"
+    min_available = _count(pdb.spec.get("minAvailable"), replicas)
+    max_unavailable = _count(pdb.spec.get("maxUnavailable"), replicas)
+    if min_available is not None and min_available >= replicas:
+        return f"minAvailable {pdb.spec.get('minAvailable')} with {replicas} replicas"
+    if max_unavailable == 0:
+        return f"maxUnavailable {pdb.spec.get('maxUnavailable')}"
     return None
 
 
@@ -521,6 +536,76 @@ def check_project_permits(ctx: EnvContext) -> Iterator[Hit]:
             if (whitelist is not None and not _kind_listed(whitelist, *key)) or _kind_listed(
                     project.spec.get("namespaceResourceBlacklist"), *key):
                 yield app, f"{pname} does not allow {label}"
+
+
+SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+SYNC_OPTIONS_ANNOTATION = "argocd.argoproj.io/sync-options"
+BOOL = frozenset({"true", "false"})
+# Argo CD's sync options and the values each takes (Argo CD docs, "Sync Options").
+SYNC_OPTIONS: dict[str, frozenset[str]] = {
+    "Validate": BOOL, "CreateNamespace": BOOL, "PruneLast": BOOL, "ApplyOutOfSyncOnly": BOOL,
+    "PrunePropagationPolicy": frozenset({"foreground", "background", "orphan"}),
+    "Replace": BOOL, "ServerSideApply": BOOL, "FailOnSharedResource": BOOL,
+    "RespectIgnoreDifferences": BOOL, "SkipDryRunOnMissingResource": BOOL, "Force": BOOL,
+    "ClientSideApplyMigration": BOOL,
+    "Prune": frozenset({"true", "false", "confirm"}),
+    "Delete": frozenset({"true", "false", "confirm"}),
+}
+
+
+def _bad_sync_option(option: str) -> str | None:
+    key, sep, value = option.strip().partition("=")
+    if not sep:
+        return f"sync option {option!r} is not KEY=VALUE"
+    if key not in SYNC_OPTIONS:
+        return f"unknown sync option {key}"
+    if value not in SYNC_OPTIONS[key]:
+        return f"sync option {key}={value}: expected one of {', '.join(sorted(SYNC_OPTIONS[key]))}"
+    return None
+
+
+@_rule("sync-options", "Argo CD ignores a sync option or wave it cannot read, silently")
+def check_sync_options(ctx: EnvContext) -> Iterator[Hit]:
+    for app in ctx.environment_apps():
+        for option in (app.spec.get("syncPolicy") or {}).get("syncOptions") or []:
+            problem = _bad_sync_option(str(option))
+            if problem:
+                yield app, problem
+    for resource in ctx.resources:
+        annotations = resource.metadata.get("annotations") or {}
+        for option in str(annotations.get(SYNC_OPTIONS_ANNOTATION) or "").split(","):
+            problem = _bad_sync_option(option) if option.strip() else None
+            if problem:
+                yield resource, problem
+        wave = annotations.get(SYNC_WAVE)
+        if wave is not None and not str(wave).lstrip("-").isdigit():
+            yield resource, f"{SYNC_WAVE} {wave!r} is not a whole number"
+
+
+def wave(resource: Resource) -> int:
+    value = str((resource.metadata.get("annotations") or {}).get(SYNC_WAVE, "0"))
+    return int(value) if value.lstrip("-").isdigit() else 0
+
+
+@_rule("sync-wave-order", "a pod synced before what it mounts never starts: the sync waits forever")
+def check_sync_wave_order(ctx: EnvContext) -> Iterator[Hit]:
+    providers: dict[tuple[str, str], Resource] = {}
+    for cm in ctx.of_kind("ConfigMap"):
+        providers[("ConfigMap", cm.name)] = cm
+    for secret in ctx.of_kind("Secret"):
+        providers[("Secret", secret.name)] = secret
+    for es in ctx.of_kind("ExternalSecret"):
+        providers[("Secret", (es.spec.get("target") or {}).get("name") or es.name)] = es
+    for workload in ctx.workloads():
+        seen: set[tuple[str, str]] = set()
+        for kind, name, _, _ in _refs(workload.pod_spec() or {}):
+            provider = providers.get((kind, name))
+            if provider is None or (kind, name) in seen:
+                continue
+            seen.add((kind, name))
+            if wave(provider) > wave(workload):
+                yield workload, (f"{provider.kind} {provider.name} is in sync wave "
+                                 f"{wave(provider)}, after this workload's wave {wave(workload)}")
 
 
 def _automated(app: Resource) -> bool:

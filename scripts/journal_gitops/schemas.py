@@ -205,9 +205,10 @@ class SchemaChecker:
 
     def check(self, resource: Resource) -> list[SchemaFinding]:
         api_version, kind = resource.api_version, resource.kind
-        if is_builtin_group(resource.group):
-            return self._check_builtin(resource)
         key = (api_version, kind)
+        custom = key in self._crds or key in _own_schemas()
+        if is_builtin_group(resource.group) and not custom:
+            return self._check_builtin(resource)
         own, crd = _own_schemas().get(key), self._crds.get(key)
         if own is None and crd is None:
             where = "the project's schemas or the CRD folder" if self._crds else (

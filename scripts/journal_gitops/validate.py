@@ -10,8 +10,8 @@ from pathlib import Path
 from . import kustomize
 from .config import Config
 from .errors import GitopsError
-from .manifests import Resource, parse_documents
-from .rules import EnvContext, app_sources, rule_table
+from .manifests import Resource, manifest_files, parse_documents
+from .rules import PLAINTEXT_SECRET, EnvContext, app_sources, rule_table
 from .schemas import SchemaChecker
 
 
@@ -51,7 +51,7 @@ def _argocd_manifests(config: Config) -> tuple[list[Resource], list[Finding]]:
         if not folder.is_dir():
             findings.append(Finding("yaml", f"{rel}/ does not exist", None, None, rel))
             continue
-        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+        for path in manifest_files(folder):
             name = f"{rel}/{path.name}"
             try:
                 resources.extend(parse_documents(path.read_text(encoding="utf-8"), name))
@@ -88,7 +88,7 @@ def _orphan_apps(config: Config, apps: list[Resource]) -> list[Finding]:
 
 def _check_env(config: Config, checker: SchemaChecker, render: kustomize.Render, env: str,
                apps: list[Resource], projects: dict[str, Resource]) -> tuple[int, list[Finding]]:
-    overlay_file = f"{config.overlay_rel(env)}/kustomization.yaml"
+    overlay_file = config.overlay_file(env)
     if render.error is not None:
         message = render.error.replace(f"{config.root}/", "")
         return 0, [Finding("render", message, env, None, overlay_file)]
@@ -113,7 +113,7 @@ def _check_env(config: Config, checker: SchemaChecker, render: kustomize.Render,
 def validate(config: Config, envs: Sequence[str] | None = None,
              crds: Path | None = None) -> Report:
     """Render the environments in parallel and run schemas and rules on each as it arrives."""
-    selected = list(envs) if envs else list(config.environments)
+    selected = list(dict.fromkeys(envs)) if envs else list(config.environments)
     for env in selected:
         config.require_env(env)
     with ThreadPoolExecutor(max_workers=kustomize.render_workers(len(selected)) + 1) as pool:
@@ -131,6 +131,8 @@ def validate(config: Config, envs: Sequence[str] | None = None,
         apps = [r for r in argocd if r.kind == "Application" and r.group == "argoproj.io"]
         projects = {r.name: r for r in argocd if r.kind == "AppProject"}
         findings += _schema_findings(checker, argocd, None, None)
+        findings += [Finding("plaintext-secret", PLAINTEXT_SECRET, None, r.ref, r.source)
+                     for r in argocd if r.kind == "Secret" and r.group == ""]
         if not envs:
             findings += _orphan_apps(config, apps)
         futures = launched.result()

@@ -55,6 +55,10 @@ class YamlText:
     """One YAML document's text, its node tree, and edits pending on it."""
 
     def __init__(self, text: str, source: str) -> None:
+        # Positions are computed on LF text; CRLF files get their line endings back in result().
+        self._crlf = "\r\n" in text
+        self.original = text
+        text = text.replace("\r\n", "\n")
         self.text = text
         self.source = source
         try:
@@ -109,7 +113,12 @@ class YamlText:
     def set(self, mapping: MappingNode, key: str, value: str) -> None:
         """Set a scalar value: in place when the key exists, as a new last key otherwise."""
         current = self.get(mapping, key)
-        if isinstance(current, ScalarNode):
+        if isinstance(current, ScalarNode) and current.start_mark.index == current.end_mark.index:
+            # `key:` with nothing after it: the value goes right after the colon.
+            key_node = next(k for k, v in mapping.value if v is current)
+            colon = self.text.index(":", key_node.end_mark.index) + 1
+            self._edits.append(_Edit(colon, colon, " " + self.format(value)))
+        elif isinstance(current, ScalarNode):
             self.replace(current, value)
         else:
             self.insert_lines(mapping, [f"{key}: {self.format(value)}"])
@@ -118,7 +127,7 @@ class YamlText:
         """Add `key: value` lines after a mapping's last key, at its keys' indentation."""
         if mapping.flow_style:
             close = mapping.end_mark.index - 1
-            self._edits.append(_Edit(close, close, ", " + ", ".join(lines)))
+            self._edits.append(_Edit(close, close, self._flow_sep(close) + ", ".join(lines)))
             return
         col = mapping.value[0][0].start_mark.column
         at = self._line_end(self._last_index(mapping))
@@ -136,7 +145,14 @@ class YamlText:
                 start = key_node.start_mark.index
             self._edits.append(_Edit(start, value_node.end_mark.index, ""))
             return
-        start = self.text.rfind("\n", 0, key_node.start_mark.index)
+        line_start = self.text.rfind("\n", 0, key_node.start_mark.index) + 1
+        if self.text[line_start:key_node.start_mark.index].strip() and index + 1 < len(
+                mapping.value):
+            # `- key: value` opens a list item: the next key moves up to take its place.
+            next_key = mapping.value[index + 1][0]
+            self._edits.append(_Edit(key_node.start_mark.index, next_key.start_mark.index, ""))
+            return
+        start = line_start - 1
         if with_comments:
             start = self._comments_above(start, key_node.start_mark.column)
         end = self._value_end(value_node)
@@ -151,7 +167,7 @@ class YamlText:
                      for k, v in fields.items()]
         if seq.flow_style:
             close = seq.end_mark.index - 1
-            sep = ", " if seq.value else ""
+            sep = self._flow_sep(close) if seq.value else ""
             body = pairs[0] if isinstance(fields, str) else "{" + ", ".join(pairs) + "}"
             self._edits.append(_Edit(close, close, sep + body))
             return
@@ -183,9 +199,14 @@ class YamlText:
         order = sorted(enumerate(self._edits), key=lambda p: (p[1].start, p[0]), reverse=True)
         for _, edit in order:
             out = out[: edit.start] + edit.text + out[edit.end:]
-        return out
+        return out.replace("\n", "\r\n") if self._crlf else out
 
     # -- positions ---------------------------------------------------------------------------
+
+    def _flow_sep(self, close: int) -> str:
+        """What goes before a new flow item: nothing after a trailing comma."""
+        before = self.text[:close].rstrip()
+        return " " if before.endswith(",") else ", "
 
     def _line_end(self, index: int) -> int:
         end = self.text.find("\n", index)
