@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import yaml
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from journal_gitops.kustomization import ImageTarget, needs_quotes, set_images
@@ -35,22 +35,24 @@ def kustomizations(draw: st.DrawFn) -> tuple[str, list[str]]:
              "resources:\n", " " * offset + "- ../../base\n", draw(blank), draw(comment),
              "images:  # pinned per environment\n"]
     for name in names:
-        keys = draw(st.permutations(["name", "newName", "newTag"]))
+        digest = draw(st.booleans())
+        keys = draw(st.permutations(["name", "newName", "newTag", *(["digest"] if digest else [])]))
         values = {"name": name, "newName": f"ghcr.io/journal-app/{name}",
-                  "newTag": draw(TAGS)}
+                  "newTag": draw(TAGS), "digest": "sha256:" + "d" * 64}
         pad = " " * offset
         for i, key in enumerate(keys):
             trailing = draw(st.sampled_from(["", "  # note", " #x"]))
             prefix = pad + "-" + " " * (indent - 1) if i == 0 else pad + " " * indent
             lines.append(f"{prefix}{key}: {_scalar(values[key], draw(QUOTES))}{trailing}\n")
-            if draw(st.booleans()) and i < 2:
+            if draw(st.booleans()) and i < len(keys) - 1:
                 lines.append(pad + " " * indent + "# between keys\n")
         lines.append(draw(blank))
     lines.append(draw(comment))
     pad = " " * offset
     lines.append(f"replicas:\n{pad}-{' ' * (indent - 1)}name: frontend\n"
                  f"{pad}{' ' * indent}count: 2\n")
-    return "".join(lines), names
+    text = "".join(lines)
+    return (text.replace("\n", "\r\n") if draw(st.booleans()) else text), names
 
 
 @settings(max_examples=150, deadline=None)
@@ -59,9 +61,11 @@ def test_only_tag_lines_change(case: tuple[str, list[str]], data: st.DataObject)
     text, names = case
     moved = data.draw(st.lists(st.sampled_from(names), min_size=1, unique=True))
     tag = data.draw(TAGS)
-    targets = [ImageTarget(n, f"ghcr.io/journal-app/{n}", tag, None) for n in moved]
     before = yaml.safe_load(text)
+    digests = {e["name"]: e.get("digest") for e in before["images"]}
+    targets = [ImageTarget(n, f"ghcr.io/journal-app/{n}", tag, digests[n]) for n in moved]
     after_text = set_images(text, "kustomization.yaml", targets)
+    assert after_text.count("\r\n") == text.count("\r\n")
     old_lines, new_lines = text.splitlines(), after_text.splitlines()
     assert len(old_lines) == len(new_lines)
     for old, new in zip(old_lines, new_lines, strict=True):
@@ -87,6 +91,7 @@ def test_only_tag_lines_change(case: tuple[str, list[str]], data: st.DataObject)
 def test_adding_a_digest_adds_one_line(case: tuple[str, list[str]], digest: str) -> None:
     text, names = case
     entry = next(e for e in yaml.safe_load(text)["images"] if e["name"] == names[0])
+    assume("digest" not in entry)
     targets = [ImageTarget(names[0], entry["newName"], entry["newTag"], digest)]
     after_text = set_images(text, "kustomization.yaml", targets)
     added = [line for line in after_text.splitlines() if line not in text.splitlines()]
