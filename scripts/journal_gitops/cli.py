@@ -259,6 +259,28 @@ def rollback(ctx: click.Context, /, env: str, to: str | None, steps: int | None,
                         f"nothing to roll back: {env} already runs that state")
 
 
+@cli.command("diff")
+@click.option("--base", metavar="REF",
+              help="Old side (default: the merge-base with origin/main, or main).")
+@click.option("--head", metavar="REF", help="New side (default: the working tree).")
+@click.option("--env", "envs", multiple=True, metavar="ENV", help="Only this environment.")
+@click.option("--output", "-o", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="markdown is a pull-request comment.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when anything differs.")
+@click.pass_context
+def diff_command(ctx: click.Context, base: str | None, head: str | None, envs: tuple[str, ...],
+                 output: str, exit_code: bool) -> None:
+    """Show what Argo CD would change in each environment between two revisions."""
+    from .diff import diff
+    from .diff_report import diff_json, diff_markdown, diff_text
+
+    result = diff(_config(ctx), base, head, envs)
+    formatter = {"text": diff_text, "markdown": diff_markdown, "json": diff_json}[output]
+    click.echo(formatter(result), nl=output == "json")
+    if exit_code and result.changed:
+        ctx.exit(ExitCode.FINDINGS)
+
+
 @cli.group()
 def env() -> None:
     """List, add, change and delete environments."""

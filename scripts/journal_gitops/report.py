@@ -162,10 +162,19 @@ def envs_json(rows: Sequence[EnvRow]) -> str:
         for r in rows], indent=2)
 
 
+def state_change_markdown(change: StateChange) -> str:
+    """A pull request body for a promotion or rollback."""
+    lines = [f"Changes **{change.env}**.", "", "| what | from | to |", "| --- | --- | --- |"]
+    lines += [f"| {c.image} | `{_short(c.old)}` | `{_short(c.new)}` |" for c in change.images]
+    lines += [f"| {key} | `{old}` | `{new}` |" for key, old, new in change.config]
+    return "\n".join(lines) + "\n"
+
+
 def state_change_data(change: StateChange | None) -> dict[str, Any]:
     if change is None:
-        return {"env": None, "images": [], "config": []}
+        return {"env": None, "images": [], "config": [], "prBody": None}
     return {
+        "prBody": state_change_markdown(change),
         "env": change.env,
         "images": [{"image": c.image, "old": c.old, "new": c.new, "oldDigest": c.old_digest,
                     "newDigest": c.new_digest} for c in change.images],

@@ -1,0 +1,101 @@
+"""How `gitops diff` prints: plain text, a Markdown pull-request comment, or JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .diff import DiffReport, EnvDiff, image_tag
+from .report import table
+
+COMMENT_MARKER = "<!-- gitops-diff -->"
+MAX_LINES = 400  # per environment in Markdown; PR comments are limited in size
+
+
+def _short(rev: str) -> str:
+    return rev[:7] if len(rev) == 40 else rev
+
+
+def _summary(env: EnvDiff) -> str:
+    if env.error:
+        return f"does not render ({env.error})"
+    parts = [f"{env.count(c)} {c}" for c in ("added", "changed", "removed") if env.count(c)]
+    return ", ".join(parts) or "no changes"
+
+
+def _image_rows(report: DiffReport) -> list[tuple[str, str, str, str, str]]:
+    return [(m.env, m.workload, m.container, image_tag(m.old), image_tag(m.new))
+            for m in report.images]
+
+
+def diff_text(report: DiffReport) -> str:
+    lines = [f"{_short(report.base)}..{_short(report.head)}", ""]
+    lines.append(table(("ENV", "ADDED", "CHANGED", "REMOVED", "STATE"), [
+        (e.name, str(e.count("added")), str(e.count("changed")), str(e.count("removed")),
+         "error" if e.error else ("changed" if e.objects else "same"))
+        for e in report.environments]))
+    if report.images:
+        lines += ["", table(("ENV", "WORKLOAD", "CONTAINER", "FROM", "TO"), _image_rows(report))]
+    for env in report.environments:
+        if env.error:
+            lines += ["", f"{env.name}: {_summary(env)}"]
+        for obj in env.objects:
+            renamed = f" (was {obj.old_name})" if obj.old_name else ""
+            lines += ["", f"{env.name}: {obj.change} {obj.kind}/{obj.name}{renamed}",
+                      obj.diff.rstrip("\n")]
+    return "\n".join(lines) + "\n"
+
+
+def diff_markdown(report: DiffReport) -> str:
+    head = "the working tree" if report.head == "working tree" else f"`{_short(report.head)}`"
+    lines = [COMMENT_MARKER, f"### Rendered changes: `{_short(report.base)}` → {head}", ""]
+    if not report.changed:
+        lines.append("No rendered changes in any environment.")
+        return "\n".join(lines) + "\n"
+    if report.images:
+        lines += ["**Image changes**", "", "| env | workload | container | from | to |",
+                  "| --- | --- | --- | --- | --- |"]
+        lines += [f"| {e} | {w} | {c} | `{a}` | `{b}` |" for e, w, c, a, b in _image_rows(report)]
+        lines.append("")
+    lines += ["| environment | added | changed | removed |", "| --- | ---: | ---: | ---: |"]
+    for env in report.environments:
+        note = " ⚠ does not render" if env.error else ""
+        lines.append(f"| {env.name}{note} | {env.count('added')} | {env.count('changed')} | "
+                     f"{env.count('removed')} |")
+    for env in report.environments:
+        if not env.objects and not env.error:
+            continue
+        body: list[str] = []
+        if env.error:
+            body.append(f"Does not render: `{env.error}`")
+        for obj in env.objects:
+            renamed = f" (was `{obj.old_name}`)" if obj.old_name else ""
+            body += [f"{obj.change} `{obj.kind}/{obj.name}`{renamed}", "", "```diff",
+                     *obj.diff.rstrip("\n").splitlines(), "```", ""]
+        if len(body) > MAX_LINES:
+            hidden = len(body) - MAX_LINES
+            body = body[:MAX_LINES]
+            if sum(1 for line in body if line.startswith("```")) % 2:
+                body.append("```")  # close the block the cut fell into
+            body += ["", f"_{hidden} more lines not shown: run `gitops diff --env {env.name}`._"]
+        lines += ["", f"<details><summary><b>{env.name}</b>: {_summary(env)}</summary>", "",
+                  *body, "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def diff_json(report: DiffReport) -> str:
+    data: dict[str, Any] = {
+        "base": report.base,
+        "head": report.head,
+        "changed": report.changed,
+        "environments": [
+            {"name": e.name, "error": e.error, "added": e.count("added"),
+             "changed": e.count("changed"), "removed": e.count("removed"),
+             "objects": [{"kind": o.kind, "namespace": o.namespace or None, "name": o.name,
+                          "change": o.change, "oldName": o.old_name, "diff": o.diff}
+                         for o in e.objects]}
+            for e in report.environments],
+        "images": [{"env": m.env, "workload": m.workload, "container": m.container,
+                    "old": m.old, "new": m.new} for m in report.images],
+    }
+    return json.dumps(data, indent=2)

@@ -1,0 +1,183 @@
+"""gitops diff between real revisions: image bumps, config changes (hash renames), replicas, a new
+environment, Application changes; text, Markdown and JSON; --exit-code; bad revisions."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import Runner, git
+
+MakeRepo = Callable[..., Path]
+START = "805c8cf2d536af9137692c914ecddbe83a103304"
+NEW = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
+
+
+def _summary(result_output: str) -> list[str]:
+    return result_output.split("\n\n")[1].splitlines()
+
+
+def test_image_bump(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    assert gitops("bump", "--commit", NEW, "--in-place", repo=repo).exit_code == 0
+    result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", repo=repo)
+    assert result.exit_code == 0
+    base, head = git(repo, "rev-parse", "--short=7", "HEAD^"), git(repo, "rev-parse",
+                                                                   "--short=7", "HEAD")
+    blocks = result.output.split("\n\n")
+    assert blocks[0] == f"{base}..{head}"
+    assert blocks[1].splitlines() == [
+        "ENV      ADDED  CHANGED  REMOVED  STATE",
+        "dev      0      2        0        changed",
+        "staging  0      0        0        same",
+        "prod     0      0        0        same",
+        "argocd   0      0        0        same"]
+    assert blocks[2].splitlines() == [
+        "ENV  WORKLOAD               CONTAINER   FROM                        TO",
+        "dev  Deployment/fileserver  fileserver  journal-fileserver:805c8cf  "
+        "journal-fileserver:1a2b3c4",
+        "dev  Deployment/frontend    frontend    journal-server:805c8cf      journal-server:1a2b3c4"]
+    assert blocks[3].splitlines()[0] == "dev: changed Deployment/fileserver"
+    assert [line for line in blocks[3].splitlines() if line[:1] in "+-"] == [
+        "--- a/Deployment/journal-dev/fileserver", "+++ b/Deployment/journal-dev/fileserver",
+        f"-      - image: ghcr.io/journal-app/journal-fileserver:{START}",
+        f"+      - image: ghcr.io/journal-app/journal-fileserver:{NEW}"]
+
+
+def test_config_change_is_one_change_not_a_rename(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    assert gitops("env", "set", "dev", "--set", "journalEntries=25", "--in-place",
+                  repo=repo).exit_code == 0
+    result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", "--env", "dev",
+                    "--output", "json", repo=repo)
+    data = json.loads(result.output)
+    [dev] = data["environments"]
+    assert (dev["added"], dev["changed"], dev["removed"]) == (0, 2, 0)
+    configmap = next(o for o in dev["objects"] if o["kind"] == "ConfigMap")
+    assert re.fullmatch(r"frontend-config-[a-z0-9]{10}", configmap["oldName"])
+    assert configmap["oldName"] != configmap["name"]
+    assert [line for line in configmap["diff"].splitlines() if line[:1] in "+-"][2:] == [
+        "-  journalEntries: '20'", "+  journalEntries: '25'"]
+    assert data["images"] == []
+
+
+def test_replica_change_and_markdown(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    assert gitops("env", "set", "staging", "--replicas", "frontend=3", "--in-place",
+                  repo=repo).exit_code == 0
+    result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", "--output", "markdown",
+                    repo=repo)
+    base, head = git(repo, "rev-parse", "--short=7", "HEAD^"), git(repo, "rev-parse",
+                                                                   "--short=7", "HEAD")
+    label = "Deployment/journal-staging/frontend"
+    assert result.output == (
+        "<!-- gitops-diff -->\n"
+        f"### Rendered changes: `{base}` → `{head}`\n\n"
+        "| environment | added | changed | removed |\n"
+        "| --- | ---: | ---: | ---: |\n"
+        "| dev | 0 | 0 | 0 |\n"
+        "| staging | 0 | 1 | 0 |\n"
+        "| prod | 0 | 0 | 0 |\n"
+        "| argocd | 0 | 0 | 0 |\n\n"
+        "<details><summary><b>staging</b>: 1 changed</summary>\n\n"
+        "changed `Deployment/frontend`\n\n"
+        "```diff\n"
+        f"--- a/{label}\n"
+        f"+++ b/{label}\n"
+        + _hunk(result.output) +
+        "```\n\n"
+        "</details>\n")
+    assert "-  replicas: 2\n+  replicas: 3\n" in result.output
+
+
+def _hunk(output: str) -> str:
+    """The hunk as kustomize's output puts it (its context lines are not the point here)."""
+    start = output.index("@@")
+    return output[start:output.index("```\n\n</details>")]
+
+
+def test_new_environment_and_application_changes(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    assert gitops("env", "new", "qa", "--from", "dev", "--in-place", repo=repo).exit_code == 0
+    assert gitops("env", "set", "staging", "--manual-sync", "--in-place",
+                  repo=repo).exit_code == 0
+    result = gitops("diff", "--base", "HEAD~2", "--head", "HEAD", repo=repo)
+    assert _summary(result.output) == [
+        "ENV      ADDED  CHANGED  REMOVED  STATE",
+        "dev      0      0        0        same",
+        "qa       20     0        0        changed",
+        "staging  0      0        0        same",
+        "prod     0      0        0        same",
+        "argocd   1      2        0        changed"]
+    assert "argocd: added Application/journal-qa" in result.output
+    assert "argocd: changed Application/journal-staging" in result.output
+    assert "argocd: changed AppProject/journal" in result.output
+
+
+def test_working_tree_against_main_by_default(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    git(repo, "checkout", "--quiet", "-b", "feature")
+    path = repo / "overlays/prod/kustomization.yaml"
+    path.write_text(path.read_text().replace("journalEntries=100", "journalEntries=90"))
+    result = gitops("diff", "--exit-code", repo=repo)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == f"{git(repo, 'rev-parse', '--short=7', 'main')}..working tree"
+    assert "prod     0      2        0        changed" in result.output
+
+
+def test_default_base_is_the_merge_base_with_origin_main(gitops: Runner,
+                                                        make_repo: MakeRepo) -> None:
+    repo = make_repo(remote=True)
+    fork_point = git(repo, "rev-parse", "HEAD")
+    git(repo, "fetch", "--quiet", "origin")
+    (repo / "NOTES").write_text("on main later\n")
+    git(repo, "add", "NOTES")
+    git(repo, "commit", "--quiet", "-m", "later on main")
+    git(repo, "push", "--quiet", "origin", "main")
+    git(repo, "checkout", "--quiet", "-b", "feature", fork_point)
+    git(repo, "fetch", "--quiet", "origin")
+    result = gitops("diff", "--output", "json", repo=repo)
+    assert json.loads(result.output)["base"] == fork_point
+
+
+def test_exit_code_when_nothing_differs(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    result = gitops("diff", "--exit-code", "--output", "markdown", repo=repo)
+    assert (result.exit_code, result.output.splitlines()[-1]) == (
+        0, "No rendered changes in any environment.")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--base", "nope"), "--base nope is not a commit"),
+    (("--base", "HEAD", "--head", "HEAD:gitops.yaml"), "--head HEAD:gitops.yaml is not a commit"),
+    (("--env", "qa"), "unknown environment 'qa' (known: dev, staging, prod)"),
+])
+def test_bad_revisions(gitops: Runner, make_repo: MakeRepo, args: tuple[str, ...],
+                       message: str) -> None:
+    repo = make_repo()
+    result = gitops("diff", *args, repo=repo)
+    assert (result.exit_code, result.output) == (2, f"Error: {message}\n")
+
+
+def test_no_base_to_compare_with(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    git(repo, "branch", "-m", "main", "trunk")
+    result = gitops("diff", repo=repo)
+    assert (result.exit_code, result.output) == (
+        2, "Error: no base to compare with: neither origin/main nor main exists; pass --base\n")
+
+
+def test_large_markdown_is_truncated_with_a_note(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    assert gitops("env", "new", "qa", "--from", "dev", "--in-place", repo=repo).exit_code == 0
+    result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", "--output", "markdown",
+                    repo=repo)
+    qa = result.output.split("<summary><b>qa</b>: 20 added</summary>", 1)[1].split(
+        "</details>", 1)[0]
+    assert len(qa.splitlines()) < 420
+    assert re.search(r"^_\d+ more lines not shown: run `gitops diff --env qa`._$", qa, re.M)
+    assert result.output.count("```") % 2 == 0
