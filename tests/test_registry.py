@@ -4,9 +4,11 @@ docker-registry), holding an image that skopeo copied from an OCI layout made by
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -143,3 +145,103 @@ def test_docker_hub_names() -> None:
     assert registry.parse_reference("ghcr.io/a/b", "t") == registry.ImageRef("ghcr.io", "a/b", "t")
     assert registry.parse_reference("localhost:5000/a", "t") == registry.ImageRef(
         "localhost:5000", "a", "t")
+
+
+USER, PASSWORD = "deployer", "s3cret-pass"
+
+
+@pytest.fixture(scope="module")
+def private_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A registry that wants a password (htpasswd, basic auth), holding journal-server:TAG."""
+    require("docker-registry", "skopeo", "umoci", "htpasswd")
+    folder = tmp_path_factory.mktemp("private")
+    users = subprocess.run(["htpasswd", "-Bbn", USER, PASSWORD], capture_output=True,
+                           text=True, check=True).stdout
+    (folder / "htpasswd").write_text(users)
+    port = _free_port()
+    config = folder / "config.yml"
+    config.write_text(
+        "version: 0.1\nlog:\n  level: error\n"
+        f"storage:\n  filesystem:\n    rootdirectory: {folder / 'data'}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n"
+        f"auth:\n  htpasswd:\n    realm: journal\n    path: {folder / 'htpasswd'}\n")
+    server = subprocess.Popen(["docker-registry", "serve", str(config)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(port, server)
+        layout = folder / "layout"
+        subprocess.run(["umoci", "init", "--layout", str(layout)], check=True)
+        subprocess.run(["umoci", "new", "--image", f"{layout}:{TAG}"], check=True)
+        host = f"127.0.0.1:{port}"
+        subprocess.run(["skopeo", "copy", "--quiet", "--dest-tls-verify=false",
+                        "--dest-creds", f"{USER}:{PASSWORD}", f"oci:{layout}:{TAG}",
+                        f"docker://{host}/journal-app/journal-server:{TAG}"], check=True)
+        yield host
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _wait(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return  # it answers (401: it wants credentials)
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("docker-registry did not start") from None
+            time.sleep(0.1)
+
+
+def _ref(host: str) -> registry.ImageRef:
+    return registry.parse_reference(f"{host}/journal-app/journal-server", TAG)
+
+
+def test_private_registry_without_credentials(private_registry: str, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    with pytest.raises(registry.GitopsError) as error:
+        registry.manifest_digest(_ref(private_registry))
+    assert str(error.value) == (f"registry {private_registry} needs credentials for "
+                                f"journal-app/journal-server: docker login {private_registry}")
+
+
+def test_private_registry_with_docker_config_auths(private_registry: str, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import base64
+
+    token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    (tmp_path / "config.json").write_text(json.dumps({"auths": {private_registry: {"auth": token}}}))
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    digest = registry.manifest_digest(_ref(private_registry))
+    assert digest is not None and digest.startswith("sha256:")
+    wrong = base64.b64encode(f"{USER}:nope".encode()).decode()
+    (tmp_path / "config.json").write_text(json.dumps({"auths": {private_registry: {"auth": wrong}}}))
+    with pytest.raises(registry.GitopsError) as error:
+        registry.manifest_digest(_ref(private_registry))
+    assert str(error.value) == (f"registry {private_registry} denied access to "
+                                f"journal-app/journal-server (401)")
+
+
+def test_private_registry_with_a_credential_helper(private_registry: str, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Docker's credential-helper protocol: `docker-credential-NAME get`, host on stdin."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    helper = bin_dir / "docker-credential-journal"
+    helper.write_text(
+        "#!/bin/sh\nread host\n"
+        f'[ "$host" = "{private_registry}" ] || exit 1\n'
+        f"printf '{{\"ServerURL\":\"%s\",\"Username\":\"{USER}\",\"Secret\":\"{PASSWORD}\"}}' "
+        '"$host"\n')
+    helper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    (tmp_path / "config.json").write_text(json.dumps({"credsStore": "journal"}))
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    assert registry.manifest_digest(_ref(private_registry)) is not None
+    (tmp_path / "config.json").write_text(json.dumps(
+        {"credsStore": "missing-helper", "credHelpers": {private_registry: "journal"}}))
+    assert registry.manifest_digest(_ref(private_registry)) is not None

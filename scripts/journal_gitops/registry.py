@@ -8,6 +8,7 @@ import ipaddress
 import json
 import os
 import re
+import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -59,13 +60,34 @@ def _plain_http(host: str) -> bool:
         return False
 
 
+def _from_helper(helper: str, registry: str) -> str | None:
+    """Ask a Docker credential helper (`docker-credential-<name> get`) for a registry."""
+    try:
+        done = subprocess.run([f"docker-credential-{helper}", "get"], input=registry,
+                              capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    try:
+        found = json.loads(done.stdout)
+    except ValueError:
+        return None
+    user, secret = found.get("Username"), found.get("Secret")
+    return f"{user}:{secret}" if user and secret else None
+
+
 def _docker_credentials(registry: str) -> str | None:
-    """user:password for a registry from ~/.docker/config.json (`auths`), if present."""
+    """user:password for a registry from the Docker config (~/.docker/config.json, or
+    $DOCKER_CONFIG): a credHelpers entry, an `auths` entry, or the credsStore, in that order."""
     folder = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
     try:
         config = json.loads((folder / "config.json").read_text())
     except (OSError, ValueError):
         return None
+    helper = (config.get("credHelpers") or {}).get(registry)
+    if helper:
+        return _from_helper(str(helper), registry)
     auths = config.get("auths") or {}
     keys = [registry, f"https://{registry}", f"http://{registry}"]
     if registry == "docker.io":
@@ -79,7 +101,8 @@ def _docker_credentials(registry: str) -> str | None:
                 return None
         if entry.get("username") and entry.get("password"):
             return f"{entry['username']}:{entry['password']}"
-    return None
+    store = config.get("credsStore")
+    return _from_helper(str(store), registry) if store else None
 
 
 def _challenge(header: str) -> tuple[str, dict[str, str]]:
