@@ -899,3 +899,12 @@ def test_a_crd_in_a_k8s_io_group_is_checked_by_its_crd(repo: Path, gitops: Runne
         ("dev", "custom-schema", "HTTPRoute/journal-dev/journal",
          "spec: Additional properties are not allowed ('parentRef' was unexpected) (CRD)")]
     assert not [f for f in findings(result) if f[1] == "schema"]
+
+
+def test_the_root_app_is_checked_against_its_project(repo: Path, gitops: Runner) -> None:
+    _replace("argocd/project-root.yaml", "kind: Application\n", "kind: ApplicationSet\n")(repo)
+    result = gitops("validate", "--output", "json", repo=repo)
+    assert result.exit_code == 1
+    assert findings(result) == [
+        (None, "project-permits", "Application/argocd/journal-root",
+         "AppProject journal-root does not allow Application (argoproj.io)")]

@@ -504,38 +504,45 @@ def _destination_allowed(project: Resource, server: str | None, name: str | None
     return allowed
 
 
+def project_problems(app: Resource, projects: dict[str, Resource],
+                     resources: list[Resource]) -> Iterator[str]:
+    """What the Application's AppProject forbids: its repo, destination, or a kind it deploys."""
+    project = projects.get(str(app.spec.get("project")))
+    if project is None:
+        yield f"AppProject {app.spec.get('project')} is not defined in git"
+        return
+    pname = f"AppProject {project.name}"
+    for source in app_sources(app):
+        repo = str(source.get("repoURL", ""))
+        if not any(_glob(p, repo) for p in project.spec.get("sourceRepos") or []):
+            yield f"{pname} does not allow source repo {repo}"
+    dest = app.spec.get("destination") or {}
+    namespace = str(dest.get("namespace", ""))
+    if not _destination_allowed(project, dest.get("server"), dest.get("name"), namespace):
+        yield f"{pname} does not allow destination namespace {namespace}"
+    seen: set[tuple[str, str]] = set()
+    for resource in resources:
+        key = (resource.group, resource.kind)
+        if key in seen:
+            continue
+        seen.add(key)
+        label = f"{resource.kind} ({resource.group or 'core'})"
+        if key in CLUSTER_SCOPED:
+            if not _kind_listed(project.spec.get("clusterResourceWhitelist"), *key) or \
+                    _kind_listed(project.spec.get("clusterResourceBlacklist"), *key):
+                yield f"{pname} does not allow cluster-scoped {label}"
+            continue
+        whitelist = project.spec.get("namespaceResourceWhitelist")
+        if (whitelist is not None and not _kind_listed(whitelist, *key)) or _kind_listed(
+                project.spec.get("namespaceResourceBlacklist"), *key):
+            yield f"{pname} does not allow {label}"
+
+
 @_rule("project-permits", "the AppProject must allow the repo, namespace and every rendered kind")
 def check_project_permits(ctx: EnvContext) -> Iterator[Hit]:
     for app in ctx.environment_apps():
-        project = ctx.projects.get(str(app.spec.get("project")))
-        if project is None:
-            yield app, f"AppProject {app.spec.get('project')} is not defined in git"
-            continue
-        pname = f"AppProject {project.name}"
-        for source in app_sources(app):
-            repo = str(source.get("repoURL", ""))
-            if not any(_glob(p, repo) for p in project.spec.get("sourceRepos") or []):
-                yield app, f"{pname} does not allow source repo {repo}"
-        dest = app.spec.get("destination") or {}
-        namespace = str(dest.get("namespace", ""))
-        if not _destination_allowed(project, dest.get("server"), dest.get("name"), namespace):
-            yield app, f"{pname} does not allow destination namespace {namespace}"
-        seen: set[tuple[str, str]] = set()
-        for resource in ctx.resources:
-            key = (resource.group, resource.kind)
-            if key in seen:
-                continue
-            seen.add(key)
-            label = f"{resource.kind} ({resource.group or 'core'})"
-            if key in CLUSTER_SCOPED:
-                if not _kind_listed(project.spec.get("clusterResourceWhitelist"), *key) or \
-                        _kind_listed(project.spec.get("clusterResourceBlacklist"), *key):
-                    yield app, f"{pname} does not allow cluster-scoped {label}"
-                continue
-            whitelist = project.spec.get("namespaceResourceWhitelist")
-            if (whitelist is not None and not _kind_listed(whitelist, *key)) or _kind_listed(
-                    project.spec.get("namespaceResourceBlacklist"), *key):
-                yield app, f"{pname} does not allow {label}"
+        for problem in project_problems(app, ctx.projects, ctx.resources):
+            yield app, problem
 
 
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"

@@ -11,7 +11,14 @@ from . import kustomize
 from .config import Config
 from .errors import GitopsError
 from .manifests import Resource, manifest_files, parse_documents
-from .rules import PLAINTEXT_SECRET, EnvContext, app_sources, rule_table
+from .rules import (
+    PLAINTEXT_SECRET,
+    EnvContext,
+    app_sources,
+    project_problems,
+    rule_table,
+    same_repo,
+)
 from .schemas import SchemaChecker
 
 
@@ -86,6 +93,20 @@ def _orphan_apps(config: Config, apps: list[Resource]) -> list[Finding]:
     return findings
 
 
+def _app_of_apps(config: Config, apps: list[Resource], argocd: list[Resource],
+                 projects: dict[str, Resource]) -> list[Finding]:
+    """Applications that deploy the apps/ folder (the root app): their project must allow it."""
+    findings = []
+    deployed = [r for r in argocd if r.source.startswith(f"{config.apps_dir}/")]
+    for app in apps:
+        paths = [str(s.get("path") or "").strip("/").removeprefix("./") for s in app_sources(app)
+                 if same_repo(s.get("repoURL"), config.repo_url)]
+        if config.apps_dir in paths:
+            findings += [Finding("project-permits", problem, None, app.ref, app.source)
+                         for problem in project_problems(app, projects, deployed)]
+    return findings
+
+
 def _check_env(config: Config, checker: SchemaChecker, render: kustomize.Render, env: str,
                apps: list[Resource], projects: dict[str, Resource]) -> tuple[int, list[Finding]]:
     overlay_file = config.overlay_file(env)
@@ -135,6 +156,7 @@ def validate(config: Config, envs: Sequence[str] | None = None,
                      for r in argocd if r.kind == "Secret" and r.group == ""]
         if not envs:
             findings += _orphan_apps(config, apps)
+            findings += _app_of_apps(config, apps, argocd, projects)
         futures = launched.result()
         summaries = []
         for env in selected:
