@@ -17,6 +17,7 @@ import pytest
 
 from conftest import Runner, git, require
 from journal_gitops import registry
+from journal_gitops.errors import GitopsError
 
 TAG = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
 MISSING = "0" * 40
@@ -203,7 +204,7 @@ def _ref(host: str) -> registry.ImageRef:
 def test_private_registry_without_credentials(private_registry: str, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
-    with pytest.raises(registry.GitopsError) as error:
+    with pytest.raises(GitopsError) as error:
         registry.manifest_digest(_ref(private_registry))
     assert str(error.value) == (f"registry {private_registry} needs credentials for "
                                 f"journal-app/journal-server: docker login {private_registry}")
@@ -220,7 +221,7 @@ def test_private_registry_with_docker_config_auths(private_registry: str, tmp_pa
     assert digest is not None and digest.startswith("sha256:")
     wrong = base64.b64encode(f"{USER}:nope".encode()).decode()
     (tmp_path / "config.json").write_text(json.dumps({"auths": {private_registry: {"auth": wrong}}}))
-    with pytest.raises(registry.GitopsError) as error:
+    with pytest.raises(GitopsError) as error:
         registry.manifest_digest(_ref(private_registry))
     assert str(error.value) == (f"registry {private_registry} denied access to "
                                 f"journal-app/journal-server (401)")

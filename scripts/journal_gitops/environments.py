@@ -279,7 +279,7 @@ def new_env(config: Config, request: NewEnv, options: GitOptions) -> Outcome:
         if not isinstance(destinations, SequenceNode):
             raise GitopsError(f"{project_rel}: AppProject {cfg.project} has no destinations")
         project.append(destinations, {"server": server, "namespace": namespace})
-        edits.append(FileEdit(project_rel, project.text, project.result()))
+        edits.append(FileEdit(project_rel, project.original, project.result()))
         config_text = read_file(tree, CONFIG_FILE)
         edits.append(FileEdit(CONFIG_FILE, config_text, _insert_env(config_text, name, after)))
         message = (f"env({name}): new environment from {source}\n\n"
@@ -428,7 +428,7 @@ def delete_env(config: Config, name: str, options: GitOptions) -> Outcome:
             for index, node in enumerate(destinations.value):
                 if project.scalar(project.get(node, "namespace")) == state.namespace:
                     project.remove_item(destinations, index)
-                    edits.append(FileEdit(project_rel, project.text, project.result()))
+                    edits.append(FileEdit(project_rel, project.original, project.result()))
                     break
         config_text = read_file(tree, CONFIG_FILE)
         edits.append(FileEdit(CONFIG_FILE, config_text, _remove_env(config_text, name)))
