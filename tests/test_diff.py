@@ -181,3 +181,48 @@ def test_large_markdown_is_truncated_with_a_note(gitops: Runner, make_repo: Make
     assert len(qa.splitlines()) < 420
     assert re.search(r"^_\d+ more lines not shown: run `gitops diff --env qa`._$", qa, re.M)
     assert result.output.count("```") % 2 == 0
+
+
+def test_a_side_that_does_not_render_is_an_error(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    path = repo / "overlays/dev/kustomization.yaml"
+    path.write_text(path.read_text().replace("  - namespace.yaml\n", "  - nothere.yaml\n"))
+    result = gitops("diff", "--env", "dev", "--output", "json", repo=repo)
+    assert result.exit_code == 1
+    [dev] = json.loads(result.output)["environments"]
+    assert dev["objects"] == []
+    assert dev["error"].startswith("head: accumulating resources")
+
+
+def test_broken_argocd_manifest_is_an_error_not_a_removal(gitops: Runner,
+                                                          make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    with (repo / "apps/journal-dev.yaml").open("a") as handle:
+        handle.write("  bad: [\n")
+    result = gitops("diff", "--output", "json", repo=repo)
+    assert result.exit_code == 1
+    argocd = json.loads(result.output)["environments"][-1]
+    assert (argocd["name"], argocd["objects"]) == ("argocd", [])
+    assert argocd["error"].startswith("head: apps/journal-dev.yaml: YAML syntax error")
+
+
+def test_broken_config_on_one_side(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    git(repo, "checkout", "--quiet", "-b", "broken")
+    (repo / "gitops.yaml").write_text("environments: [\n")
+    git(repo, "commit", "--quiet", "-am", "break the config")
+    git(repo, "checkout", "--quiet", "main")
+    result = gitops("diff", "--base", "main", "--head", "broken", repo=repo)
+    assert (result.exit_code, result.output) == (
+        1, "Error: head: gitops.yaml: YAML syntax error at line 2: did not find expected node "
+           "content\n")
+
+
+def test_env_only_in_base(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    assert gitops("env", "delete", "staging", "--in-place", repo=repo).exit_code == 0
+    result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", "--env", "staging",
+                    repo=repo)
+    assert result.exit_code == 0
+    assert _summary(result.output) == ["ENV      ADDED  CHANGED  REMOVED  STATE",
+                                       "staging  0      0        20       changed"]

@@ -241,3 +241,67 @@ def test_env_delete_staging(gitops: Runner, make_repo: MakeRepo) -> None:
                      "D\toverlays/staging/namespace.yaml"]
     git(repo, "checkout", "--quiet", "env/delete-staging")
     assert gitops("validate", repo=repo).exit_code == 0
+
+
+def test_a_copy_of_production_goes_before_it(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    result = gitops("env", "new", "perf", "--from", "prod", "--host", "perf.example.com",
+                    "--manual-sync", "--in-place", repo=repo)
+    assert result.exit_code == 0, result.output
+    listed = gitops("env", "list", repo=repo).output.splitlines()
+    assert [line.split()[0] for line in listed[1:]] == ["dev", "staging", "perf", "prod"]
+
+
+def test_host_given_for_a_copy_of_dev(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    assert gitops("env", "new", "qa", "--from", "dev", "--host", "qa.example.com",
+                  "--in-place", repo=repo).exit_code == 0
+    overlay = (repo / "overlays/qa/kustomization.yaml").read_text()
+    assert overlay.count("value: qa.example.com") == 2
+    assert "journal-qa.example.com" not in overlay
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--namespace", "journal-prod"), "namespace journal-prod is already prod's"),
+    (("--host", "journal-staging.example.com"),
+     "host journal-staging.example.com is already staging's"),
+    (("--host", "bad host"), "host 'bad host' is not a DNS name"),
+    (("--host", "Bad_Host.example.com"), "host 'Bad_Host.example.com' is not a DNS name"),
+])
+def test_env_new_clashes(gitops: Runner, make_repo: MakeRepo, args: tuple[str, ...],
+                         message: str) -> None:
+    repo = make_repo()
+    before = state(repo)
+    result = gitops("env", "new", "qa", "--from", "dev", *args, repo=repo)
+    assert (result.exit_code, result.output) == (2, f"Error: {message}\n")
+    assert state(repo) == before
+
+
+def test_reserved_name(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    result = gitops("env", "new", "argocd", "--from", "dev", repo=repo)
+    assert (result.exit_code, result.output) == (
+        2, "Error: environment name 'argocd' is reserved\n")
+
+
+def test_repeated_commands_find_their_branch(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    assert gitops("env", "set", "dev", "--replicas", "frontend=2", repo=repo).exit_code == 0
+    again = gitops("env", "set", "dev", "--replicas", "frontend=2", repo=repo)
+    assert (again.exit_code, again.output) == (0, "already proposed on env/set-dev\n")
+    assert gitops("env", "new", "qa", "--from", "dev", repo=repo).exit_code == 0
+    new_again = gitops("env", "new", "qa", "--from", "dev", repo=repo)
+    assert (new_again.exit_code, new_again.output) == (
+        1, "Error: branch env/new-qa already exists: delete it or pass --branch\n")
+
+
+def test_flow_style_environments_list(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    path = repo / "gitops.yaml"
+    path.write_text(path.read_text().replace(
+        "environments:\n  - dev\n  - staging\n  - prod\n", "environments: [dev, staging, prod]\n"))
+    git(repo, "commit", "--quiet", "-am", "flow style")
+    assert gitops("env", "new", "qa", "--from", "dev", "--in-place", repo=repo).exit_code == 0
+    assert "environments: [dev, qa, staging, prod]\n" in path.read_text()
+    assert gitops("env", "delete", "qa", "--in-place", repo=repo).exit_code == 0
+    assert "environments: [dev, staging, prod]\n" in path.read_text()

@@ -231,3 +231,65 @@ def test_rollback_bad_input(gitops: Runner, lived: Path, args: tuple[str, ...], 
     result = gitops("rollback", *args, repo=lived)
     assert (result.exit_code, result.output) == (code, f"Error: {message}\n")
     assert git(lived, "rev-parse", "HEAD") == head
+
+
+def test_a_merged_branch_is_one_change(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    git(repo, "checkout", "--quiet", "-b", "feature")
+    assert gitops("bump", "--commit", A, "--in-place", repo=repo, env=at(2)).exit_code == 0
+    git(repo, "checkout", "--quiet", "main")
+    assert gitops("env", "set", "dev", "--set", "journalEntries=25", "--in-place", repo=repo,
+                  env=at(3)).exit_code == 0
+    git(repo, "merge", "--quiet", "--no-ff", "-m", "Merge pull request #7", "feature")
+    rows = json.loads(gitops("history", "dev", "--output", "json", repo=repo).output)
+    assert [(r["kind"], r["subject"]) for r in rows[:2]] == [
+        ("bump", "Merge pull request #7 (deploy(dev): journal-server, journal-fileserver -> "
+                 "aaaaaaa)"),
+        ("env", "env(dev): journalEntries 20 -> 25")]
+    assert len(rows) == 3
+    result = gitops("rollback", "dev", "--in-place", repo=repo)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == ["dev  journal-server      aaaaaaa -> 805c8cf",
+                                              "dev  journal-fileserver  aaaaaaa -> 805c8cf"]
+
+
+def test_rollback_to_a_commit_outside_history(gitops: Runner, lived: Path) -> None:
+    git(lived, "checkout", "--quiet", "-b", "elsewhere")
+    (lived / "NOTES").write_text("x\n")
+    git(lived, "add", "NOTES")
+    git(lived, "commit", "--quiet", "-m", "elsewhere")
+    other = git(lived, "rev-parse", "HEAD")
+    git(lived, "checkout", "--quiet", "main")
+    result = gitops("rollback", "dev", "--to", other, repo=lived)
+    assert (result.exit_code, result.output) == (
+        2, f"Error: --to {other} is not in the history of HEAD: an environment goes back only "
+           f"to a state it had\n")
+    both = gitops("rollback", "dev", "--to", "HEAD", "--steps", "0", repo=lived)
+    assert (both.exit_code, both.output) == (2, "Error: --to and --steps do not go together\n")
+
+
+def test_history_follows_a_renamed_kustomization(gitops: Runner, lived: Path) -> None:
+    git(lived, "mv", "overlays/dev/kustomization.yaml", "overlays/dev/kustomization.yml")
+    git(lived, "commit", "--quiet", "-m", "rename")
+    rows = json.loads(gitops("history", "dev", "--output", "json", repo=lived).output)
+    assert [r["kind"] for r in rows] == ["bump", "env", "bump", "manual"]
+    result = gitops("rollback", "dev", "--in-place", repo=lived)
+    assert result.exit_code == 0, result.output
+    assert changed_files(lived) == ["overlays/dev/kustomization.yml"]
+
+
+def test_history_shows_digests(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    digest = "sha256:" + "ab" * 32
+    assert gitops("bump", "--commit", START, "--image", "journal-server", "--digest",
+                  f"journal-server={digest}", "--in-place", repo=repo).exit_code == 0
+    row = json.loads(gitops("history", "dev", "--output", "json", repo=repo).output)[0]
+    assert row["images"] == [{"image": "journal-server", "old": START,
+                              "new": f"{START}@sha256:abababababab"}]
+
+
+def test_repeated_promotion_finds_its_branch(gitops: Runner, lived: Path) -> None:
+    assert gitops("promote", "--from", "staging", "--to", "prod", repo=lived).exit_code == 0
+    again = gitops("promote", "--from", "staging", "--to", "prod", repo=lived)
+    assert (again.exit_code, again.output) == (
+        0, "already proposed on promote/staging-to-prod/bbbbbbb\n")

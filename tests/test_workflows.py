@@ -70,7 +70,7 @@ def _invocations() -> list[tuple[str, list[str]]]:
     scripts += [hook["entry"] for hook in hooks]
     for script in scripts:
         for line in script.replace("\\\n", " ").splitlines():
-            line = line.split(">", 1)[0].strip()
+            line = line.split(">", 1)[0].strip().replace('"${config_flag[@]}"', "--with-config")
             match = re.search(r"(?:^|\s)(gitops|bump-image)(\s.*|$)", line)
             if match and not line.startswith(("#", "echo")):
                 found.append((match.group(1), shlex.split(match.group(2))))

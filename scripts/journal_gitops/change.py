@@ -228,7 +228,10 @@ def _on_branch(root: Path, repo: git.Repo, plan: Planner, verify: Verifier,
 def _already_on(repo: git.Repo, branch: str, plan: Planner) -> bool:
     """Whether the existing branch already holds the planned change (a repeated command)."""
     with git.worktree(repo, branch) as tree:
-        return plan(tree) is None
+        try:
+            return plan(tree) is None
+        except GitopsError:
+            return False  # the branch holds something else: the caller says it exists
 
 
 def _base_name(repo: git.Repo, options: GitOptions) -> str:

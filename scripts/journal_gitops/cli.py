@@ -223,7 +223,7 @@ def _print_state_change(outcome: Any, options: GitOptions, output: str, nothing:
         assert change is None or isinstance(change, StateChange)
         click.echo(report.change_json(outcome, options, report.state_change_data(change)))
     elif not isinstance(change, StateChange):
-        click.echo(nothing)
+        click.echo(f"already proposed on {outcome.branch}" if outcome.branch else nothing)
     else:
         click.echo(report.change_text(outcome, options, summary(change)), nl=False)
 
@@ -277,7 +277,7 @@ def diff_command(ctx: click.Context, base: str | None, head: str | None, envs: t
     result = diff(_config(ctx), base, head, envs)
     formatter = {"text": diff_text, "markdown": diff_markdown, "json": diff_json}[output]
     click.echo(formatter(result), nl=output == "json")
-    if exit_code and result.changed:
+    if result.failed or (exit_code and result.changed):
         ctx.exit(ExitCode.FINDINGS)
 
 
@@ -338,7 +338,8 @@ def env_set(ctx: click.Context, /, name: str, replicas: tuple[str, ...], values:
     request = environments.SetEnv(name, replicas, values, automated)
     outcome = environments.set_env(_config(ctx), request, options)
     if outcome.proposal is None:
-        click.echo(f"{name} already has those settings")
+        click.echo(f"already proposed on {outcome.branch}" if outcome.branch
+                   else f"{name} already has those settings")
         return
     changes = outcome.proposal.data if isinstance(outcome.proposal.data, list) else []
     summary = "".join(f"{name}  {change}\n" for change in changes)

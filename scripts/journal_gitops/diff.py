@@ -68,7 +68,11 @@ class DiffReport:
 
     @property
     def changed(self) -> bool:
-        return any(e.objects or e.error for e in self.environments)
+        return any(e.objects for e in self.environments)
+
+    @property
+    def failed(self) -> bool:
+        return any(e.error for e in self.environments)
 
 
 # --- rendering one side ------------------------------------------------------------------
@@ -77,45 +81,44 @@ class DiffReport:
 @dataclass(frozen=True)
 class Side:
     root: Path
-    config: Config | None
+    config: Config
     renders: dict[str, kustomize.Render]
     argocd: list[Resource]
+    argocd_error: str | None
 
 
-def _argocd_objects(root: Path, config: Config | None) -> list[Resource]:
+def _argocd_objects(root: Path, config: Config) -> tuple[list[Resource], str | None]:
     out: list[Resource] = []
-    if config is None:
-        return out
     for rel in (config.apps_dir, config.argocd_dir):
         folder = root / rel
         if folder.is_dir():
             for path in manifest_files(folder):
-                with contextlib.suppress(GitopsError):
+                try:
                     out.extend(parse_documents(path.read_text(encoding="utf-8"),
                                                f"{rel}/{path.name}"))
-    return out
+                except GitopsError as exc:
+                    return out, str(exc)
+    return out, None
 
 
-def _config_or_none(root: Path) -> Config | None:
+def _config(root: Path, side: str) -> Config:
     try:
         return load_config(root)
-    except ConfigError:
-        return None
+    except ConfigError as exc:
+        raise GitopsError(f"{side}: {exc}") from None
 
 
 def _render_sides(tool: kustomize.Kustomize, roots: Sequence[Path], envs: Sequence[str] | None
                   ) -> list[Side]:
-    configs = [_config_or_none(root) for root in roots]
+    configs = [_config(root, side) for root, side in zip(roots, ("base", "head"), strict=True)]
     jobs: list[tuple[int, str, Path]] = []
     for i, (root, config) in enumerate(zip(roots, configs, strict=True)):
-        if config is None:
-            continue
         for env in config.environments:
             if not envs or env in envs:
                 jobs.append((i, env, root / config.overlay_rel(env)))
     with ThreadPoolExecutor(max_workers=kustomize.render_workers(len(jobs)) or 1) as pool:
         results = list(pool.map(lambda job: kustomize.render(tool, job[2]), jobs))
-    sides = [Side(root, config, {}, _argocd_objects(root, config))
+    sides = [Side(root, config, {}, *_argocd_objects(root, config))
              for root, config in zip(roots, configs, strict=True)]
     for (i, env, _), render in zip(jobs, results, strict=True):
         sides[i].renders[env] = render
@@ -195,7 +198,10 @@ def _resources(side: Side, env: str) -> tuple[list[Resource], str | None]:
         return [], None
     if render.error is not None:
         return [], render.error.replace(f"{side.root}/", "")
-    return parse_documents(render.manifests, env), None
+    try:
+        return parse_documents(render.manifests, env), None
+    except GitopsError as exc:
+        return [], str(exc)
 
 
 # --- the use case --------------------------------------------------------------------------------
@@ -222,16 +228,15 @@ def diff(config: Config, base: str | None = None, head: str | None = None,
     head_sha = git.rev(repo, head) if head else None
     if head and head_sha is None:
         raise UsageError(f"--head {head} is not a commit")
-    for env in envs:
-        if env not in config.environments:
-            config.require_env(env)
     tool = kustomize.find_kustomize()
     with contextlib.ExitStack() as stack:
         base_root = stack.enter_context(git.worktree(repo, base_sha))
         head_root = stack.enter_context(git.worktree(repo, head_sha)) if head_sha else config.root
         old, new = _render_sides(tool, [base_root, head_root], envs or None)
-        names = list(dict.fromkeys([*(new.config.environments if new.config else ()),
-                                    *(old.config.environments if old.config else ())]))
+        names = list(dict.fromkeys([*new.config.environments, *old.config.environments]))
+        for env in envs:
+            if env not in names:
+                raise UsageError(f"unknown environment '{env}' (known: {', '.join(names)})")
         results: list[EnvDiff] = []
         moves: list[ImageMove] = []
         for env in names:
@@ -239,16 +244,22 @@ def diff(config: Config, base: str | None = None, head: str | None = None,
                 continue
             before, old_error = _resources(old, env)
             after, new_error = _resources(new, env)
-            error = new_error or old_error
-            results.append(EnvDiff(env, compare(before, after),
-                                   f"{'head' if new_error else 'base'}: {error}" if error
-                                   else None))
+            if new_error or old_error:
+                side, error = ("head", new_error) if new_error else ("base", old_error)
+                results.append(EnvDiff(env, (), f"{side}: {error}"))
+                continue
+            results.append(EnvDiff(env, compare(before, after)))
             old_images, new_images = _images(env, before), _images(env, after)
             for key, image in new_images.items():
                 if key in old_images and old_images[key] != image:
                     moves.append(ImageMove(*key, old_images[key], image))
         if not envs:
-            results.append(EnvDiff(ARGOCD, compare(old.argocd, new.argocd)))
+            if new.argocd_error or old.argocd_error:
+                side, error = (("head", new.argocd_error) if new.argocd_error
+                               else ("base", old.argocd_error))
+                results.append(EnvDiff(ARGOCD, (), f"{side}: {error}"))
+            else:
+                results.append(EnvDiff(ARGOCD, compare(old.argocd, new.argocd)))
     return DiffReport(base_sha, head_sha or "working tree", tuple(results), tuple(moves))
 
 

@@ -10,6 +10,7 @@ from .report import table
 
 COMMENT_MARKER = "<!-- gitops-diff -->"
 MAX_LINES = 400  # per environment in Markdown; PR comments are limited in size
+MAX_CHARS = 60_000  # GitHub refuses comments over 65,536 characters
 
 
 def _short(rev: str) -> str:
@@ -78,8 +79,13 @@ def diff_markdown(report: DiffReport) -> str:
             if sum(1 for line in body if line.startswith("```")) % 2:
                 body.append("```")  # close the block the cut fell into
             body += ["", f"_{hidden} more lines not shown: run `gitops diff --env {env.name}`._"]
-        lines += ["", f"<details><summary><b>{env.name}</b>: {_summary(env)}</summary>", "",
-                  *body, "</details>"]
+        section = ["", f"<details><summary><b>{env.name}</b>: {_summary(env)}</summary>", "",
+                   *body, "</details>"]
+        if len("\n".join([*lines, *section])) > MAX_CHARS:
+            lines += ["", f"_The diff of {env.name} and later environments is too long for a "
+                          f"comment: run `gitops diff` locally._"]
+            break
+        lines += section
     return "\n".join(lines) + "\n"
 
 

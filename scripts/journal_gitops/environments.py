@@ -184,9 +184,15 @@ def _new_host(old: str | None, source: str, name: str, given: str | None) -> str
     return "".join(name if part == source else part for part in parts)
 
 
+RESERVED = {"argocd"}  # `gitops diff` reports the Argo CD manifests under this name
+HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
 def _check_new_name(config: Config, tree: Path, name: str) -> None:
     if "/" in name or name in (".", "..") or not DNS_LABEL.match(name) or len(name) > 50:
         raise UsageError(f"environment name '{name}' is not a DNS-1123 label")
+    if name in RESERVED:
+        raise UsageError(f"environment name '{name}' is reserved")
     if name in config.environments or (tree / config.overlay_rel(name)).exists():
         raise UsageError(f"environment '{name}' already exists")
 
@@ -231,11 +237,18 @@ def new_env(config: Config, request: NewEnv, options: GitOptions) -> Outcome:
         name, source = request.name, request.source
         _check_new_name(cfg, tree, name)
         cfg.require_env(source)
-        after = request.after or source
+        # A copy of production goes before it unless --after says otherwise: a new
+        # environment does not take production's place by accident.
+        order = cfg.environments
+        after = request.after or (order[-2] if source == cfg.production and len(order) > 1
+                                  else source)
         cfg.require_env(after)
         namespace = request.namespace or f"journal-{name}"
         if not DNS_LABEL.match(namespace):
             raise UsageError(f"namespace '{namespace}' is not a DNS-1123 label")
+        for env in order:
+            if read_state(tree, cfg, env).namespace == namespace:
+                raise UsageError(f"namespace {namespace} is already {env}'s")
         replicas = parse_replicas(request.replicas)
         values = parse_assignments(request.values, "--set")
         state = read_state(tree, cfg, source)
@@ -245,14 +258,20 @@ def new_env(config: Config, request: NewEnv, options: GitOptions) -> Outcome:
         auto = automated(app) if request.automated is None else request.automated
         old_host = _host_of(tree, cfg, source)
         host = _new_host(old_host, source, name, request.host)
+        if host is not None:
+            if not HOST.match(host):
+                raise UsageError(f"host '{host}' is not a DNS name")
+            for env in order:
+                if _host_of(tree, cfg, env) == host:
+                    raise UsageError(f"host {host} is already {env}'s")
         overlay, app_file = cfg.overlay_rel(name), f"{cfg.apps_dir}/journal-{name}.yaml"
 
         def carry(text: str) -> str:
             """A file of the source overlay, made about the new environment."""
+            if old_host and host:  # first: the host may contain the namespace
+                text = text.replace(old_host, host)
             if state.namespace:
                 text = text.replace(state.namespace, namespace)
-            if old_host and host:
-                text = text.replace(old_host, host)
             return _token(source).sub(name, text)
 
         edits: list[FileEdit] = []

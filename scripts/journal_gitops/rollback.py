@@ -23,13 +23,17 @@ class RollbackRequest:
 
 def _target(config: Config, request: RollbackRequest) -> tuple[str, EnvSnapshot, list[str]]:
     """The commit whose state to restore, that state, and the subjects of what is undone."""
-    if request.to and request.steps:
+    if request.to and request.steps is not None:
         raise UsageError("--to and --steps do not go together")
     if request.to:
         repo = git.open_repo(config.root)
         sha = git.rev(repo, request.to)
         if sha is None:
             raise UsageError(f"--to {request.to} is not a commit")
+        head = git.rev(repo, "HEAD")
+        if head is None or not git.is_ancestor(config.root, sha, head):
+            raise UsageError(f"--to {request.to} is not in the history of HEAD: an environment "
+                             f"goes back only to a state it had")
         rows = history(config, request.env)
         undone = []
         for row in rows:

@@ -176,8 +176,13 @@ class YamlText:
         self.insert_after(seq, len(seq.value) - 1, pairs)
 
     def insert_after(self, seq: SequenceNode, index: int, pairs: list[str]) -> None:
-        """Insert an item (given as its lines) after item `index` of a block sequence."""
+        """Insert an item (given as its lines) after item `index` of a sequence."""
         last = seq.value[index]
+        if seq.flow_style:
+            at = int(last.end_mark.index)
+            body = pairs[0] if len(pairs) == 1 else "{" + ", ".join(pairs) + "}"
+            self._edits.append(_Edit(at, at, ", " + body))
+            return
         line_start = self.text.rfind("\n", 0, last.start_mark.index) + 1
         dash_col = self.text.index("-", line_start) - line_start
         item_col = (last.value[0][0].start_mark.column if isinstance(last, MappingNode)
@@ -188,8 +193,17 @@ class YamlText:
         self._edits.append(_Edit(at, at, "".join("\n" + ln for ln in lines)))
 
     def remove_item(self, seq: SequenceNode, index: int) -> None:
-        """Remove one item of a block sequence, whole lines."""
+        """Remove one item of a sequence (whole lines in block style)."""
         node = seq.value[index]
+        if seq.flow_style:
+            if index > 0:
+                start = int(seq.value[index - 1].end_mark.index)
+                self._edits.append(_Edit(start, int(node.end_mark.index), ""))
+            else:
+                end = (int(seq.value[1].start_mark.index) if len(seq.value) > 1
+                       else int(node.end_mark.index))
+                self._edits.append(_Edit(int(node.start_mark.index), end, ""))
+            return
         line_start = self.text.rfind("\n", 0, node.start_mark.index)
         self._edits.append(_Edit(line_start, self._value_end(node), ""))
 
