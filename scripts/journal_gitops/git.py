@@ -29,7 +29,6 @@ logging.getLogger("git").addHandler(logging.NullHandler())
 Repo = git.Repo
 PUSH_FAILED = (PushInfo.ERROR | PushInfo.REJECTED | PushInfo.REMOTE_REJECTED
                | PushInfo.REMOTE_FAILURE)
-SHA = re.compile(r"^[0-9a-f]{7,40}$")
 
 
 def _stderr(exc: GitCommandError) -> str:

@@ -6,8 +6,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -127,15 +126,6 @@ def render(tool: Kustomize, directory: Path) -> Render:
         for line in out.stderr.splitlines() if line.strip()
     )
     return Render(directory, out.stdout, warnings, None)
-
-
-def render_many(tool: Kustomize, directories: Iterable[Path]) -> list[Render]:
-    """Build several kustomizations at once, each in its own process."""
-    jobs = list(directories)
-    if not jobs:
-        return []
-    with ThreadPoolExecutor(max_workers=render_workers(len(jobs))) as pool:
-        return list(pool.map(lambda job: render(tool, job), jobs))
 
 
 def render_workers(jobs: int) -> int:

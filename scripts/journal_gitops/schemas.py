@@ -191,10 +191,6 @@ def _own_schemas() -> dict[tuple[str, str], Any]:
     return found
 
 
-def own_schema_kinds() -> list[tuple[str, str]]:
-    return sorted(_own_schemas())
-
-
 class SchemaChecker:
     """Checks objects against every configured Kubernetes version and custom resource schema."""
 
