@@ -226,3 +226,97 @@ def test_env_only_in_base(gitops: Runner, make_repo: MakeRepo) -> None:
     assert result.exit_code == 0
     assert _summary(result.output) == ["ENV      ADDED  CHANGED  REMOVED  STATE",
                                        "staging  0      0        20       changed"]
+
+
+def _revs(repo: Path) -> tuple[str, str]:
+    return git(repo, "rev-parse", "--short=7", "HEAD^"), git(repo, "rev-parse", "--short=7", "HEAD")
+
+
+def test_application_change_markdown(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    assert gitops("env", "set", "staging", "--manual-sync", "--in-place", repo=repo).exit_code == 0
+    result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", "--output", "markdown",
+                    repo=repo)
+    base, head = _revs(repo)
+    assert result.output == f"""<!-- gitops-diff -->
+### Rendered changes: `{base}` → `{head}`
+
+| environment | added | changed | removed |
+| --- | ---: | ---: | ---: |
+| dev | 0 | 0 | 0 |
+| staging | 0 | 0 | 0 |
+| prod | 0 | 0 | 0 |
+| argocd | 0 | 1 | 0 |
+
+<details><summary><b>argocd</b>: 1 changed</summary>
+
+changed `Application/journal-staging`
+
+```diff
+--- a/Application/argocd/journal-staging
++++ b/Application/argocd/journal-staging
+@@ -19,9 +19,6 @@
+     repoURL: https://github.com/journal-app/journal-gitops.git
+     targetRevision: main
+   syncPolicy:
+-    automated:
+-      prune: true
+-      selfHeal: true
+     retry:
+       backoff:
+         duration: 5s
+```
+
+</details>
+"""
+
+
+def test_config_change_markdown(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    assert gitops("env", "set", "dev", "--set", "journalEntries=25", "--in-place",
+                  repo=repo).exit_code == 0
+    result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", "--output", "markdown",
+                    "--env", "dev", repo=repo)
+    base, head = _revs(repo)
+    assert result.output == f"""<!-- gitops-diff -->
+### Rendered changes: `{base}` → `{head}`
+
+| environment | added | changed | removed |
+| --- | ---: | ---: | ---: |
+| dev | 0 | 2 | 0 |
+
+<details><summary><b>dev</b>: 2 changed</summary>
+
+changed `ConfigMap/frontend-config-mm62684mm5` (was `frontend-config-hcd6ckd958`)
+
+```diff
+--- a/ConfigMap/journal-dev/frontend-config-mm62684mm5
++++ b/ConfigMap/journal-dev/frontend-config-mm62684mm5
+@@ -1,6 +1,6 @@
+ apiVersion: v1
+ data:
+-  journalEntries: '20'
++  journalEntries: '25'
+ kind: ConfigMap
+ metadata:
+   labels:
+```
+
+changed `Deployment/frontend`
+
+```diff
+--- a/Deployment/journal-dev/frontend
++++ b/Deployment/journal-dev/frontend
+@@ -32,7 +32,7 @@
+           valueFrom:
+             configMapKeyRef:
+               key: journalEntries
+-              name: frontend-config-hcd6ckd958
++              name: frontend-config-mm62684mm5
+         - name: REDIS_HOST
+           value: redis-write
+         image: ghcr.io/journal-app/journal-server:805c8cf2d536af9137692c914ecddbe83a103304
+```
+
+</details>
+"""
