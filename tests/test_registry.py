@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -246,3 +247,128 @@ def test_private_registry_with_a_credential_helper(private_registry: str, tmp_pa
     (tmp_path / "config.json").write_text(json.dumps(
         {"credsStore": "missing-helper", "credHelpers": {private_registry: "journal"}}))
     assert registry.manifest_digest(_ref(private_registry)) is not None
+
+
+SERVICE, ISSUER = "journal-registry", "journal-test-issuer"
+
+
+def _b64url(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class _TokenServer:
+    """The token service of a registry's bearer auth (as ghcr.io or Docker Hub run one): it
+    hands out JWTs signed with a key whose certificate the registry trusts, to one user."""
+
+    def __init__(self, folder: Path) -> None:
+        import http.server
+        import threading
+
+        self.folder = folder
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                        str(folder / "key.pem"), "-out", str(folder / "cert.pem"), "-days", "1",
+                        "-subj", "/CN=journal-token"], check=True, capture_output=True)
+        self.cert_der = subprocess.run(
+            ["openssl", "x509", "-in", str(folder / "cert.pem"), "-outform", "DER"],
+            capture_output=True, check=True).stdout
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # the http.server API
+                import base64
+                import urllib.parse
+
+                expected = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+                if self.headers.get("Authorization") != expected:
+                    self.send_response(401)
+                    self.end_headers()
+                    return
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+                access = []
+                for scope in query.get("scope", []):
+                    kind, name, actions = scope.split(":")
+                    access.append({"type": kind, "name": name, "actions": actions.split(",")})
+                body = json.dumps({"token": server.sign(access)}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.http.server_address[1]
+        self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
+        self.thread.start()
+
+    def sign(self, access: list[dict[str, Any]]) -> str:
+        import base64
+        import uuid
+
+        header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(self.cert_der).decode()]}
+        now = int(time.time())
+        claims = {"iss": ISSUER, "sub": USER, "aud": SERVICE, "exp": now + 300, "nbf": now - 10,
+                  "iat": now, "jti": uuid.uuid4().hex, "access": access}
+        signing = (f"{_b64url(json.dumps(header).encode())}."
+                   f"{_b64url(json.dumps(claims).encode())}")
+        signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign",
+                                    str(self.folder / "key.pem")], input=signing.encode(),
+                                   capture_output=True, check=True).stdout
+        return f"{signing}.{_b64url(signature)}"
+
+    def close(self) -> None:
+        self.http.shutdown()
+        self.http.server_close()
+
+
+@pytest.fixture(scope="module")
+def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A registry with bearer-token auth, holding journal-server:TAG."""
+    require("docker-registry", "skopeo", "umoci", "openssl")
+    folder = tmp_path_factory.mktemp("token")
+    tokens = _TokenServer(folder)
+    port = _free_port()
+    config = folder / "config.yml"
+    config.write_text(
+        "version: 0.1\nlog:\n  level: error\n"
+        f"storage:\n  filesystem:\n    rootdirectory: {folder / 'data'}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n"
+        f"auth:\n  token:\n    realm: http://127.0.0.1:{tokens.port}/token\n"
+        f"    service: {SERVICE}\n    issuer: {ISSUER}\n"
+        f"    rootcertbundle: {folder / 'cert.pem'}\n")
+    server = subprocess.Popen(["docker-registry", "serve", str(config)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(port, server)
+        layout = folder / "layout"
+        subprocess.run(["umoci", "init", "--layout", str(layout)], check=True)
+        subprocess.run(["umoci", "new", "--image", f"{layout}:{TAG}"], check=True)
+        host = f"127.0.0.1:{port}"
+        subprocess.run(["skopeo", "copy", "--quiet", "--dest-tls-verify=false",
+                        "--dest-creds", f"{USER}:{PASSWORD}", f"oci:{layout}:{TAG}",
+                        f"docker://{host}/journal-app/journal-server:{TAG}"], check=True)
+        yield host
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        tokens.close()
+
+
+def test_bearer_token_auth(token_registry: str, tmp_path: Path,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import base64
+
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    with pytest.raises(GitopsError) as refused:
+        registry.manifest_digest(_ref(token_registry))
+    assert str(refused.value) == (f"registry {token_registry} refused a token (401) for "
+                                  f"journal-app/journal-server")
+    token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    (tmp_path / "config.json").write_text(json.dumps({"auths": {token_registry: {"auth": token}}}))
+    digest = registry.manifest_digest(_ref(token_registry))
+    assert digest is not None and digest.startswith("sha256:")
+    missing = registry.parse_reference(f"{token_registry}/journal-app/journal-server", MISSING)
+    assert registry.manifest_digest(missing) is None
