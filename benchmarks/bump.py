@@ -7,34 +7,19 @@ each figure is the best of several bumps.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 import tempfile
-import time
+from itertools import count
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BUMP = str(Path(sys.executable).parent / "bump-image")
-REPEATS = 5
+from shared import BIN, best, committed_copy, git
 
-
-def git(repo: Path, *args: str, stdin: str | None = None) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], input=stdin, capture_output=True,
-                          text=True, check=True).stdout.strip()
+BUMP = str(BIN / "bump-image")
 
 
 def build(folder: Path, commits: int) -> Path:
     """This repository's manifests, then `commits - 1` more commits of unrelated history."""
-    folder.mkdir()
-    for part in ("base", "overlays", "apps", "argocd", "gitops.yaml"):
-        source = ROOT / part
-        (shutil.copytree if source.is_dir() else shutil.copy2)(source, folder / part)
-    git(folder, "init", "--quiet", "--initial-branch", "main")
-    git(folder, "config", "user.name", "Bench")
-    git(folder, "config", "user.email", "bench@example.com")
-    git(folder, "add", "-A")
-    git(folder, "commit", "--quiet", "-m", "manifests")
+    committed_copy(folder)
     stream = []
     for n in range(1, commits):
         body = f"change {n}\n"
@@ -51,14 +36,14 @@ def build(folder: Path, commits: int) -> Path:
 
 
 def time_bumps(repo: Path) -> float:
-    best = float("inf")
-    for n in range(REPEATS):
-        sha = f"{n + 1:x}" * 40
-        start = time.perf_counter()
-        subprocess.run([BUMP, "--commit", sha[:40], "--env", "dev"], cwd=repo, check=True,
-                       capture_output=True)
-        best = min(best, time.perf_counter() - start)
-    return best
+    """Each bump moves dev to another commit, so every run does the whole job."""
+    shas = (f"{n:x}" * 40 for n in count(1))
+
+    def bump() -> None:
+        subprocess.run([BUMP, "--commit", next(shas)[:40], "--env", "dev"], cwd=repo,
+                       check=True, capture_output=True)
+
+    return best(bump)
 
 
 def main() -> None:

@@ -7,46 +7,19 @@ shell loop would; `gitops diff` makes its own worktrees and renders both sides a
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-GITOPS = str(Path(sys.executable).parent / "gitops")
-REPEATS = 5
+from shared import BIN, best, committed_copy, git
+
+GITOPS = str(BIN / "gitops")
 ENVS = ("dev", "staging", "prod")
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                          check=True).stdout.strip()
-
-
-def best(run: Callable[[], None]) -> float:
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        repo = Path(tmp) / "repo"
-        repo.mkdir()
-        for part in ("base", "overlays", "apps", "argocd", "gitops.yaml"):
-            source = ROOT / part
-            (shutil.copytree if source.is_dir() else shutil.copy2)(source, repo / part)
-        git(repo, "init", "--quiet", "--initial-branch", "main")
-        git(repo, "config", "user.name", "Bench")
-        git(repo, "config", "user.email", "bench@example.com")
-        git(repo, "add", "-A")
-        git(repo, "commit", "--quiet", "-m", "base")
+        repo = committed_copy(Path(tmp) / "repo")
         subprocess.run([GITOPS, "--repo", str(repo), "env", "set", "staging", "--set",
                         "journalEntries=60", "--replicas", "frontend=3", "--in-place"],
                        check=True, capture_output=True)

@@ -12,23 +12,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-GITOPS = str(Path(sys.executable).parent / "gitops")
-REPEATS = 5
+from shared import BIN, ROOT, best, copy_manifests
 
-
-def best(run: Callable[[], None]) -> float:
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
+GITOPS = str(BIN / "gitops")
 
 
 def render(overlay: Path) -> None:
@@ -56,9 +45,7 @@ def measure(repo: Path, envs: list[str]) -> tuple[float, float, float]:
 def generated_repo(folder: Path, count: int) -> list[str]:
     """This repository with `count` environments cloned from dev (each with its App and
     project destination)."""
-    for part in ("base", "overlays", "apps", "argocd", "gitops.yaml"):
-        source = ROOT / part
-        (shutil.copytree if source.is_dir() else shutil.copy2)(source, folder / part)
+    copy_manifests(folder)
     envs = [f"env{i:02d}" for i in range(count)]
     dev_overlay = folder / "overlays/dev"
     dev_app = (folder / "apps/journal-dev.yaml").read_text()

@@ -3,6 +3,7 @@ docker-registry), holding an image that skopeo copied from an OCI layout made by
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -30,42 +31,58 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def local_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """host:port of a running registry holding journal-app/journal-server:TAG (only)."""
-    require("docker-registry", "skopeo", "umoci")
-    folder = tmp_path_factory.mktemp("registry")
+@contextlib.contextmanager
+def running_registry(folder: Path, auth: str = "", creds: str | None = None,
+                     images: tuple[str, ...] = ("journal-server",)) -> Iterator[str]:
+    """host:port of Debian's docker-registry on loopback (with the given `auth:` section),
+    holding journal-app/<image>:TAG for each image, copied there by skopeo from an OCI layout
+    made with umoci."""
     port = _free_port()
     config = folder / "config.yml"
     config.write_text(
-        "version: 0.1\n"
-        "log:\n  level: error\n"
+        "version: 0.1\nlog:\n  level: error\n"
         f"storage:\n  filesystem:\n    rootdirectory: {folder / 'data'}\n"
-        f"http:\n  addr: 127.0.0.1:{port}\n")
+        f"http:\n  addr: 127.0.0.1:{port}\n{auth}")
     server = subprocess.Popen(["docker-registry", "serve", str(config)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("docker-registry did not start") from None
-                time.sleep(0.1)
+        _wait(port, server)
         layout = folder / "layout"
         subprocess.run(["umoci", "init", "--layout", str(layout)], check=True)
         subprocess.run(["umoci", "new", "--image", f"{layout}:{TAG}"], check=True)
         host = f"127.0.0.1:{port}"
-        for name in ("journal-server", "journal-fileserver"):
-            subprocess.run(["skopeo", "copy", "--quiet", "--dest-tls-verify=false",
+        login = ["--dest-creds", creds] if creds else []
+        for name in images:
+            subprocess.run(["skopeo", "copy", "--quiet", "--dest-tls-verify=false", *login,
                             f"oci:{layout}:{TAG}", f"docker://{host}/journal-app/{name}:{TAG}"],
                            check=True)
         yield host
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def _wait(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return  # it answers (401: it wants credentials)
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("docker-registry did not start") from None
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def local_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An anonymous registry holding journal-server:TAG and journal-fileserver:TAG."""
+    require("docker-registry", "skopeo", "umoci")
+    with running_registry(tmp_path_factory.mktemp("registry"),
+                          images=("journal-server", "journal-fileserver")) as host:
+        yield host
 
 
 def _digest(host: str, name: str) -> str:
@@ -160,42 +177,9 @@ def private_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     users = subprocess.run(["htpasswd", "-Bbn", USER, PASSWORD], capture_output=True,
                            text=True, check=True).stdout
     (folder / "htpasswd").write_text(users)
-    port = _free_port()
-    config = folder / "config.yml"
-    config.write_text(
-        "version: 0.1\nlog:\n  level: error\n"
-        f"storage:\n  filesystem:\n    rootdirectory: {folder / 'data'}\n"
-        f"http:\n  addr: 127.0.0.1:{port}\n"
-        f"auth:\n  htpasswd:\n    realm: journal\n    path: {folder / 'htpasswd'}\n")
-    server = subprocess.Popen(["docker-registry", "serve", str(config)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait(port, server)
-        layout = folder / "layout"
-        subprocess.run(["umoci", "init", "--layout", str(layout)], check=True)
-        subprocess.run(["umoci", "new", "--image", f"{layout}:{TAG}"], check=True)
-        host = f"127.0.0.1:{port}"
-        subprocess.run(["skopeo", "copy", "--quiet", "--dest-tls-verify=false",
-                        "--dest-creds", f"{USER}:{PASSWORD}", f"oci:{layout}:{TAG}",
-                        f"docker://{host}/journal-app/journal-server:{TAG}"], check=True)
+    auth = f"auth:\n  htpasswd:\n    realm: journal\n    path: {folder / 'htpasswd'}\n"
+    with running_registry(folder, auth, f"{USER}:{PASSWORD}") as host:
         yield host
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def _wait(port: int, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1).close()
-            return
-        except urllib.error.HTTPError:
-            return  # it answers (401: it wants credentials)
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("docker-registry did not start") from None
-            time.sleep(0.1)
 
 
 def _ref(host: str) -> registry.ImageRef:
@@ -330,30 +314,13 @@ def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require("docker-registry", "skopeo", "umoci", "openssl")
     folder = tmp_path_factory.mktemp("token")
     tokens = _TokenServer(folder)
-    port = _free_port()
-    config = folder / "config.yml"
-    config.write_text(
-        "version: 0.1\nlog:\n  level: error\n"
-        f"storage:\n  filesystem:\n    rootdirectory: {folder / 'data'}\n"
-        f"http:\n  addr: 127.0.0.1:{port}\n"
-        f"auth:\n  token:\n    realm: http://127.0.0.1:{tokens.port}/token\n"
-        f"    service: {SERVICE}\n    issuer: {ISSUER}\n"
-        f"    rootcertbundle: {folder / 'cert.pem'}\n")
-    server = subprocess.Popen(["docker-registry", "serve", str(config)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    auth = (f"auth:\n  token:\n    realm: http://127.0.0.1:{tokens.port}/token\n"
+            f"    service: {SERVICE}\n    issuer: {ISSUER}\n"
+            f"    rootcertbundle: {folder / 'cert.pem'}\n")
     try:
-        _wait(port, server)
-        layout = folder / "layout"
-        subprocess.run(["umoci", "init", "--layout", str(layout)], check=True)
-        subprocess.run(["umoci", "new", "--image", f"{layout}:{TAG}"], check=True)
-        host = f"127.0.0.1:{port}"
-        subprocess.run(["skopeo", "copy", "--quiet", "--dest-tls-verify=false",
-                        "--dest-creds", f"{USER}:{PASSWORD}", f"oci:{layout}:{TAG}",
-                        f"docker://{host}/journal-app/journal-server:{TAG}"], check=True)
-        yield host
+        with running_registry(folder, auth, f"{USER}:{PASSWORD}") as host:
+            yield host
     finally:
-        server.terminate()
-        server.wait(timeout=10)
         tokens.close()
 
 

@@ -27,7 +27,7 @@ def _failure(error: GitopsError) -> click.ClickException:
     return failure
 
 
-class _Group(click.Group):
+class _OneLineErrors(click.Command):
     """Turns the core's exceptions into one-line errors with their exit codes."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -37,14 +37,12 @@ class _Group(click.Group):
             raise _failure(error) from None
 
 
-class _Command(click.Command):
-    """The same, for a command run on its own (`bump-image`)."""
+class _Group(_OneLineErrors, click.Group):
+    pass
 
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except GitopsError as error:
-            raise _failure(error) from None
+
+class _Command(_OneLineErrors):
+    """For a command run on its own (`bump-image`)."""
 
 
 def find_root(start: Path) -> Path:
