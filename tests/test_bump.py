@@ -668,3 +668,47 @@ def test_flow_list_with_a_trailing_comma(gitops: Runner, make_repo: MakeRepo) ->
     rendered = gitops("render", "dev", repo=repo).output
     assert f"image: ghcr.io/journal-app/journal-fileserver:{NEW}\n" in rendered
     assert f"image: ghcr.io/journal-app/journal-server:{NEW}\n" in rendered
+
+
+def _push_from_elsewhere(tmp_path: Path, branch: str = "main") -> str:
+    """Another clone pushes a commit to the remote's branch; returns its sha."""
+    other = tmp_path / "elsewhere"
+    subprocess.run(["git", "clone", "--quiet", "--branch", branch,
+                    str(tmp_path / "repo-remote.git"), str(other)], check=True)
+    git(other, "config", "user.email", "other@example.com")
+    git(other, "config", "user.name", "Other")
+    (other / "NOTES").write_text("meanwhile\n")
+    git(other, "add", "NOTES")
+    git(other, "commit", "--quiet", "-m", "meanwhile")
+    git(other, "push", "--quiet", "origin", branch)
+    return git(other, "rev-parse", "HEAD")
+
+
+def test_in_place_push_race_rebuilds_the_current_branch(gitops: Runner, make_repo: MakeRepo,
+                                                        tmp_path: Path) -> None:
+    repo = make_repo(remote=True)
+    theirs = _push_from_elsewhere(tmp_path)
+    (repo / "README.md").write_text("a local edit that must survive\n")
+    result = gitops("bump", "--commit", NEW, "--in-place", "--push", repo=repo)
+    assert result.exit_code == 0, result.output
+    assert f"rebuilt on origin/main ({theirs[:7]})" in result.output
+    remote = tmp_path / "repo-remote.git"
+    assert git(repo, "rev-parse", "main") == git(remote, "rev-parse", "main")
+    assert git(repo, "rev-parse", "main^") == theirs
+    assert (repo / "NOTES").read_text() == "meanwhile\n"
+    assert git(repo, "status", "--porcelain") == "?? README.md"
+
+
+def test_in_place_push_race_with_unpushed_commits(gitops: Runner, make_repo: MakeRepo,
+                                                  tmp_path: Path) -> None:
+    repo = make_repo(remote=True)
+    _push_from_elsewhere(tmp_path)
+    (repo / "LOCAL").write_text("not pushed yet\n")
+    git(repo, "add", "LOCAL")
+    git(repo, "commit", "--quiet", "-m", "local work")
+    result = gitops("bump", "--commit", NEW, "--in-place", "--push", repo=repo)
+    assert (result.exit_code, result.output) == (
+        1, "Error: push of main to origin was rejected and main has other commits the remote "
+           "lacks: pull, then push (the commit is kept)\n")
+    assert git(repo, "log", "-1", "--format=%s") == (
+        "deploy(dev): journal-server, journal-fileserver -> 1a2b3c4")

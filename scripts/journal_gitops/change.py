@@ -176,10 +176,17 @@ def _in_place(root: Path, repo: git.Repo, plan: Planner, verify: Verifier,
             git.run(repo, "reset", "--quiet", "--", *[e.path for e in proposal.edits])
         raise
     outcome = Outcome(proposal, branch=branch, commit=sha)
-    if options.push and not git.push(repo, options.remote, branch):
-        raise GitopsError(f"push of {branch} to {options.remote} was rejected: the remote has "
-                          f"commits this branch lacks; pull, then push (the commit is kept)")
-    outcome.pushed = options.push
+    if options.push:
+
+        def move(target: str) -> None:
+            """Rebuild the current branch on the remote tip, if that loses nothing."""
+            if not git.is_ancestor(root, f"{sha}^", target):
+                raise GitopsError(f"push of {branch} to {options.remote} was rejected and "
+                                  f"{branch} has other commits the remote lacks: pull, then "
+                                  f"push (the commit is kept)")
+            git.run(repo, "reset", "--quiet", "--keep", target)
+
+        _push_with_retry(repo, plan, verify, options, outcome, move)
     return outcome
 
 
@@ -241,9 +248,19 @@ def _base_name(repo: git.Repo, options: GitOptions) -> str:
 
 
 def _push_with_retry(repo: git.Repo, plan: Planner, verify: Verifier,
-                     options: GitOptions, outcome: Outcome) -> None:
-    """Push; when rejected, redo the change on the remote's new tip of the branch and retry."""
+                     options: GitOptions, outcome: Outcome,
+                     move: Callable[[str], None] | None = None) -> None:
+    """Push; when rejected, redo the change on the remote's new tip of the branch and retry.
+
+    `move` points the branch at the rebuilt commit (default: `git branch --force`).
+    """
     assert outcome.branch is not None
+    branch = outcome.branch
+
+    def force(sha: str) -> None:
+        git.run(repo, "branch", "--force", branch, sha)
+
+    move = move or force
     for attempt in range(1, PUSH_ATTEMPTS + 1):
         if git.push(repo, options.remote, outcome.branch):
             outcome.pushed = True
@@ -256,12 +273,12 @@ def _push_with_retry(repo: git.Repo, plan: Planner, verify: Verifier,
         with git.worktree(repo, tip) as tree:
             proposal, sha = _commit_on(tree, plan, verify)
         if proposal is None:
-            git.run(repo, "branch", "--force", outcome.branch, tip)
+            move(tip)
             outcome.commit, outcome.pushed = tip, True
             outcome.notes.append(f"{options.remote}/{outcome.branch} already had this change")
             return
         assert sha is not None
-        git.run(repo, "branch", "--force", outcome.branch, sha)
+        move(sha)
         outcome.commit, outcome.proposal = sha, proposal
         outcome.notes.append(f"rebuilt on {options.remote}/{outcome.branch} ({tip[:7]})")
     raise GitopsError(f"push of {outcome.branch} to {options.remote} was rejected "
