@@ -320,3 +320,58 @@ changed `Deployment/frontend`
 
 </details>
 """
+
+
+def test_replica_change_text(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    assert gitops("env", "set", "staging", "--replicas", "frontend=3", "--in-place",
+                  repo=repo).exit_code == 0
+    result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", "--env", "staging", repo=repo)
+    base, head = _revs(repo)
+    assert (result.exit_code, result.output) == (0, f"""{base}..{head}
+
+ENV      ADDED  CHANGED  REMOVED  STATE
+staging  0      1        0        changed
+
+staging: changed Deployment/frontend
+--- a/Deployment/journal-staging/frontend
++++ b/Deployment/journal-staging/frontend
+@@ -8,7 +8,7 @@
+   name: frontend
+   namespace: journal-staging
+ spec:
+-  replicas: 2
++  replicas: 3
+   selector:
+     matchLabels:
+       app.kubernetes.io/name: frontend
+""")
+
+
+def test_application_change_text(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    assert gitops("env", "set", "staging", "--manual-sync", "--in-place", repo=repo).exit_code == 0
+    result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", repo=repo)
+    base, head = _revs(repo)
+    assert (result.exit_code, result.output) == (0, f"""{base}..{head}
+
+ENV      ADDED  CHANGED  REMOVED  STATE
+dev      0      0        0        same
+staging  0      0        0        same
+prod     0      0        0        same
+argocd   0      1        0        changed
+
+argocd: changed Application/journal-staging
+--- a/Application/argocd/journal-staging
++++ b/Application/argocd/journal-staging
+@@ -19,9 +19,6 @@
+     repoURL: https://github.com/journal-app/journal-gitops.git
+     targetRevision: main
+   syncPolicy:
+-    automated:
+-      prune: true
+-      selfHeal: true
+     retry:
+       backoff:
+         duration: 5s
+""")
