@@ -212,24 +212,27 @@ def _on_branch(root: Path, repo: git.Repo, plan: Planner, verify: Verifier,
             if options.push and not options.dry_run:
                 # An earlier run committed but did not get to push: push that commit now.
                 outcome.commit = git.rev(repo, branch)
-                _push_with_retry(repo, plan, verify, options, outcome)
-                outcome.compare_url = git.compare_url(git.remote_url(repo, options.remote),
-                                                      _base_name(repo, options), branch)
+                _publish(repo, plan, verify, options, outcome)
             return outcome
-        if options.dry_run:
-            write_files(tree, proposal.edits)
-            verify(tree, proposal)
-            return Outcome(proposal, branch=branch, base=base)
         write_files(tree, proposal.edits)
         verify(tree, proposal)
+        if options.dry_run:
+            return Outcome(proposal, branch=branch, base=base)
         sha = git.commit(tree, [e.path for e in proposal.edits], proposal.message)
     git.run(repo, "branch", branch, sha)
     outcome = Outcome(proposal, branch=branch, commit=sha, base=base)
     if options.push:
-        _push_with_retry(repo, plan, verify, options, outcome)
-        url = git.remote_url(repo, options.remote)
-        outcome.compare_url = git.compare_url(url, _base_name(repo, options), branch)
+        _publish(repo, plan, verify, options, outcome)
     return outcome
+
+
+def _publish(repo: git.Repo, plan: Planner, verify: Verifier, options: GitOptions,
+             outcome: Outcome) -> None:
+    """Push the branch, and say where to open its pull request."""
+    assert outcome.branch is not None
+    _push_with_retry(repo, plan, verify, options, outcome)
+    outcome.compare_url = git.compare_url(git.remote_url(repo, options.remote),
+                                          _base_name(repo, options), outcome.branch)
 
 
 def _already_on(repo: git.Repo, branch: str, plan: Planner) -> bool:
