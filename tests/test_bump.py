@@ -149,8 +149,8 @@ def test_all_envs_change_or_none(gitops: Runner, make_repo: MakeRepo) -> None:
 @pytest.mark.parametrize(("args", "code", "message"), [
     (("--commit", "xyz"), 2, "--commit must be 7 to 40 hex characters, not 'xyz'"),
     (("--commit", "805c8c"), 2, "--commit must be 7 to 40 hex characters, not '805c8c'"),
-    (("--commit", "805c8cf"), 2, "the tag scheme {sha} needs the full 40-character commit: "
-                                 "give all of it, or --source-repo to resolve 805c8cf"),
+    (("--commit", "805c8cf"), 2, "tagScheme full needs all 40 characters of the commit: "
+                                 "give them, or --source-repo to resolve 805c8cf"),
     (("--commit", NEW, "--env", "qa"), 2, "unknown environment 'qa' (known: dev, staging, prod)"),
     (("--commit", NEW, "--image", "journal-api"), 2,
      "unknown image 'journal-api' (app images: journal-server, journal-fileserver)"),

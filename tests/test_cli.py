@@ -65,13 +65,13 @@ def test_text_table(gitops: Runner, repo: Path) -> None:
         "dev   image-tag   Deployment/journal-dev/frontend   container frontend: image "
         "ghcr.io/journal-app/journal-server:latest uses the latest tag\n"
         "dev   tag-scheme  Deployment/journal-dev/frontend   container frontend: tag latest of "
-        "ghcr.io/journal-app/journal-server does not follow the tag scheme {sha}\n"
+        "ghcr.io/journal-app/journal-server does not follow the tag scheme full\n"
         "prod  image-tag   Deployment/journal-prod/frontend  container frontend: image "
         "ghcr.io/journal-app/journal-server:latest uses the latest tag\n"
         "prod  tag-scheme  Deployment/journal-prod/frontend  container frontend: tag latest of "
-        "ghcr.io/journal-app/journal-server does not follow the tag scheme {sha}\n"
+        "ghcr.io/journal-app/journal-server does not follow the tag scheme full\n"
         "\n"
-        "4 findings: 2 of 3 environments\n"
+        "4 findings: in 2 of 3 environments\n"
     )
 
 
@@ -85,8 +85,8 @@ def test_github_annotations(gitops: Runner, repo: Path) -> None:
         "ghcr.io/journal-app/journal-server:latest uses the latest tag",
         "::error file=overlays/dev/kustomization.yaml,title=gitops tag-scheme::[dev] "
         "Deployment/journal-dev/frontend: container frontend: tag latest of "
-        "ghcr.io/journal-app/journal-server does not follow the tag scheme {sha}",
-        "2 findings: 1 of 1 environments",
+        "ghcr.io/journal-app/journal-server does not follow the tag scheme full",
+        "2 findings: in 1 of 1 environments",
     ]
 
 
@@ -158,7 +158,7 @@ def test_overlay_missing_resource_file(gitops: Runner, repo: Path) -> None:
                                "resources: accumulation err='accumulating resources from "
                                "'nope.yaml'")
     assert str(repo) not in result.output
-    assert lines[-1] == "1 finding: 1 of 1 environments"
+    assert lines[-1] == "1 finding: in 1 of 1 environments"
 
 
 def _bin_with(tmp_path: Path, **scripts: str) -> str:
@@ -264,7 +264,7 @@ def test_rules_listing_names_every_rule(gitops: Runner) -> None:
     assert len(ids) == 25
     text = gitops("rules").output.splitlines()
     assert text[0].split() == ["RULE", "WHY"]
-    assert text[1] == "render               every overlay builds with kustomize"
+    assert text[1] == "render               an overlay kustomize cannot build is one Argo CD cannot sync"
 
 
 def test_console_script_runs() -> None:

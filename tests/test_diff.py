@@ -18,7 +18,9 @@ NEW = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
 
 
 def _summary(result_output: str) -> list[str]:
-    return result_output.split("\n\n")[1].splitlines()
+    """The per-environment table of the text output."""
+    block = next(b for b in result_output.split("\n\n") if b.startswith("ENV") and "ADDED" in b)
+    return block.splitlines()
 
 
 def test_image_bump(gitops: Runner, make_repo: MakeRepo) -> None:
@@ -30,13 +32,13 @@ def test_image_bump(gitops: Runner, make_repo: MakeRepo) -> None:
                                                                    "--short=7", "HEAD")
     blocks = result.output.split("\n\n")
     assert blocks[0] == f"{base}..{head}"
-    assert blocks[1].splitlines() == [
+    assert blocks[2].splitlines() == [
         "ENV      ADDED  CHANGED  REMOVED  STATE",
         "dev      0      2        0        changed",
         "staging  0      0        0        same",
         "prod     0      0        0        same",
         "argocd   0      0        0        same"]
-    assert blocks[2].splitlines() == [
+    assert blocks[1].splitlines() == [
         "ENV  WORKLOAD               CONTAINER   FROM                        TO",
         "dev  Deployment/fileserver  fileserver  journal-fileserver:805c8cf  "
         "journal-fileserver:1a2b3c4",
@@ -375,3 +377,15 @@ argocd: changed Application/journal-staging
        backoff:
          duration: 5s
 """)
+
+
+def test_markdown_shows_an_environment_that_does_not_render(gitops: Runner,
+                                                           make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    path = repo / "overlays/dev/kustomization.yaml"
+    path.write_text(path.read_text().replace("  - namespace.yaml\n", "  - nothere.yaml\n"))
+    result = gitops("diff", "--output", "markdown", repo=repo)
+    assert result.exit_code == 1
+    assert "No rendered changes" not in result.output
+    assert "| dev ⚠ does not render | 0 | 0 | 0 |" in result.output
+    assert "<details><summary><b>dev</b>: does not render (head: accumulating" in result.output

@@ -169,8 +169,8 @@ def test_env_set_moves_only_the_changed_lines(gitops: Runner, make_repo: MakeRep
                     "--set", "journalEntries=75", "--manual-sync", "--in-place", repo=repo)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[:3] == [
-        "staging  redis replicas 1 -> 3", "staging  journalEntries 50 -> 75",
-        "staging  sync auto -> manual"]
+        "staging  redis replicas  1 -> 3", "staging  journalEntries  50 -> 75",
+        "staging  sync            auto -> manual"]
     changed = [line for line in git(repo, "show", "--format=", "-U0", "HEAD").splitlines()
                if line[:1] in "+-" and not line.startswith(("+++", "---"))]
     assert changed == [

@@ -59,8 +59,8 @@ def test_history_table(gitops: Runner, lived: Path) -> None:
 
 def _first_row(repo: Path, commit: str) -> str:
     date = git(repo, "log", "-1", "--format=%aI", commit)[:16].replace("T", " ")
-    return (f"{date}  {commit}  Test Engineer  manual  journal-server - -> 805c8cf, "
-            "journal-fileserver - -> 805c8cf, journalEntries - -> 20")
+    return (f"{date}  {commit}  Test Engineer  manual  journal-server (none) -> 805c8cf, "
+            "journal-fileserver (none) -> 805c8cf, journalEntries (none) -> 20")
 
 
 def test_history_json_and_limit(gitops: Runner, lived: Path) -> None:
@@ -216,7 +216,7 @@ def test_rollback_with_no_earlier_state(gitops: Runner, lived: Path) -> None:
            f"{first[:7]})\n")
     steps = gitops("rollback", "prod", "--steps", "2", repo=lived)
     assert (steps.exit_code, steps.output) == (
-        1, "Error: prod has only 1 change(s) in its history\n")
+        1, "Error: prod has 1 change in its history, fewer than --steps 2\n")
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [

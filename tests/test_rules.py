@@ -143,7 +143,7 @@ CASES: list[tuple[str, Mutation, list[tuple[Any, ...]]]] = [
                 "tag-scheme",
                 DEV_FRONTEND,
                 "container frontend: tag v1.2 of ghcr.io/journal-app/journal-server does not follow "
-                "the tag scheme {sha}",
+                "the tag scheme full",
             )
         ],
     ),

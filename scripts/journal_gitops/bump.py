@@ -73,10 +73,10 @@ def make_tag(config: Config, sha: str) -> str:
 
 def _full_sha_needed(config: Config, sha: str) -> None:
     if "{sha}" in config.tag_scheme and len(sha) < 40:
-        raise UsageError(f"the tag scheme {config.tag_scheme} needs the full 40-character commit: "
-                         f"give all of it, or --source-repo to resolve {sha}")
+        raise UsageError(f"tagScheme {config.tag_scheme_label} needs all 40 characters of the "
+                         f"commit: give them, or --source-repo to resolve {sha}")
     if "{short}" in config.tag_scheme and len(sha) < config.short_length:
-        raise UsageError(f"the tag scheme {config.tag_scheme} needs at least "
+        raise UsageError(f"tagScheme {config.tag_scheme_label} needs at least "
                          f"{config.short_length} characters of the commit")
 
 

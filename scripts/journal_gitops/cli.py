@@ -214,7 +214,7 @@ def promote(ctx: click.Context, /, source: str, target: str, images: tuple[str, 
 
 
 def _print_state_change(outcome: Any, options: GitOptions, output: str, nothing: str) -> None:
-    from .deploy_state import StateChange, summary
+    from .deploy_state import StateChange
 
     change = outcome.proposal.data if outcome.proposal else None
     if output == "json":
@@ -223,7 +223,8 @@ def _print_state_change(outcome: Any, options: GitOptions, output: str, nothing:
     elif not isinstance(change, StateChange):
         click.echo(f"already proposed on {outcome.branch}" if outcome.branch else nothing)
     else:
-        click.echo(report.change_text(outcome, options, summary(change)), nl=False)
+        click.echo(report.change_text(outcome, options, report.state_change_text(change),
+                                      report.state_change_markdown(change)), nl=False)
 
 
 @cli.command()
@@ -261,7 +262,8 @@ def rollback(ctx: click.Context, /, env: str, to: str | None, steps: int | None,
 @click.option("--base", metavar="REF",
               help="Old side (default: the merge-base with origin/main, or main).")
 @click.option("--head", metavar="REF", help="New side (default: the working tree).")
-@click.option("--env", "envs", multiple=True, metavar="ENV", help="Only this environment.")
+@click.option("--env", "envs", multiple=True, metavar="ENV",
+              help="Only this environment (repeatable; default: all).")
 @click.option("--output", "-o", type=click.Choice(["text", "markdown", "json"]), default="text",
               show_default=True, help="markdown is a pull-request comment.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when anything differs.")
@@ -340,8 +342,8 @@ def env_set(ctx: click.Context, /, name: str, replicas: tuple[str, ...], values:
                    else f"{name} already has those settings")
         return
     changes = outcome.proposal.data if isinstance(outcome.proposal.data, list) else []
-    summary = "".join(f"{name}  {change}\n" for change in changes)
-    click.echo(report.change_text(outcome, options, summary), nl=False)
+    click.echo(report.change_text(outcome, options, report.settings_text(name, changes)),
+               nl=False)
 
 
 @env.command("delete")

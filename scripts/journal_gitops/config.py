@@ -63,6 +63,12 @@ class Config:
         return f"{self.overlay_rel(env)}/{KUSTOMIZATION_FILES[0]}"
 
     @property
+    def tag_scheme_label(self) -> str:
+        """The scheme as gitops.yaml names it (full, short, or the template)."""
+        names = {template: name for name, template in TAG_SCHEMES.items()}
+        return names.get(self.tag_scheme, self.tag_scheme)
+
+    @property
     def app_images(self) -> tuple[ManagedImage, ...]:
         return tuple(image for image in self.images if image.from_app)
 

@@ -125,12 +125,3 @@ def message(verb: str, kind: str, change: StateChange, notes: Sequence[str],
     lines += list(trailers)
     lines += [f"Environment: {env}", f"Change-Kind: {kind}"]
     return "\n".join(lines) + "\n"
-
-
-def summary(change: StateChange) -> str:
-    """The aligned lines a command prints for a change of state."""
-    from .report import table
-
-    rows = [(change.env, c.image, f"{short(c.old)} -> {short(c.new)}") for c in change.images]
-    rows += [(change.env, key, f"{old} -> {new}") for key, old, new in change.config]
-    return table(("ENV", "WHAT", "CHANGE"), rows, header=False) + "\n"

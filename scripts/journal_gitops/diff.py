@@ -116,7 +116,7 @@ def _render_sides(tool: kustomize.Kustomize, roots: Sequence[Path], envs: Sequen
         for env in config.environments:
             if not envs or env in envs:
                 jobs.append((i, env, root / config.overlay_rel(env)))
-    with ThreadPoolExecutor(max_workers=kustomize.render_workers(len(jobs)) or 1) as pool:
+    with ThreadPoolExecutor(max_workers=kustomize.render_workers(len(jobs))) as pool:
         results = list(pool.map(lambda job: kustomize.render(tool, job[2]), jobs))
     sides = [Side(root, config, {}, *_argocd_objects(root, config))
              for root, config in zip(roots, configs, strict=True)]

@@ -31,12 +31,12 @@ def _image_rows(report: DiffReport) -> list[tuple[str, str, str, str, str]]:
 
 def diff_text(report: DiffReport) -> str:
     lines = [f"{_short(report.base)}..{_short(report.head)}", ""]
+    if report.images:
+        lines += [table(("ENV", "WORKLOAD", "CONTAINER", "FROM", "TO"), _image_rows(report)), ""]
     lines.append(table(("ENV", "ADDED", "CHANGED", "REMOVED", "STATE"), [
         (e.name, str(e.count("added")), str(e.count("changed")), str(e.count("removed")),
          "error" if e.error else ("changed" if e.objects else "same"))
         for e in report.environments]))
-    if report.images:
-        lines += ["", table(("ENV", "WORKLOAD", "CONTAINER", "FROM", "TO"), _image_rows(report))]
     for env in report.environments:
         if env.error:
             lines += ["", f"{env.name}: {_summary(env)}"]
@@ -50,7 +50,7 @@ def diff_text(report: DiffReport) -> str:
 def diff_markdown(report: DiffReport) -> str:
     head = "the working tree" if report.head == "working tree" else f"`{_short(report.head)}`"
     lines = [COMMENT_MARKER, f"### Rendered changes: `{_short(report.base)}` → {head}", ""]
-    if not report.changed:
+    if not report.changed and not report.failed:
         lines.append("No rendered changes in any environment.")
         return "\n".join(lines) + "\n"
     if report.images:

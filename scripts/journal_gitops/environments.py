@@ -390,7 +390,7 @@ def set_env(config: Config, request: SetEnv, options: GitOptions) -> Outcome:
         state = read_state(tree, cfg, request.name)
         rel = cfg.overlay_file(request.name, tree)
         edits: list[FileEdit] = []
-        changes: list[str] = []
+        changes: list[tuple[str, str, str]] = []  # what, old, new
         replicas = {k: v for k, v in replicas.items() if state.replicas.get(k) != v}
         values = {k: v for k, v in values.items() if state.config.get(k) != v}
         if replicas or values or request.replicas or request.values:
@@ -400,9 +400,9 @@ def set_env(config: Config, request: SetEnv, options: GitOptions) -> Outcome:
             _edit_overlay(kustomization, components, replicas, values)
             if replicas or values:
                 edits.append(FileEdit(rel, text, kustomization.result()))
-            changes += [f"{k} replicas {state.replicas.get(k, '-')} -> {v}"
+            changes += [(f"{k} replicas", str(state.replicas.get(k, "(none)")), str(v))
                         for k, v in replicas.items()]
-            changes += [f"{k} {state.config[k]} -> {v}" for k, v in values.items()]
+            changes += [(k, state.config[k], v) for k, v in values.items()]
         if request.automated is not None and request.automated != state.automated:
             if state.app_file is None:
                 raise GitopsError(f"no Application deploys {cfg.overlay_rel(request.name)}")
@@ -410,10 +410,11 @@ def set_env(config: Config, request: SetEnv, options: GitOptions) -> Outcome:
             edits.append(FileEdit(state.app_file, text,
                                   set_sync(text, state.app_file, request.automated)))
             old, new = ("auto", "manual") if state.automated else ("manual", "auto")
-            changes.append(f"sync {old} -> {new}")
+            changes.append(("sync", old, new))
         if not edits:
             return None
-        message = (f"env({request.name}): {', '.join(changes)}\n\n"
+        said = ", ".join(f"{what} {old} -> {new}" for what, old, new in changes)
+        message = (f"env({request.name}): {said}\n\n"
                    f"Environment: {request.name}\nChange-Kind: env\n")
         return Proposal(tuple(edits), message, changes)
 

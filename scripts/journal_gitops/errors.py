@@ -14,7 +14,7 @@ class ExitCode(IntEnum):
     OK = 0
     FINDINGS = 1  # validation findings, or an operation that failed
     USAGE = 2  # bad options or arguments (unknown environment, ...)
-    ENVIRONMENT = 3  # a required tool is missing or too old
+    MISSING_TOOL = 3  # a required tool is missing or too old
 
 
 class GitopsError(Exception):
@@ -32,7 +32,7 @@ class UsageError(GitopsError):
 class ToolMissingError(GitopsError):
     """An external program (kustomize, git) is absent or too old."""
 
-    exit_code = ExitCode.ENVIRONMENT
+    exit_code = ExitCode.MISSING_TOOL
 
 
 class ConfigError(GitopsError):

@@ -57,7 +57,7 @@ def promote(config: Config, request: PromoteRequest, options: GitOptions) -> Out
         images = {e.name: (e.new_tag, e.digest) for e in source.images() if e.name in names}
         state = EnvSnapshot(images, source.config() if request.with_config else {})
         change = apply_state(tree, cfg, request.target, state, names)
-        if change.empty or change.edit is None:
+        if change.edit is None:
             return None
         tags = [c.new for c in change.images]
         trailers = [f"Promoted-From: {request.source}"]

@@ -128,6 +128,8 @@ def _open(request: urllib.request.Request) -> tuple[int, dict[str, str], bytes]:
 
 def _token(header: str, creds: str | None, ref: ImageRef) -> str:
     _, params = _challenge(header)
+    if "realm" not in params:
+        raise GitopsError(f"registry {ref.registry} sent a bearer challenge without a realm")
     query = {"service": params.get("service", ""),
              "scope": params.get("scope") or f"repository:{ref.repository}:pull"}
     url = params["realm"] + "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v})
@@ -138,8 +140,14 @@ def _token(header: str, creds: str | None, ref: ImageRef) -> str:
     if status != 200:
         raise GitopsError(f"registry {ref.registry} refused a token ({status}) for "
                           f"{ref.repository}")
-    data = json.loads(body)
-    return str(data.get("token") or data.get("access_token") or "")
+    try:
+        data = json.loads(body)
+        token = str(data.get("token") or data.get("access_token") or "")
+    except (ValueError, AttributeError):
+        token = ""
+    if not token:
+        raise GitopsError(f"registry {ref.registry}'s token service sent no token")
+    return token
 
 
 def manifest_digest(ref: ImageRef) -> str | None:

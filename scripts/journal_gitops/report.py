@@ -45,7 +45,7 @@ def validate_text(report: Report) -> str:
     rows = [(f.env or "-", f.rule, f.resource or f.file, f.message) for f in report.findings]
     failing = [e.name for e in report.environments if e.findings]
     shared = sum(1 for f in report.findings if f.env is None)
-    where = [f"{len(failing)} of {len(report.environments)} environments"]
+    where = [f"in {len(failing)} of {len(report.environments)} environments"]
     if shared:
         where.append(f"{_plural(shared, 'finding')} in the Argo CD manifests")
     summary = f"{_plural(len(report.findings), 'finding')}: " + "; ".join(where)
@@ -130,7 +130,7 @@ def change_json(outcome: Outcome, options: GitOptions, extra: dict[str, Any]) ->
 
 def _short(tag: str | None) -> str:
     if tag is None:
-        return "-"
+        return "(none)"
     return tag[:7] if len(tag) == 40 and all(c in "0123456789abcdef" for c in tag) else tag
 
 
@@ -160,6 +160,19 @@ def envs_json(rows: Sequence[EnvRow]) -> str:
          "application": r.state.app_file,
          "differsFromPrevious": None if r.differs is None else list(r.differs)}
         for r in rows], indent=2)
+
+
+def state_change_text(change: StateChange) -> str:
+    """The aligned lines a promotion or rollback prints."""
+    rows = [(change.env, c.image, f"{_short(c.old)} -> {_short(c.new)}") for c in change.images]
+    rows += [(change.env, key, f"{old} -> {new}") for key, old, new in change.config]
+    return table(("ENV", "WHAT", "CHANGE"), rows, header=False) + "\n"
+
+
+def settings_text(env: str, changes: Sequence[tuple[str, str, str]]) -> str:
+    """The aligned lines `env set` prints: what, from, to."""
+    rows = [(env, what, f"{old} -> {new}") for what, old, new in changes]
+    return table(("ENV", "WHAT", "CHANGE"), rows, header=False) + "\n"
 
 
 def state_change_markdown(change: StateChange) -> str:
@@ -192,7 +205,7 @@ def history_text(rows: Sequence[HistoryRow], env: str) -> str:
     out = []
     for row in rows:
         parts = [f"{image} {_short(old)} -> {_short(new)}" for image, old, new in row.images]
-        parts += [f"{key} {old or '-'} -> {new or '-'}" for key, old, new in row.config]
+        parts += [f"{key} {old or '(none)'} -> {new or '(none)'}" for key, old, new in row.config]
         out.append((_when(row.date), row.commit[:7], row.author, row.kind, ", ".join(parts)))
     return table(("DATE", "COMMIT", "AUTHOR", "KIND", "CHANGES"), out)
 

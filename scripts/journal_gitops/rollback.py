@@ -46,7 +46,8 @@ def _target(config: Config, request: RollbackRequest) -> tuple[str, EnvSnapshot,
         raise UsageError("--steps must be at least 1")
     rows = history(config, request.env, limit=steps)
     if len(rows) < steps:
-        raise GitopsError(f"{request.env} has only {len(rows)} change(s) in its history")
+        raise GitopsError(f"{request.env} has {len(rows)} change{'' if len(rows) == 1 else 's'} "
+                          f"in its history, fewer than --steps {steps}")
     row = rows[steps - 1]
     if row.before is None:
         raise GitopsError(f"{request.env} has no earlier state to roll back to (its first "
@@ -63,7 +64,7 @@ def rollback(config: Config, request: RollbackRequest, options: GitOptions) -> O
     def plan(tree: Path) -> Proposal | None:
         cfg = load_config(tree)
         change = apply_state(tree, cfg, request.env, state)
-        if change.empty or change.edit is None:
+        if change.edit is None:
             return None
         notes = [f"Puts {request.env}'s images and config back to what they were at "
                  f"{sha[:7]}, undoing:"] + [f"- {subject}" for subject in undone]

@@ -79,10 +79,10 @@ def _rule(rule_id: str, reason: str) -> Callable[[Check], Check]:
 
 
 for _id, _reason in (
-    ("render", "every overlay builds with kustomize"),
-    ("yaml", "every file in apps/ and argocd/ parses as Kubernetes objects"),
+    ("render", "an overlay kustomize cannot build is one Argo CD cannot sync"),
+    ("yaml", "a file Argo CD cannot parse in apps/ or argocd/ stops the root app's sync"),
     ("kustomize-warning", "deprecated kustomize fields break on the next kustomize release"),
-    ("schema", "built-in kinds must pass the strict schema of every supported Kubernetes"),
+    ("schema", "the API server rejects what its strict schema rejects, in each configured version"),
     ("custom-schema", "custom resources must pass their schema (the project's and the CRD's)"),
     ("unknown-kind", "a kind without a schema cannot be checked, so it is refused"),
 ):
@@ -178,7 +178,7 @@ def check_tag_scheme(ctx: EnvContext) -> Iterator[Hit]:
                                      f"{image.new_name}, where gitops.yaml says it is built")
                 elif repo == image.new_name and (tag is None or not pattern.match(tag)):
                     yield workload, (f"container {c.get('name')}: tag {tag} of {repo} does not "
-                                     f"follow the tag scheme {ctx.config.tag_scheme}")
+                                     f"follow the tag scheme {ctx.config.tag_scheme_label}")
 
 
 # --- containers ------------------------------------------------------------------------------
@@ -205,7 +205,7 @@ def check_probes(ctx: EnvContext) -> Iterator[Hit]:
                 yield workload, f"container {c.get('name')}: no {' or '.join(missing)}"
 
 
-@_rule("pod-security", "every pod meets the restricted Pod Security Standard")
+@_rule("pod-security", "the namespaces enforce the restricted standard: other pods are refused")
 def check_pod_security(ctx: EnvContext) -> Iterator[Hit]:
     for workload in ctx.workloads():
         template = workload.pod_template() or {}
@@ -377,7 +377,7 @@ def _backends(ing: Resource) -> Iterator[dict[str, Any]]:
                 yield service
 
 
-@_rule("ingress-backend", "an Ingress backend must be a Service port of the environment")
+@_rule("ingress-backend", "a backend that is not a Service port answers every request with 503")
 def check_ingress_backend(ctx: EnvContext) -> Iterator[Hit]:
     services = {svc.name: svc for svc in ctx.of_kind("Service")}
     for ing in ctx.of_kind("Ingress"):
@@ -457,7 +457,7 @@ def _rendered_namespaces(ctx: EnvContext) -> set[str]:
     return {r.namespace for r in ctx.resources if r.namespace}
 
 
-@_rule("application", "exactly one Application deploys each overlay, to its namespace and project")
+@_rule("application", "an overlay no Application deploys, or two do, drifts or fights")
 def check_application(ctx: EnvContext) -> Iterator[Hit]:
     overlay = ctx.config.overlay_rel(ctx.env)
     apps = ctx.environment_apps()
