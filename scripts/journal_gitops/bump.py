@@ -13,8 +13,7 @@ from .change import FileEdit, GitOptions, Outcome, Proposal, deliver, read_file
 from .config import Config, ManagedImage
 from .errors import GitopsError, UsageError
 from .kustomization import ImageTarget, Kustomization, set_images
-from .manifests import parse_documents
-from .rules import split_image
+from .manifests import parse_documents, split_image
 
 HEX = re.compile(r"^[0-9a-f]{7,40}$")
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")

@@ -22,8 +22,7 @@ import yaml
 from . import git, kustomize
 from .config import Config, load_config
 from .errors import ConfigError, GitopsError, UsageError
-from .manifests import Resource, manifest_files, parse_documents
-from .rules import split_image
+from .manifests import Resource, manifest_files, parse_documents, split_image
 
 ARGOCD = "argocd"  # the pseudo-environment of apps/ and argocd/
 HASHED = re.compile(r"^(?P<base>.+)-[a-z0-9]{10}$")

@@ -18,8 +18,14 @@ from .change import FileEdit, GitOptions, Outcome, Proposal, deliver, read_file
 from .config import CONFIG_FILE, DNS_LABEL, Config, load_config
 from .errors import GitopsError, UsageError
 from .kustomization import Kustomization
-from .manifests import Resource, parse_documents, read_manifest_dir
-from .rules import app_sources
+from .manifests import (
+    Resource,
+    app_sources,
+    automated,
+    norm_path,
+    parse_documents,
+    read_manifest_dir,
+)
 from .yamltext import YamlText
 
 DEFAULT_SERVER = "https://kubernetes.default.svc"
@@ -47,15 +53,10 @@ def find_application(tree: Path, config: Config, env: str) -> Resource | None:
     for app in read_manifest_dir(tree, config.apps_dir):
         if app.kind != "Application":
             continue
-        if any(str(s.get("path") or "").strip("/").removeprefix("./") == wanted
+        if any(norm_path(s.get("path")) == wanted
                for s in app_sources(app)):
             return app
     return None
-
-
-def automated(app: Resource) -> bool:
-    auto = (app.spec.get("syncPolicy") or {}).get("automated")
-    return isinstance(auto, dict) and auto.get("enabled", True) is not False
 
 
 def read_state(tree: Path, config: Config, env: str) -> EnvState:

@@ -175,3 +175,41 @@ def selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
         if op == "DoesNotExist" and present:
             return False
     return True
+
+
+# --- Argo CD Applications and image references ------------------------------------------
+
+
+def norm_path(path: Any) -> str:
+    """A source path as Argo CD compares it: no ./, no slashes at the ends."""
+    return str(path or "").strip().strip("/").removeprefix("./")
+
+
+def same_repo(a: Any, b: Any) -> bool:
+    """Repository URLs equal up to case, a trailing slash and .git."""
+    def norm(url: Any) -> str:
+        return str(url or "").strip().rstrip("/").removesuffix(".git").lower()
+    return bool(a) and norm(a) == norm(b)
+
+
+def app_sources(app: Resource) -> list[dict[str, Any]]:
+    spec = app.spec
+    sources = spec.get("sources") or ([spec["source"]] if isinstance(spec.get("source"), dict)
+                                      else [])
+    return [s for s in sources if isinstance(s, dict)]
+
+
+def split_image(image: str) -> tuple[str, str | None, str | None]:
+    """repository, tag, digest of an image reference."""
+    name, _, digest = image.partition("@")
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        repo, _, tag = name.rpartition(":")
+        return repo, tag, digest or None
+    return name, None, digest or None
+
+
+def automated(app: Resource) -> bool:
+    """Whether an Application syncs by itself (an `automated` block not switched off)."""
+    auto = (app.spec.get("syncPolicy") or {}).get("automated")
+    return isinstance(auto, dict) and auto.get("enabled", True) is not False

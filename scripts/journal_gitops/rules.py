@@ -14,7 +14,16 @@ from typing import Any
 
 from . import pod_security
 from .config import Config
-from .manifests import CLUSTER_SCOPED, Resource, selects
+from .manifests import (
+    CLUSTER_SCOPED,
+    Resource,
+    app_sources,
+    automated,
+    norm_path,
+    same_repo,
+    selects,
+    split_image,
+)
 
 Hit = tuple[Resource | None, str]
 Check = Callable[["EnvContext"], Iterator[Hit]]
@@ -56,7 +65,7 @@ class EnvContext:
         wanted = self.config.overlay_rel(self.env)
         return [
             app for app in self.applications
-            if any(_norm_path(s.get("path")) == wanted and same_repo(
+            if any(norm_path(s.get("path")) == wanted and same_repo(
                 s.get("repoURL"), self.config.repo_url) for s in app_sources(app))
         ]
 
@@ -90,33 +99,6 @@ for _id, _reason in (
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _norm_path(path: Any) -> str:
-    return str(path or "").strip().strip("/").removeprefix("./")
-
-
-def same_repo(a: Any, b: Any) -> bool:
-    def norm(url: Any) -> str:
-        return str(url or "").strip().rstrip("/").removesuffix(".git").lower()
-    return bool(a) and norm(a) == norm(b)
-
-
-def app_sources(app: Resource) -> list[dict[str, Any]]:
-    spec = app.spec
-    sources = spec.get("sources") or ([spec["source"]] if isinstance(spec.get("source"), dict)
-                                      else [])
-    return [s for s in sources if isinstance(s, dict)]
-
-
-def split_image(image: str) -> tuple[str, str | None, str | None]:
-    """repository, tag, digest of an image reference."""
-    name, _, digest = image.partition("@")
-    last = name.rsplit("/", 1)[-1]
-    if ":" in last:
-        repo, _, tag = name.rpartition(":")
-        return repo, tag, digest or None
-    return name, None, digest or None
 
 
 def _containers(workload: Resource, lists: tuple[str, ...] = ("initContainers", "containers")
@@ -615,17 +597,12 @@ def check_sync_wave_order(ctx: EnvContext) -> Iterator[Hit]:
                                  f"{wave(provider)}, after this workload's wave {wave(workload)}")
 
 
-def _automated(app: Resource) -> bool:
-    automated = (app.spec.get("syncPolicy") or {}).get("automated")
-    return isinstance(automated, dict) and automated.get("enabled", True) is not False
-
-
 @_rule("sync-policy", "the last environment syncs by hand: no rollback under auto-sync")
 def check_sync_policy(ctx: EnvContext) -> Iterator[Hit]:
     if ctx.env != ctx.config.production:
         return
     for app in ctx.environment_apps():
-        if _automated(app):
+        if automated(app):
             yield app, (f"automated sync on {ctx.env}, the last environment: "
                         f"the Argo CD UI cannot roll it back")
 

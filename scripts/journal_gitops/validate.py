@@ -10,15 +10,15 @@ from pathlib import Path
 from . import kustomize
 from .config import Config
 from .errors import GitopsError
-from .manifests import Resource, manifest_files, parse_documents
-from .rules import (
-    PLAINTEXT_SECRET,
-    EnvContext,
+from .manifests import (
+    Resource,
     app_sources,
-    project_problems,
-    rule_table,
+    manifest_files,
+    norm_path,
+    parse_documents,
     same_repo,
 )
+from .rules import PLAINTEXT_SECRET, EnvContext, project_problems, rule_table
 from .schemas import SchemaChecker
 
 
@@ -84,7 +84,7 @@ def _orphan_apps(config: Config, apps: list[Resource]) -> list[Finding]:
     findings = []
     for app in apps:
         for source in app_sources(app):
-            path = str(source.get("path") or "").strip("/").removeprefix("./")
+            path = norm_path(source.get("path"))
             if path.startswith(prefix) and path not in envs:
                 findings.append(Finding(
                     "application",
@@ -99,7 +99,7 @@ def _app_of_apps(config: Config, apps: list[Resource], argocd: list[Resource],
     findings = []
     deployed = [r for r in argocd if r.source.startswith(f"{config.apps_dir}/")]
     for app in apps:
-        paths = [str(s.get("path") or "").strip("/").removeprefix("./") for s in app_sources(app)
+        paths = [norm_path(s.get("path")) for s in app_sources(app)
                  if same_repo(s.get("repoURL"), config.repo_url)]
         if config.apps_dir in paths:
             findings += [Finding("project-permits", problem, None, app.ref, app.source)
