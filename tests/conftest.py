@@ -119,3 +119,10 @@ def require(*tools: str) -> None:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+def state(repo: Path) -> tuple[str, str, str, str]:
+    """Everything a refused change must leave as it was: refs, HEAD, status, worktrees."""
+    return (git(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
+            git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain"),
+            git(repo, "worktree", "list", "--porcelain"))

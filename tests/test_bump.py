@@ -11,19 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Runner, git
+from conftest import Runner, git, state
 
 START = "805c8cf2d536af9137692c914ecddbe83a103304"
 NEW = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
 DEV = "overlays/dev/kustomization.yaml"
 MakeRepo = Callable[..., Path]
-
-
-def state(repo: Path) -> tuple[str, str, str, str]:
-    """Everything a failed bump must leave as it was: refs, HEAD, status, worktrees."""
-    return (git(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
-            git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain"),
-            git(repo, "worktree", "list", "--porcelain"))
 
 
 def test_bump_dev_makes_one_small_commit_on_a_new_branch(gitops: Runner,

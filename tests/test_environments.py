@@ -9,16 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, Runner, git
+from conftest import ROOT, Runner, git, state
 from journal_gitops import templates
 
 MakeRepo = Callable[..., Path]
 START = "805c8cf2d536af9137692c914ecddbe83a103304"
-
-
-def state(repo: Path) -> tuple[str, str, str]:
-    return (git(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
-            git(repo, "status", "--porcelain"), git(repo, "worktree", "list", "--porcelain"))
 
 
 @pytest.mark.parametrize(("env", "automated"), [("dev", True), ("staging", True),
