@@ -258,7 +258,7 @@ def test_bad_output_is_usage_error(gitops: Runner) -> None:
 
 def test_rules_listing_names_every_rule(gitops: Runner) -> None:
     result = gitops("rules", "--output", "json")
-    ids = [rule["id"] for rule in json.loads(result.output)]
+    ids = [rule["id"] for rule in json.loads(result.output)["rules"]]
     assert ids[:6] == ["render", "yaml", "kustomize-warning", "schema", "custom-schema",
                        "unknown-kind"]
     assert len(ids) == 25
@@ -278,7 +278,7 @@ def test_readme_rule_table_lists_every_rule(gitops: Runner) -> None:
     readme = (ROOT / "README.md").read_text()
     table = readme.split("| rule | what it checks |", 1)[1].split("\n\n", 1)[0]
     listed = [line.split("`")[1] for line in table.splitlines() if line.startswith("| `")]
-    ids = [rule["id"] for rule in json.loads(gitops("rules", "--output", "json").output)]
+    ids = [rule["id"] for rule in json.loads(gitops("rules", "--output", "json").output)["rules"]]
     assert listed == ids
 
 

@@ -43,7 +43,7 @@ def test_env_list(gitops: Runner) -> None:
 
 
 def test_env_list_json(gitops: Runner) -> None:
-    data = json.loads(gitops("env", "list", "--output", "json", repo=ROOT).output)
+    data = json.loads(gitops("env", "list", "--output", "json", repo=ROOT).output)["environments"]
     assert data[0] == {
         "name": "dev", "namespace": "journal-dev",
         "replicas": {"frontend": 1, "fileserver": 1, "redis": 1},
@@ -138,7 +138,7 @@ def test_env_new_from_prod_needs_a_host(gitops: Runner, make_repo: MakeRepo) -> 
     (("qa", "--from", "dev", "--replicas", "api=2"), 2,
      "unknown component 'api' (components: fileserver, frontend, redis)"),
     (("qa", "--from", "dev", "--replicas", "frontend=two"), 2,
-     "--replicas frontend=two: the count must be a whole number"),
+     "--replicas frontend=two: the count must be a whole number from 0 to 2147483647"),
     (("qa", "--from", "dev", "--set", "journalEntriez=3"), 2,
      "unknown config key 'journalEntriez' (keys: journalEntries)"),
     (("qa", "--from", "dev", "--set", "journalEntries"), 2,
@@ -221,7 +221,7 @@ def test_env_delete_refuses_production(gitops: Runner, make_repo: MakeRepo) -> N
     before = state(repo)
     result = gitops("env", "delete", "prod", repo=repo)
     assert (result.exit_code, result.output) == (
-        1, "Error: prod is the production environment (last in promotion order); it is not "
+        2, "Error: prod is the production environment (last in promotion order); it is not "
            "deleted\n")
     assert state(repo) == before
 

@@ -65,7 +65,7 @@ def _first_row(repo: Path, commit: str) -> str:
 
 def test_history_json_and_limit(gitops: Runner, lived: Path) -> None:
     result = gitops("history", "staging", "--limit", "2", "--output", "json", repo=lived)
-    data = json.loads(result.output)
+    data = json.loads(result.output)["changes"]
     assert [(row["kind"], row["subject"]) for row in data] == [
         ("bump", "deploy(dev,staging): journal-server, journal-fileserver -> bbbbbbb"),
         ("promotion", "promote(staging): journal-server, journal-fileserver -> aaaaaaa")]
@@ -178,7 +178,7 @@ def test_rollback_after_a_bump_touching_two_envs(gitops: Runner, lived: Path) ->
         "- deploy(dev,staging): journal-server, journal-fileserver -> bbbbbbb"]
     assert message.splitlines()[-1] == "Change-Kind: rollback"
     dev = gitops("env", "list", "--output", "json", repo=lived)
-    assert json.loads(dev.output)[0]["images"]["journal-server"]["tag"] == B
+    assert json.loads(dev.output)["environments"][0]["images"]["journal-server"]["tag"] == B
 
 
 def test_rollback_after_a_config_change_and_steps(gitops: Runner, lived: Path) -> None:
@@ -241,7 +241,7 @@ def test_a_merged_branch_is_one_change(gitops: Runner, make_repo: MakeRepo) -> N
     assert gitops("env", "set", "dev", "--set", "journalEntries=25", "--in-place", repo=repo,
                   env=at(3)).exit_code == 0
     git(repo, "merge", "--quiet", "--no-ff", "-m", "Merge pull request #7", "feature")
-    rows = json.loads(gitops("history", "dev", "--output", "json", repo=repo).output)
+    rows = json.loads(gitops("history", "dev", "--output", "json", repo=repo).output)["changes"]
     assert [(r["kind"], r["subject"]) for r in rows[:2]] == [
         ("bump", "Merge pull request #7 (deploy(dev): journal-server, journal-fileserver -> "
                  "aaaaaaa)"),
@@ -271,7 +271,7 @@ def test_rollback_to_a_commit_outside_history(gitops: Runner, lived: Path) -> No
 def test_history_follows_a_renamed_kustomization(gitops: Runner, lived: Path) -> None:
     git(lived, "mv", "overlays/dev/kustomization.yaml", "overlays/dev/kustomization.yml")
     git(lived, "commit", "--quiet", "-m", "rename")
-    rows = json.loads(gitops("history", "dev", "--output", "json", repo=lived).output)
+    rows = json.loads(gitops("history", "dev", "--output", "json", repo=lived).output)["changes"]
     assert [r["kind"] for r in rows] == ["bump", "env", "bump", "manual"]
     result = gitops("rollback", "dev", "--in-place", repo=lived)
     assert result.exit_code == 0, result.output
@@ -283,7 +283,7 @@ def test_history_shows_digests(gitops: Runner, make_repo: MakeRepo) -> None:
     digest = "sha256:" + "ab" * 32
     assert gitops("bump", "--commit", START, "--image", "journal-server", "--digest",
                   f"journal-server={digest}", "--in-place", repo=repo).exit_code == 0
-    row = json.loads(gitops("history", "dev", "--output", "json", repo=repo).output)[0]
+    row = json.loads(gitops("history", "dev", "--output", "json", repo=repo).output)["changes"][0]
     assert row["images"] == [{"image": "journal-server", "old": START,
                               "new": f"{START}@sha256:abababababab"}]
 

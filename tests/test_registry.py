@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from conftest import Runner, git, require
-from journal_gitops import registry
+from journal_gitops.adapters import registry
 from journal_gitops.errors import GitopsError
 
 TAG = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .errors import ConfigError
+from .errors import ConfigError, UsageError
 
 CONFIG_FILE = "gitops.yaml"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -86,8 +84,6 @@ class Config:
         return re.compile("^" + "".join(out) + "$")
 
     def require_env(self, env: str) -> None:
-        from .errors import UsageError
-
         if env not in self.environments:
             known = ", ".join(self.environments)
             raise UsageError(f"unknown environment '{env}' (known: {known})")
@@ -186,18 +182,31 @@ def parse_config(root: Path, data: Any) -> Config:
     )
 
 
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` that holds gitops.yaml."""
+    for folder in [start, *start.parents]:
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise ConfigError(f"no {CONFIG_FILE} in {start} or any folder above it")
+
+
 def load_config(root: Path) -> Config:
     """Read gitops.yaml at the repository root."""
+    import yaml  # not at import time: `gitops --help` needs no YAML library
+
+    from .resources import yaml_error
+
     path = root / CONFIG_FILE
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{CONFIG_FILE} not found in {root}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{CONFIG_FILE} in {root} is a folder") from None
+    except UnicodeDecodeError:
+        raise _fail("not UTF-8 text") from None
     try:
         data = yaml.load(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise _fail(f"YAML syntax error{where}: {problem}") from None
+        raise _fail(yaml_error(exc)) from None
     return parse_config(root, data)

@@ -12,13 +12,16 @@ class ExitCode(IntEnum):
     """Process exit codes, documented in README.md."""
 
     OK = 0
-    FINDINGS = 1  # validation findings, or an operation that failed
-    USAGE = 2  # bad options or arguments (unknown environment, ...)
+    FINDINGS = 1  # validation findings, or the repository or a remote refuses the change
+    USAGE = 2  # the command line is wrong (unknown environment, options that clash, ...)
     MISSING_TOOL = 3  # a required tool is missing or too old
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    TERMINATED = 143  # SIGTERM (128 + 15)
 
 
 class GitopsError(Exception):
-    """A failure the user can act on; its message is one line."""
+    """A failure the user can act on; its message is one line. Raised as is, it means the
+    repository, its history or a remote refuses what was asked (exit 1)."""
 
     exit_code: ExitCode = ExitCode.FINDINGS
 
@@ -36,4 +39,4 @@ class ToolMissingError(GitopsError):
 
 
 class ConfigError(GitopsError):
-    """gitops.yaml is missing or does not describe a usable repository."""
+    """gitops.yaml is missing or does not describe a usable repository (exit 1)."""

@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from .adapters.yamltext import YamlText, needs_quotes
 from .errors import GitopsError
-from .yamltext import YamlText, needs_quotes
 
 __all__ = ["ImageEntry", "ImageTarget", "Kustomization", "needs_quotes", "set_images"]
 

@@ -1,4 +1,5 @@
-"""The `gitops validate` use case: render every environment and report every problem found."""
+"""Validation of the repository: render every environment, check schemas and rules, and report
+every problem found. `gitops validate` shows it; every change is checked by it before commit."""
 
 from __future__ import annotations
 
@@ -7,19 +8,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import kustomize
+from .adapters import kustomize
+from .adapters.schemas import SchemaChecker
+from .argocd import app_sources, norm_path, read_manifests, same_repo
 from .config import Config
 from .errors import GitopsError
-from .manifests import (
-    Resource,
-    app_sources,
-    manifest_files,
-    norm_path,
-    parse_documents,
-    same_repo,
-)
+from .resources import Resource, parse_documents
 from .rules import PLAINTEXT_SECRET, EnvContext, project_problems, rule_table
-from .schemas import SchemaChecker
 
 
 @dataclass(frozen=True)
@@ -47,25 +42,6 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.findings
-
-
-def _argocd_manifests(config: Config) -> tuple[list[Resource], list[Finding]]:
-    """Objects in apps/ and argocd/ as Argo CD and `kubectl apply -f` read them."""
-    resources: list[Resource] = []
-    findings: list[Finding] = []
-    for rel in (config.apps_dir, config.argocd_dir):
-        folder = config.root / rel
-        if not folder.is_dir():
-            findings.append(Finding("yaml", f"{rel}/ does not exist", None, None, rel))
-            continue
-        for path in manifest_files(folder):
-            name = f"{rel}/{path.name}"
-            try:
-                resources.extend(parse_documents(path.read_text(encoding="utf-8"), name))
-            except GitopsError as exc:
-                findings.append(Finding("yaml", str(exc).removeprefix(f"{name}: "), None, None,
-                                        name))
-    return resources, findings
 
 
 def _schema_findings(checker: SchemaChecker, resources: Iterable[Resource], env: str | None,
@@ -111,7 +87,7 @@ def _check_env(config: Config, checker: SchemaChecker, render: kustomize.Render,
                apps: list[Resource], projects: dict[str, Resource]) -> tuple[int, list[Finding]]:
     overlay_file = config.overlay_file(env)
     if render.error is not None:
-        message = render.error.replace(f"{config.root}/", "")
+        message = kustomize.error_text(render.error, config.root)
         return 0, [Finding("render", message, env, None, overlay_file)]
     findings = [Finding("kustomize-warning", w, env, None, overlay_file) for w in render.warnings]
     try:
@@ -148,9 +124,10 @@ def validate(config: Config, envs: Sequence[str] | None = None,
 
         launched = pool.submit(launch)
         checker = SchemaChecker(config.kubernetes_versions, crds or config.crds)
-        argocd, findings = _argocd_manifests(config)
-        apps = [r for r in argocd if r.kind == "Application" and r.group == "argoproj.io"]
-        projects = {r.name: r for r in argocd if r.kind == "AppProject"}
+        manifests = read_manifests(config.root, config)
+        argocd = list(manifests.resources)
+        findings = [Finding("yaml", e.message, None, None, e.file) for e in manifests.errors]
+        apps, projects = manifests.applications, manifests.projects
         findings += _schema_findings(checker, argocd, None, None)
         findings += [Finding("plaintext-secret", PLAINTEXT_SECRET, None, r.ref, r.source)
                      for r in argocd if r.kind == "Secret" and r.group == ""]
@@ -165,13 +142,3 @@ def validate(config: Config, envs: Sequence[str] | None = None,
             findings += env_findings
             summaries.append(EnvSummary(env, count, len(env_findings)))
     return Report(tuple(summaries), tuple(findings), config.kubernetes_versions)
-
-
-def render_env(config: Config, env: str) -> str:
-    """What Argo CD would apply for one environment, exactly as kustomize prints it."""
-    config.require_env(env)
-    result = kustomize.render(kustomize.find_kustomize(), config.overlay_path(env))
-    if result.error is not None:
-        message = result.error.replace(f"{config.root}/", "")
-        raise GitopsError(f"{config.overlay_rel(env)}: {message}")
-    return result.manifests

@@ -7,13 +7,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .bump import commit_of_tag, select_images, short
-from .change import GitOptions, Outcome, Proposal, deliver, read_file
-from .config import Config, load_config
-from .deploy_state import StateChange, apply_state, message, verify_state
-from .errors import UsageError
-from .history import EnvSnapshot, history
-from .kustomization import Kustomization
+from ..commit_message import (
+    PROMOTED_COMMIT,
+    PROMOTED_FROM,
+    SOURCE_COMMIT,
+    ChangeKind,
+    Trailer,
+    state_message,
+)
+from ..config import Config, load_config
+from ..delivery import Delivery, DeliveryOptions, Proposal, deliver, read_file
+from ..env_history import read_history
+from ..errors import UsageError
+from ..images import commit_of_tag, select_images
+from ..kustomization import Kustomization
+from ..shas import short_sha
+from ..snapshot import EnvSnapshot, StateChange, apply_snapshot, snapshot_of, verify_state
 
 
 @dataclass(frozen=True)
@@ -40,44 +49,43 @@ def _check_order(config: Config, source: str, target: str, skip: bool) -> None:
 
 def _source_commit(config: Config, env: str, tags: Sequence[str]) -> str | None:
     """The commit of this repository that brought those tags to the source environment."""
-    for row in history(config, env, limit=50):
-        if any(new in tags for _, _, new in row.images):
+    for row in read_history(config, env, limit=50):
+        if any(move.new in tags for move in row.images):
             return row.commit
     return None
 
 
-def promote(config: Config, request: PromoteRequest, options: GitOptions) -> Outcome:
+def promote(config: Config, request: PromoteRequest, options: DeliveryOptions
+            ) -> Delivery[StateChange]:
     _check_order(config, request.source, request.target, request.skip_order)
     names = [image.name for image in select_images(config, request.images)]
 
-    def plan(tree: Path) -> Proposal | None:
+    def plan(tree: Path) -> Proposal[StateChange] | None:
         cfg = load_config(tree)
         rel = cfg.overlay_file(request.source, tree)
-        source = Kustomization(read_file(tree, rel), rel)
-        images = {e.name: (e.new_tag, e.digest) for e in source.images() if e.name in names}
-        state = EnvSnapshot(images, source.config() if request.with_config else {})
-        change = apply_state(tree, cfg, request.target, state, names)
+        source = snapshot_of(Kustomization(read_file(tree, rel), rel), names)
+        state = EnvSnapshot(source.images, source.config if request.with_config else {})
+        change = apply_snapshot(tree, cfg, request.target, state, names)
         if change.edit is None:
             return None
         tags = [c.new for c in change.images]
-        trailers = [f"Promoted-From: {request.source}"]
+        trailers: list[Trailer] = [(PROMOTED_FROM, request.source)]
         brought = _source_commit(cfg, request.source, tags) if tags else None
         if brought:
-            trailers.append(f"Promoted-Commit: {brought}")
+            trailers.append((PROMOTED_COMMIT, brought))
         app_commit = commit_of_tag(cfg, tags[0]) if tags else None
         if app_commit:
-            trailers.append(f"Source-Commit: {app_commit}")
+            trailers.append((SOURCE_COMMIT, app_commit))
         note = f"Promotes what {request.source} runs to {request.target}."
-        text = message("promote", "promotion", change, [note], trailers)
+        text = state_message("promote", ChangeKind.PROMOTION, change, [note], trailers)
         return Proposal((change.edit,), text, change)
 
-    def verify(tree: Path, proposal: Proposal) -> None:
-        assert isinstance(proposal.data, StateChange)
+    def verify(tree: Path, proposal: Proposal[StateChange]) -> None:
         verify_state(config, tree, proposal.data)
 
-    def branch(proposal: Proposal) -> str:
-        assert isinstance(proposal.data, StateChange)
-        tag = short(proposal.data.images[0].new) if proposal.data.images else "config"
+    def branch(proposal: Proposal[StateChange]) -> str:
+        images = proposal.data.images
+        tag = short_sha(images[0].new) if images else "config"
         return f"promote/{request.source}-to-{request.target}/{tag}"
 
     return deliver(config.root, plan, verify, options, branch)

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import GitopsError, ToolMissingError, UsageError
+from ..errors import GitopsError, ToolMissingError, UsageError
 
 try:
     import git

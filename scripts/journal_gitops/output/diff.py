@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from .diff import DiffReport, EnvDiff, image_tag
-from .report import table
+from ..images import split_image
+from ..shas import short_digest, short_sha
+from ..usecases.diff import Change, DiffReport, EnvDiff
+from . import json_document, lines_of, table
 
 COMMENT_MARKER = "<!-- gitops-diff -->"
 MAX_LINES = 400  # per environment in Markdown; PR comments are limited in size
@@ -14,13 +15,22 @@ MAX_CHARS = 60_000  # GitHub refuses comments over 65,536 characters
 
 
 def _short(rev: str) -> str:
-    return rev[:7] if len(rev) == 40 else rev
+    return short_sha(rev)
+
+
+def image_tag(image: str | None) -> str:
+    """An image as `name:tag[@digest]`, short."""
+    if not image:
+        return "(none)"
+    ref = split_image(image)
+    digest = f"@{short_digest(ref.digest)}" if ref.digest else ""
+    return f"{ref.repository.rsplit('/', 1)[-1]}:{short_sha(ref.tag) if ref.tag else ''}{digest}"
 
 
 def _summary(env: EnvDiff) -> str:
     if env.error:
         return f"does not render ({env.error})"
-    parts = [f"{env.count(c)} {c}" for c in ("added", "changed", "removed") if env.count(c)]
+    parts = [f"{env.count(c)} {c}" for c in Change if env.count(c)]
     return ", ".join(parts) or "no changes"
 
 
@@ -32,11 +42,12 @@ def _image_rows(report: DiffReport) -> list[tuple[str, str, str, str, str]]:
 def diff_text(report: DiffReport) -> str:
     lines = [f"{_short(report.base)}..{_short(report.head)}", ""]
     if report.images:
-        lines += [table(("ENV", "WORKLOAD", "CONTAINER", "FROM", "TO"), _image_rows(report)), ""]
-    lines.append(table(("ENV", "ADDED", "CHANGED", "REMOVED", "STATE"), [
-        (e.name, str(e.count("added")), str(e.count("changed")), str(e.count("removed")),
-         "error" if e.error else ("changed" if e.objects else "same"))
-        for e in report.environments]))
+        lines += [*table(("ENV", "WORKLOAD", "CONTAINER", "FROM", "TO"),
+                         _image_rows(report)).splitlines(), ""]
+    lines += table(("ENV", "ADDED", "CHANGED", "REMOVED", "STATE"), [
+        (e.name, str(e.count(Change.ADDED)), str(e.count(Change.CHANGED)),
+         str(e.count(Change.REMOVED)), "error" if e.error else ("changed" if e.objects else "same"))
+        for e in report.environments]).splitlines()
     for env in report.environments:
         if env.error:
             lines += ["", f"{env.name}: {_summary(env)}"]
@@ -44,7 +55,7 @@ def diff_text(report: DiffReport) -> str:
             renamed = f" (was {obj.old_name})" if obj.old_name else ""
             lines += ["", f"{env.name}: {obj.change} {obj.kind}/{obj.name}{renamed}",
                       obj.diff.rstrip("\n")]
-    return "\n".join(lines) + "\n"
+    return lines_of(lines)
 
 
 def diff_markdown(report: DiffReport) -> str:
@@ -52,7 +63,7 @@ def diff_markdown(report: DiffReport) -> str:
     lines = [COMMENT_MARKER, f"### Rendered changes: `{_short(report.base)}` → {head}", ""]
     if not report.changed and not report.failed:
         lines.append("No rendered changes in any environment.")
-        return "\n".join(lines) + "\n"
+        return lines_of(lines)
     if report.images:
         lines += ["**Image changes**", "", "| env | workload | container | from | to |",
                   "| --- | --- | --- | --- | --- |"]
@@ -61,8 +72,8 @@ def diff_markdown(report: DiffReport) -> str:
     lines += ["| environment | added | changed | removed |", "| --- | ---: | ---: | ---: |"]
     for env in report.environments:
         note = " ⚠ does not render" if env.error else ""
-        lines.append(f"| {env.name}{note} | {env.count('added')} | {env.count('changed')} | "
-                     f"{env.count('removed')} |")
+        lines.append(f"| {env.name}{note} | {env.count(Change.ADDED)} | "
+                     f"{env.count(Change.CHANGED)} | {env.count(Change.REMOVED)} |")
     for env in report.environments:
         if not env.objects and not env.error:
             continue
@@ -86,7 +97,7 @@ def diff_markdown(report: DiffReport) -> str:
                           f"comment: run `gitops diff` locally._"]
             break
         lines += section
-    return "\n".join(lines) + "\n"
+    return lines_of(lines)
 
 
 def diff_json(report: DiffReport) -> str:
@@ -95,13 +106,13 @@ def diff_json(report: DiffReport) -> str:
         "head": report.head,
         "changed": report.changed,
         "environments": [
-            {"name": e.name, "error": e.error, "added": e.count("added"),
-             "changed": e.count("changed"), "removed": e.count("removed"),
+            {"name": e.name, "error": e.error, "added": e.count(Change.ADDED),
+             "changed": e.count(Change.CHANGED), "removed": e.count(Change.REMOVED),
              "objects": [{"kind": o.kind, "namespace": o.namespace or None, "name": o.name,
-                          "change": o.change, "oldName": o.old_name, "diff": o.diff}
+                          "change": str(o.change), "oldName": o.old_name, "diff": o.diff}
                          for o in e.objects]}
             for e in report.environments],
         "images": [{"env": m.env, "workload": m.workload, "container": m.container,
                     "old": m.old, "new": m.new} for m in report.images],
     }
-    return json.dumps(data, indent=2)
+    return json_document(data, ok=not report.failed)

@@ -14,19 +14,32 @@ import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from . import git, kustomize
-from .config import Config, load_config
-from .errors import ConfigError, GitopsError, UsageError
-from .manifests import Resource, manifest_files, parse_documents, split_image
+from ..adapters import gitrepo, kustomize
+from ..argocd import read_manifests
+from ..config import Config, load_config
+from ..errors import ConfigError, GitopsError, UsageError
+from ..resources import Resource, parse_documents
 
 ARGOCD = "argocd"  # the pseudo-environment of apps/ and argocd/
 HASHED = re.compile(r"^(?P<base>.+)-[a-z0-9]{10}$")
 Key = tuple[str, str, str]  # kind, namespace, name
+
+
+class Change(str, Enum):
+    """What happens to an object between the two revisions."""
+
+    ADDED = "added"
+    CHANGED = "changed"
+    REMOVED = "removed"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True)
@@ -34,7 +47,7 @@ class ObjectDiff:
     kind: str
     namespace: str
     name: str
-    change: str  # added, changed, removed
+    change: Change
     diff: str
     old_name: str | None = None  # a generated name that changed with the content
 
@@ -45,7 +58,7 @@ class EnvDiff:
     objects: tuple[ObjectDiff, ...]
     error: str | None = None  # one side did not render
 
-    def count(self, change: str) -> int:
+    def count(self, change: Change) -> int:
         return sum(1 for o in self.objects if o.change == change)
 
 
@@ -86,20 +99,6 @@ class Side:
     argocd_error: str | None
 
 
-def _argocd_objects(root: Path, config: Config) -> tuple[list[Resource], str | None]:
-    out: list[Resource] = []
-    for rel in (config.apps_dir, config.argocd_dir):
-        folder = root / rel
-        if folder.is_dir():
-            for path in manifest_files(folder):
-                try:
-                    out.extend(parse_documents(path.read_text(encoding="utf-8"),
-                                               f"{rel}/{path.name}"))
-                except GitopsError as exc:
-                    return out, str(exc)
-    return out, None
-
-
 def _config(root: Path, side: str) -> Config:
     try:
         return load_config(root)
@@ -117,8 +116,12 @@ def _render_sides(tool: kustomize.Kustomize, roots: Sequence[Path], envs: Sequen
                 jobs.append((i, env, root / config.overlay_rel(env)))
     with ThreadPoolExecutor(max_workers=kustomize.render_workers(len(jobs))) as pool:
         results = list(pool.map(lambda job: kustomize.render(tool, job[2]), jobs))
-    sides = [Side(root, config, {}, *_argocd_objects(root, config))
-             for root, config in zip(roots, configs, strict=True)]
+    sides = []
+    for root, config in zip(roots, configs, strict=True):
+        manifests = read_manifests(root, config)
+        errors = [e for e in manifests.errors if not e.message.endswith("does not exist")]
+        sides.append(Side(root, config, {}, list(manifests.resources),
+                          f"{errors[0].file}: {errors[0].message}" if errors else None))
     for (i, env, _), render in zip(jobs, results, strict=True):
         sides[i].renders[env] = render
     return sides
@@ -167,18 +170,18 @@ def compare(old: Sequence[Resource], new: Sequence[Resource]) -> tuple[ObjectDif
     for key in sorted(k for k in before if k in after):
         if before[key].body != after[key].body:
             label = "/".join(p for p in key if p)
-            out.append(ObjectDiff(*key, "changed",
+            out.append(ObjectDiff(*key, Change.CHANGED,
                                   _unified(before[key].body, after[key].body, label)))
     for old_r, new_r in _pair_renames(removed, added):
         label = "/".join(p for p in _key(new_r) if p)
         old_body = {**old_r.body, "metadata": {**old_r.metadata, "name": new_r.name}}
-        out.append(ObjectDiff(*_key(new_r), "changed", _unified(old_body, new_r.body, label),
+        out.append(ObjectDiff(*_key(new_r), Change.CHANGED, _unified(old_body, new_r.body, label),
                               old_name=old_r.name))
     for key in sorted(added):
-        out.append(ObjectDiff(*key, "added", _unified(None, added[key].body,
+        out.append(ObjectDiff(*key, Change.ADDED, _unified(None, added[key].body,
                                                       "/".join(p for p in key if p))))
     for key in sorted(removed):
-        out.append(ObjectDiff(*key, "removed", _unified(removed[key].body, None,
+        out.append(ObjectDiff(*key, Change.REMOVED, _unified(removed[key].body, None,
                                                         "/".join(p for p in key if p))))
     return tuple(sorted(out, key=lambda o: (o.kind, o.namespace, o.name)))
 
@@ -196,7 +199,7 @@ def _resources(side: Side, env: str) -> tuple[list[Resource], str | None]:
     if render is None:
         return [], None
     if render.error is not None:
-        return [], render.error.replace(f"{side.root}/", "")
+        return [], kustomize.error_text(render.error, side.root)
     try:
         return parse_documents(render.manifests, env), None
     except GitopsError as exc:
@@ -206,12 +209,12 @@ def _resources(side: Side, env: str) -> tuple[list[Resource], str | None]:
 # --- the use case --------------------------------------------------------------------------------
 
 
-def default_base(repo: git.Repo) -> str:
+def default_base(repo: gitrepo.Repo) -> str:
     """The merge-base with origin/main, or main when there is no such remote branch."""
-    upstream = git.rev(repo, "origin/main")
+    upstream = gitrepo.rev(repo, "origin/main")
     if upstream is not None:
-        return git.run(repo, "merge-base", "HEAD", upstream).strip()
-    main = git.rev(repo, "main")
+        return gitrepo.run(repo, "merge-base", "HEAD", upstream).strip()
+    main = gitrepo.rev(repo, "main")
     if main is None:
         raise UsageError("no base to compare with: neither origin/main nor main exists; "
                          "pass --base")
@@ -220,17 +223,18 @@ def default_base(repo: git.Repo) -> str:
 
 def diff(config: Config, base: str | None = None, head: str | None = None,
          envs: Sequence[str] = ()) -> DiffReport:
-    repo = git.open_repo(config.root)
-    base_sha = git.rev(repo, base) if base else default_base(repo)
+    repo = gitrepo.open_repo(config.root)
+    base_sha = gitrepo.rev(repo, base) if base else default_base(repo)
     if base_sha is None:
         raise UsageError(f"--base {base} is not a commit")
-    head_sha = git.rev(repo, head) if head else None
+    head_sha = gitrepo.rev(repo, head) if head else None
     if head and head_sha is None:
         raise UsageError(f"--head {head} is not a commit")
     tool = kustomize.find_kustomize()
     with contextlib.ExitStack() as stack:
-        base_root = stack.enter_context(git.worktree(repo, base_sha))
-        head_root = stack.enter_context(git.worktree(repo, head_sha)) if head_sha else config.root
+        base_root = stack.enter_context(gitrepo.worktree(repo, base_sha))
+        head_root = (stack.enter_context(gitrepo.worktree(repo, head_sha)) if head_sha
+                     else config.root)
         old, new = _render_sides(tool, [base_root, head_root], envs or None)
         names = list(dict.fromkeys([*new.config.environments, *old.config.environments]))
         for env in envs:
@@ -260,13 +264,3 @@ def diff(config: Config, base: str | None = None, head: str | None = None,
             else:
                 results.append(EnvDiff(ARGOCD, compare(old.argocd, new.argocd)))
     return DiffReport(base_sha, head_sha or "working tree", tuple(results), tuple(moves))
-
-
-def image_tag(image: str | None) -> str:
-    if not image:
-        return "(none)"
-    repo, tag, digest = split_image(image)
-    short = tag[:7] if tag and re.fullmatch(r"[0-9a-f]{40}", tag) else tag
-    return f"{repo.rsplit('/', 1)[-1]}:{short or ''}{'@' + digest[:19] if digest else ''}"
-
-

@@ -22,10 +22,10 @@ import yaml
 from referencing import Registry
 from referencing import Resource as SchemaResource
 
-from .errors import ConfigError, ToolMissingError
-from .manifests import Resource
+from ..errors import ConfigError, ToolMissingError
+from ..resources import Resource
 
-OWN_SCHEMAS = Path(__file__).parent / "schemas"
+OWN_SCHEMAS = Path(__file__).parent.parent / "schemas"
 
 
 @dataclass(frozen=True)

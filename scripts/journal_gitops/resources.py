@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -113,15 +112,20 @@ class Resource:
                     yield container
 
 
+def yaml_error(exc: Exception) -> str:
+    """A YAML parser's complaint in one line: where and what (PyYAML and ruamel alike)."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}" if mark is not None else ""
+    problem = getattr(exc, "problem", None) or "invalid YAML"
+    return f"YAML syntax error{where}: {problem}"
+
+
 def parse_documents(text: str, source: str) -> list[Resource]:
     """Parse a YAML stream of objects (rendered output or a plain manifest file)."""
     try:
         docs = list(yaml.load_all(text, Loader=yaml.CSafeLoader))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise GitopsError(f"{source}: YAML syntax error{where}: {problem}") from None
+        raise GitopsError(f"{source}: {yaml_error(exc)}") from None
     resources: list[Resource] = []
     for doc in docs:
         if doc is None:
@@ -132,24 +136,6 @@ def parse_documents(text: str, source: str) -> list[Resource]:
             resources.extend(Resource(item, source) for item in doc.get("items") or [])
         else:
             resources.append(Resource(doc, source))
-    return resources
-
-
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")  # what Argo CD reads from a directory source
-
-
-def manifest_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in MANIFEST_SUFFIXES)
-
-
-def read_manifest_dir(root: Path, rel: str) -> list[Resource]:
-    """Every object in the *.yaml files of one folder (not recursive), as Argo CD reads it."""
-    folder = root / rel
-    if not folder.is_dir():
-        return []
-    resources: list[Resource] = []
-    for path in manifest_files(folder):
-        resources.extend(parse_documents(path.read_text(encoding="utf-8"), f"{rel}/{path.name}"))
     return resources
 
 
@@ -175,41 +161,3 @@ def selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
         if op == "DoesNotExist" and present:
             return False
     return True
-
-
-# --- Argo CD Applications and image references ------------------------------------------
-
-
-def norm_path(path: Any) -> str:
-    """A source path as Argo CD compares it: no ./, no slashes at the ends."""
-    return str(path or "").strip().strip("/").removeprefix("./")
-
-
-def same_repo(a: Any, b: Any) -> bool:
-    """Repository URLs equal up to case, a trailing slash and .git."""
-    def norm(url: Any) -> str:
-        return str(url or "").strip().rstrip("/").removesuffix(".git").lower()
-    return bool(a) and norm(a) == norm(b)
-
-
-def app_sources(app: Resource) -> list[dict[str, Any]]:
-    spec = app.spec
-    sources = spec.get("sources") or ([spec["source"]] if isinstance(spec.get("source"), dict)
-                                      else [])
-    return [s for s in sources if isinstance(s, dict)]
-
-
-def split_image(image: str) -> tuple[str, str | None, str | None]:
-    """repository, tag, digest of an image reference."""
-    name, _, digest = image.partition("@")
-    last = name.rsplit("/", 1)[-1]
-    if ":" in last:
-        repo, _, tag = name.rpartition(":")
-        return repo, tag, digest or None
-    return name, None, digest or None
-
-
-def automated(app: Resource) -> bool:
-    """Whether an Application syncs by itself (an `automated` block not switched off)."""
-    auto = (app.spec.get("syncPolicy") or {}).get("automated")
-    return isinstance(auto, dict) and auto.get("enabled", True) is not False

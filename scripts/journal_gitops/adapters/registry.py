@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import GitopsError
+from ..errors import GitopsError
 
 MANIFEST_TYPES = ", ".join((
     "application/vnd.oci.image.index.v1+json",

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .config import KUSTOMIZATION_FILES
-from .errors import ToolMissingError
+from ..config import KUSTOMIZATION_FILES
+from ..errors import GitopsError, ToolMissingError
 
 MIN_MAJOR = 5
 INSTALL_HINT = "install kustomize v5 or newer, or kubectl v1.27 or newer (it bundles kustomize v5)"
@@ -34,7 +34,6 @@ class Kustomize:
 class Render:
     """The outcome of one `kustomize build`: the manifests, or why there are none."""
 
-    directory: Path
     manifests: str
     warnings: tuple[str, ...]
     error: str | None
@@ -115,17 +114,30 @@ def _first_error(stderr: str) -> str:
 def render(tool: Kustomize, directory: Path) -> Render:
     """Build one kustomization; kustomize's stderr on success is a list of warnings."""
     if not directory.is_dir():
-        return Render(directory, "", (), "overlay folder does not exist")
+        return Render("", (), "overlay folder does not exist")
     if not any((directory / f).is_file() for f in KUSTOMIZATION_FILES):
-        return Render(directory, "", (), "no kustomization.yaml in the overlay folder")
+        return Render("", (), "no kustomization.yaml in the overlay folder")
     out = _run(tool.build_args(directory))
     if out.returncode != 0:
-        return Render(directory, "", (), _first_error(out.stderr))
+        return Render("", (), _first_error(out.stderr))
     warnings = tuple(
         line.lstrip("# ").strip().removeprefix("Warning: ")
         for line in out.stderr.splitlines() if line.strip()
     )
-    return Render(directory, out.stdout, warnings, None)
+    return Render(out.stdout, warnings, None)
+
+
+def error_text(error: str, root: Path) -> str:
+    """kustomize's message with the repository's absolute path taken out."""
+    return error.replace(f"{root}/", "")
+
+
+def render_or_raise(tool: Kustomize, root: Path, overlay: str, what: str | None = None) -> str:
+    """The manifests of `root/overlay`, or one error naming the overlay (or `what`)."""
+    result = render(tool, root / overlay)
+    if result.error is not None:
+        raise GitopsError(f"{what or overlay}: {error_text(result.error, root)}")
+    return result.manifests
 
 
 def render_workers(jobs: int) -> int:

@@ -13,11 +13,15 @@ import difflib
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Generic, TypeVar
 
-from . import git
+from .adapters import gitrepo
 from .errors import GitopsError, UsageError
+from .shas import short_sha
+
+T = TypeVar("T")
 
 PUSH_ATTEMPTS = 3
 
@@ -30,12 +34,12 @@ class FileEdit:
 
 
 @dataclass(frozen=True)
-class Proposal:
-    """What a use case wants committed, computed from one tree."""
+class Proposal(Generic[T]):
+    """What a use case wants committed, computed from one tree, with its own account of it."""
 
     edits: tuple[FileEdit, ...]
     message: str  # the full commit message: subject, body, trailers
-    data: object = None  # the use case's own account of the change (for its output)
+    data: T
 
     @property
     def subject(self) -> str:
@@ -51,12 +55,14 @@ class Proposal:
         return "".join(out)
 
 
-Planner = Callable[[Path], "Proposal | None"]  # None: nothing to change
-Verifier = Callable[[Path, Proposal], None]  # raises GitopsError when the result is wrong
+Planner = Callable[[Path], "Proposal[T] | None"]  # None: nothing to change
+Verifier = Callable[[Path, "Proposal[T]"], None]  # raises GitopsError when the result is wrong
 
 
 @dataclass(frozen=True)
-class GitOptions:
+class DeliveryOptions:
+    """How a change reaches git: a new branch (default) or the current one, pushed or not."""
+
     base: str | None = None
     branch: str | None = None
     push: bool = False
@@ -65,15 +71,18 @@ class GitOptions:
     dry_run: bool = False
 
 
-@dataclass
-class Outcome:
-    proposal: Proposal | None
+@dataclass(frozen=True)
+class Delivery(Generic[T]):
+    """Where a change went. `proposal` is None when there was nothing to change, or when
+    `branch` already held it (a repeated command)."""
+
+    proposal: Proposal[T] | None
     branch: str | None = None
     commit: str | None = None
     base: str | None = None
     pushed: bool = False
     compare_url: str | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = field(default=())
 
 
 def read_file(root: Path, rel: str) -> str:
@@ -127,162 +136,158 @@ def _restore(root: Path, edits: tuple[FileEdit, ...]) -> None:
     write_files(root, tuple(FileEdit(e.path, e.after, e.before) for e in edits))
 
 
-def _commit_on(tree: Path, plan: Planner, verify: Verifier
-               ) -> tuple[Proposal | None, str | None]:
-    """Plan on `tree`, write, verify and commit there; returns the proposal and commit sha."""
+def _commit_on(tree: Path, plan: Planner[T], verify: Verifier[T]) -> Delivery[T]:
+    """Plan on `tree`, write, verify and commit there."""
     proposal = plan(tree)
     if proposal is None:
-        return None, None
+        return Delivery(None)
     write_files(tree, proposal.edits)
     verify(tree, proposal)
-    sha = git.commit(tree, [e.path for e in proposal.edits], proposal.message)
-    return proposal, sha
+    sha = gitrepo.commit(tree, [e.path for e in proposal.edits], proposal.message)
+    return Delivery(proposal, commit=sha)
 
 
-def deliver(root: Path, plan: Planner, verify: Verifier, options: GitOptions,
-            default_branch: Callable[[Proposal], str]) -> Outcome:
+def deliver(root: Path, plan: Planner[T], verify: Verifier[T], options: DeliveryOptions,
+            default_branch: Callable[[Proposal[T]], str]) -> Delivery[T]:
     """Carry a planned change into git as the options say; see the module docstring."""
-    repo = git.open_repo(root)
-    with git.lock(repo):
+    repo = gitrepo.open_repo(root)
+    with gitrepo.lock(repo):
         if options.in_place:
             return _in_place(root, repo, plan, verify, options)
-        return _on_branch(root, repo, plan, verify, options, default_branch)
+        return _on_branch(repo, plan, verify, options, default_branch)
 
 
-def _in_place(root: Path, repo: git.Repo, plan: Planner, verify: Verifier,
-              options: GitOptions) -> Outcome:
-    branch = git.head_branch(repo)
+def _in_place(root: Path, repo: gitrepo.Repo, plan: Planner[T], verify: Verifier[T],
+              options: DeliveryOptions) -> Delivery[T]:
+    branch = gitrepo.head_branch(repo)
     if branch is None:
         raise UsageError("--in-place needs a branch, but HEAD is detached")
     if options.base:
         raise UsageError("--base does not go with --in-place")
-    if options.push and git.remote_url(repo, options.remote) is None:
+    if options.push and gitrepo.remote_url(repo, options.remote) is None:
         raise UsageError(f"no remote named {options.remote}")
     proposal = plan(root)
     if proposal is None:
-        return Outcome(None)
-    dirty = git.dirty_paths(repo, [e.path for e in proposal.edits])
+        return Delivery(None)
+    dirty = gitrepo.dirty_paths(repo, [e.path for e in proposal.edits])
     if dirty:
         raise GitopsError(f"{dirty[0]} has uncommitted changes: commit or stash them first")
     if options.dry_run:
-        return Outcome(proposal, branch=branch)
+        return Delivery(proposal, branch=branch)
     write_files(root, proposal.edits)
     try:
         verify(root, proposal)
-        sha = git.commit(root, [e.path for e in proposal.edits], proposal.message)
+        sha = gitrepo.commit(root, [e.path for e in proposal.edits], proposal.message)
     except GitopsError:
         _restore(root, proposal.edits)
         with contextlib.suppress(GitopsError):
-            git.run(repo, "reset", "--quiet", "--", *[e.path for e in proposal.edits])
+            gitrepo.run(repo, "reset", "--quiet", "--", *[e.path for e in proposal.edits])
         raise
-    outcome = Outcome(proposal, branch=branch, commit=sha)
-    if options.push:
+    done = Delivery(proposal, branch=branch, commit=sha)
+    if not options.push:
+        return done
 
-        def move(target: str) -> None:
-            """Rebuild the current branch on the remote tip, if that loses nothing."""
-            if not git.is_ancestor(root, f"{sha}^", target):
-                raise GitopsError(f"push of {branch} to {options.remote} was rejected and "
-                                  f"{branch} has other commits the remote lacks: pull, then "
-                                  f"push (the commit is kept)")
-            git.run(repo, "reset", "--quiet", "--keep", target)
+    def move(target: str) -> None:
+        """Rebuild the current branch on the remote tip, if that loses nothing."""
+        if not gitrepo.is_ancestor(root, f"{sha}^", target):
+            raise GitopsError(f"push of {branch} to {options.remote} was rejected and "
+                              f"{branch} has other commits the remote lacks: pull, then "
+                              f"push (the commit is kept)")
+        gitrepo.run(repo, "reset", "--quiet", "--keep", target)
 
-        _push_with_retry(repo, plan, verify, options, outcome, move)
-    return outcome
+    return _push_with_retry(repo, branch, plan, verify, options, done, move)
 
 
-def _on_branch(root: Path, repo: git.Repo, plan: Planner, verify: Verifier,
-               options: GitOptions, default_branch: Callable[[Proposal], str]) -> Outcome:
-    if options.push and git.remote_url(repo, options.remote) is None:
+def _on_branch(repo: gitrepo.Repo, plan: Planner[T], verify: Verifier[T],
+               options: DeliveryOptions, default_branch: Callable[[Proposal[T]], str]
+               ) -> Delivery[T]:
+    if options.push and gitrepo.remote_url(repo, options.remote) is None:
         raise UsageError(f"no remote named {options.remote}")
-    base = git.rev(repo, options.base or "HEAD")
+    base = gitrepo.rev(repo, options.base or "HEAD")
     if base is None:
         raise UsageError(f"--base {options.base} is not a commit" if options.base
                          else "the repository has no commit yet")
-    with git.worktree(repo, base) as tree:
+    with gitrepo.worktree(repo, base) as tree:
         proposal = plan(tree)
         if proposal is None:
-            return Outcome(None, base=base)
+            return Delivery(None, base=base)
         branch = options.branch or default_branch(proposal)
-        git.check_branch_name(repo, branch)
-        if git.branch_exists(repo, branch):
+        gitrepo.check_branch_name(repo, branch)
+        if gitrepo.branch_exists(repo, branch):
             if not _already_on(repo, branch, plan):
                 hint = "choose another --branch" if options.branch else "delete it or pass --branch"
                 raise GitopsError(f"branch {branch} already exists: {hint}")
-            outcome = Outcome(None, branch=branch, base=base)
+            found: Delivery[T] = Delivery(None, branch=branch, base=base)
             if options.push and not options.dry_run:
                 # An earlier run committed but did not get to push: push that commit now.
-                outcome.commit = git.rev(repo, branch)
-                _publish(repo, plan, verify, options, outcome)
-            return outcome
+                return _publish(repo, branch, plan, verify, options,
+                                replace(found, commit=gitrepo.rev(repo, branch)))
+            return found
         write_files(tree, proposal.edits)
         verify(tree, proposal)
         if options.dry_run:
-            return Outcome(proposal, branch=branch, base=base)
-        sha = git.commit(tree, [e.path for e in proposal.edits], proposal.message)
-    git.run(repo, "branch", branch, sha)
-    outcome = Outcome(proposal, branch=branch, commit=sha, base=base)
+            return Delivery(proposal, branch=branch, base=base)
+        sha = gitrepo.commit(tree, [e.path for e in proposal.edits], proposal.message)
+    gitrepo.run(repo, "branch", branch, sha)
+    done = Delivery(proposal, branch=branch, commit=sha, base=base)
     if options.push:
-        _publish(repo, plan, verify, options, outcome)
-    return outcome
+        return _publish(repo, branch, plan, verify, options, done)
+    return done
 
 
-def _publish(repo: git.Repo, plan: Planner, verify: Verifier, options: GitOptions,
-             outcome: Outcome) -> None:
+def _publish(repo: gitrepo.Repo, branch: str, plan: Planner[T], verify: Verifier[T],
+             options: DeliveryOptions, done: Delivery[T]) -> Delivery[T]:
     """Push the branch, and say where to open its pull request."""
-    assert outcome.branch is not None
-    _push_with_retry(repo, plan, verify, options, outcome)
-    outcome.compare_url = git.compare_url(git.remote_url(repo, options.remote),
-                                          _base_name(repo, options), outcome.branch)
+    pushed = _push_with_retry(repo, branch, plan, verify, options, done)
+    url = gitrepo.compare_url(gitrepo.remote_url(repo, options.remote),
+                              _base_name(repo, options), branch)
+    return replace(pushed, compare_url=url)
 
 
-def _already_on(repo: git.Repo, branch: str, plan: Planner) -> bool:
+def _already_on(repo: gitrepo.Repo, branch: str, plan: Planner[T]) -> bool:
     """Whether the existing branch already holds the planned change (a repeated command)."""
-    with git.worktree(repo, branch) as tree:
+    with gitrepo.worktree(repo, branch) as tree:
         try:
             return plan(tree) is None
         except GitopsError:
             return False  # the branch holds something else: the caller says it exists
 
 
-def _base_name(repo: git.Repo, options: GitOptions) -> str:
+def _base_name(repo: gitrepo.Repo, options: DeliveryOptions) -> str:
     if options.base:
         return options.base
-    return git.head_branch(repo) or "main"
+    return gitrepo.head_branch(repo) or "main"
 
 
-def _push_with_retry(repo: git.Repo, plan: Planner, verify: Verifier,
-                     options: GitOptions, outcome: Outcome,
-                     move: Callable[[str], None] | None = None) -> None:
+def _push_with_retry(repo: gitrepo.Repo, branch: str, plan: Planner[T], verify: Verifier[T],
+                     options: DeliveryOptions, done: Delivery[T],
+                     move: Callable[[str], None] | None = None) -> Delivery[T]:
     """Push; when rejected, redo the change on the remote's new tip of the branch and retry.
 
     `move` points the branch at the rebuilt commit (default: `git branch --force`).
     """
-    assert outcome.branch is not None
-    branch = outcome.branch
 
     def force(sha: str) -> None:
-        git.run(repo, "branch", "--force", branch, sha)
+        gitrepo.run(repo, "branch", "--force", branch, sha)
 
     move = move or force
     for attempt in range(1, PUSH_ATTEMPTS + 1):
-        if git.push(repo, options.remote, outcome.branch):
-            outcome.pushed = True
-            return
+        if gitrepo.push(repo, options.remote, branch):
+            return replace(done, pushed=True)
         if attempt == PUSH_ATTEMPTS:
             break
-        tip = git.fetch_branch(repo, options.remote, outcome.branch)
+        tip = gitrepo.fetch_branch(repo, options.remote, branch)
         if tip is None:
             continue  # the branch vanished on the remote: a plain retry will do
-        with git.worktree(repo, tip) as tree:
-            proposal, sha = _commit_on(tree, plan, verify)
-        if proposal is None:
+        with gitrepo.worktree(repo, tip) as tree:
+            rebuilt = _commit_on(tree, plan, verify)
+        if rebuilt.proposal is None or rebuilt.commit is None:
             move(tip)
-            outcome.commit, outcome.pushed = tip, True
-            outcome.notes.append(f"{options.remote}/{outcome.branch} already had this change")
-            return
-        assert sha is not None
-        move(sha)
-        outcome.commit, outcome.proposal = sha, proposal
-        outcome.notes.append(f"rebuilt on {options.remote}/{outcome.branch} ({tip[:7]})")
-    raise GitopsError(f"push of {outcome.branch} to {options.remote} was rejected "
+            note = f"{options.remote}/{branch} already had this change"
+            return replace(done, commit=tip, pushed=True, notes=(*done.notes, note))
+        move(rebuilt.commit)
+        note = f"rebuilt on {options.remote}/{branch} ({short_sha(tip)})"
+        done = replace(done, commit=rebuilt.commit, proposal=rebuilt.proposal,
+                       notes=(*done.notes, note))
+    raise GitopsError(f"push of {branch} to {options.remote} was rejected "
                       f"{PUSH_ATTEMPTS} times; the branch is kept locally")

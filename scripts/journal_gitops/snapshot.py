@@ -1,40 +1,89 @@
-"""Moving one environment to given image tags and config values: the edit, its check, and the
-commit message. Promotion and rollback both come down to this."""
+"""What an environment runs according to its overlay (image pins and config values), and moving
+an overlay to a given snapshot: the edit, its check, and the render that proves it. Promotion
+and rollback both come down to this."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
-from . import kustomize
-from .bump import ImageChange, short, verify_images
-from .change import FileEdit, read_file
+from .adapters import kustomize
 from .config import Config
+from .delivery import FileEdit, read_file
 from .errors import GitopsError
-from .history import EnvSnapshot
+from .images import Pin, verify_images
 from .kustomization import ImageTarget, Kustomization
-from .manifests import parse_documents
+from .resources import parse_documents
+
+
+@dataclass(frozen=True)
+class EnvSnapshot:
+    """What an environment runs according to one version of its overlay."""
+
+    images: dict[str, Pin]
+    config: dict[str, str]
+
+
+def snapshot_of(kustomization: Kustomization, names: Sequence[str] | None = None
+                ) -> EnvSnapshot:
+    """The images (those named, default all) and config values an overlay pins."""
+    images = {e.name: Pin(e.new_tag, e.digest) for e in kustomization.images()
+              if names is None or e.name in names}
+    return EnvSnapshot(images, kustomization.config())
+
+
+def parse_snapshot(text: str | None, source: str) -> EnvSnapshot | None:
+    """The snapshot of one version of an overlay; None when it did not parse or had no images."""
+    if text is None:
+        return None
+    try:
+        return snapshot_of(Kustomization(text, source))
+    except GitopsError:
+        return None
+
+
+@dataclass(frozen=True)
+class ImageChange:
+    """One image of one environment moving from one pin to another."""
+
+    env: str
+    image: str
+    old: str | None
+    new: str
+    old_digest: str | None
+    new_digest: str | None
+    rollback: bool = False
+
+
+class ValueChange(NamedTuple):
+    """A setting (config key, replica count, sync policy) moving from one value to another."""
+
+    what: str
+    old: str
+    new: str
 
 
 @dataclass(frozen=True)
 class StateChange:
+    """An overlay moved to a snapshot: the edit and what it changes."""
+
     env: str
     edit: FileEdit | None
     images: tuple[ImageChange, ...]
-    config: tuple[tuple[str, str, str], ...]  # (key, old, new)
+    config: tuple[ValueChange, ...]
     targets: dict[str, ImageTarget]
 
-    @property
-    def empty(self) -> bool:
-        return self.edit is None
 
+def apply_snapshot(tree: Path, config: Config, env: str, target: EnvSnapshot,
+                   image_names: Sequence[str] | None = None) -> StateChange:
+    """Edit env's overlay so its images (those named, default all) and config match `target`.
 
-def apply_state(tree: Path, config: Config, env: str, target: EnvSnapshot,
-                image_names: Sequence[str] | None = None) -> StateChange:
-    """Edit env's overlay so its images (those named, default all) and config match `target`."""
+    Only config keys both sides have are set: a key added or removed since is left as it is.
+    """
     rel = config.overlay_file(env, tree)
     text = read_file(tree, rel)
     kustomization = Kustomization(text, rel)
@@ -59,11 +108,11 @@ def apply_state(tree: Path, config: Config, env: str, target: EnvSnapshot,
     for key, value in target.config.items():
         if key in current and current[key] != value:
             kustomization.set_config(key, value)
-            config_changes.append((key, current[key], value))
+            config_changes.append(ValueChange(key, current[key], value))
     if not changes and not config_changes:
         return StateChange(env, None, (), (), {})
     after = kustomization.result()
-    _check(text, after, rel, targets, {k: v for k, _, v in config_changes})
+    _check(text, after, rel, targets, {c.what: c.new for c in config_changes})
     return StateChange(env, FileEdit(rel, text, after), tuple(changes), tuple(config_changes),
                        targets)
 
@@ -80,8 +129,8 @@ def _check(before: str, after: str, rel: str, targets: dict[str, ImageTarget],
     for key, value in values.items():
         if edited.config().get(key) != value:
             raise GitopsError(f"{rel}: the edit of {key} did not read back as intended")
-    old = yaml.safe_load(before)
-    new = yaml.safe_load(after)
+    old = yaml.load(before, Loader=yaml.CSafeLoader)
+    new = yaml.load(after, Loader=yaml.CSafeLoader)
     for data in (old, new):
         data.pop("images", None)
         data.pop("configMapGenerator", None)
@@ -95,33 +144,10 @@ def verify_state(config: Config, tree: Path, change: StateChange) -> None:
         verify_images(config, tree, {change.env: change.targets})
     if not change.config:
         return
-    render = kustomize.render(kustomize.find_kustomize(), tree / config.overlay_rel(change.env))
-    if render.error is not None:
-        raise GitopsError(f"{change.env}: the edited overlay does not build: {render.error}")
-    maps = [r for r in parse_documents(render.manifests, change.env) if r.kind == "ConfigMap"]
+    manifests = kustomize.render_or_raise(kustomize.find_kustomize(), tree,
+                                          config.overlay_rel(change.env),
+                                          f"{change.env}: the edited overlay does not build")
+    maps = [r for r in parse_documents(manifests, change.env) if r.kind == "ConfigMap"]
     for key, _, value in change.config:
         if not any((m.body.get("data") or {}).get(key) == value for m in maps):
             raise GitopsError(f"{change.env}: no ConfigMap has {key}={value} after the edit")
-
-
-def message(verb: str, kind: str, change: StateChange, notes: Sequence[str],
-            trailers: Sequence[str]) -> str:
-    env = change.env
-    images = [c.image for c in change.images]
-    if images:
-        subject = f"{verb}({env}): {', '.join(images)} -> {short(change.images[0].new)}"
-    else:
-        subject = f"{verb}({env}): {', '.join(k for k, _, _ in change.config)}"
-    lines = [subject, "", *notes]
-    if notes:
-        lines.append("")
-    width = max(len(name) for name in [*images, *(k for k, _, _ in change.config)])
-    lines.append(f"{env}:")
-    lines += [f"  {c.image.ljust(width)}  {short(c.old)} -> {short(c.new)}"
-              + (f" @{c.new_digest}" if c.new_digest else "") for c in change.images]
-    lines += [f"  {key.ljust(width)}  {old} -> {new}" for key, old, new in change.config]
-    lines.append("")
-    lines += [f"Previous-Tag: {env}/{c.image}={c.old or 'none'}" for c in change.images]
-    lines += list(trailers)
-    lines += [f"Environment: {env}", f"Change-Kind: {kind}"]
-    return "\n".join(lines) + "\n"

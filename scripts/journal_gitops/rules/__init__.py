@@ -12,18 +12,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..argocd import app_sources, automated, norm_path, same_repo
+from ..config import Config
+from ..images import split_image
+from ..resources import CLUSTER_SCOPED, Resource, selects
 from . import pod_security
-from .config import Config
-from .manifests import (
-    CLUSTER_SCOPED,
-    Resource,
-    app_sources,
-    automated,
-    norm_path,
-    same_repo,
-    selects,
-    split_image,
-)
 
 Hit = tuple[Resource | None, str]
 Check = Callable[["EnvContext"], Iterator[Hit]]

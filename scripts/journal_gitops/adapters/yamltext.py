@@ -16,7 +16,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import GitopsError
+from ..errors import GitopsError
+from ..resources import yaml_error
 
 # Plain scalars some YAML reader (YAML 1.1, YAML 1.2, Go's yaml) would not read as a string.
 _GO_NUMBER = re.compile(
@@ -35,13 +36,6 @@ def needs_quotes(value: str) -> bool:
         return bool(yaml.safe_load(value) != value)
     except yaml.YAMLError:
         return True
-
-
-def syntax_error(source: str, exc: Exception) -> GitopsError:
-    mark = getattr(exc, "problem_mark", None)
-    where = f" at line {mark.line + 1}" if mark is not None else ""
-    problem = getattr(exc, "problem", None) or "invalid YAML"
-    return GitopsError(f"{source}: YAML syntax error{where}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -64,7 +58,7 @@ class YamlText:
         try:
             root = YAML(typ="rt").compose(text)
         except YAMLError as exc:
-            raise syntax_error(source, exc) from None
+            raise GitopsError(f"{source}: {yaml_error(exc)}") from None
         self.root: Node | None = root
         self._edits: list[_Edit] = []
         self._quote = "'" if text.count("'") > text.count('"') else '"'

@@ -1,0 +1,7 @@
+"""`python -m journal_gitops` is `gitops`."""
+
+from __future__ import annotations
+
+from .cli import main
+
+main()

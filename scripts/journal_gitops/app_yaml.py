@@ -1,0 +1,118 @@
+"""Edits of the Argo CD manifests and gitops.yaml that environment changes make: an
+Application's sync policy, the AppProject's destinations, the promotion order. Like every edit,
+only the lines concerned change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+
+from . import templates
+from .adapters.yamltext import YamlText
+from .config import CONFIG_FILE, Config
+from .delivery import FileEdit, read_file
+from .errors import GitopsError
+
+
+def _environments(doc: YamlText) -> SequenceNode:
+    envs = doc.get(doc.root, "environments")
+    if not isinstance(envs, SequenceNode):
+        raise GitopsError(f"{CONFIG_FILE}: 'environments' is not a list")
+    return envs
+
+
+def insert_env(text: str, name: str, after: str) -> str:
+    """gitops.yaml with `name` placed after `after` in the promotion order."""
+    doc = YamlText(text, CONFIG_FILE)
+    envs = _environments(doc)
+    index = [doc.scalar(n) for n in envs.value].index(after)
+    doc.insert_after(envs, index, [doc.format(name)])
+    return doc.result()
+
+
+def remove_env(text: str, name: str) -> str:
+    """gitops.yaml without `name` in the promotion order."""
+    doc = YamlText(text, CONFIG_FILE)
+    envs = _environments(doc)
+    doc.remove_item(envs, [doc.scalar(n) for n in envs.value].index(name))
+    return doc.result()
+
+
+class ProjectFile:
+    """The file holding the environments' AppProject, with edits of its destinations pending."""
+
+    def __init__(self, tree: Path, config: Config) -> None:
+        folder = tree / config.argocd_dir
+        for path in sorted(folder.glob("*.y*ml")):
+            rel = f"{config.argocd_dir}/{path.name}"
+            text = read_file(tree, rel)
+            if "kind: AppProject" not in text:
+                continue
+            doc = YamlText(text, rel)
+            meta = doc.get(doc.root, "metadata")
+            spec = doc.get(doc.root, "spec")
+            if doc.scalar(doc.get(meta, "name")) == config.project and isinstance(
+                    spec, MappingNode):
+                self.rel, self.doc, self.spec = rel, doc, spec
+                return
+        raise GitopsError(f"AppProject {config.project} is not in {config.argocd_dir}/")
+
+    def _destinations(self) -> Node | None:
+        return self.doc.get(self.spec, "destinations")
+
+    def add_destination(self, server: str, namespace: str) -> None:
+        destinations = self._destinations()
+        if not isinstance(destinations, SequenceNode):
+            raise GitopsError(f"{self.rel}: AppProject has no destinations")
+        self.doc.append(destinations, {"server": server, "namespace": namespace})
+
+    def remove_destination(self, namespace: str) -> bool:
+        destinations = self._destinations()
+        if not isinstance(destinations, SequenceNode):
+            return False
+        for index, node in enumerate(destinations.value):
+            if self.doc.scalar(self.doc.get(node, "namespace")) == namespace:
+                self.doc.remove_item(destinations, index)
+                return True
+        return False
+
+    def edit(self) -> FileEdit:
+        return FileEdit(self.rel, self.doc.original, self.doc.result())
+
+
+def set_sync(text: str, source: str, auto: bool) -> str:
+    """Switch an Application between automated and manual sync, comments included."""
+    doc = YamlText(text, source)
+    spec = doc.get(doc.root, "spec")
+    policy = doc.get(spec, "syncPolicy")
+    if not isinstance(policy, MappingNode) or policy.flow_style or not policy.value:
+        raise GitopsError(f"{source}: has no syncPolicy block to change")
+    first_key = policy.value[0][0]
+    key_line = text.rfind("\n", 0, first_key.start_mark.index) + 1
+    policy_line = text.rfind("\n", 0, key_line - 1) + 1
+    # The comment lines between `syncPolicy:` and its first key explain the policy.
+    while policy_line > 0 and text[policy_line:key_line].lstrip().startswith("#"):
+        policy_line = text.rfind("\n", 0, policy_line - 1) + 1
+    start = text.index("\n", policy_line) + 1
+    end = key_line
+    if auto:
+        block = templates.AUTO_SYNC
+    else:
+        block = templates.MANUAL_SYNC
+        if doc.get(policy, "automated") is not None:
+            rest = [k for k, _ in policy.value if k.value != "automated"]
+            end = (text.rfind("\n", 0, rest[0].start_mark.index) + 1) if rest else len(text)
+            end = _comment_start(text, end)
+    return text[:start] + block + text[end:]
+
+
+def _comment_start(text: str, line: int) -> int:
+    """Step back from the start of a line over the comment lines just above it."""
+    while line > 0:
+        prev = text.rfind("\n", 0, line - 1) + 1
+        if text[prev:line].lstrip().startswith("#"):
+            line = prev
+        else:
+            break
+    return line

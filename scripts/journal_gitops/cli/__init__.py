@@ -1,0 +1,107 @@
+"""Command line: parse options, call the core, print. Exit codes are in errors.ExitCode.
+
+Every failure leaves through one place, `_Entry.main`: the core's errors, click's usage errors
+and interrupts become one line on stderr (or, with `--output json`, one JSON document on
+stdout) and the exit code of their kind.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..errors import ExitCode, GitopsError
+from . import commands
+from .options import common_options
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+def _wants_json(args: Sequence[str]) -> bool:
+    """Whether the command line asks for JSON output (read before click has parsed it)."""
+    for i, arg in enumerate(args):
+        if arg in ("--output=json", "-ojson") or (
+                arg in ("--output", "-o") and i + 1 < len(args) and args[i + 1] == "json"):
+            return True
+    return False
+
+
+def _fail(message: str, code: int, as_json: bool) -> None:
+    if as_json:
+        from ..output import error_document
+
+        click.echo(error_document(message, code), nl=False)
+    else:
+        click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+class _Entry(click.Command):
+    """An entry point: one way out for every failure, with its exit code."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        as_json = _wants_json(argv)
+        try:
+            code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except GitopsError as error:
+            _fail(str(error), error.exit_code, as_json)
+        except click.UsageError as error:
+            if not as_json:
+                error.show()
+                sys.exit(ExitCode.USAGE)
+            _fail(error.format_message(), ExitCode.USAGE, as_json)
+        except click.ClickException as error:
+            _fail(error.format_message(), error.exit_code, as_json)
+        except click.Abort:
+            _fail("interrupted", ExitCode.INTERRUPTED, as_json)
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else ExitCode.OK)
+
+
+class _Group(_Entry, click.Group):
+    pass
+
+
+@click.group(cls=_Group, context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="gitops")
+@common_options("text", "json", "markdown", "github")
+def cli() -> None:
+    """Validate, render and change the journal app's GitOps repository.
+
+    Exit codes: 0 ok, 1 findings or a refusal, 2 usage, 3 missing tool.
+    """
+
+
+for _command in (commands.validate, commands.render, commands.rules, commands.bump,
+                 commands.promote, commands.history, commands.rollback, commands.diff_command,
+                 commands.env):
+    cli.add_command(_command)
+
+bump_image = _Entry("bump-image", callback=commands.bump.callback, params=[
+    *commands.bump.params,
+    click.Option(["--version"], is_flag=True, expose_value=False, is_eager=True,
+                 callback=lambda ctx, param, value: _version(ctx, value, "bump-image"),
+                 help="Show the version and exit."),
+], help=commands.bump.help, context_settings=CONTEXT)
+
+
+def _version(ctx: click.Context, value: bool, name: str) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"{name}, version {__version__}")
+        ctx.exit()
+
+
+def main() -> None:
+    cli(prog_name="gitops")
+
+
+def bump_image_main() -> None:
+    bump_image(prog_name="bump-image")

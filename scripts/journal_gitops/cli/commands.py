@@ -1,0 +1,302 @@
+"""The commands: each parses its options, calls one use case and prints one formatter's text.
+
+Use cases and formatters are imported inside the commands, so that `gitops --help` and a
+command's start-up load only what that command needs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..errors import ExitCode
+from .options import (
+    Settings,
+    common_options,
+    delivery_options,
+    env_option,
+    pass_settings,
+    replicas_option,
+    set_option,
+    sync_option,
+)
+
+if TYPE_CHECKING:
+    from ..delivery import DeliveryOptions
+
+TEXT_JSON = ("text", "json")
+
+
+@click.command()
+@env_option
+@click.option("--crds", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Also check custom resources against the CRDs in this folder.")
+@common_options("text", "json", "github")
+@pass_settings
+@click.pass_context
+def validate(ctx: click.Context, settings: Settings, envs: tuple[str, ...],
+             crds: Path | None) -> None:
+    """Render every environment with kustomize and report every problem.
+
+    \b
+    Example:
+        gitops validate --env dev --output github
+    """
+    from ..output.validate import validate_github, validate_json, validate_text
+    from ..usecases.validate import validate as run
+
+    output = settings.format(("text", "json", "github"))
+    result = run(settings.config(), envs, crds)
+    formatter = {"text": validate_text, "json": validate_json, "github": validate_github}[output]
+    click.echo(formatter(result), nl=False)
+    if not result.ok:
+        ctx.exit(ExitCode.FINDINGS)
+
+
+@click.command()
+@click.argument("env")
+@common_options("text")
+@pass_settings
+def render(settings: Settings, env: str) -> None:
+    """Print what Argo CD would apply for ENV: the kustomize output, unchanged."""
+    from ..usecases.render import render_env
+
+    settings.format(("text",))
+    click.echo(render_env(settings.config(), env), nl=False)
+
+
+@click.command()
+@common_options(*TEXT_JSON)
+@pass_settings
+def rules(settings: Settings) -> None:
+    """List the validation rules with the reason for each."""
+    from ..output.validate import rules_json, rules_text
+    from ..rules import rule_table
+
+    output = settings.format(TEXT_JSON)
+    table = rule_table()
+    click.echo(rules_json(table) if output == "json" else rules_text(table), nl=False)
+
+
+@click.command()
+@click.option("--commit", required=True, metavar="SHA",
+              help="App commit whose images to deploy (7 to 40 hex characters).")
+@click.option("--env", "envs", multiple=True, metavar="ENV",
+              help="Environment to move (repeatable; default: the first in promotion order).")
+@click.option("--image", "images", multiple=True, metavar="NAME",
+              help="Move only this app image (repeatable; default: every app image).")
+@click.option("--source-repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A clone of the app repository: resolves the commit and spots rollbacks.")
+@click.option("--digest", "digests", multiple=True, metavar="NAME=sha256:...",
+              help="Pin an image to this digest as well.")
+@click.option("--verify-registry", is_flag=True,
+              help="Check that every image:tag exists in its registry first.")
+@click.option("--pin-digest", is_flag=True, help="With --verify-registry: pin the digest found.")
+@click.option("--allow-rollback", is_flag=True,
+              help="Allow a commit that is not a descendant of the one running.")
+@delivery_options
+@common_options(*TEXT_JSON)
+@pass_settings
+def bump(settings: Settings, commit: str, envs: tuple[str, ...], images: tuple[str, ...],
+         source_repo: Path | None, digests: tuple[str, ...], verify_registry: bool,
+         pin_digest: bool, allow_rollback: bool, delivery: DeliveryOptions) -> None:
+    """Deploy the images of one app commit to an environment, as one reviewable commit.
+
+    \b
+    Example:
+        bump-image --commit 1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d --push
+    """
+    from ..output.bump import bump_json, bump_text
+    from ..usecases.bump import BumpRequest
+    from ..usecases.bump import bump as run
+
+    output = settings.format(TEXT_JSON)
+    config = settings.config()
+    request = BumpRequest(commit, envs, images, source_repo, digests, verify_registry,
+                          pin_digest, allow_rollback)
+    result = run(config, request, delivery)
+    click.echo(bump_json(config, result, delivery) if output == "json"
+               else bump_text(config, result, delivery), nl=False)
+
+
+@click.command()
+@click.option("--from", "source", required=True, metavar="ENV", help="Environment to copy from.")
+@click.option("--to", "target", required=True, metavar="ENV", help="Environment to change.")
+@click.option("--image", "images", multiple=True, metavar="NAME",
+              help="Promote only this app image (repeatable; default: every app image).")
+@click.option("--with-config", is_flag=True, help="Copy differing config values too.")
+@click.option("--skip-order", is_flag=True, help="Allow a target that is not the next env.")
+@delivery_options
+@common_options(*TEXT_JSON)
+@pass_settings
+def promote(settings: Settings, source: str, target: str, images: tuple[str, ...],
+            with_config: bool, skip_order: bool, delivery: DeliveryOptions) -> None:
+    """Copy the exact image tags (and digests) of one environment into the next.
+
+    \b
+    Example:
+        gitops promote --from staging --to prod --push
+    """
+    from ..output.state import state_json, state_text
+    from ..usecases.promote import PromoteRequest
+    from ..usecases.promote import promote as run
+
+    output = settings.format(TEXT_JSON)
+    request = PromoteRequest(source, target, images, with_config, skip_order)
+    done = run(settings.config(), request, delivery)
+    click.echo(state_json(done, delivery) if output == "json" else
+               state_text(done, delivery, f"nothing to promote from {source} to {target}"),
+               nl=False)
+
+
+@click.command()
+@click.argument("env")
+@click.option("--limit", type=int, metavar="N", help="Show at most N changes.")
+@common_options(*TEXT_JSON)
+@pass_settings
+def history(settings: Settings, env: str, limit: int | None) -> None:
+    """Changes of ENV's deployed images and config, newest first, from git history."""
+    from ..output.history import history_json, history_text
+    from ..usecases.history import history as read
+
+    output = settings.format(TEXT_JSON)
+    rows = read(settings.config(), env, limit)
+    click.echo(history_json(rows, env) if output == "json" else history_text(rows, env),
+               nl=False)
+
+
+@click.command()
+@click.argument("env")
+@click.option("--to", metavar="COMMIT", help="Restore ENV as it was at this commit.")
+@click.option("--steps", type=int, metavar="N", help="Undo the last N changes (default 1).")
+@delivery_options
+@common_options(*TEXT_JSON)
+@pass_settings
+def rollback(settings: Settings, env: str, to: str | None, steps: int | None,
+             delivery: DeliveryOptions) -> None:
+    """Commit ENV's image tags and config as they were before its last change(s).
+
+    \b
+    Example:
+        gitops rollback prod --push
+    """
+    from ..output.state import state_json, state_text
+    from ..usecases.rollback import RollbackRequest
+    from ..usecases.rollback import rollback as run
+
+    output = settings.format(TEXT_JSON)
+    done = run(settings.config(), RollbackRequest(env, to, steps), delivery)
+    click.echo(state_json(done, delivery) if output == "json" else
+               state_text(done, delivery, f"nothing to roll back: {env} already runs that state"),
+               nl=False)
+
+
+@click.command("diff")
+@click.option("--base", metavar="REF",
+              help="Old side (default: the merge-base with origin/main, or main).")
+@click.option("--head", metavar="REF", help="New side (default: the working tree).")
+@env_option
+@click.option("--exit-code", is_flag=True, help="Exit 1 when anything differs.")
+@common_options("text", "markdown", "json")
+@pass_settings
+@click.pass_context
+def diff_command(ctx: click.Context, settings: Settings, base: str | None, head: str | None,
+                 envs: tuple[str, ...], exit_code: bool) -> None:
+    """Show what Argo CD would change in each environment between two revisions."""
+    from ..output.diff import diff_json, diff_markdown, diff_text
+    from ..usecases.diff import diff
+
+    output = settings.format(("text", "markdown", "json"))
+    result = diff(settings.config(), base, head, envs)
+    formatter = {"text": diff_text, "markdown": diff_markdown, "json": diff_json}[output]
+    click.echo(formatter(result), nl=False)
+    if result.failed or (exit_code and result.changed):
+        ctx.exit(ExitCode.FINDINGS)
+
+
+@click.group()
+@common_options(*TEXT_JSON)
+def env() -> None:
+    """List, add, change and delete environments."""
+
+
+@env.command("list")
+@common_options(*TEXT_JSON)
+@pass_settings
+def env_list(settings: Settings) -> None:
+    """One row per environment, in promotion order."""
+    from ..output.envs import envs_json, envs_text
+    from ..usecases.environments import list_envs
+
+    output = settings.format(TEXT_JSON)
+    rows = list_envs(settings.config())
+    click.echo(envs_json(rows) if output == "json" else envs_text(rows), nl=False)
+
+
+@env.command("new")
+@click.argument("name")
+@click.option("--from", "source", required=True, metavar="ENV", help="Start as a copy of ENV.")
+@click.option("--after", metavar="ENV", help="Place in promotion order (default: after --from).")
+@replicas_option
+@set_option
+@click.option("--namespace", metavar="NS", help="Namespace (default: journal-NAME).")
+@click.option("--host", metavar="HOST", help="Ingress host (default: derived from --from's).")
+@sync_option
+@delivery_options
+@common_options(*TEXT_JSON)
+@pass_settings
+def env_new(settings: Settings, name: str, source: str, after: str | None,
+            replicas: tuple[str, ...], values: tuple[str, ...], namespace: str | None,
+            host: str | None, automated: bool | None, delivery: DeliveryOptions) -> None:
+    """Add environment NAME: overlay, Application, project destination, promotion order.
+
+    \b
+    Example:
+        gitops env new qa --from dev --replicas frontend=2
+    """
+    from ..output.envs import env_change_json, env_change_text
+    from ..usecases.environments import NewEnv, new_env
+
+    output = settings.format(TEXT_JSON)
+    request = NewEnv(name, source, after, replicas, values, namespace, host, automated)
+    done = new_env(settings.config(), request, delivery)
+    click.echo(env_change_json(done, delivery, name) if output == "json"
+               else env_change_text(done, delivery, name), nl=False)
+
+
+@env.command("set")
+@click.argument("name")
+@replicas_option
+@set_option
+@sync_option
+@delivery_options
+@common_options(*TEXT_JSON)
+@pass_settings
+def env_set(settings: Settings, name: str, replicas: tuple[str, ...], values: tuple[str, ...],
+            automated: bool | None, delivery: DeliveryOptions) -> None:
+    """Change replicas, config values or the sync policy of environment NAME."""
+    from ..output.envs import env_change_json, env_change_text
+    from ..usecases.environments import SetEnv, set_env
+
+    output = settings.format(TEXT_JSON)
+    done = set_env(settings.config(), SetEnv(name, replicas, values, automated), delivery)
+    click.echo(env_change_json(done, delivery, name) if output == "json"
+               else env_change_text(done, delivery, name), nl=False)
+
+
+@env.command("delete")
+@click.argument("name")
+@delivery_options
+@common_options(*TEXT_JSON)
+@pass_settings
+def env_delete(settings: Settings, name: str, delivery: DeliveryOptions) -> None:
+    """Delete environment NAME (never the production environment)."""
+    from ..output.envs import env_change_json, env_change_text
+    from ..usecases.environments import delete_env
+
+    output = settings.format(TEXT_JSON)
+    done = delete_env(settings.config(), name, delivery)
+    click.echo(env_change_json(done, delivery, name) if output == "json"
+               else env_change_text(done, delivery, name), nl=False)

@@ -1,0 +1,128 @@
+"""Options that several commands take, each defined once.
+
+`--repo` and `--output` are accepted before the command (`gitops --repo X validate`) and after it
+(`gitops validate --repo X`); the later one wins. Both land in the one `Settings` object of the
+invocation, which commands receive with `pass_settings`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..delivery import DeliveryOptions
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("text", "json", "markdown", "github")
+
+
+@dataclass
+class Settings:
+    """What the options before and after the command say about the whole invocation."""
+
+    repo: Path | None = None
+    output: str | None = None
+
+    def config(self) -> Config:
+        """gitops.yaml of --repo, or of the nearest folder above the current one that has it."""
+        from ..config import find_root, load_config
+
+        return load_config(self.repo.resolve() if self.repo else find_root(Path.cwd()))
+
+    def format(self, allowed: tuple[str, ...]) -> str:
+        """The output format; one given before the command must suit the command too."""
+        chosen = self.output or "text"
+        if chosen not in allowed:
+            raise UsageError(f"--output {chosen} is not one of {', '.join(allowed)} here")
+        return chosen
+
+
+pass_settings = click.make_pass_decorator(Settings, ensure=True)
+
+
+def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is not None:
+            setattr(ctx.find_root().ensure_object(Settings), name, value)
+        return value
+    return callback
+
+
+def output_option(*formats: str) -> Callable[[F], F]:
+    """--output/-o with the formats this command prints (default text)."""
+    help_text = {"json": "json is a stable contract", "markdown": "markdown is a PR comment",
+                 "github": "github prints workflow annotations"}
+    notes = "; ".join(help_text[f] for f in formats if f in help_text)
+    return click.option("--output", "-o", type=click.Choice(formats), default=None,
+                        expose_value=False, callback=_store("output"),
+                        help=f"Output format: {', '.join(formats)} (default text). {notes}.")
+
+
+repo_option = click.option(
+    "--repo", type=click.Path(exists=True, file_okay=False, path_type=Path), envvar="GITOPS_REPO",
+    expose_value=False, callback=_store("repo"),
+    help="The GitOps repository (default: the nearest folder with gitops.yaml).")
+
+
+def common_options(*formats: str) -> Callable[[F], F]:
+    """--repo and --output, for every command."""
+    def decorate(func: F) -> F:
+        return repo_option(output_option(*formats)(func))
+    return decorate
+
+
+DELIVERY_FLAGS = ("base", "branch", "push", "remote", "in_place", "dry_run")
+
+
+def delivery_options(func: F) -> F:
+    """How a change reaches git, for every command that commits: six flags, which the command
+    receives as one `DeliveryOptions` named `delivery`."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        flags = [kwargs.pop(name) for name in DELIVERY_FLAGS]
+        return func(*args, delivery=_delivery(*flags), **kwargs)
+
+    for option in reversed((
+        click.option("--base", metavar="REF", help="Start the branch here (default: HEAD)."),
+        click.option("--branch", metavar="NAME", help="Branch to create (default: derived)."),
+        click.option("--push", is_flag=True, help="Push the branch; retried on a new remote tip."),
+        click.option("--remote", default="origin", show_default=True, help="Remote for --push."),
+        click.option("--in-place", is_flag=True,
+                     help="Commit on the current branch instead of a new one."),
+        click.option("--dry-run", is_flag=True, help="Print the diff; change nothing."),
+    )):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+def _delivery(base: str | None, branch: str | None, push: bool, remote: str, in_place: bool,
+              dry_run: bool) -> DeliveryOptions:
+    """The delivery options from their flags; pairs that contradict each other are refused."""
+    from ..delivery import DeliveryOptions
+
+    if in_place and branch:
+        raise UsageError("--branch does not go with --in-place")
+    if dry_run and push:
+        raise UsageError("--dry-run does not go with --push")
+    return DeliveryOptions(base, branch, push, remote, in_place, dry_run)
+
+
+sync_option = click.option(
+    "--auto-sync/--manual-sync", "automated", default=None,
+    help="Argo CD syncs automatically (prune, self-heal), or by hand.")
+replicas_option = click.option("--replicas", multiple=True, metavar="COMPONENT=N",
+                               help="Replica count (repeatable).")
+set_option = click.option("--set", "values", multiple=True, metavar="KEY=VALUE",
+                          help="Config value (repeatable).")
+env_option = click.option("--env", "envs", multiple=True, metavar="ENV",
+                          help="Only this environment (repeatable; default: all).")

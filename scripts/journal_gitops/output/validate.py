@@ -1,0 +1,68 @@
+"""How `gitops validate` and `gitops rules` print."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from . import json_document, lines_of, plural, table
+
+if TYPE_CHECKING:  # importing these would load the rules and schemas for every command
+    from ..rules import Rule
+    from ..validation import Report
+
+
+def _summary(report: Report) -> str:
+    envs = ", ".join(e.name for e in report.environments)
+    versions = ", ".join(report.kubernetes_versions)
+    total = sum(e.resources for e in report.environments)
+    if report.ok:
+        return (f"ok: {envs} ({plural(total, 'resource')}) pass every rule "
+                f"on Kubernetes {versions}")
+    failing = [e.name for e in report.environments if e.findings]
+    shared = sum(1 for f in report.findings if f.env is None)
+    where = [f"in {len(failing)} of {len(report.environments)} environments"]
+    if shared:
+        where.append(f"{plural(shared, 'finding')} in the Argo CD manifests")
+    return f"{plural(len(report.findings), 'finding')}: " + "; ".join(where)
+
+
+def validate_text(report: Report) -> str:
+    if report.ok:
+        return lines_of([_summary(report)])
+    rows = [(f.env or "-", f.rule, f.resource or f.file, f.message) for f in report.findings]
+    return table(("ENV", "RULE", "RESOURCE", "MESSAGE"), rows) + "\n" + lines_of([_summary(report)])
+
+
+def validate_json(report: Report) -> str:
+    return json_document({
+        "kubernetesVersions": list(report.kubernetes_versions),
+        "environments": [asdict(e) for e in report.environments],
+        "findings": [asdict(f) for f in report.findings],
+    }, ok=report.ok)
+
+
+def _escape(value: str, prop: bool = False) -> str:
+    out = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return out.replace(":", "%3A").replace(",", "%2C") if prop else out
+
+
+def validate_github(report: Report) -> str:
+    """GitHub Actions workflow commands: one error annotation per finding, on its file."""
+    lines = []
+    for f in report.findings:
+        where = " ".join(part for part in (f"[{f.env}]" if f.env else "", f.resource or "") if part)
+        text = f"{where}: {f.message}" if where else f.message
+        title = _escape(f"gitops {f.rule}", True)
+        lines.append(f"::error file={_escape(f.file, True)},title={title}::{_escape(text)}")
+    lines.append(_summary(report))
+    return lines_of(lines)
+
+
+def rules_text(rules: Sequence[Rule]) -> str:
+    return table(("RULE", "WHY"), [(r.id, r.reason) for r in rules])
+
+
+def rules_json(rules: Sequence[Rule]) -> str:
+    return json_document({"rules": [{"id": r.id, "reason": r.reason} for r in rules]})

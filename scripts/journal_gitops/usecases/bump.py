@@ -1,0 +1,187 @@
+"""`bump-image`: move environments to the images built from one app commit, as one commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..adapters import gitrepo, registry
+from ..commit_message import bump_message
+from ..config import Config, ManagedImage
+from ..delivery import Delivery, DeliveryOptions, FileEdit, Proposal, deliver, read_file
+from ..errors import GitopsError, UsageError
+from ..images import (
+    DIGEST,
+    commit_of_tag,
+    make_tag,
+    normalise_commit,
+    require_full_sha,
+    select_images,
+    verify_images,
+)
+from ..kustomization import ImageTarget, Kustomization, set_images
+from ..shas import SHORT, short_sha
+from ..snapshot import ImageChange
+
+
+@dataclass(frozen=True)
+class BumpRequest:
+    commit: str
+    envs: tuple[str, ...] = ()
+    images: tuple[str, ...] = ()
+    source_repo: Path | None = None
+    digests: tuple[str, ...] = ()  # NAME=sha256:...
+    verify_registry: bool = False
+    pin_digest: bool = False
+    allow_rollback: bool = False
+
+
+@dataclass(frozen=True)
+class BumpPlan:
+    """What a bump changes, as found on the tree it was planned on."""
+
+    changes: tuple[ImageChange, ...]
+    tag: str
+    sha: str
+    targets: dict[str, dict[str, ImageTarget]]  # env -> image -> where it points after
+
+
+@dataclass(frozen=True)
+class BumpResult:
+    tag: str
+    sha: str
+    delivery: Delivery[BumpPlan]
+
+    @property
+    def plan(self) -> BumpPlan | None:
+        """None: everything was already at the tag."""
+        return self.delivery.proposal.data if self.delivery.proposal else None
+
+
+def _digests(pairs: Sequence[str], images: list[ManagedImage]) -> dict[str, str]:
+    names = {image.name for image in images}
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, digest = pair.partition("=")
+        if not sep or not DIGEST.match(digest):
+            raise UsageError(f"--digest takes NAME=sha256:<64 hex>, not '{pair}'")
+        if name not in names:
+            raise UsageError(f"--digest names {name}, which this bump does not move")
+        out[name] = digest
+    return out
+
+
+def _is_rollback(config: Config, request: BumpRequest, sha: str, env: str, image: str,
+                 old: str | None) -> bool:
+    if request.source_repo is None or old is None:
+        return False
+    old_commit = commit_of_tag(config, old)
+    verdict = gitrepo.is_ancestor(request.source_repo, old_commit, sha) if old_commit else None
+    if verdict is None:
+        if request.allow_rollback:
+            return False
+        raise GitopsError(f"{env}: cannot tell whether {image} {short_sha(old)} -> "
+                          f"{short_sha(sha)} is a rollback ({short_sha(old)} is not a commit of "
+                          f"{request.source_repo}); pass --allow-rollback to move anyway")
+    if verdict:
+        return False
+    if not request.allow_rollback:
+        raise GitopsError(f"{env}: {short_sha(sha)} is not a descendant of {short_sha(old)}, "
+                          f"which {image} runs now: that is a rollback; pass --allow-rollback")
+    return True
+
+
+class _Pins:
+    """The digest each image gets; with --verify-registry each tag is looked up once."""
+
+    def __init__(self, request: BumpRequest, tag: str, digests: dict[str, str]) -> None:
+        self.request, self.tag, self.digests = request, tag, digests
+        self.checked: dict[str, str] = {}
+
+    def __call__(self, image: str, new_name: str) -> str | None:
+        if not self.request.verify_registry:
+            return self.digests.get(image)
+        if new_name not in self.checked:
+            ref = registry.parse_reference(new_name, self.tag)
+            found = registry.manifest_digest(ref)
+            if found is None:
+                raise GitopsError(f"{image}: {ref.display} is not in the registry")
+            self.checked[new_name] = found
+        found = self.checked[new_name]
+        if not self.request.pin_digest:
+            return self.digests.get(image)
+        if self.digests.get(image, found) != found:
+            raise GitopsError(f"{image}: --digest {self.digests[image]} is not the registry's "
+                              f"{found}")
+        return found
+
+
+@dataclass(frozen=True)
+class _Planner:
+    """Plans a bump on a tree: the edited overlays, the changes, the commit message."""
+
+    config: Config
+    request: BumpRequest
+    envs: list[str]
+    images: list[ManagedImage]
+    tag: str
+    sha: str
+    pins: _Pins
+
+    def __call__(self, tree: Path) -> Proposal[BumpPlan] | None:
+        edits: list[FileEdit] = []
+        changes: list[ImageChange] = []
+        targets: dict[str, dict[str, ImageTarget]] = {}
+        for env in self.envs:
+            rel = self.config.overlay_file(env, tree)
+            text = read_file(tree, rel)
+            current = Kustomization(text, rel)
+            moved: list[ImageTarget] = []
+            for image in self.images:
+                entry = current.image(image.name)
+                new_name = (entry.new_name if entry and entry.new_name else image.new_name) or ""
+                target = ImageTarget(image.name, new_name, self.tag,
+                                     self.pins(image.name, new_name))
+                old = entry.new_tag if entry else None
+                old_digest = entry.digest if entry else None
+                if entry and (old, old_digest, entry.new_name) == (
+                        target.new_tag, target.digest, target.new_name):
+                    continue
+                moved.append(target)
+                changes.append(ImageChange(
+                    env, image.name, old, self.tag, old_digest, target.digest,
+                    _is_rollback(self.config, self.request, self.sha, env, image.name, old)))
+            if moved:
+                edits.append(FileEdit(rel, text, set_images(text, rel, moved)))
+                targets[env] = {t.name: t for t in moved}
+        if not changes:
+            return None
+        plan = BumpPlan(tuple(changes), self.tag, self.sha, targets)
+        return Proposal(tuple(edits), bump_message(plan.changes, self.tag, self.sha), plan)
+
+
+def bump(config: Config, request: BumpRequest, options: DeliveryOptions) -> BumpResult:
+    sha = normalise_commit(request.commit)
+    if request.source_repo is not None:
+        sha = gitrepo.resolve_commit(request.source_repo, sha)
+    else:
+        require_full_sha(config, sha)
+    tag = make_tag(config, sha)
+    for env in request.envs:
+        config.require_env(env)
+    envs = [env for env in config.environments if env in request.envs] or [
+        config.environments[0]]
+    images = select_images(config, request.images)
+    digests = _digests(request.digests, images)
+    if request.pin_digest and not request.verify_registry:
+        raise UsageError("--pin-digest goes with --verify-registry")
+    planner = _Planner(config, request, envs, images, tag, sha, _Pins(request, tag, digests))
+
+    def verify(tree: Path, proposal: Proposal[BumpPlan]) -> None:
+        verify_images(config, tree, proposal.data.targets)
+
+    def branch_name(proposal: Proposal[BumpPlan]) -> str:
+        return f"deploy/{'+'.join(envs)}/{sha[:SHORT]}"
+
+    return BumpResult(tag, sha, deliver(config.root, planner, verify, options, branch_name))

@@ -1,0 +1,431 @@
+"""The `gitops env` use cases: list, add, change and delete environments. An environment is an
+overlay, an Application, a destination of the AppProject and a place in the promotion order.
+
+Every change goes through delivery.deliver, like a bump: planned on a tree, validated, committed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ruamel.yaml.nodes import ScalarNode
+
+from .. import templates
+from ..adapters import kustomize
+from ..app_yaml import ProjectFile, insert_env, remove_env, set_sync
+from ..argocd import automated, find_application
+from ..commit_message import env_message
+from ..config import CONFIG_FILE, DNS_LABEL, Config, load_config
+from ..delivery import (
+    Delivery,
+    DeliveryOptions,
+    FileEdit,
+    Proposal,
+    Verifier,
+    deliver,
+    read_file,
+)
+from ..errors import GitopsError, UsageError
+from ..images import Pin
+from ..kustomization import Kustomization
+from ..resources import parse_documents
+from ..snapshot import ValueChange
+from ..validation import validate
+
+DEFAULT_SERVER = "https://kubernetes.default.svc"
+MAX_REPLICAS = 2**31 - 1  # replicas is an int32
+RESERVED = {"argocd"}  # `gitops diff` reports the Argo CD manifests under this name
+HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+@dataclass(frozen=True)
+class EnvState:
+    name: str
+    namespace: str | None
+    replicas: dict[str, int]
+    config: dict[str, str]
+    images: dict[str, Pin]
+    automated: bool | None  # None: no Application found
+    app_file: str | None
+
+
+@dataclass(frozen=True)
+class EnvRow:
+    state: EnvState
+    differs: tuple[str, ...] | None  # what a promotion from the previous env would carry
+
+
+@dataclass(frozen=True)
+class EnvChange:
+    """What `env new`, `env set` or `env delete` changes."""
+
+    env: str
+    action: str  # new, set or delete
+    changes: tuple[ValueChange, ...]  # for set: each setting from, to
+    files: tuple[str, ...]  # every file the commit adds, changes or removes
+
+
+def read_state(tree: Path, config: Config, env: str) -> EnvState:
+    rel = config.overlay_file(env, tree)
+    kustomization = Kustomization(read_file(tree, rel), rel)
+    app = find_application(tree, config, env)
+    images = {e.name: Pin(e.new_tag, e.digest) for e in kustomization.images()
+              if any(i.name == e.name for i in config.app_images)}
+    return EnvState(env, kustomization.namespace(), kustomization.replicas(),
+                    kustomization.config(), images, automated(app) if app else None,
+                    app.source if app else None)
+
+
+def list_envs(config: Config) -> list[EnvRow]:
+    rows: list[EnvRow] = []
+    previous: EnvState | None = None
+    for env in config.environments:
+        state = read_state(config.root, config, env)
+        differs = None
+        if previous is not None:
+            differs = tuple(part for part, a, b in (
+                ("images", state.images, previous.images),
+                ("config", state.config, previous.config)) if a != b)
+        rows.append(EnvRow(state, differs))
+        previous = state
+    return rows
+
+
+# --- parsing of --replicas and --set ---------------------------------------------------------
+
+
+def parse_assignments(pairs: Sequence[str], option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key or not value:
+            raise UsageError(f"{option} takes KEY=VALUE, not '{pair}'")
+        out[key] = value
+    return out
+
+
+def parse_replicas(pairs: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for key, value in parse_assignments(pairs, "--replicas").items():
+        if not re.fullmatch(r"[0-9]+", value) or int(value) > MAX_REPLICAS:
+            raise UsageError(f"--replicas {key}={value}: the count must be a whole number from "
+                             f"0 to {MAX_REPLICAS}")
+        out[key] = int(value)
+    return out
+
+
+def _components(tree: Path, config: Config, env: str) -> list[str]:
+    """Workloads the overlay renders (what --replicas may name)."""
+    overlay = config.overlay_rel(env)
+    manifests = kustomize.render_or_raise(kustomize.find_kustomize(), tree, overlay)
+    resources = parse_documents(manifests, overlay)
+    return sorted(r.name for r in resources if r.kind in ("Deployment", "StatefulSet"))
+
+
+def _edit_overlay(kustomization: Kustomization, components: list[str],
+                  replicas: dict[str, int], values: dict[str, str]) -> None:
+    for component, count in replicas.items():
+        if component not in components:
+            raise UsageError(f"unknown component '{component}' (components: "
+                             f"{', '.join(components)})")
+        kustomization.set_replicas(component, count)
+    known = kustomization.config()
+    for key, value in values.items():
+        if key not in known:
+            raise UsageError(f"unknown config key '{key}' (keys: {', '.join(sorted(known))})")
+        kustomization.set_config(key, value)
+
+
+def validate_tree(tree: Path, what: str) -> None:
+    """The changed repository must validate clean, or nothing is written."""
+    report = validate(load_config(tree))
+    if report.findings:
+        first = report.findings[0]
+        more = f" (and {len(report.findings) - 1} more)" if len(report.findings) > 1 else ""
+        where = f"{first.env}: " if first.env else ""
+        raise GitopsError(f"{what} would not validate: {where}{first.rule}: {first.message}{more}")
+
+
+def _verifier(what: str) -> Verifier[EnvChange]:
+    def verify(tree: Path, proposal: Proposal[EnvChange]) -> None:
+        validate_tree(tree, what)
+    return verify
+
+
+def _files(edits: Sequence[FileEdit]) -> tuple[str, ...]:
+    return tuple(edit.path for edit in edits)
+
+
+# --- env new -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewEnv:
+    name: str
+    source: str
+    after: str | None = None
+    replicas: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+    namespace: str | None = None
+    host: str | None = None
+    automated: bool | None = None  # None: like the source
+
+
+def _token(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![A-Za-z0-9_.-]){re.escape(word)}(?![A-Za-z0-9_.-])")
+
+
+def _host_of(tree: Path, config: Config, env: str) -> str | None:
+    overlay = config.overlay_rel(env)
+    manifests = kustomize.render_or_raise(kustomize.find_kustomize(), tree, overlay)
+    for resource in parse_documents(manifests, overlay):
+        if resource.kind == "Ingress":
+            for rule in resource.spec.get("rules") or []:
+                if isinstance(rule, dict) and rule.get("host"):
+                    return str(rule["host"])
+    return None
+
+
+def _new_host(old: str | None, source: str, name: str, given: str | None) -> str | None:
+    if given:
+        return given
+    if old is None:
+        return None
+    parts = re.split(r"([.-])", old)
+    if source not in parts:
+        raise UsageError(f"cannot derive a host for {name} from {old}: pass --host")
+    return "".join(name if part == source else part for part in parts)
+
+
+def _check_new_name(config: Config, tree: Path, name: str) -> None:
+    if "/" in name or name in (".", "..") or not DNS_LABEL.match(name) or len(name) > 50:
+        raise UsageError(f"environment name '{name}' is not a DNS-1123 label")
+    if name in RESERVED:
+        raise UsageError(f"environment name '{name}' is reserved")
+    if name in config.environments or (tree / config.overlay_rel(name)).exists():
+        raise UsageError(f"environment '{name}' already exists")
+
+
+def _without_header(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return "".join(lines)
+
+
+def _new_overlay(text: str, rel: str, components: list[str], replicas: dict[str, int],
+                 values: dict[str, str], namespace: str) -> str:
+    kustomization = Kustomization(text, rel)
+    _edit_overlay(kustomization, components, replicas, values)
+    node = kustomization.get(kustomization.mapping, "namespace")
+    if isinstance(node, ScalarNode):
+        kustomization.replace(node, namespace)
+    return kustomization.result()
+
+
+@dataclass(frozen=True)
+class _NewEnvPlanner:
+    """Plans `env new` on a tree: the copied overlay, Application, destination, order."""
+
+    request: NewEnv
+
+    def __call__(self, tree: Path) -> Proposal[EnvChange]:
+        cfg = load_config(tree)
+        name, source = self.request.name, self.request.source
+        _check_new_name(cfg, tree, name)
+        cfg.require_env(source)
+        # A copy of production goes before it unless --after says otherwise: a new
+        # environment does not take production's place by accident.
+        order = cfg.environments
+        after = self.request.after or (order[-2] if source == cfg.production and len(order) > 1
+                                       else source)
+        cfg.require_env(after)
+        namespace = self.request.namespace or f"journal-{name}"
+        if not DNS_LABEL.match(namespace):
+            raise UsageError(f"namespace '{namespace}' is not a DNS-1123 label")
+        for env in order:
+            if read_state(tree, cfg, env).namespace == namespace:
+                raise UsageError(f"namespace {namespace} is already {env}'s")
+        replicas = parse_replicas(self.request.replicas)
+        values = parse_assignments(self.request.values, "--set")
+        state = read_state(tree, cfg, source)
+        app = find_application(tree, cfg, source)
+        if app is None:
+            raise GitopsError(f"no Application deploys {cfg.overlay_rel(source)}")
+        auto = automated(app) if self.request.automated is None else self.request.automated
+        old_host = _host_of(tree, cfg, source)
+        host = self._host(tree, cfg, old_host)
+        app_file = f"{cfg.apps_dir}/journal-{name}.yaml"
+        edits = self._overlay(tree, cfg, state.namespace, namespace, old_host, host, replicas,
+                              values, auto, app_file, state.replicas)
+        destination = app.spec.get("destination")
+        server = str((destination if isinstance(destination, dict) else {}).get("server")
+                     or DEFAULT_SERVER)
+        edits.append(FileEdit(app_file, None, templates.application(
+            name, namespace, cfg.overlay_rel(name), cfg.repo_url, cfg.project, server, auto)))
+        project = ProjectFile(tree, cfg)
+        project.add_destination(server, namespace)
+        edits.append(project.edit())
+        config_text = read_file(tree, CONFIG_FILE)
+        edits.append(FileEdit(CONFIG_FILE, config_text, insert_env(config_text, name, after)))
+        message = env_message(
+            name, f"new environment from {source}",
+            f"{name} starts as a copy of {source} (namespace {namespace}"
+            f"{', host ' + host if host else ''}, {'automated' if auto else 'manual'} sync), "
+            f"after {after} in promotion order.")
+        return Proposal(tuple(edits), message, EnvChange(name, "new", (), _files(edits)))
+
+    def _host(self, tree: Path, cfg: Config, old_host: str | None) -> str | None:
+        host = _new_host(old_host, self.request.source, self.request.name, self.request.host)
+        if host is not None:
+            if not HOST.match(host):
+                raise UsageError(f"host '{host}' is not a DNS name")
+            for env in cfg.environments:
+                if _host_of(tree, cfg, env) == host:
+                    raise UsageError(f"host {host} is already {env}'s")
+        return host
+
+    def _overlay(self, tree: Path, cfg: Config, old_namespace: str | None, namespace: str,
+                 old_host: str | None, host: str | None, replicas: dict[str, int],
+                 values: dict[str, str], auto: bool, app_file: str,
+                 source_replicas: dict[str, int]) -> list[FileEdit]:
+        """The source overlay's files, each made about the new environment."""
+        name, source = self.request.name, self.request.source
+        overlay = cfg.overlay_rel(name)
+
+        def carry(text: str) -> str:
+            if old_host and host:  # first: the host may contain the namespace
+                text = text.replace(old_host, host)
+            if old_namespace:
+                text = text.replace(old_namespace, namespace)
+            return _token(source).sub(name, text)
+
+        edits: list[FileEdit] = []
+        source_dir = tree / cfg.overlay_rel(source)
+        kustomization_name = Path(cfg.overlay_file(source, tree)).name
+        for path in sorted(p for p in source_dir.rglob("*") if p.is_file()):
+            rel = path.relative_to(source_dir).as_posix()
+            text = read_file(source_dir, rel)
+            if rel == kustomization_name:
+                text = _new_overlay(text, f"{overlay}/{rel}", _components(tree, cfg, source),
+                                    replicas, values, namespace)
+                header = templates.overlay_header(
+                    name, namespace, {**source_replicas, **replicas}, auto, app_file)
+                text = header + _without_header(carry(text))
+            elif rel == "namespace.yaml":
+                text = templates.namespace(namespace)
+            else:
+                text = carry(text)
+            edits.append(FileEdit(f"{overlay}/{rel}", None, text))
+        return edits
+
+
+def new_env(config: Config, request: NewEnv, options: DeliveryOptions) -> Delivery[EnvChange]:
+    return deliver(config.root, _NewEnvPlanner(request),
+                   _verifier(f"environment {request.name}"), options,
+                   lambda p: f"env/new-{request.name}")
+
+
+# --- env set ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetEnv:
+    name: str
+    replicas: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+    automated: bool | None = None
+
+
+@dataclass(frozen=True)
+class _SetEnvPlanner:
+    """Plans `env set` on a tree: only the lines of the values that change."""
+
+    request: SetEnv
+
+    def __call__(self, tree: Path) -> Proposal[EnvChange] | None:
+        name = self.request.name
+        cfg = load_config(tree)
+        cfg.require_env(name)
+        replicas = parse_replicas(self.request.replicas)
+        values = parse_assignments(self.request.values, "--set")
+        state = read_state(tree, cfg, name)
+        rel = cfg.overlay_file(name, tree)
+        edits: list[FileEdit] = []
+        changes: list[ValueChange] = []
+        replicas = {k: v for k, v in replicas.items() if state.replicas.get(k) != v}
+        values = {k: v for k, v in values.items() if state.config.get(k) != v}
+        if replicas or values or self.request.replicas or self.request.values:
+            text = read_file(tree, rel)
+            kustomization = Kustomization(text, rel)
+            components = _components(tree, cfg, name) if replicas else []
+            _edit_overlay(kustomization, components, replicas, values)
+            if replicas or values:
+                edits.append(FileEdit(rel, text, kustomization.result()))
+            changes += [ValueChange(f"{k} replicas", str(state.replicas.get(k, "(none)")), str(v))
+                        for k, v in replicas.items()]
+            changes += [ValueChange(k, state.config[k], v) for k, v in values.items()]
+        if self.request.automated is not None and self.request.automated != state.automated:
+            if state.app_file is None:
+                raise GitopsError(f"no Application deploys {cfg.overlay_rel(name)}")
+            text = read_file(tree, state.app_file)
+            edits.append(FileEdit(state.app_file, text,
+                                  set_sync(text, state.app_file, self.request.automated)))
+            old, new = ("auto", "manual") if state.automated else ("manual", "auto")
+            changes.append(ValueChange("sync", old, new))
+        if not edits:
+            return None
+        said = ", ".join(f"{c.what} {c.old} -> {c.new}" for c in changes)
+        return Proposal(tuple(edits), env_message(name, said),
+                        EnvChange(name, "set", tuple(changes), _files(edits)))
+
+
+def set_env(config: Config, request: SetEnv, options: DeliveryOptions) -> Delivery[EnvChange]:
+    return deliver(config.root, _SetEnvPlanner(request),
+                   _verifier(f"environment {request.name}"), options,
+                   lambda p: f"env/set-{request.name}")
+
+
+# --- env delete ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _DeletePlanner:
+    """Plans `env delete` on a tree: overlay, Application, destination and order go together."""
+
+    name: str
+
+    def __call__(self, tree: Path) -> Proposal[EnvChange]:
+        name = self.name
+        cfg = load_config(tree)
+        cfg.require_env(name)
+        if name == cfg.production:
+            raise UsageError(f"{name} is the production environment (last in promotion "
+                             f"order); it is not deleted")
+        state = read_state(tree, cfg, name)
+        edits: list[FileEdit] = []
+        overlay_dir = tree / cfg.overlay_rel(name)
+        for path in sorted(p for p in overlay_dir.rglob("*") if p.is_file()):
+            rel = path.relative_to(tree).as_posix()
+            edits.append(FileEdit(rel, read_file(tree, rel), None))
+        if state.app_file:
+            edits.append(FileEdit(state.app_file, read_file(tree, state.app_file), None))
+        project = ProjectFile(tree, cfg)
+        if state.namespace and project.remove_destination(state.namespace):
+            edits.append(project.edit())
+        config_text = read_file(tree, CONFIG_FILE)
+        edits.append(FileEdit(CONFIG_FILE, config_text, remove_env(config_text, name)))
+        message = env_message(
+            name, "delete the environment",
+            f"Removes {cfg.overlay_rel(name)}, {state.app_file or 'its Application'}, its "
+            f"project destination and its place in the promotion order. The namespace "
+            f"{state.namespace} and its volumes stay in the cluster (Delete=false).")
+        return Proposal(tuple(edits), message, EnvChange(name, "delete", (), _files(edits)))
+
+
+def delete_env(config: Config, name: str, options: DeliveryOptions) -> Delivery[EnvChange]:
+    return deliver(config.root, _DeletePlanner(name), _verifier("the repository without it"),
+                   options, lambda p: f"env/delete-{name}")

@@ -1,0 +1,90 @@
+"""`gitops rollback`: a new commit that puts one environment's image tags and config back to
+what they were at a point of its history. Only that environment's overlay changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..adapters import gitrepo
+from ..commit_message import ROLLED_BACK_TO, ChangeKind, state_message
+from ..config import Config, load_config
+from ..delivery import Delivery, DeliveryOptions, Proposal, deliver
+from ..env_history import read_history, state_at
+from ..errors import GitopsError, UsageError
+from ..shas import SHORT
+from ..snapshot import EnvSnapshot, StateChange, apply_snapshot, verify_state
+
+
+@dataclass(frozen=True)
+class RollbackRequest:
+    env: str
+    to: str | None = None
+    steps: int | None = None
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The commit whose state to restore, that state, and the subjects of what is undone."""
+
+    commit: str
+    state: EnvSnapshot
+    undone: list[str]
+
+
+def _target(config: Config, request: RollbackRequest) -> _Target:
+    if request.to and request.steps is not None:
+        raise UsageError("--to and --steps do not go together")
+    if request.to:
+        repo = gitrepo.open_repo(config.root)
+        sha = gitrepo.rev(repo, request.to)
+        if sha is None:
+            raise UsageError(f"--to {request.to} is not a commit")
+        head = gitrepo.rev(repo, "HEAD")
+        if head is None or not gitrepo.is_ancestor(config.root, sha, head):
+            raise UsageError(f"--to {request.to} is not in the history of HEAD: an environment "
+                             f"goes back only to a state it had")
+        undone = []
+        for row in read_history(config, request.env):
+            if gitrepo.is_ancestor(config.root, row.commit, sha):
+                break
+            undone.append(row.subject)
+        return _Target(sha, state_at(config, request.env, sha), undone)
+    steps = 1 if request.steps is None else request.steps
+    if steps < 1:
+        raise UsageError("--steps must be at least 1")
+    rows = read_history(config, request.env, limit=steps)
+    if len(rows) < steps:
+        raise GitopsError(f"{request.env} has {len(rows)} change{'' if len(rows) == 1 else 's'} "
+                          f"in its history, fewer than --steps {steps}")
+    row = rows[steps - 1]
+    if row.before is None:
+        raise GitopsError(f"{request.env} has no earlier state to roll back to (its first "
+                          f"change is {row.commit[:SHORT]})")
+    repo = gitrepo.open_repo(config.root)
+    parent = gitrepo.rev(repo, f"{row.commit}^") or row.commit
+    return _Target(parent, row.before, [r.subject for r in rows])
+
+
+def rollback(config: Config, request: RollbackRequest, options: DeliveryOptions
+             ) -> Delivery[StateChange]:
+    config.require_env(request.env)
+    target = _target(config, request)
+    sha = target.commit
+
+    def plan(tree: Path) -> Proposal[StateChange] | None:
+        cfg = load_config(tree)
+        change = apply_snapshot(tree, cfg, request.env, target.state)
+        if change.edit is None:
+            return None
+        notes = [f"Puts {request.env}'s images and config back to what they were at "
+                 f"{sha[:SHORT]}, undoing:"] + [f"- {subject}" for subject in target.undone]
+        text = state_message("rollback", ChangeKind.ROLLBACK, change, notes,
+                             [(ROLLED_BACK_TO, sha)])
+        return Proposal((change.edit,), text, change)
+
+    def verify(tree: Path, proposal: Proposal[StateChange]) -> None:
+        verify_state(config, tree, proposal.data)
+
+    return deliver(config.root, plan, verify, options,
+                   lambda p: f"rollback/{request.env}/{sha[:SHORT]}")
