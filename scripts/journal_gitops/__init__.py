@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+DISTRIBUTION = "journal-gitops"
 
-try:
-    __version__ = version("journal-gitops")
-except PackageNotFoundError:  # run from a source tree that is not installed
-    __version__ = "0+unknown"
+
+def version() -> str:
+    """The installed version (read on demand: looking it up costs start-up time)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed(DISTRIBUTION)
+    except PackageNotFoundError:  # a source tree that is not installed
+        return "0+unknown"

@@ -7,9 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from .shas import SHORT, short_sha
-from .snapshot import ImageChange, StateChange
+
+if TYPE_CHECKING:  # the builders read these; the parser (used by delivery) needs none of them
+    from .snapshot import ImageChange, StateChange
 
 SOURCE_COMMIT = "Source-Commit"
 PREVIOUS_TAG = "Previous-Tag"

@@ -40,3 +40,7 @@ class ToolMissingError(GitopsError):
 
 class ConfigError(GitopsError):
     """gitops.yaml is missing or does not describe a usable repository (exit 1)."""
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is, so that cleanup runs as for Ctrl-C."""

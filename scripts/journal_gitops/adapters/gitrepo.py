@@ -7,11 +7,13 @@ for a commit made by hand.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import re
 import shutil
-import tempfile
+import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,50 +115,119 @@ def dirty_paths(repo: git.Repo, paths: list[str]) -> list[str]:
     return [line[3:] for line in out.splitlines() if line.strip()]
 
 
+def common_dir(repo: git.Repo) -> Path:
+    """The git directory shared by every worktree of the clone."""
+    return Path(repo.common_dir).resolve()
+
+
+def state_dir(repo: git.Repo) -> Path:
+    """Where the tooling keeps its own state (lock, journal, temporary worktrees): inside the
+    git directory, so that it never shows in the working tree and goes with the clone."""
+    folder = common_dir(repo) / "gitops"
+    try:
+        folder.mkdir(exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise GitopsError(f"{folder} is not a folder: remove it") from None
+    return folder
+
+
+class Busy(GitopsError):
+    """Another gitops process holds the clone's lock."""
+
+
+def _flock(path: Path, shared: bool = False) -> int | None:
+    """An open descriptor holding a flock on `path`, or None when another process holds it.
+
+    The kernel releases the lock when its holder dies, however it dies: a lock never goes stale.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except IsADirectoryError:
+        raise GitopsError(f"{path} is a folder, not the lock file: remove it") from None
+    except OSError as exc:
+        raise GitopsError(f"cannot open the lock {path}: {exc.strerror}") from None
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
 @contextlib.contextmanager
 def lock(repo: git.Repo) -> Iterator[None]:
-    """One change at a time per clone: a lock file in the git dir naming its process."""
-    common = Path(run(repo, "rev-parse", "--git-common-dir"))
-    path = (Path(repo.working_tree_dir or ".") / common).resolve() / "gitops.lock"
-    for _ in range(2):
+    """One change at a time per clone: an exclusive flock on a file in the git directory."""
+    path = common_dir(repo) / "gitops.lock"
+    fd = _flock(path)
+    if fd is None:
         try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                pid = int(path.read_text().strip() or "0")
-            except (OSError, ValueError):
-                pid = 0
-            if pid and _alive(pid):
-                raise GitopsError(f"another change is in progress in this clone (process {pid}, "
-                                  f"{path})") from None
-            path.unlink(missing_ok=True)  # left by a process that died
-            continue
-        with os.fdopen(fd, "w") as handle:
-            handle.write(str(os.getpid()))
-        try:
-            yield
-        finally:
-            path.unlink(missing_ok=True)
-        return
-    raise GitopsError(f"cannot take the lock {path}")
-
-
-def _alive(pid: int) -> bool:
+            holder = path.read_text().strip()
+        except OSError:
+            holder = ""
+        who = f" (process {holder})" if holder.isdigit() else ""
+        raise Busy(f"another change is in progress in this clone{who}: wait for it")
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())  # for the message above; the flock decides
+        yield
+    finally:
+        os.close(fd)
+
+
+def prune_worktrees(repo: git.Repo) -> None:
+    """Remove the temporary worktrees that processes which died left behind (each live one is
+    held by its owner's flock), and git's records of them, locked or not."""
+    folder = state_dir(repo) / "worktrees"
+    if not folder.is_dir():
+        return
+    stale = False
+    for entry in sorted(folder.glob("*.lock")):
+        fd = _flock(entry)
+        if fd is None:
+            continue  # its process is alive
+        try:
+            tree = entry.with_suffix("")
+            _forget_worktree(repo, tree)
+            shutil.rmtree(tree, ignore_errors=True)
+            entry.unlink(missing_ok=True)
+            stale = True
+        finally:
+            os.close(fd)
+    for tree in folder.iterdir():  # a folder whose lock file was never written
+        if tree.is_dir() and not tree.with_suffix(".lock").exists():
+            _forget_worktree(repo, tree)
+            shutil.rmtree(tree, ignore_errors=True)
+            stale = True
+    if stale:
+        with contextlib.suppress(GitopsError):
+            run(repo, "worktree", "prune")
+
+
+def _forget_worktree(repo: git.Repo, tree: Path) -> None:
+    """Unlock git's record of a worktree (`git worktree add` locks it while it runs)."""
+    admin = common_dir(repo) / "worktrees"
+    if not admin.is_dir():
+        return
+    for record in admin.iterdir():
+        try:
+            gitdir = Path((record / "gitdir").read_text().strip()).parent
+        except OSError:
+            continue
+        if gitdir == tree:
+            (record / "locked").unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
 def worktree(repo: git.Repo, commit: str) -> Iterator[Path]:
-    """A temporary detached checkout of `commit`, removed afterwards whatever happens."""
-    folder = Path(tempfile.mkdtemp(prefix="gitops-worktree-"))
-    run(repo, "worktree", "add", "--quiet", "--detach", str(folder), commit)
+    """A temporary detached checkout of `commit` inside the git directory, removed afterwards
+    whatever happens; one left by a killed process is removed by the next `worktree()`."""
+    prune_worktrees(repo)
+    folder_root = state_dir(repo) / "worktrees"
+    folder_root.mkdir(exist_ok=True)
+    folder = folder_root / f"tree-{uuid.uuid4().hex[:12]}"
+    fd = _flock(folder.with_suffix(".lock"))  # first: a folder is never seen without its lock
     try:
+        run(repo, "worktree", "add", "--quiet", "--detach", str(folder), commit)
         yield folder
     finally:
         with contextlib.suppress(GitopsError):
@@ -164,29 +235,46 @@ def worktree(repo: git.Repo, commit: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
         with contextlib.suppress(GitopsError):
             run(repo, "worktree", "prune")
+        folder.with_suffix(".lock").unlink(missing_ok=True)
+        if fd is not None:
+            os.close(fd)
 
 
 def commit(tree: Path, paths: list[str], message: str) -> str:
-    """Commit exactly `paths` with `git commit` (hooks and signing apply); returns the sha."""
+    """Commit exactly `paths` with `git commit` (hooks and signing apply); returns the sha.
+
+    The message goes through standard input: no temporary file to leave behind.
+    """
     repo = git.Repo(tree)
     run(repo, "add", "--", *paths)
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
-        handle.write(message)
-    try:
-        run(repo, "commit", "--quiet", "-F", handle.name, "--", *paths)
-    finally:
-        Path(handle.name).unlink(missing_ok=True)
+    done = subprocess.run(["git", "-C", str(tree), "commit", "--quiet", "-F", "-", "--", *paths],
+                          input=message, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+        reason = next((ln.split(": ", 1)[1] for ln in lines
+                       if ln.startswith(("fatal: ", "error: "))), lines[-1] if lines else "")
+        raise GitopsError(f"git commit: {reason or 'failed'}")
     return str(repo.head.commit.hexsha)
 
 
-def push(repo: git.Repo, remote: str, branch: str) -> bool:
-    """Push a branch; False when the remote rejected it (GitPython does not raise for that)."""
+def update_ref(repo: git.Repo, ref: str, new: str, old: str) -> None:
+    """Move `ref` from `old` to `new` in one atomic step; refused when it moved meanwhile."""
+    run(repo, "update-ref", "-m", "gitops", ref, new, old)
+
+
+def push(repo: git.Repo, remote: str, branch: str, replacing: str | None = None) -> bool:
+    """Push a branch; False when the remote rejected it (GitPython does not raise for that).
+
+    `replacing`: the remote tip this push may overwrite, and only that one (a lease).
+    """
     try:
         target = repo.remote(remote)
     except ValueError:
         raise GitopsError(f"no remote named {remote}") from None
+    refspec = f"refs/heads/{branch}:refs/heads/{branch}"
     try:
-        infos = target.push(f"refs/heads/{branch}:refs/heads/{branch}")
+        infos = (target.push(refspec, force_with_lease=f"refs/heads/{branch}:{replacing}")
+                 if replacing else target.push(refspec))
     except GitCommandError as exc:
         reason = _stderr(exc)
         if "rejected" in reason or "fetch first" in reason or "non-fast-forward" in reason:
@@ -207,6 +295,25 @@ def fetch_branch(repo: git.Repo, remote: str, branch: str) -> str | None:
         return None
     run(repo, "fetch", "--quiet", remote, f"refs/heads/{branch}")
     return str(out).split()[0]
+
+
+def message(repo: git.Repo, commit: str) -> str:
+    """The full message of a commit."""
+    return run(repo, "log", "-1", "--format=%B", commit)
+
+
+def parents(repo: git.Repo, commit: str) -> list[str]:
+    return run(repo, "rev-list", "--parents", "-n", "1", commit).split()[1:]
+
+
+def tree_of(repo: git.Repo, commit: str) -> str:
+    return run(repo, "rev-parse", f"{commit}^{{tree}}").strip()
+
+
+def checked_out(repo: git.Repo, branch: str) -> bool:
+    """Whether some worktree of the clone has `branch` checked out."""
+    listing = run(repo, "worktree", "list", "--porcelain")
+    return f"branch refs/heads/{branch}" in listing.splitlines()
 
 
 def remote_url(repo: git.Repo, remote: str) -> str | None:

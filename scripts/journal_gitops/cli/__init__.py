@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from .. import __version__
-from ..errors import ExitCode, GitopsError
+from .. import version
+from ..errors import ExitCode, GitopsError, Terminated
 from . import commands
 from .options import common_options
 
@@ -40,8 +40,24 @@ def _fail(message: str, code: int, as_json: bool) -> None:
     sys.exit(code)
 
 
+class _Interrupted(Exception):
+    """Ctrl-C or SIGTERM, carried past click (which would print a blank line for Ctrl-C)."""
+
+    def __init__(self, message: str, code: ExitCode) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class _Entry(click.Command):
     """An entry point: one way out for every failure, with its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted("interrupted", ExitCode.INTERRUPTED) from None
+        except Terminated:
+            raise _Interrupted("terminated", ExitCode.TERMINATED) from None
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
@@ -52,6 +68,8 @@ class _Entry(click.Command):
             code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         except GitopsError as error:
             _fail(str(error), error.exit_code, as_json)
+        except _Interrupted as interrupt:
+            _fail(str(interrupt), interrupt.code, as_json)
         except click.UsageError as error:
             if not as_json:
                 error.show()
@@ -59,8 +77,10 @@ class _Entry(click.Command):
             _fail(error.format_message(), ExitCode.USAGE, as_json)
         except click.ClickException as error:
             _fail(error.format_message(), error.exit_code, as_json)
-        except click.Abort:
+        except (click.Abort, KeyboardInterrupt):
             _fail("interrupted", ExitCode.INTERRUPTED, as_json)
+        except Terminated:
+            _fail("terminated", ExitCode.TERMINATED, as_json)
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else ExitCode.OK)
@@ -71,7 +91,8 @@ class _Group(_Entry, click.Group):
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)
-@click.version_option(__version__, prog_name="gitops")
+@click.version_option(prog_name="gitops", message="%(prog)s, version %(version)s",
+                      version=None, package_name="journal-gitops")
 @common_options("text", "json", "markdown", "github")
 def cli() -> None:
     """Validate, render and change the journal app's GitOps repository.
@@ -95,13 +116,6 @@ bump_image = _Entry("bump-image", callback=commands.bump.callback, params=[
 
 def _version(ctx: click.Context, value: bool, name: str) -> None:
     if value and not ctx.resilient_parsing:
-        click.echo(f"{name}, version {__version__}")
+        click.echo(f"{name}, version {version()}")
         ctx.exit()
 
-
-def main() -> None:
-    cli(prog_name="gitops")
-
-
-def bump_image_main() -> None:
-    bump_image(prog_name="bump-image")

@@ -34,9 +34,15 @@ class Settings:
 
     def config(self) -> Config:
         """gitops.yaml of --repo, or of the nearest folder above the current one that has it."""
+        from ..branch_move import pending, recover_clone
         from ..config import find_root, load_config
 
-        return load_config(self.repo.resolve() if self.repo else find_root(Path.cwd()))
+        root = self.repo.resolve() if self.repo else find_root(Path.cwd())
+        if pending(root):
+            note = recover_clone(root)
+            if note:
+                click.echo(f"gitops: {note}", err=True)
+        return load_config(root)
 
     def format(self, allowed: tuple[str, ...]) -> str:
         """The output format; one given before the command must suit the command too."""

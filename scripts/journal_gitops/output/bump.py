@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from ..images import commit_of_tag
 from ..shas import SHORT, short_digest, short_sha
 from . import lines_of, table
-from .delivery import delivery_json, delivery_text
+from .delivery import already_proposed, delivery_json, delivery_text
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -37,7 +37,7 @@ def pr_body(config: Config, plan: BumpPlan) -> str:
 
 def bump_text(config: Config, result: BumpResult, options: DeliveryOptions) -> str:
     done, plan = result.delivery, result.plan
-    if plan is None:
+    if plan is None or already_proposed(done):
         where = f" on {done.branch}" if done.branch else ""
         return f"already at {result.tag}{where}\n"
     rows = []

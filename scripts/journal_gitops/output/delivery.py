@@ -12,6 +12,11 @@ if TYPE_CHECKING:
     from ..delivery import Delivery, DeliveryOptions
 
 
+def already_proposed(done: Delivery[Any]) -> bool:
+    """A repeated command whose branch already held the change, with nothing pushed now."""
+    return done.existing and not done.pushed
+
+
 def delivery_text(done: Delivery[Any], options: DeliveryOptions, summary: str = "",
                   pr_body: str | None = None) -> str:
     """`summary` (whole lines) first, then where the change went."""
@@ -22,7 +27,9 @@ def delivery_text(done: Delivery[Any], options: DeliveryOptions, summary: str = 
     where = f"on {done.branch}"
     if done.base and not options.in_place:
         where += f" (from {short_sha(done.base)})"
-    lines = [f"committed {short_sha(done.commit)} {where}", *done.notes]
+    first = (f"{done.branch} already holds this change ({short_sha(done.commit)})"
+             if done.existing else f"committed {short_sha(done.commit)} {where}")
+    lines = [first, *done.notes]
     if done.pushed:
         lines.append(f"pushed {done.branch} to {options.remote}")
         if done.compare_url:
@@ -42,6 +49,8 @@ def delivery_json(done: Delivery[Any], options: DeliveryOptions, extra: dict[str
         "base": done.base,
         "commit": done.commit,
         "pushed": done.pushed,
+        "existing": done.existing,
+        "notes": list(done.notes),
         "dryRun": options.dry_run,
         "compareUrl": done.compare_url,
         "prTitle": proposal.subject if proposal else None,

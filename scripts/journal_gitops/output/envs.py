@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..shas import short_pin
 from . import json_document, table
-from .delivery import delivery_json, delivery_text
+from .delivery import already_proposed, delivery_json, delivery_text
 
 if TYPE_CHECKING:
     from ..delivery import Delivery, DeliveryOptions
@@ -48,8 +48,9 @@ def envs_json(rows: Sequence[EnvRow]) -> str:
 def env_change_text(done: Delivery[EnvChange], options: DeliveryOptions, env: str) -> str:
     change = done.proposal.data if done.proposal else None
     if change is None:
-        return (f"already proposed on {done.branch}\n" if done.branch
-                else f"{env} already has those settings\n")
+        return f"{env} already has those settings\n"
+    if already_proposed(done):
+        return f"already proposed on {done.branch}\n"
     rows = table(("ENV", "WHAT", "CHANGE"),
                  [(change.env, c.what, f"{c.old} -> {c.new}") for c in change.changes],
                  header=False)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..shas import short_sha
 from . import lines_of, table
-from .delivery import delivery_json, delivery_text
+from .delivery import already_proposed, delivery_json, delivery_text
 
 if TYPE_CHECKING:
     from ..delivery import Delivery, DeliveryOptions
@@ -34,7 +34,9 @@ def state_markdown(change: StateChange) -> str:
 def state_text(done: Delivery[StateChange], options: DeliveryOptions, nothing: str) -> str:
     change = done.proposal.data if done.proposal else None
     if change is None:
-        return f"already proposed on {done.branch}\n" if done.branch else f"{nothing}\n"
+        return f"{nothing}\n"
+    if already_proposed(done):
+        return f"already proposed on {done.branch}\n"
     return delivery_text(done, options, state_rows(change), state_markdown(change))
 
 

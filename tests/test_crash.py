@@ -1,0 +1,246 @@
+"""Fault injection: every changing command killed (SIGKILL) at named checkpoints and at random
+moments, on a branch and in place. After each kill the clone must be as it was, or the next
+gitops command must finish or undo the change and say so; a rerun then makes the change once,
+and nothing is left behind (worktrees, locks, journal).
+
+The many-kill runs are marked `crash`; they run with the rest of the suite.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_repo, git, init_git
+
+GITOPS = str(Path(sys.executable).parent / "gitops")
+NEW = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
+LATER = "2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e"
+KILLS = int(os.environ.get("GITOPS_CRASH_KILLS", "50"))
+BRANCH_POINTS = ("locked", "before-commit", "committed", "branch-created")
+IN_PLACE_POINTS = ("locked", "before-commit", "committed", "journal-written", "branch-moved",
+                   "files-checked-out")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    args: tuple[str, ...]
+    subject: str  # of the commit the command makes
+    branch: str  # the branch it makes in branch mode
+
+
+CASES = [
+    Case("bump", ("bump", "--commit", LATER),
+         "deploy(dev): journal-server, journal-fileserver -> 2b3c4d5", "deploy/dev/2b3c4d5"),
+    Case("promote", ("promote", "--from", "dev", "--to", "staging"),
+         "promote(staging): journal-server, journal-fileserver -> 1a2b3c4",
+         "promote/dev-to-staging/1a2b3c4"),
+    Case("rollback", ("rollback", "dev", "--to", "start"),
+         "rollback(dev): journal-server, journal-fileserver -> 805c8cf", "rollback/dev/"),
+    Case("env-new", ("env", "new", "qa", "--from", "dev"), "env(qa): new environment from dev",
+         "env/new-qa"),
+    Case("env-set", ("env", "set", "dev", "--replicas", "frontend=2"),
+         "env(dev): frontend replicas 1 -> 2", "env/set-dev"),
+    Case("env-delete", ("env", "delete", "staging"), "env(staging): delete the environment",
+         "env/delete-staging"),
+]
+
+
+@pytest.fixture(scope="session")
+def lived_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This repository committed, then dev bumped to NEW in place: every case has work to do."""
+    repo = init_git(copy_repo(tmp_path_factory.mktemp("crash") / "repo"))
+    git(repo, "tag", "start")
+    done = subprocess.run([GITOPS, "--repo", str(repo), "bump", "--commit", NEW, "--in-place"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return repo
+
+
+def _copy(template: Path, dest: Path) -> Path:
+    shutil.copytree(template, dest, symlinks=True)
+    return dest
+
+
+def _run(repo: Path, args: tuple[str, ...], env: dict[str, str] | None = None
+         ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([GITOPS, "--repo", str(repo), *args], capture_output=True, text=True,
+                          check=False, env={**os.environ, **(env or {})}, timeout=120)
+
+
+def _kill_at(repo: Path, args: tuple[str, ...], point: str | None, delay: float) -> None:
+    """Start the command and SIGKILL it at a checkpoint, or after `delay` seconds."""
+    env = {**os.environ, **({"GITOPS_PAUSE_AT": point} if point else {})}
+    process = subprocess.Popen([GITOPS, "--repo", str(repo), *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=env)
+    if point is None:
+        time.sleep(delay)
+    else:
+        assert process.stderr is not None
+        deadline = time.monotonic() + 60
+        line = ""
+        while time.monotonic() < deadline and process.poll() is None:
+            line = process.stderr.readline()
+            if line.startswith("paused at"):
+                break
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+
+
+def _subjects(repo: Path, rev: str, count: int) -> list[str]:
+    out = git(repo, "log", f"-{count}", "--format=%s", rev)
+    return out.splitlines()
+
+
+def _worktrees(repo: Path) -> int:
+    return git(repo, "worktree", "list", "--porcelain").count("worktree ")
+
+
+def _check_once(template: Path, tmp: Path, case: Case, in_place: bool, point: str | None,
+                delay: float) -> None:
+    repo = _copy(template, tmp)
+    before = git(repo, "rev-parse", "HEAD")
+    args = (*case.args, "--in-place") if in_place else case.args
+    _kill_at(repo, args, point, delay)
+    # The next command (a read-only one) finishes or drops what the kill interrupted.
+    after_kill = _run(repo, ("env", "list"))
+    where = f"{case.name} {'in place' if in_place else 'branch'} killed at {point or delay}"
+    assert after_kill.returncode in (0, 1), f"{where}: {after_kill.stderr}"
+    assert after_kill.stderr == "" or after_kill.stderr.startswith("gitops: "), where
+    assert len(after_kill.stderr.splitlines()) <= 1, where
+    assert git(repo, "status", "--porcelain") == "", f"{where}: {git(repo, 'status')}"
+    head = git(repo, "rev-parse", "HEAD")
+    if in_place:
+        assert head == before or (git(repo, "rev-parse", "HEAD^") == before
+                                  and _subjects(repo, "HEAD", 1) == [case.subject]), where
+    else:
+        assert head == before, where
+        made = [b for b in git(repo, "branch", "--format=%(refname:short)").splitlines()
+                if b.startswith(case.branch)]
+        for branch in made:
+            assert _subjects(repo, branch, 1) == [case.subject], where
+            assert git(repo, "rev-parse", f"{branch}^") == before, where
+    # A rerun makes the change exactly once and leaves nothing behind. A change the recovery
+    # already completed may be refused as done (env new finds its environment, env delete
+    # does not).
+    done_before = (head != before) if in_place else bool(made)
+    again = _run(repo, args)
+    refused_as_done = done_before and again.returncode == 2 and (
+        "already exists" in again.stderr or "unknown environment" in again.stderr)
+    assert again.returncode == 0 or refused_as_done, (
+        f"{where}: rerun: {again.stdout}{again.stderr}")
+    tip = "HEAD" if in_place else next(
+        b for b in git(repo, "branch", "--format=%(refname:short)").splitlines()
+        if b.startswith(case.branch))
+    assert git(repo, "rev-parse", f"{tip}^") == before, where
+    assert _subjects(repo, tip, 1) == [case.subject], where
+    assert git(repo, "status", "--porcelain") == "", where
+    assert _worktrees(repo) == 1, f"{where}: {git(repo, 'worktree', 'list')}"
+    state = repo / ".git/gitops"
+    assert not (state / "journal.json").exists(), where
+    assert not list((state / "worktrees").glob("*")) if (state / "worktrees").exists() else True
+    assert not (repo / ".git/index.lock").exists(), where
+
+
+def _plan(in_place: bool, kills: int, seed: int) -> list[tuple[str | None, float]]:
+    """Each checkpoint in turn, then random moments over a typical run."""
+    points = IN_PLACE_POINTS if in_place else BRANCH_POINTS
+    rng = random.Random(seed)
+    plan: list[tuple[str | None, float]] = [(p, 0.0) for p in points]
+    while len(plan) < kills:
+        plan.append((None, rng.uniform(0.05, 1.5)))
+    return plan
+
+
+@pytest.mark.crash
+@pytest.mark.parametrize("in_place", [False, True], ids=["branch", "in-place"])
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_kill_anywhere(lived_template: Path, tmp_path: Path, case: Case, in_place: bool) -> None:
+    plan = _plan(in_place, KILLS, seed=hash((case.name, in_place)) & 0xFFFF)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        jobs = [pool.submit(_check_once, lived_template, tmp_path / f"run{i}", case, in_place,
+                            point, delay) for i, (point, delay) in enumerate(plan)]
+        for job in jobs:
+            job.result()
+
+
+def _signal_at(repo: Path, args: tuple[str, ...], point: str, sig: int
+               ) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GITOPS_PAUSE_AT": point}
+    process = subprocess.Popen([GITOPS, "--repo", str(repo), *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=env)
+    assert process.stderr is not None
+    assert process.stderr.readline() == f"paused at {point}\n"
+    process.send_signal(sig)
+    out, err = process.communicate(timeout=60)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+@pytest.mark.parametrize(("sig", "code", "message"), [
+    (signal.SIGINT, 130, "Error: interrupted\n"),
+    (signal.SIGTERM, 143, "Error: terminated\n"),
+])
+@pytest.mark.parametrize("in_place", [False, True], ids=["branch", "in-place"])
+def test_interrupt_cleans_up_and_says_one_line(lived_template: Path, tmp_path: Path, sig: int,
+                                               code: int, message: str, in_place: bool) -> None:
+    repo = _copy(lived_template, tmp_path / "repo")
+    before = (git(repo, "rev-parse", "HEAD"), git(repo, "branch", "--list"))
+    args = ("bump", "--commit", LATER, *(("--in-place",) if in_place else ()))
+    done = _signal_at(repo, args, "committed", sig)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        code, "", f"paused at committed\n{message}")
+    assert (git(repo, "rev-parse", "HEAD"), git(repo, "branch", "--list")) == before
+    assert git(repo, "status", "--porcelain") == ""
+    assert _worktrees(repo) == 1  # removed on the way out, not left for the next run
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.02, 0.05, 0.1, 0.2])
+def test_interrupt_during_start_up_is_never_a_traceback(tmp_path: Path, delay: float) -> None:
+    process = subprocess.Popen([GITOPS, "--repo", str(tmp_path), "validate"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert "Traceback" not in err
+    assert len(err.splitlines()) <= 1
+    if process.returncode > 0:  # it got far enough to handle the signal (or to fail first)
+        assert process.returncode in (1, 130), err
+
+
+def test_next_command_finishes_a_move_and_says_so(lived_template: Path, tmp_path: Path) -> None:
+    repo = _copy(lived_template, tmp_path / "repo")
+    before = git(repo, "rev-parse", "HEAD")
+    _kill_at(repo, ("bump", "--commit", LATER, "--in-place"), "branch-moved", 0)
+    head = git(repo, "rev-parse", "HEAD")
+    assert git(repo, "rev-parse", "HEAD^") == before
+    listing = _run(repo, ("history", "dev", "--limit", "1"))
+    assert listing.returncode == 0
+    assert listing.stderr == (
+        f"gitops: finished an interrupted change: deploy(dev): journal-server, "
+        f"journal-fileserver -> 2b3c4d5 (committed {head[:7]} on main)\n")
+    assert git(repo, "status", "--porcelain") == ""
+    again = _run(repo, ("bump", "--commit", LATER, "--in-place"))
+    assert (again.returncode, again.stdout) == (0, f"already at {LATER}\n")
+
+
+def test_next_command_drops_a_move_that_had_not_started(lived_template: Path,
+                                                         tmp_path: Path) -> None:
+    repo = _copy(lived_template, tmp_path / "repo")
+    before = git(repo, "rev-parse", "HEAD")
+    _kill_at(repo, ("bump", "--commit", LATER, "--in-place"), "journal-written", 0)
+    listing = _run(repo, ("env", "list"))
+    assert listing.stderr == (
+        "gitops: undid an interrupted change: deploy(dev): journal-server, journal-fileserver "
+        "-> 2b3c4d5 (nothing was committed)\n")
+    assert (git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain")) == (before, "")
