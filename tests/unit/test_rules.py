@@ -194,3 +194,200 @@ def test_no_rule_crashes_on_odd_shapes(rule: Any) -> None:
                   projects=(project(destinations=["x"], namespaceResourceWhitelist=["y"]),))
     found = list(rule.check(context))
     assert all(isinstance(message, str) for _, message in found)
+
+
+# --- images --------------------------------------------------------------------------------
+
+
+def test_image_tag() -> None:
+    context = ctx(workload("web", container("a", image="redis:latest"), container("b", image="redis"),
+                           pod={"initContainers": [container("i", image="busybox")]}))
+    assert hits(RuleId.IMAGE_TAG, context) == [
+        (WEB, "container i: image busybox has no tag"),
+        (WEB, "container a: image redis:latest uses the latest tag"),
+        (WEB, "container b: image redis has no tag")]
+
+
+def test_image_tag_near_miss_digest_or_version() -> None:
+    context = ctx(workload("web", container("a", image="redis@sha256:" + "a" * 64),
+                           container("b", image="registry:5000/redis:7.4.2"),
+                           container("c", image="redis:latest-7")))
+    assert hits(RuleId.IMAGE_TAG, context) == []
+
+
+def test_tag_scheme() -> None:
+    context = ctx(workload("web", container("a", image="journal-server"),
+                           container("b", image=f"docker.io/evil/journal-server:{SHA}"),
+                           container("c", image="ghcr.io/journal-app/journal-fileserver:v1.2"),
+                           container("d", image="ghcr.io/journal-app/journal-server")))
+    assert hits(RuleId.TAG_SCHEME, context) == [
+        (WEB, "container a: image journal-server is not set by the overlay's images: list"),
+        (WEB, "container b: image docker.io/evil/journal-server is not "
+              "ghcr.io/journal-app/journal-server, where gitops.yaml says it is built"),
+        (WEB, "container c: tag v1.2 of ghcr.io/journal-app/journal-fileserver does not follow "
+              "the tag scheme full"),
+        (WEB, "container d: tag None of ghcr.io/journal-app/journal-server does not follow the "
+              "tag scheme full")]
+
+
+def test_tag_scheme_near_miss_full_sha_and_third_party() -> None:
+    context = ctx(workload("web", container("a", image=f"ghcr.io/journal-app/journal-server:{SHA}"),
+                           container("b", image="docker.io/library/redis:7.4.2")))
+    assert hits(RuleId.TAG_SCHEME, context) == []
+
+
+# --- containers ----------------------------------------------------------------------------
+
+
+def test_resources() -> None:
+    context = ctx(workload("web", container("a", resources={"requests": {"cpu": "", "memory": "1Mi"}}),
+                           container("b"), pod={"initContainers": [container(
+                               "i", resources={"requests": {"cpu": "1m", "memory": "1Mi"}})]}))
+    assert hits(RuleId.RESOURCES, context) == [
+        (WEB, "container i: no limits.memory"),
+        (WEB, "container a: no requests.cpu, limits.memory"),
+        (WEB, "container b: no requests.cpu, requests.memory, limits.memory")]
+
+
+def test_resources_near_miss_all_set_and_ephemeral_ignored() -> None:
+    context = ctx(workload("web", container("a", resources=RESOURCES),
+                           pod={"ephemeralContainers": [container("debug")]}))
+    assert hits(RuleId.RESOURCES, context) == []
+
+
+def test_probes() -> None:
+    context = ctx(workload("web", container("a", livenessProbe={"tcpSocket": {"port": 80}}),
+                           container("b", readinessProbe={"tcpSocket": {"port": 80}}),
+                           container("c")))
+    assert hits(RuleId.PROBES, context) == [
+        (WEB, "container a: no readinessProbe"), (WEB, "container b: no livenessProbe"),
+        (WEB, "container c: no readinessProbe or livenessProbe")]
+
+
+def test_probes_near_miss_init_containers_need_none() -> None:
+    probe = {"httpGet": {"path": "/healthz", "port": 80}}
+    context = ctx(workload("web", container("a", readinessProbe=probe, livenessProbe=probe),
+                           pod={"initContainers": [container("init")]}))
+    assert hits(RuleId.PROBES, context) == []
+
+
+RESTRICTED = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+              "runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def test_pod_security() -> None:
+    loose = {**RESTRICTED, "allowPrivilegeEscalation": True, "capabilities": {"add": ["SYS_ADMIN"]}}
+    context = ctx(workload("web", container("a", securityContext=loose), pod={
+        "securityContext": {"runAsUser": 0},
+        "volumes": [{"name": "host", "hostPath": {"path": "/"}}]}))
+    assert hits(RuleId.POD_SECURITY, context) == [
+        (WEB, "volume host: type hostPath is not allowed"),
+        (WEB, "securityContext.runAsUser must not be 0"),
+        (WEB, "container a: allowPrivilegeEscalation must be false"),
+        (WEB, "container a: capabilities.drop must include ALL"),
+        (WEB, "container a: capability SYS_ADMIN may not be added (only NET_BIND_SERVICE)")]
+
+
+def test_pod_security_near_miss_restricted_pod() -> None:
+    pod_level = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    context = ctx(workload("web", container("a", securityContext={
+        "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"],
+                                                            "add": ["NET_BIND_SERVICE"]}}),
+        pod={"securityContext": pod_level, "volumes": [{"name": "tmp", "emptyDir": {}}]}))
+    assert hits(RuleId.POD_SECURITY, context) == []
+
+
+def test_labels() -> None:
+    partial = {"app.kubernetes.io/name": "web"}
+    bare = obj("Service", "bare", spec={"selector": LABELS})
+    context = ctx(workload("web", labels=partial), bare)
+    assert hits(RuleId.LABELS, context) == [
+        (WEB, "missing label app.kubernetes.io/component, app.kubernetes.io/part-of"),
+        (WEB, "pod template missing label app.kubernetes.io/component, app.kubernetes.io/part-of"),
+        ("Service/journal-dev/bare", "missing label app.kubernetes.io/name, "
+                                     "app.kubernetes.io/component, app.kubernetes.io/part-of")]
+
+
+def test_labels_near_miss_other_kinds_need_none() -> None:
+    context = ctx(workload("web"), service(), obj("ConfigMap", "plain", data={"a": "b"}))
+    assert hits(RuleId.LABELS, context) == []
+
+
+# --- secrets and config --------------------------------------------------------------------
+
+
+def test_plaintext_secret() -> None:
+    context = ctx(obj("Secret", "leaked", stringData={"password": "hunter2"}))
+    assert hits(RuleId.PLAINTEXT_SECRET, context) == [
+        ("Secret/journal-dev/leaked", "Secret rendered from git: its values are in the repository")]
+
+
+def test_plaintext_secret_near_miss_external_secret() -> None:
+    context = ctx(obj("ExternalSecret", "leaked", "external-secrets.io/v1", spec={}))
+    assert hits(RuleId.PLAINTEXT_SECRET, context) == []
+
+
+def _env_from(kind_key: str, name: str, key: str, **extra: Any) -> Doc:
+    return {"name": "X", "valueFrom": {kind_key: {"name": name, "key": key, **extra}}}
+
+
+CONFIG_OBJECTS = (
+    obj("ConfigMap", "cfg", data={"a": "1"}, binaryData={"b": "AA=="}),
+    obj("ExternalSecret", "pw", "external-secrets.io/v1",
+        spec={"target": {"name": "redis-password"}, "data": [{"secretKey": "password"}]}),
+    obj("ExternalSecret", "all", "external-secrets.io/v1", spec={"dataFrom": [{"extract": {}}]}),
+)
+
+
+def test_config_ref() -> None:
+    context = ctx(*CONFIG_OBJECTS, workload("web", container(
+        "a", env=[_env_from("configMapKeyRef", "cfg", "c"),
+                  _env_from("secretKeyRef", "redis-password", "pass")],
+        envFrom=[{"configMapRef": {"name": "gone"}}]), pod={"volumes": [
+            {"name": "v", "secret": {"secretName": "redis-pasword"}},
+            {"name": "p", "projected": {"sources": [
+                {"configMap": {"name": "cfg", "items": [{"key": "z", "path": "z"}]}}]}}]}))
+    assert hits(RuleId.CONFIG_REF, context) == [
+        (WEB, "container a: ConfigMap cfg has no key c"),
+        (WEB, "container a: Secret redis-password has no key pass"),
+        (WEB, "container a: ConfigMap gone is not in the environment"),
+        (WEB, "volume v: Secret redis-pasword is not in the environment"),
+        (WEB, "volume p: ConfigMap cfg has no key z")]
+
+
+def test_config_ref_near_miss_present_optional_or_unknowable() -> None:
+    context = ctx(*CONFIG_OBJECTS, workload("web", container(
+        "a", env=[_env_from("configMapKeyRef", "cfg", "b"),
+                  _env_from("secretKeyRef", "redis-password", "password"),
+                  _env_from("secretKeyRef", "all", "anything"),
+                  _env_from("configMapKeyRef", "gone", "x", optional=True)],
+        envFrom=[{"secretRef": {"name": "all"}}]), pod={"volumes": [
+            {"name": "v", "secret": {"secretName": "redis-password"}},
+            {"name": "o", "configMap": {"name": "gone", "optional": True}}]}))
+    assert hits(RuleId.CONFIG_REF, context) == []
+
+
+def _waved(doc: Doc, wave: str) -> Doc:
+    doc["metadata"]["annotations"] = {"argocd.argoproj.io/sync-wave": wave}
+    return doc
+
+
+def test_sync_wave_order() -> None:
+    uses_cfg = {"volumes": [{"name": "c", "configMap": {"name": "cfg"}},
+                            {"name": "d", "configMap": {"name": "cfg"}},
+                            {"name": "s", "secret": {"secretName": "redis-password"}}]}
+    context = ctx(_waved(obj("ConfigMap", "cfg", data={}), "2"),
+                  _waved(obj("ExternalSecret", "pw", "external-secrets.io/v1",
+                             spec={"target": {"name": "redis-password"}}), "1"),
+                  _waved(workload("web", pod=uses_cfg), "-1"))
+    assert hits(RuleId.SYNC_WAVE_ORDER, context) == [
+        (WEB, "ConfigMap cfg is in sync wave 2, after this workload's wave -1"),
+        (WEB, "ExternalSecret pw is in sync wave 1, after this workload's wave -1")]
+
+
+def test_sync_wave_order_near_miss_same_or_earlier_wave() -> None:
+    uses_cfg = {"volumes": [{"name": "c", "configMap": {"name": "cfg"}},
+                            {"name": "s", "secret": {"secretName": "other"}}]}
+    context = ctx(_waved(obj("ConfigMap", "cfg", data={}), "-1"),
+                  _waved(obj("Secret", "other"), "-1"), _waved(workload("web", pod=uses_cfg), "-1"))
+    assert hits(RuleId.SYNC_WAVE_ORDER, context) == []
