@@ -391,3 +391,158 @@ def test_sync_wave_order_near_miss_same_or_earlier_wave() -> None:
     context = ctx(_waved(obj("ConfigMap", "cfg", data={}), "-1"),
                   _waved(obj("Secret", "other"), "-1"), _waved(workload("web", pod=uses_cfg), "-1"))
     assert hits(RuleId.SYNC_WAVE_ORDER, context) == []
+
+
+# --- services and networking ---------------------------------------------------------------
+
+
+REDIS = {"app.kubernetes.io/name": "redis"}
+
+
+def test_service_selector() -> None:
+    context = ctx(workload("web"), workload("redis", kind="StatefulSet", replicas=2, labels=REDIS),
+                  service("typo", {"app.kubernetes.io/name": "webx"}),
+                  service("redis-2", {**REDIS, "statefulset.kubernetes.io/pod-name": "redis-2"}),
+                  service("hash-only", {"pod-template-hash": "abc"}))
+    assert hits(RuleId.SERVICE_SELECTOR, context) == [
+        ("Service/journal-dev/typo", "selector app.kubernetes.io/name=webx matches no pod in "
+                                     "the environment"),
+        ("Service/journal-dev/redis-2", "selector app.kubernetes.io/name=redis,"
+         "statefulset.kubernetes.io/pod-name=redis-2 matches no pod in the environment"),
+        ("Service/journal-dev/hash-only", "selector pod-template-hash=abc matches no pod in "
+                                          "the environment")]
+
+
+def test_service_selector_near_miss_controller_labels_and_ordinals() -> None:
+    context = ctx(workload("web"), workload("redis", kind="StatefulSet", replicas=2, labels=REDIS),
+                  service("web", {**LABELS, "pod-template-hash": "abc"}),
+                  service("redis-1", {**REDIS, "statefulset.kubernetes.io/pod-name": "redis-1"}),
+                  service("external", {}))
+    assert hits(RuleId.SERVICE_SELECTOR, context) == []
+
+
+def _listening(*ports: Doc) -> Doc:
+    return workload("web", container("a", ports=list(ports)))
+
+
+def test_service_target_port() -> None:
+    context = ctx(_listening({"name": "http", "containerPort": 8080}),
+                  service(ports=[{"port": 80, "targetPort": "web"}, {"port": 81, "targetPort": 81},
+                                 {"port": 8081}]))
+    assert hits(RuleId.SERVICE_TARGET_PORT, context) == [
+        ("Service/journal-dev/web", "port 80: targetPort web is not a container port of "
+                                    "Deployment web"),
+        ("Service/journal-dev/web", "port 81: targetPort 81 is not a container port of "
+                                    "Deployment web"),
+        ("Service/journal-dev/web", "port 8081: targetPort 8081 is not a container port of "
+                                    "Deployment web")]
+
+
+def test_service_target_port_near_miss_name_number_or_port() -> None:
+    context = ctx(_listening({"name": "http", "containerPort": 8080}, {"containerPort": 9090}),
+                  service(ports=[{"port": 80, "targetPort": "http"},
+                                 {"port": 81, "targetPort": 8080}, {"port": 9090}]))
+    assert hits(RuleId.SERVICE_TARGET_PORT, context) == []
+
+
+def _ingress(*rules: Doc, **spec: Any) -> Doc:
+    return obj("Ingress", "journal", "networking.k8s.io/v1", spec={"rules": list(rules), **spec})
+
+
+def _paths(*paths: tuple[str, str], host: str | None = "journal.example.com") -> Doc:
+    rule: Doc = {"http": {"paths": [{"path": p, "pathType": t, "backend": {"service": {
+        "name": "web", "port": {"number": 80}}}} for p, t in paths]}}
+    if host:
+        rule["host"] = host
+    return rule
+
+
+ING = "Ingress/journal-dev/journal"
+
+
+def test_ingress_path_order() -> None:
+    context = ctx(_ingress(_paths(("/", "Prefix"), ("/api", "Prefix")),
+                           _paths(("/api", "Prefix"), ("/api/v1", "Prefix"), host=None)))
+    assert hits(RuleId.INGRESS_PATH_ORDER, context) == [
+        (ING, "host journal.example.com: path / is listed before /api, which it prefixes"),
+        (ING, "host *: path /api is listed before /api/v1, which it prefixes")]
+
+
+def test_ingress_path_order_near_miss() -> None:
+    context = ctx(_ingress(_paths(("/api", "Prefix"), ("/", "Prefix")),
+                           _paths(("/", "Exact"), ("/api", "Prefix"), ("/ap", "Prefix"),
+                                  ("/apis", "Prefix"), ("/ap", "Prefix"))))
+    assert hits(RuleId.INGRESS_PATH_ORDER, context) == []
+
+
+def _backend(name: str, port: Doc) -> Doc:
+    return {"http": {"paths": [{"path": "/", "pathType": "Prefix",
+                                "backend": {"service": {"name": name, "port": port}}}]}}
+
+
+def test_ingress_backend() -> None:
+    context = ctx(service(ports=[{"name": "http", "port": 80}]), _ingress(
+        _backend("web", {"number": 8080}), _backend("web", {"name": "https"}),
+        defaultBackend={"service": {"name": "gone", "port": {"number": 80}}}))
+    assert hits(RuleId.INGRESS_BACKEND, context) == [
+        (ING, "backend Service gone is not in the environment"),
+        (ING, "backend Service web has no port 8080"),
+        (ING, "backend Service web has no port named https")]
+
+
+def test_ingress_backend_near_miss_port_by_number_or_name() -> None:
+    context = ctx(service(ports=[{"name": "http", "port": 80}]), _ingress(
+        _backend("web", {"number": 80}), _backend("web", {"name": "http"}),
+        defaultBackend={"resource": {"kind": "Bucket", "name": "static"}}))
+    assert hits(RuleId.INGRESS_BACKEND, context) == []
+
+
+# --- workloads -----------------------------------------------------------------------------
+
+
+def _sts(name: str, service_name: str | None) -> Doc:
+    extra = {"serviceName": service_name} if service_name else {}
+    return workload(name, kind="StatefulSet", labels={"app.kubernetes.io/name": name}, **extra)
+
+
+def test_statefulset_service() -> None:
+    context = ctx(_sts("a", None), _sts("b", "gone"), _sts("c", "c"), _sts("d", "d"),
+                  service("c", {"app.kubernetes.io/name": "c"}),
+                  service("d", {"app.kubernetes.io/name": "other"}, clusterIP="None"))
+    assert hits(RuleId.STATEFULSET_SERVICE, context) == [
+        ("StatefulSet/journal-dev/a", "no serviceName"),
+        ("StatefulSet/journal-dev/b", "serviceName gone is not a Service in the environment"),
+        ("StatefulSet/journal-dev/c", "serviceName c is not a headless Service (clusterIP: None)"),
+        ("StatefulSet/journal-dev/d", "Service d does not select the StatefulSet's pods")]
+
+
+def test_statefulset_service_near_miss_headless_selecting() -> None:
+    context = ctx(_sts("redis", "redis"),
+                  service("redis", {"app.kubernetes.io/name": "redis"}, clusterIP="None"))
+    assert hits(RuleId.STATEFULSET_SERVICE, context) == []
+
+
+def _pdb(name: str, labels: Doc, **spec: Any) -> Doc:
+    return obj("PodDisruptionBudget", name, "policy/v1",
+               spec={"selector": {"matchLabels": labels}, **spec})
+
+
+def test_pdb() -> None:
+    context = ctx(workload("web", replicas=3), workload("api", replicas=2, labels=REDIS),
+                  workload("one", labels={"app.kubernetes.io/name": "one"}),
+                  _pdb("web", LABELS, maxUnavailable=0),
+                  _pdb("one", {"app.kubernetes.io/name": "one"}, minAvailable="50%"),
+                  _pdb("none", {"app.kubernetes.io/name": "none"}, maxUnavailable=1))
+    assert hits(RuleId.PDB, context) == [
+        ("PodDisruptionBudget/journal-dev/web", "maxUnavailable 0 of Deployment web: no pod can "
+                                               "ever be evicted, node drains hang"),
+        ("PodDisruptionBudget/journal-dev/one", "minAvailable 50% with 1 replicas of Deployment "
+                                               "one: no pod can ever be evicted, node drains hang"),
+        ("PodDisruptionBudget/journal-dev/none", "selector matches no pod in the environment"),
+        ("Deployment/journal-dev/api", "2 replicas but no PodDisruptionBudget")]
+
+
+def test_pdb_near_miss_budget_that_lets_drains_through() -> None:
+    context = ctx(workload("web", replicas=3), workload("single", labels=REDIS),
+                  _pdb("web", LABELS, minAvailable="50%"))
+    assert hits(RuleId.PDB, context) == []
