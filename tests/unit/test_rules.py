@@ -501,7 +501,7 @@ def test_ingress_backend_near_miss_port_by_number_or_name() -> None:
 
 
 def _sts(name: str, service_name: str | None) -> Doc:
-    extra = {"serviceName": service_name} if service_name else {}
+    extra: Doc = {"serviceName": service_name} if service_name else {}
     return workload(name, kind="StatefulSet", labels={"app.kubernetes.io/name": name}, **extra)
 
 
@@ -546,3 +546,103 @@ def test_pdb_near_miss_budget_that_lets_drains_through() -> None:
     context = ctx(workload("web", replicas=3), workload("single", labels=REDIS),
                   _pdb("web", LABELS, minAvailable="50%"))
     assert hits(RuleId.PDB, context) == []
+
+
+# --- Argo CD -------------------------------------------------------------------------------
+
+
+APP = "Application/argocd/journal-dev"
+NAMESPACE = obj("Namespace", "journal-dev")
+del NAMESPACE["metadata"]["namespace"]
+
+
+def test_application_none_or_two() -> None:
+    other_repo = app("elsewhere")
+    other_repo.spec["source"]["repoURL"] = "https://github.com/someone/else.git"
+    assert hits(RuleId.APPLICATION, ctx(workload(), apps=(other_repo,))) == [
+        (None, f"no Application deploys overlays/dev from {REPO_URL}")]
+    two = (app("journal-dev"), app("journal-dev-2", path="./overlays/dev/"))
+    assert hits(RuleId.APPLICATION, ctx(workload(), apps=two)) == [
+        (None, "2 Applications deploy overlays/dev: journal-dev, journal-dev-2")]
+
+
+def test_application_namespace_and_project() -> None:
+    context = ctx(workload(), apps=(app(namespace="journal-staging", project="journal-root"),))
+    assert hits(RuleId.APPLICATION, context) == [
+        (APP, "destination namespace journal-staging but overlays/dev renders into journal-dev"),
+        (APP, "project journal-root is not journal (gitops.yaml)")]
+
+
+def test_application_near_miss_one_matching_app() -> None:
+    repo_variant = app()
+    repo_variant.spec["source"]["repoURL"] = REPO_URL.removesuffix(".git").upper() + "/"
+    context = ctx(workload(), NAMESPACE, apps=(repo_variant, app("staging", "overlays/staging")))
+    assert hits(RuleId.APPLICATION, context) == []
+
+
+def test_project_permits() -> None:
+    strict = project(sourceRepos=["https://github.com/journal-app/other.git"],
+                     destinations=[{"server": "https://kubernetes.default.svc",
+                                    "namespace": "journal-*"},
+                                   {"server": "*", "namespace": "!journal-dev"}],
+                     clusterResourceWhitelist=[],
+                     namespaceResourceWhitelist=[{"group": "apps", "kind": "*"}],
+                     namespaceResourceBlacklist=[{"group": "apps", "kind": "StatefulSet"}])
+    context = ctx(workload(), workload("redis", kind="StatefulSet"), service(), NAMESPACE,
+                  projects=(strict,))
+    assert hits(RuleId.PROJECT_PERMITS, context) == [
+        (APP, f"AppProject journal does not allow source repo {REPO_URL}"),
+        (APP, "AppProject journal does not allow destination namespace journal-dev"),
+        (APP, "AppProject journal does not allow StatefulSet (apps)"),
+        (APP, "AppProject journal does not allow Service (core)"),
+        (APP, "AppProject journal does not allow cluster-scoped Namespace (core)")]
+
+
+def test_project_permits_missing_project() -> None:
+    assert hits(RuleId.PROJECT_PERMITS, ctx(workload())) == [
+        (APP, "AppProject journal is not defined in git")]
+
+
+def test_project_permits_near_miss_globs_and_no_whitelist() -> None:
+    open_project = project(sourceRepos=["https://github.com/journal-app/*"],
+                           namespaceResourceBlacklist=[{"group": "", "kind": "Secret"}])
+    context = ctx(workload(), service(), NAMESPACE, obj("ConfigMap", "cfg"),
+                  projects=(open_project,))
+    assert hits(RuleId.PROJECT_PERMITS, context) == []
+
+
+def test_sync_options() -> None:
+    annotated = workload(annotations={
+        "argocd.argoproj.io/sync-options": "Prune=false, FooBar=true,Replace",
+        "argocd.argoproj.io/sync-wave": "early"})
+    context = ctx(annotated, apps=(app(syncPolicy={"syncOptions": ["PruneLast=yes"]}),))
+    assert hits(RuleId.SYNC_OPTIONS, context) == [
+        (APP, "sync option PruneLast=yes: expected one of false, true"),
+        (WEB, "unknown sync option FooBar"),
+        (WEB, "sync option 'Replace' is not KEY=VALUE"),
+        (WEB, "argocd.argoproj.io/sync-wave 'early' is not a whole number")]
+
+
+def test_sync_options_near_miss_known_options() -> None:
+    annotated = workload(annotations={
+        "argocd.argoproj.io/sync-options": "Prune=confirm,Delete=false,",
+        "argocd.argoproj.io/sync-wave": "-2"})
+    context = ctx(annotated, apps=(app(syncPolicy={"syncOptions": [
+        "PruneLast=true", "PrunePropagationPolicy=foreground", "ServerSideApply=true"]}),))
+    assert hits(RuleId.SYNC_OPTIONS, context) == []
+
+
+def test_sync_policy() -> None:
+    prod = app("journal-prod", "overlays/prod", "journal-prod",
+               syncPolicy={"automated": {"prune": True}})
+    assert hits(RuleId.SYNC_POLICY, ctx(env="prod", apps=(prod,))) == [
+        ("Application/argocd/journal-prod", "automated sync on prod, the last environment: "
+                                            "the Argo CD UI cannot roll it back")]
+
+
+def test_sync_policy_near_miss_manual_prod_or_automated_dev() -> None:
+    switched_off = app("journal-prod", "overlays/prod", "journal-prod",
+                       syncPolicy={"automated": {"enabled": False}})
+    assert hits(RuleId.SYNC_POLICY, ctx(env="prod", apps=(switched_off,))) == []
+    dev = app(syncPolicy={"automated": {"prune": True, "selfHeal": True}})
+    assert hits(RuleId.SYNC_POLICY, ctx(apps=(dev,))) == []
