@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SHARED_CRDS, Runner, findings
+from journal_gitops.output.validate import rules_markdown
+from journal_gitops.rules import RuleId, all_rules, get_rule
 
 CLEAN = "ok: dev, staging, prod (60 resources) pass every rule on Kubernetes 1.29, 1.35\n"
 
@@ -256,15 +258,43 @@ def test_bad_output_is_usage_error(gitops: Runner) -> None:
     assert "Invalid value for '--output'" in result.output
 
 
-def test_rules_listing_names_every_rule(gitops: Runner) -> None:
+def test_rules_json_lists_every_rule_with_its_metadata(gitops: Runner) -> None:
     result = gitops("rules", "--output", "json")
-    ids = [rule["id"] for rule in json.loads(result.output)["rules"]]
-    assert ids[:6] == ["render", "yaml", "kustomize-warning", "schema", "custom-schema",
-                       "unknown-kind"]
-    assert len(ids) == 25
-    text = gitops("rules").output.splitlines()
-    assert text[0].split() == ["RULE", "WHY"]
-    assert text[1] == "render               an overlay kustomize cannot build is one Argo CD cannot sync"
+    data = json.loads(result.output)
+    assert (result.exit_code, data["version"], data["ok"]) == (0, 1, True)
+    assert [rule["id"] for rule in data["rules"]] == [rule.id for rule in all_rules()]
+    assert data["rules"][0] == {
+        "id": "render", "severity": "critical", "summary": "every overlay builds with kustomize",
+        "why": get_rule(RuleId.RENDER).why, "fix": get_rule(RuleId.RENDER).fix}
+    assert all(set(rule) == {"id", "severity", "summary", "why", "fix"} and rule["why"]
+               and rule["fix"] for rule in data["rules"])
+
+
+def test_rules_text_is_an_aligned_table(gitops: Runner) -> None:
+    result = gitops("rules")
+    lines = result.output.splitlines()
+    assert result.exit_code == 0 and result.output.endswith("\n")
+    assert lines[:3] == [
+        "RULE                 SEVERITY  SUMMARY",
+        "render               critical  every overlay builds with kustomize",
+        "yaml                 critical  every file in apps/ and argocd/ parses as Kubernetes objects",
+    ]
+    assert len(lines) == 1 + len(all_rules())
+
+
+def test_rules_markdown_is_the_readme_table(gitops: Runner) -> None:
+    result = gitops("rules", "--output", "markdown")
+    assert result.exit_code == 0
+    assert result.output == rules_markdown(all_rules())
+    assert result.output.splitlines()[:3] == [
+        "| rule | severity | what it checks |", "| --- | --- | --- |",
+        "| `render` | critical | every overlay builds with kustomize |"]
+
+
+def test_rules_refuses_github_output(gitops: Runner) -> None:
+    result = gitops("rules", "--output", "github")
+    assert result.exit_code == 2
+    assert "'github' is not one of 'text', 'json', 'markdown'" in result.output
 
 
 def test_console_script_runs() -> None:
@@ -274,12 +304,12 @@ def test_console_script_runs() -> None:
     assert (result.returncode, result.stdout, result.stderr) == (0, CLEAN, "")
 
 
-def test_readme_rule_table_lists_every_rule(gitops: Runner) -> None:
+def test_readme_rule_table_is_the_generated_one() -> None:
     readme = (ROOT / "README.md").read_text()
-    table = readme.split("| rule | what it checks |", 1)[1].split("\n\n", 1)[0]
-    listed = [line.split("`")[1] for line in table.splitlines() if line.startswith("| `")]
-    ids = [rule["id"] for rule in json.loads(gitops("rules", "--output", "json").output)["rules"]]
-    assert listed == ids
+    section = readme.split("## `gitops validate`\n", 1)[1].split("\n## ", 1)[0]
+    start = section.index("| rule | severity | what it checks |")
+    table = section[start:].split("\n\n", 1)[0] + "\n"
+    assert table == rules_markdown(all_rules())
 
 
 def test_readme_shows_the_validate_output() -> None:

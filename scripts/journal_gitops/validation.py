@@ -14,7 +14,7 @@ from .argocd import app_sources, norm_path, read_manifests, same_repo
 from .config import Config
 from .errors import GitopsError
 from .resources import Resource, parse_documents
-from .rules import PLAINTEXT_SECRET, EnvContext, project_problems, rule_table
+from .rules import PLAINTEXT_SECRET, EnvContext, RuleId, all_rules, project_problems
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def _orphan_apps(config: Config, apps: list[Resource]) -> list[Finding]:
             path = norm_path(source.get("path"))
             if path.startswith(prefix) and path not in envs:
                 findings.append(Finding(
-                    "application",
+                    RuleId.APPLICATION,
                     f"deploys {path}, which is not an environment in gitops.yaml",
                     None, app.ref, app.source))
     return findings
@@ -78,7 +78,7 @@ def _app_of_apps(config: Config, apps: list[Resource], argocd: list[Resource],
         paths = [norm_path(s.get("path")) for s in app_sources(app)
                  if same_repo(s.get("repoURL"), config.repo_url)]
         if config.apps_dir in paths:
-            findings += [Finding("project-permits", problem, None, app.ref, app.source)
+            findings += [Finding(RuleId.PROJECT_PERMITS, problem, None, app.ref, app.source)
                          for problem in project_problems(app, projects, deployed)]
     return findings
 
@@ -88,15 +88,16 @@ def _check_env(config: Config, checker: SchemaChecker, render: kustomize.Render,
     overlay_file = config.overlay_file(env)
     if render.error is not None:
         message = kustomize.error_text(render.error, config.root)
-        return 0, [Finding("render", message, env, None, overlay_file)]
-    findings = [Finding("kustomize-warning", w, env, None, overlay_file) for w in render.warnings]
+        return 0, [Finding(RuleId.RENDER, message, env, None, overlay_file)]
+    findings = [Finding(RuleId.KUSTOMIZE_WARNING, w, env, None, overlay_file)
+                for w in render.warnings]
     try:
         resources = parse_documents(render.manifests, config.overlay_rel(env))
     except GitopsError as exc:
-        return 0, [*findings, Finding("render", str(exc), env, None, overlay_file)]
+        return 0, [*findings, Finding(RuleId.RENDER, str(exc), env, None, overlay_file)]
     findings += _schema_findings(checker, resources, env, overlay_file)
     ctx = EnvContext(config, env, resources, apps, projects)
-    for rule in rule_table():
+    for rule in all_rules():
         if rule.check is None:
             continue
         for resource, message in rule.check(ctx):
@@ -126,10 +127,10 @@ def validate(config: Config, envs: Sequence[str] | None = None,
         checker = SchemaChecker(config.kubernetes_versions, crds or config.crds)
         manifests = read_manifests(config.root, config)
         argocd = list(manifests.resources)
-        findings = [Finding("yaml", e.message, None, None, e.file) for e in manifests.errors]
+        findings = [Finding(RuleId.YAML, e.message, None, None, e.file) for e in manifests.errors]
         apps, projects = manifests.applications, manifests.projects
         findings += _schema_findings(checker, argocd, None, None)
-        findings += [Finding("plaintext-secret", PLAINTEXT_SECRET, None, r.ref, r.source)
+        findings += [Finding(RuleId.PLAINTEXT_SECRET, PLAINTEXT_SECRET, None, r.ref, r.source)
                      for r in argocd if r.kind == "Secret" and r.group == ""]
         if not envs:
             findings += _orphan_apps(config, apps)

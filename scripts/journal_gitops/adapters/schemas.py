@@ -24,13 +24,14 @@ from referencing import Resource as SchemaResource
 
 from ..errors import ConfigError, ToolMissingError
 from ..resources import Resource
+from ..rules.model import RuleId
 
 OWN_SCHEMAS = Path(__file__).parent.parent / "schemas"
 
 
 @dataclass(frozen=True)
 class SchemaFinding:
-    rule: str  # "schema", "custom-schema" or "unknown-kind"
+    rule: str  # RuleId.SCHEMA, CUSTOM_SCHEMA or UNKNOWN_KIND
     message: str
 
 
@@ -210,12 +211,13 @@ class SchemaChecker:
             where = "the project's schemas or the CRD folder" if self._crds else (
                 "the project's schemas (pass --crds to use upstream CRDs)"
             )
-            return [SchemaFinding("unknown-kind", f"no schema for {api_version} {kind} in {where}")]
+            message = f"no schema for {api_version} {kind} in {where}"
+            return [SchemaFinding(RuleId.UNKNOWN_KIND, message)]
         findings: list[SchemaFinding] = []
         for label, validator in (("schema", own), ("CRD", crd)):
             if validator is not None:
                 findings.extend(
-                    SchemaFinding("custom-schema", f"{m} ({label})")
+                    SchemaFinding(RuleId.CUSTOM_SCHEMA, f"{m} ({label})")
                     for m in _messages(validator, resource.body)
                 )
         return findings
@@ -233,12 +235,12 @@ class SchemaChecker:
         findings = []
         if missing:
             findings.append(SchemaFinding(
-                "schema",
+                RuleId.SCHEMA,
                 f"{resource.api_version} {resource.kind} is not served by Kubernetes "
                 f"{', '.join(missing)}",
             ))
         for message, versions in by_message.items():
             some = len(versions) != len(self.versions)
             suffix = f" (Kubernetes {', '.join(versions)})" if some else ""
-            findings.append(SchemaFinding("schema", message + suffix))
+            findings.append(SchemaFinding(RuleId.SCHEMA, message + suffix))
         return findings

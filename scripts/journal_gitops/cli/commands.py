@@ -68,16 +68,16 @@ def render(settings: Settings, env: str) -> None:
 
 
 @click.command()
-@common_options(*TEXT_JSON)
+@common_options("text", "json", "markdown")
 @pass_settings
 def rules(settings: Settings) -> None:
-    """List the validation rules with the reason for each."""
-    from ..output.validate import rules_json, rules_text
+    """List the validation rules: severity, summary, and (in JSON) why and how to fix."""
+    from ..output.validate import rules_json, rules_markdown, rules_text
     from ..rules import rule_table
 
-    output = settings.format(TEXT_JSON)
-    table = rule_table()
-    click.echo(rules_json(table) if output == "json" else rules_text(table), nl=False)
+    output = settings.format(("text", "json", "markdown"))
+    formatter = {"text": rules_text, "json": rules_json, "markdown": rules_markdown}[output]
+    click.echo(formatter(rule_table()), nl=False)
 
 
 @click.command()

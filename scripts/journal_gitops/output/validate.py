@@ -61,8 +61,24 @@ def validate_github(report: Report) -> str:
 
 
 def rules_text(rules: Sequence[Rule]) -> str:
-    return table(("RULE", "WHY"), [(r.id, r.reason) for r in rules])
+    return table(("RULE", "SEVERITY", "SUMMARY"),
+                 [(r.id, r.severity.value, r.summary) for r in rules])
 
 
 def rules_json(rules: Sequence[Rule]) -> str:
-    return json_document({"rules": [{"id": r.id, "reason": r.reason} for r in rules]})
+    return json_document({"rules": [
+        {"id": r.id, "severity": r.severity.value, "summary": r.summary, "why": r.why,
+         "fix": r.fix}
+        for r in rules
+    ]})
+
+
+def _cell(text: str) -> str:
+    """Text as one Markdown table cell: a literal | would end the cell."""
+    return text.replace("|", "\\|")
+
+
+def rules_markdown(rules: Sequence[Rule]) -> str:
+    """The rule table of the README, generated so that it cannot drift from the registry."""
+    rows = [f"| `{r.id}` | {r.severity.value} | {_cell(r.summary)} |" for r in rules]
+    return lines_of(["| rule | severity | what it checks |", "| --- | --- | --- |", *rows])

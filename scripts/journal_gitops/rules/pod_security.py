@@ -28,6 +28,10 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _pod_level(spec: dict[str, Any], pod_meta: dict[str, Any]) -> Iterator[str]:
     for field in ("hostNetwork", "hostPID", "hostIPC"):
         if spec.get(field) is True:
@@ -35,12 +39,12 @@ def _pod_level(spec: dict[str, Any], pod_meta: dict[str, Any]) -> Iterator[str]:
     ctx = _dict(spec.get("securityContext"))
     if _dict(ctx.get("windowsOptions")).get("hostProcess") is True:
         yield "windowsOptions.hostProcess must not be true"
-    for volume in spec.get("volumes") or []:
+    for volume in _list(spec.get("volumes")):
         kinds = [k for k in _dict(volume) if k != "name"]
         bad = [k for k in kinds if k not in ALLOWED_VOLUME_TYPES]
         if bad:
-            yield f"volume {volume.get('name')}: type {bad[0]} is not allowed"
-    for sysctl in ctx.get("sysctls") or []:
+            yield f"volume {_dict(volume).get('name')}: type {bad[0]} is not allowed"
+    for sysctl in _list(ctx.get("sysctls")):
         if _dict(sysctl).get("name") not in SAFE_SYSCTLS:
             yield f"sysctl {_dict(sysctl).get('name')} is not in the safe set"
     if ctx.get("runAsUser") == 0:
@@ -77,9 +81,9 @@ def _container(c: dict[str, Any], pod_ctx: dict[str, Any]) -> Iterator[str]:
     if ctx.get("allowPrivilegeEscalation") is not False:
         yield "allowPrivilegeEscalation must be false"
     caps = _dict(ctx.get("capabilities"))
-    if "ALL" not in (caps.get("drop") or []):
+    if "ALL" not in _list(caps.get("drop")):
         yield "capabilities.drop must include ALL"
-    added = [cap for cap in caps.get("add") or [] if cap != "NET_BIND_SERVICE"]
+    added = [cap for cap in _list(caps.get("add")) if cap != "NET_BIND_SERVICE"]
     if added:
         yield f"capability {added[0]} may not be added (only NET_BIND_SERVICE)"
     non_root = ctx.get("runAsNonRoot", pod_ctx.get("runAsNonRoot"))
@@ -99,7 +103,7 @@ def _container(c: dict[str, Any], pod_ctx: dict[str, Any]) -> Iterator[str]:
     if _dict(ctx.get("appArmorProfile")).get("type") == "Unconfined":
         yield "appArmorProfile.type must not be Unconfined"
     yield from _selinux(ctx, "securityContext")
-    for port in c.get("ports") or []:
+    for port in _list(c.get("ports")):
         if _dict(port).get("hostPort"):
             yield f"hostPort {port['hostPort']} is not allowed"
 
@@ -109,7 +113,9 @@ def violations(pod_spec: dict[str, Any], pod_meta: dict[str, Any] | None = None)
     found = list(_pod_level(pod_spec, pod_meta or {}))
     pod_ctx = _dict(pod_spec.get("securityContext"))
     for key in CONTAINER_LISTS:
-        for container in pod_spec.get(key) or []:
-            name = _dict(container).get("name", "?")
-            found.extend(f"container {name}: {v}" for v in _container(_dict(container), pod_ctx))
+        for container in _list(pod_spec.get(key)):
+            if not isinstance(container, dict):
+                continue
+            name = container.get("name", "?")
+            found.extend(f"container {name}: {v}" for v in _container(container, pod_ctx))
     return found
