@@ -212,6 +212,7 @@ def test_interrupt_during_start_up_is_never_a_traceback(tmp_path: Path, delay: f
     time.sleep(delay)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
+    assert out == ""
     assert "Traceback" not in err
     assert len(err.splitlines()) <= 1
     if process.returncode > 0:  # it got far enough to handle the signal (or to fail first)
