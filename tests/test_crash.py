@@ -113,13 +113,12 @@ def _check_once(template: Path, tmp: Path, case: Case, in_place: bool, point: st
     before = git(repo, "rev-parse", "HEAD")
     args = (*case.args, "--in-place") if in_place else case.args
     _kill_at(repo, args, point, delay)
-    # The next command (a read-only one) finishes or drops what the kill interrupted.
-    after_kill = _run(repo, ("env", "list"))
     where = f"{case.name} {'in place' if in_place else 'branch'} killed at {point or delay}"
-    assert after_kill.returncode in (0, 1), f"{where}: {after_kill.stderr}"
-    assert after_kill.stderr == "" or after_kill.stderr.startswith("gitops: "), where
-    assert len(after_kill.stderr.splitlines()) <= 1, where
-    assert git(repo, "status", "--porcelain") == "", f"{where}: {git(repo, 'status')}"
+    journal = repo / ".git/gitops/journal.json"
+    # The working tree is untouched, unless a move was under way: then its journal is there
+    # for the next command (the rerun below) to finish or drop.
+    if not journal.exists():
+        assert git(repo, "status", "--porcelain") == "", f"{where}: {git(repo, 'status')}"
     head = git(repo, "rev-parse", "HEAD")
     if in_place:
         assert head == before or (git(repo, "rev-parse", "HEAD^") == before
@@ -136,6 +135,9 @@ def _check_once(template: Path, tmp: Path, case: Case, in_place: bool, point: st
     # does not).
     done_before = (head != before) if in_place else bool(made)
     again = _run(repo, args)
+    lines = again.stderr.splitlines()
+    assert sorted(line.split(": ", 1)[0] for line in lines) in (
+        [], ["gitops"], ["Error"], ["Error", "gitops"]), f"{where}: {again.stderr}"
     refused_as_done = done_before and again.returncode == 2 and (
         "already exists" in again.stderr or "unknown environment" in again.stderr)
     assert again.returncode == 0 or refused_as_done, (
@@ -159,7 +161,7 @@ def _plan(in_place: bool, kills: int, seed: int) -> list[tuple[str | None, float
     rng = random.Random(seed)
     plan: list[tuple[str | None, float]] = [(p, 0.0) for p in points]
     while len(plan) < kills:
-        plan.append((None, rng.uniform(0.05, 1.5)))
+        plan.append((None, rng.uniform(0.05, 1.2)))
     return plan
 
 
@@ -168,7 +170,7 @@ def _plan(in_place: bool, kills: int, seed: int) -> list[tuple[str | None, float
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_kill_anywhere(lived_template: Path, tmp_path: Path, case: Case, in_place: bool) -> None:
     plan = _plan(in_place, KILLS, seed=hash((case.name, in_place)) & 0xFFFF)
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=3) as pool:
         jobs = [pool.submit(_check_once, lived_template, tmp_path / f"run{i}", case, in_place,
                             point, delay) for i, (point, delay) in enumerate(plan)]
         for job in jobs:
@@ -198,8 +200,7 @@ def test_interrupt_cleans_up_and_says_one_line(lived_template: Path, tmp_path: P
     before = (git(repo, "rev-parse", "HEAD"), git(repo, "branch", "--list"))
     args = ("bump", "--commit", LATER, *(("--in-place",) if in_place else ()))
     done = _signal_at(repo, args, "committed", sig)
-    assert (done.returncode, done.stdout, done.stderr) == (
-        code, "", f"paused at committed\n{message}")
+    assert (done.returncode, done.stdout, done.stderr) == (code, "", message)
     assert (git(repo, "rev-parse", "HEAD"), git(repo, "branch", "--list")) == before
     assert git(repo, "status", "--porcelain") == ""
     assert _worktrees(repo) == 1  # removed on the way out, not left for the next run

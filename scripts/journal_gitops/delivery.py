@@ -88,26 +88,50 @@ class Delivery(Generic[T]):
     existing: bool = False
 
 
+def real_path(root: Path, rel: str) -> str:
+    """`rel` with symbolic links resolved, relative to `root`; refused when a link leads out of
+    the repository (an edit must never reach a file elsewhere on the machine)."""
+    top = root.resolve()
+    target = (root / rel).resolve()
+    if target != top and top not in target.parents:
+        raise GitopsError(f"{rel} leads out of the repository through a symbolic link: refused")
+    return target.relative_to(top).as_posix()
+
+
 def read_file(root: Path, rel: str) -> str:
     """A file's text exactly as stored (line endings included), for editing in place."""
+    path = root / real_path(root, rel)
     try:
-        with (root / rel).open(encoding="utf-8", newline="") as handle:
+        with path.open(encoding="utf-8", newline="") as handle:
             return handle.read()
     except FileNotFoundError:
         raise GitopsError(f"{rel} does not exist") from None
     except UnicodeDecodeError:
         raise GitopsError(f"{rel} is not UTF-8 text") from None
+    except IsADirectoryError:
+        raise GitopsError(f"{rel} is a folder, not a file") from None
+    except NotADirectoryError:
+        raise GitopsError(f"{rel}: a folder on its path is a file") from None
+    except OSError as exc:
+        raise GitopsError(f"cannot read {rel}: {exc.strerror}") from None
 
 
-def write_files(root: Path, edits: tuple[FileEdit, ...]) -> None:
-    """All files change or none does: every new text is staged beside its file first."""
+def write_files(root: Path, edits: tuple[FileEdit, ...]) -> list[str]:
+    """All files change or none does: every new text is staged beside its file first. A
+    symbolic link inside the repository is kept: its target is written. Returns the paths
+    written, links resolved (what git must commit)."""
     staged: list[tuple[Path, Path | None]] = []
+    written: list[str] = []
     try:
         for edit in edits:
-            target = root / edit.path
+            link = root / edit.path
             if edit.after is None:
-                staged.append((target, None))
+                real_path(root, str(Path(edit.path).parent))  # the folder must be ours
+                staged.append((link, None))
+                written.append(edit.path)
                 continue
+            rel = real_path(root, edit.path)
+            target = root / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
@@ -115,17 +139,24 @@ def write_files(root: Path, edits: tuple[FileEdit, ...]) -> None:
             if target.exists():
                 Path(tmp).chmod(target.stat().st_mode & 0o777)
             staged.append((target, Path(tmp)))
+            written.append(rel)
     except OSError as exc:
         for _, tmp_path in staged:
             if tmp_path is not None:
                 tmp_path.unlink(missing_ok=True)
         raise GitopsError(f"cannot write {exc.filename}: {exc.strerror}") from None
+    except GitopsError:
+        for _, tmp_path in staged:
+            if tmp_path is not None:
+                tmp_path.unlink(missing_ok=True)
+        raise
     for target, tmp_path in staged:
         if tmp_path is None:
             target.unlink(missing_ok=True)
             _remove_empty_parents(target.parent, root)
         else:
             tmp_path.replace(target)
+    return list(dict.fromkeys(written))
 
 
 def _remove_empty_parents(folder: Path, root: Path) -> None:
@@ -143,10 +174,10 @@ def _commit_on(tree: Path, plan: Planner[T], verify: Verifier[T]) -> Delivery[T]
 
 def _commit(tree: Path, proposal: Proposal[T], verify: Verifier[T]) -> Delivery[T]:
     """Write a planned change on `tree`, verify it and commit it there."""
-    write_files(tree, proposal.edits)
+    paths = write_files(tree, proposal.edits)
     verify(tree, proposal)
     checkpoint("before-commit")
-    sha = gitrepo.commit(tree, [e.path for e in proposal.edits], proposal.message)
+    sha = gitrepo.commit(tree, paths, proposal.message)
     checkpoint("committed")
     return Delivery(proposal, commit=sha)
 
@@ -191,14 +222,15 @@ def _in_place(repo: gitrepo.Repo, plan: Planner[T], verify: Verifier[T],
         made = _commit(tree, proposal, verify)
     if made.proposal is None or made.commit is None:
         return Delivery(None)
-    branch_move.move_branch(repo, branch, head, made.commit, paths, made.proposal.subject)
+    changed = gitrepo.changed_paths(repo, head, made.commit)
+    branch_move.move_branch(repo, branch, head, made.commit, changed, made.proposal.subject)
     done = Delivery(made.proposal, branch=branch, commit=made.commit)
     if not options.push:
         return done
 
     def move(current: str, target: str) -> None:
         """Move the current branch onto a commit rebuilt on the remote tip."""
-        changed = gitrepo.run(repo, "diff", "--name-only", current, target).split()
+        changed = gitrepo.changed_paths(repo, current, target)
         branch_move.move_branch(repo, branch, current, target, changed,
                                 f"rebuilt on {options.remote}/{branch}")
 

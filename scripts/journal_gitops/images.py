@@ -16,8 +16,6 @@ from .kustomization import ImageTarget
 from .resources import parse_documents
 
 HEX = re.compile(r"^[0-9a-f]{7,40}$")
-FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
-DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
 class Pin(NamedTuple):

@@ -7,6 +7,7 @@ import re
 
 SHORT = 7
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
+DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")  # the only image digest form written or trusted
 
 
 def short_sha(value: str | None) -> str:

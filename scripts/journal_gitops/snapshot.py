@@ -18,6 +18,7 @@ from .errors import GitopsError
 from .images import Pin, verify_images
 from .kustomization import ImageTarget, Kustomization
 from .resources import parse_documents
+from .shas import DIGEST
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ def apply_snapshot(tree: Path, config: Config, env: str, target: EnvSnapshot,
         entry = kustomization.image(name)
         if entry and (entry.new_tag, entry.digest) == (tag, digest):
             continue
+        if digest is not None and not DIGEST.match(digest):
+            raise GitopsError(f"{rel}: {name} would be pinned to {digest!r}, which is not a "
+                              f"sha256:<64 lowercase hex> digest")
         new_name = (entry.new_name if entry else None) or defaults.get(name)
         if new_name is None:
             raise GitopsError(f"{rel}: no newName known for {name}")

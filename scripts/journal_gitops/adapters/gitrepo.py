@@ -297,6 +297,11 @@ def fetch_branch(repo: git.Repo, remote: str, branch: str) -> str | None:
     return str(out).split()[0]
 
 
+def changed_paths(repo: git.Repo, old: str, new: str) -> list[str]:
+    """The files that differ between two commits."""
+    return [p for p in run(repo, "diff", "--name-only", "-z", old, new).split("\0") if p]
+
+
 def message(repo: git.Repo, commit: str) -> str:
     """The full message of a commit."""
     return run(repo, "log", "-1", "--format=%B", commit)

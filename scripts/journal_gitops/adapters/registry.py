@@ -14,8 +14,10 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import GitopsError
+from ..shas import DIGEST
 
 MANIFEST_TYPES = ", ".join((
     "application/vnd.oci.image.index.v1+json",
@@ -73,32 +75,47 @@ def _from_helper(helper: str, registry: str) -> str | None:
         found = json.loads(done.stdout)
     except ValueError:
         return None
+    if not isinstance(found, dict):
+        return None
     user, secret = found.get("Username"), found.get("Secret")
     return f"{user}:{secret}" if user and secret else None
+
+
+def _mapping(value: object, where: str) -> dict[str, object]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise GitopsError(f"{where} must be a mapping")
+    return value
 
 
 def _docker_credentials(registry: str) -> str | None:
     """user:password for a registry from the Docker config (~/.docker/config.json, or
     $DOCKER_CONFIG): a credHelpers entry, an `auths` entry, or the credsStore, in that order."""
     folder = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    path = folder / "config.json"
     try:
-        config = json.loads((folder / "config.json").read_text())
-    except (OSError, ValueError):
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return None
-    helper = (config.get("credHelpers") or {}).get(registry)
+    except (OSError, ValueError):
+        raise GitopsError(f"{path} is not readable JSON") from None
+    config = _mapping(config, f"{path}")
+    helper = _mapping(config.get("credHelpers"), f"{path}: credHelpers").get(registry)
     if helper:
         return _from_helper(str(helper), registry)
-    auths = config.get("auths") or {}
+    auths = _mapping(config.get("auths"), f"{path}: auths")
     keys = [registry, f"https://{registry}", f"http://{registry}"]
     if registry == "docker.io":
         keys += ["https://index.docker.io/v1/", "index.docker.io"]
     for key in keys:
-        entry = auths.get(key) or {}
+        entry = _mapping(auths.get(key), f"{path}: auths entry {key}")
         if entry.get("auth"):
             try:
-                return base64.b64decode(entry["auth"]).decode()
-            except ValueError:
-                return None
+                return base64.b64decode(str(entry["auth"]), validate=True).decode()
+            except (ValueError, UnicodeDecodeError):
+                raise GitopsError(f"{path}: auths entry {key} is not base64 user:password"
+                                  ) from None
         if entry.get("username") and entry.get("password"):
             return f"{entry['username']}:{entry['password']}"
     store = config.get("credsStore")
@@ -114,9 +131,32 @@ def _request(url: str, method: str, headers: dict[str, str]) -> urllib.request.R
     return urllib.request.Request(url, method=method, headers=headers)
 
 
+class _SameHostCredentials(urllib.request.HTTPRedirectHandler):
+    """Follow redirects, but send credentials only to the host they were meant for: a
+    registry may redirect blob and manifest requests to storage elsewhere."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+                         headers: Any, newurl: str) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is None:
+            return None
+        old_url, new_url = urllib.parse.urlsplit(req.full_url), urllib.parse.urlsplit(newurl)
+        if (old_url.scheme, old_url.netloc) != (new_url.scheme, new_url.netloc):
+            for name in list(new.headers):
+                if name.lower() == "authorization":
+                    del new.headers[name]
+            new.unredirected_hdrs.pop("Authorization", None)
+        if req.get_method() == "HEAD":  # keep the method: a HEAD must not become a GET
+            new.method = "HEAD"
+        return new
+
+
+_OPENER = urllib.request.build_opener(_SameHostCredentials)
+
+
 def _open(request: urllib.request.Request) -> tuple[int, dict[str, str], bytes]:
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        with _OPENER.open(request, timeout=TIMEOUT) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), b""
@@ -130,6 +170,10 @@ def _token(header: str, creds: str | None, ref: ImageRef) -> str:
     _, params = _challenge(header)
     if "realm" not in params:
         raise GitopsError(f"registry {ref.registry} sent a bearer challenge without a realm")
+    realm = urllib.parse.urlsplit(params["realm"])
+    if realm.scheme != "https" and not (realm.scheme == "http" and _plain_http(realm.netloc)):
+        raise GitopsError(f"registry {ref.registry} names a token service that is not https "
+                          f"({realm.scheme}://{realm.netloc}): credentials are not sent there")
     query = {"service": params.get("service", ""),
              "scope": params.get("scope") or f"repository:{ref.repository}:pull"}
     url = params["realm"] + "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v})
@@ -179,4 +223,7 @@ def manifest_digest(ref: ImageRef) -> str | None:
     digest = lowered.get("docker-content-digest")
     if not digest:
         raise GitopsError(f"registry {ref.registry} sent no digest for {ref.display}")
+    if not DIGEST.match(digest):
+        raise GitopsError(f"registry {ref.registry} sent {digest[:80]!r} as the digest of "
+                          f"{ref.display}, which is not sha256:<64 lowercase hex>")
     return digest

@@ -12,7 +12,6 @@ from ..config import Config, ManagedImage
 from ..delivery import Delivery, DeliveryOptions, FileEdit, Proposal, deliver, read_file
 from ..errors import GitopsError, UsageError
 from ..images import (
-    DIGEST,
     commit_of_tag,
     make_tag,
     normalise_commit,
@@ -21,7 +20,7 @@ from ..images import (
     verify_images,
 )
 from ..kustomization import ImageTarget, Kustomization, set_images
-from ..shas import SHORT, short_sha
+from ..shas import DIGEST, SHORT, short_sha
 from ..snapshot import ImageChange
 
 

@@ -308,6 +308,10 @@ class _NewEnvPlanner:
         kustomization_name = Path(cfg.overlay_file(source, tree)).name
         for path in sorted(p for p in source_dir.rglob("*") if p.is_file()):
             rel = path.relative_to(source_dir).as_posix()
+            inner = path.relative_to(source_dir)
+            if any((source_dir / part).is_symlink() for part in (inner, *inner.parents)):
+                raise GitopsError(f"{cfg.overlay_rel(source)}/{rel} is a symbolic link: env new "
+                                  f"copies regular files only (a link's target is not copied)")
             text = read_file(source_dir, rel)
             if rel == kustomization_name:
                 text = _new_overlay(text, f"{overlay}/{rel}", _components(tree, cfg, source),
@@ -408,9 +412,10 @@ class _DeletePlanner:
         state = read_state(tree, cfg, name)
         edits: list[FileEdit] = []
         overlay_dir = tree / cfg.overlay_rel(name)
-        for path in sorted(p for p in overlay_dir.rglob("*") if p.is_file()):
+        for path in sorted(p for p in overlay_dir.rglob("*") if p.is_file() or p.is_symlink()):
             rel = path.relative_to(tree).as_posix()
-            edits.append(FileEdit(rel, read_file(tree, rel), None))
+            # A link goes with the overlay; what it points to stays where it is.
+            edits.append(FileEdit(rel, "" if path.is_symlink() else read_file(tree, rel), None))
         if state.app_file:
             edits.append(FileEdit(state.app_file, read_file(tree, state.app_file), None))
         project = ProjectFile(tree, cfg)
