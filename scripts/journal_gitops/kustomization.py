@@ -11,7 +11,7 @@ import yaml
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .adapters.yamltext import YamlText, needs_quotes
-from .errors import GitopsError
+from .errors import GitopsError, UsageError
 
 __all__ = ["ImageEntry", "ImageTarget", "Kustomization", "needs_quotes", "set_images"]
 
@@ -77,8 +77,7 @@ class Kustomization(YamlText):
                 fields["digest"] = target.digest
             self.append(images, fields)
             return
-        entry = self.image(target.name)
-        assert entry is not None
+        entry = self.image(target.name) or ImageEntry(target.name, None, None, None)
         if entry.new_tag != target.new_tag:
             self.set(node, "newTag", target.new_tag)
         if entry.digest != target.digest:
@@ -132,7 +131,7 @@ class Kustomization(YamlText):
         node = self._literal_nodes().get(key)
         if node is None:
             known = ", ".join(sorted(self._literal_nodes())) or "none"
-            raise GitopsError(f"{self.source}: unknown config key '{key}' (keys: {known})")
+            raise UsageError(f"{self.source}: unknown config key '{key}' (keys: {known})")
         self.replace(node, f"{key}={value}")
 
     def namespace(self) -> str | None:

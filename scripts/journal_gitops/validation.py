@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .adapters import kustomize
-from .adapters.schemas import SchemaChecker
+from .adapters.schema_cache import CachedSchemaChecker as SchemaChecker
 from .argocd import app_sources, norm_path, read_manifests, same_repo
 from .config import Config
 from .errors import GitopsError

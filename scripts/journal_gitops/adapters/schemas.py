@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,30 +20,15 @@ import yaml
 from referencing import Registry
 from referencing import Resource as SchemaResource
 
-from ..errors import ConfigError, ToolMissingError
+from ..errors import ConfigError
 from ..resources import Resource
 from ..rules.model import RuleId
-
-OWN_SCHEMAS = Path(__file__).parent.parent / "schemas"
-
-
-@dataclass(frozen=True)
-class SchemaFinding:
-    rule: str  # RuleId.SCHEMA, CUSTOM_SCHEMA or UNKNOWN_KIND
-    message: str
+from .schema_cache import OWN_SCHEMAS, SchemaFinding, builtin_folder
 
 
 def is_builtin_group(group: str) -> bool:
     """Core and k8s.io groups (apps, policy, networking.k8s.io ...) are served by every cluster."""
     return "." not in group or group.endswith(".k8s.io")
-
-
-def _schema_root() -> Path:
-    try:
-        root = resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
-    except ModuleNotFoundError:
-        raise ToolMissingError("kubernetes-validate is not installed: pip install it") from None
-    return Path(str(root))
 
 
 def _error_path(error: jsonschema.ValidationError) -> str:
@@ -97,17 +80,7 @@ class _BuiltinSchemas:
     """The strict schemas of one Kubernetes minor version."""
 
     def __init__(self, version: str) -> None:
-        folder = _schema_root() / f"v{version}.0-local-strict"
-        if not folder.is_dir():
-            known = sorted(
-                (p.name[1:].split(".0-")[0] for p in _schema_root().glob("v*-local-strict")),
-                key=lambda v: tuple(int(x) for x in v.split(".")),
-            )
-            raise ToolMissingError(
-                f"Kubernetes {version} has no schemas in the installed kubernetes-validate "
-                f"(it has {known[0]} to {known[-1]}): upgrade it or change kubernetesVersions"
-            )
-        self.folder = folder
+        self.folder = builtin_folder(version)
         self.version = version
         self._registry: Registry[Any] | None = None
         self._definitions: dict[str, Any] = {}
