@@ -152,8 +152,20 @@ def test_the_bundled_binary_is_checked_when_the_path_names_it(
     path = bin_with(tmp_path / "bin")
     (tmp_path / "bin" / "kubectl").symlink_to(fake)
     monkeypatch.setattr(kustomize, "bundled_kubectl", lambda: fake)
+    monkeypatch.setattr(kustomize, "platform_key", lambda: "linux-x86_64")
     monkeypatch.setenv("PATH", path)
     monkeypatch.delenv(kustomize.ENV_OVERRIDE, raising=False)
+    with pytest.raises(ToolMissingError, match=r"^refusing .* expected [0-9a-f]{64} "):
+        kustomize.find_kustomize()
+    assert not (tmp_path / "ran").exists()
+
+
+def test_the_bundled_binary_is_checked_when_the_override_names_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = fake_kubectl(tmp_path)
+    monkeypatch.setattr(kustomize, "bundled_kubectl", lambda: fake)
+    monkeypatch.setattr(kustomize, "platform_key", lambda: "linux-x86_64")
+    monkeypatch.setenv(kustomize.ENV_OVERRIDE, str(fake))
     with pytest.raises(ToolMissingError, match=r"^refusing .* expected [0-9a-f]{64} "):
         kustomize.find_kustomize()
     assert not (tmp_path / "ran").exists()

