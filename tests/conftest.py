@@ -15,7 +15,17 @@ import yaml
 from click.testing import CliRunner, Result
 
 from journal_gitops.cli import cli
-from support import REPO_PARTS, ROOT, at, copy_repo, copy_tree, git, init_git, state
+from support import (
+    REPO_PARTS,
+    ROOT,
+    at,
+    copy_repo,
+    copy_template,
+    copy_tree,
+    git,
+    init_git,
+    state,
+)
 
 # The plain helpers live in support.py; these names stay importable from here too.
 __all__ = ["REPO_PARTS", "ROOT", "SHARED_CRDS", "Runner", "copy_repo", "edit_yaml", "findings",
@@ -80,16 +90,6 @@ def make_repo(tmp_path: Path, repo_template: Path) -> MakeRepo:
         return copy_template(repo_template, tmp_path, name, remote)
 
     return make
-
-
-def copy_template(template: Path, dest: Path, name: str = "repo", remote: bool = False) -> Path:
-    """A copy of a template folder's repository (and its remote) as dest/NAME."""
-    repo = copy_tree(template / "repo", dest / name)
-    if remote:
-        bare = copy_tree(template / "remote.git", dest / f"{name}-remote.git")
-        git(repo, "remote", "add", "origin", str(bare))
-        git(repo, "update-ref", "refs/remotes/origin/main", "main")
-    return repo
 
 
 # The app commits of the history in `repo_with_history`.

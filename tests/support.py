@@ -33,6 +33,17 @@ def copy_tree(source: Path, dest: Path) -> Path:
     return dest
 
 
+def copy_template(template: Path, dest: Path, name: str = "repo", remote: bool = False) -> Path:
+    """A copy of a template folder's repository `repo` (and with `remote`, of its bare
+    `remote.git` as NAME-remote.git, the copy's origin) as dest/NAME."""
+    repo = copy_tree(template / "repo", dest / name)
+    if remote:
+        bare = copy_tree(template / "remote.git", dest / f"{name}-remote.git")
+        git(repo, "remote", "add", "origin", str(bare))
+        git(repo, "update-ref", "refs/remotes/origin/main", "main")
+    return repo
+
+
 def git(repo: Path, *args: str, stdin: str | None = None) -> str:
     """Run git in a repository and return its output (stripped)."""
     done = subprocess.run(["git", "-C", str(repo), *args], input=stdin, capture_output=True,

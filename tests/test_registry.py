@@ -11,15 +11,16 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import Runner, git, require
+from conftest import MakeRepo, Runner, require
 from journal_gitops.adapters import registry
 from journal_gitops.errors import GitopsError
+from support import git
 
 TAG = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
 MISSING = "0" * 40
@@ -93,7 +94,7 @@ def _digest(host: str, name: str) -> str:
 
 
 @pytest.fixture
-def registry_repo(make_repo: Callable[..., Path], local_registry: str) -> Path:
+def registry_repo(make_repo: MakeRepo, local_registry: str) -> Path:
     """A GitOps repository whose app images live in the local registry."""
     repo = make_repo()
     for rel in ("gitops.yaml", *(f"overlays/{e}/kustomization.yaml"
@@ -147,7 +148,7 @@ def test_missing_tag_is_refused(gitops: Runner, registry_repo: Path,
         f"{head} commit\trefs/heads/main")
 
 
-def test_unreachable_registry(gitops: Runner, make_repo: Callable[..., Path]) -> None:
+def test_unreachable_registry(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
     port = _free_port()
     path = repo / "overlays/dev/kustomization.yaml"
