@@ -17,6 +17,15 @@ from support import START, assert_refused, git
 
 NEW = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
 DEV = "overlays/dev/kustomization.yaml"
+# The end of a diff of dev's overlay that moves journal-fileserver from START to NEW.
+FILESERVER_HUNK_END = (
+    "   - name: journal-fileserver\n"
+    "     newName: ghcr.io/journal-app/journal-fileserver\n"
+    f"-    newTag: {START}\n"
+    f"+    newTag: {NEW}\n"
+    " \n"
+    " patches:\n"
+    "   # Public hostname of this environment, in the rule and in the certificate.")
 
 
 def test_bump_dev_makes_one_small_commit_on_a_new_branch(gitops: Runner,
@@ -58,13 +67,7 @@ def test_bump_dev_makes_one_small_commit_on_a_new_branch(gitops: Runner,
         "     newName: ghcr.io/journal-app/journal-server\n"
         f"-    newTag: {START}\n"
         f"+    newTag: {NEW}\n"
-        "   - name: journal-fileserver\n"
-        "     newName: ghcr.io/journal-app/journal-fileserver\n"
-        f"-    newTag: {START}\n"
-        f"+    newTag: {NEW}\n"
-        " \n"
-        " patches:\n"
-        "   # Public hostname of this environment, in the rule and in the certificate.")
+        + FILESERVER_HUNK_END)
     # The committed tree still validates.
     git(repo, "checkout", "--quiet", branch)
     assert gitops("validate", repo=repo).exit_code == 0
@@ -83,13 +86,7 @@ def test_dry_run_prints_the_diff_and_changes_nothing(gitops: Runner, make_repo: 
         f"--- a/{DEV}\n+++ b/{DEV}\n"
         "@@ -31,7 +31,7 @@\n"
         "     newTag: 805c8cf2d536af9137692c914ecddbe83a103304\n"
-        "   - name: journal-fileserver\n"
-        "     newName: ghcr.io/journal-app/journal-fileserver\n"
-        f"-    newTag: {START}\n"
-        f"+    newTag: {NEW}\n"
-        " \n"
-        " patches:\n"
-        "   # Public hostname of this environment, in the rule and in the certificate.\n"
+        + FILESERVER_HUNK_END + "\n"
         "\n"
         "dev  journal-fileserver  805c8cf -> 1a2b3c4\n"
         "dry run: nothing written\n"), repo)
@@ -235,11 +232,17 @@ def test_in_place_on_detached_head(gitops: Runner, make_repo: MakeRepo) -> None:
                    "Error: --in-place needs a branch, but HEAD is detached\n", repo)
 
 
+def _hook(hooks: Path, name: str, script: str) -> Path:
+    """An executable git hook `name` in a hooks folder, running `script` with sh."""
+    hook = hooks / name
+    hook.write_text(f"#!/bin/sh\n{script}")
+    hook.chmod(0o755)
+    return hook
+
+
 def test_hooks_apply_and_a_refusal_leaves_nothing(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
-    hook = repo / ".git/hooks/commit-msg"
-    hook.write_text("#!/bin/sh\necho 'commit-msg: no deploys on Fridays' >&2\nexit 1\n")
-    hook.chmod(0o755)
+    _hook(repo / ".git/hooks", "commit-msg", "echo 'commit-msg: no deploys on Fridays' >&2\nexit 1\n")
     for extra in ((), ("--in-place",)):
         assert_refused(partial(gitops, "bump", "--commit", NEW, *extra, repo=repo), 1,
                        "Error: git commit: commit-msg: no deploys on Fridays\n", repo)
@@ -247,9 +250,8 @@ def test_hooks_apply_and_a_refusal_leaves_nothing(gitops: Runner, make_repo: Mak
 
 def test_hook_sees_the_users_identity(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
-    hook = repo / ".git/hooks/pre-commit"
-    hook.write_text("#!/bin/sh\ngit var GIT_AUTHOR_IDENT | cut -d'>' -f1 > \"$GIT_DIR/../who\"\n")
-    hook.chmod(0o755)
+    _hook(repo / ".git/hooks", "pre-commit",
+          "git var GIT_AUTHOR_IDENT | cut -d'>' -f1 > \"$GIT_DIR/../who\"\n")
     assert gitops("bump", "--commit", NEW, repo=repo).exit_code == 0
     assert git(repo, "log", "-1", "--format=%an <%ae>", "deploy/dev/1a2b3c4") == (
         "Test Engineer <engineer@example.com>")
@@ -493,9 +495,8 @@ def test_push_race_lost_to_the_same_change(gitops: Runner, make_repo: MakeRepo,
 
 def test_push_rejected_every_time(gitops: Runner, make_repo: MakeRepo, tmp_path: Path) -> None:
     repo = make_repo(remote=True)
-    hook = tmp_path / "repo-remote.git/hooks/pre-receive"
-    hook.write_text("#!/bin/sh\necho 'protected: no pushes today' >&2\nexit 1\n")
-    hook.chmod(0o755)
+    _hook(tmp_path / "repo-remote.git/hooks", "pre-receive",
+          "echo 'protected: no pushes today' >&2\nexit 1\n")
     result = gitops("bump", "--commit", NEW, "--push", repo=repo)
     assert (result.exit_code, result.output) == (
         1, "Error: push of deploy/dev/1a2b3c4 to origin was rejected 3 times; the branch is "
@@ -514,9 +515,7 @@ def test_a_push_that_failed_is_pushed_by_the_next_run(gitops: Runner, make_repo:
                                                       tmp_path: Path) -> None:
     repo = make_repo(remote=True)
     remote = tmp_path / "repo-remote.git"
-    hook = remote / "hooks/pre-receive"
-    hook.write_text("#!/bin/sh\nexit 1\n")
-    hook.chmod(0o755)
+    hook = _hook(remote / "hooks", "pre-receive", "exit 1\n")
     assert gitops("bump", "--commit", NEW, "--push", repo=repo).exit_code == 1
     hook.unlink()
     again = gitops("bump", "--commit", NEW, "--push", repo=repo)
