@@ -15,7 +15,11 @@ import yaml
 from click.testing import CliRunner, Result
 
 from journal_gitops.cli import cli
-from support import (
+
+# support.py's asserts (assert_refused) explain a failure as a test's own asserts do.
+pytest.register_assert_rewrite("support")
+
+from support import (  # noqa: E402  (after the rewrite is registered)
     REPO_PARTS,
     ROOT,
     at,
