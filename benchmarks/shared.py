@@ -1,44 +1,31 @@
-"""What the benchmark scripts share: a copy of this repository's manifests in git, and timing."""
+"""What the benchmark scripts share: a copy of this repository's manifests in git, and timing.
+
+The copy and git helpers are the tests' own (tests/support.py, a plain module), so that there is
+one list of what makes up the repository."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from support import copy_repo, git, init_git  # noqa: E402  (tests/ is on the path only now)
+
 BIN = Path(sys.executable).parent
 REPEATS = 5
 
+__all__ = ["BIN", "ROOT", "best", "committed_copy", "copy_repo", "git"]
 
-def git(repo: Path, *args: str, stdin: str | None = None) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], input=stdin, capture_output=True,
-                          text=True, check=True).stdout.strip()
-
-
-def copy_manifests(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for part in ("base", "overlays", "apps", "argocd", "gitops.yaml"):
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, folder / part)
-        else:
-            shutil.copy2(source, folder / part)
-    return folder
 
 
 def committed_copy(folder: Path) -> Path:
     """The manifests in a new git repository, one commit on main."""
-    copy_manifests(folder)
-    git(folder, "init", "--quiet", "--initial-branch", "main")
-    git(folder, "config", "user.name", "Bench")
-    git(folder, "config", "user.email", "bench@example.com")
-    git(folder, "add", "-A")
-    git(folder, "commit", "--quiet", "-m", "manifests")
-    return folder
+    return init_git(copy_repo(folder), name="Bench", email="bench@example.com",
+                    message="manifests")
 
 
 def best(run: Callable[[], object], repeats: int = REPEATS) -> float:

@@ -15,7 +15,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from shared import BIN, ROOT, best, copy_manifests
+from shared import BIN, ROOT, best, copy_repo
 
 GITOPS = str(BIN / "gitops")
 
@@ -45,7 +45,7 @@ def measure(repo: Path, envs: list[str]) -> tuple[float, float, float]:
 def generated_repo(folder: Path, count: int) -> list[str]:
     """This repository with `count` environments cloned from dev (each with its App and
     project destination)."""
-    copy_manifests(folder)
+    copy_repo(folder)
     envs = [f"env{i:02d}" for i in range(count)]
     dev_overlay = folder / "overlays/dev"
     dev_app = (folder / "apps/journal-dev.yaml").read_text()

@@ -7,16 +7,25 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from conftest import Runner, git, state
+from conftest import MakeRepo, Runner
+from support import START, assert_refused, git
 
-START = "805c8cf2d536af9137692c914ecddbe83a103304"
 NEW = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
 DEV = "overlays/dev/kustomization.yaml"
-MakeRepo = Callable[..., Path]
+# The end of a diff of dev's overlay that moves journal-fileserver from START to NEW.
+FILESERVER_HUNK_END = (
+    "   - name: journal-fileserver\n"
+    "     newName: ghcr.io/journal-app/journal-fileserver\n"
+    f"-    newTag: {START}\n"
+    f"+    newTag: {NEW}\n"
+    " \n"
+    " patches:\n"
+    "   # Public hostname of this environment, in the rule and in the certificate.")
 
 
 def test_bump_dev_makes_one_small_commit_on_a_new_branch(gitops: Runner,
@@ -58,13 +67,7 @@ def test_bump_dev_makes_one_small_commit_on_a_new_branch(gitops: Runner,
         "     newName: ghcr.io/journal-app/journal-server\n"
         f"-    newTag: {START}\n"
         f"+    newTag: {NEW}\n"
-        "   - name: journal-fileserver\n"
-        "     newName: ghcr.io/journal-app/journal-fileserver\n"
-        f"-    newTag: {START}\n"
-        f"+    newTag: {NEW}\n"
-        " \n"
-        " patches:\n"
-        "   # Public hostname of this environment, in the rule and in the certificate.")
+        + FILESERVER_HUNK_END)
     # The committed tree still validates.
     git(repo, "checkout", "--quiet", branch)
     assert gitops("validate", repo=repo).exit_code == 0
@@ -72,33 +75,21 @@ def test_bump_dev_makes_one_small_commit_on_a_new_branch(gitops: Runner,
 
 def test_bump_is_idempotent(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
-    before = state(repo)
-    result = gitops("bump", "--commit", START, repo=repo)
-    assert (result.exit_code, result.output) == (0, f"already at {START}\n")
-    assert state(repo) == before
+    assert_refused(lambda: gitops("bump", "--commit", START, repo=repo), 0,
+                   f"already at {START}\n", repo)
 
 
 def test_dry_run_prints_the_diff_and_changes_nothing(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
-    before = state(repo)
-    result = gitops("bump", "--commit", NEW, "--image", "journal-fileserver", "--dry-run",
-                    repo=repo)
-    assert result.exit_code == 0
-    assert result.output == (
+    assert_refused(lambda: gitops("bump", "--commit", NEW, "--image", "journal-fileserver",
+                                  "--dry-run", repo=repo), 0, (
         f"--- a/{DEV}\n+++ b/{DEV}\n"
         "@@ -31,7 +31,7 @@\n"
         "     newTag: 805c8cf2d536af9137692c914ecddbe83a103304\n"
-        "   - name: journal-fileserver\n"
-        "     newName: ghcr.io/journal-app/journal-fileserver\n"
-        f"-    newTag: {START}\n"
-        f"+    newTag: {NEW}\n"
-        " \n"
-        " patches:\n"
-        "   # Public hostname of this environment, in the rule and in the certificate.\n"
+        + FILESERVER_HUNK_END + "\n"
         "\n"
         "dev  journal-fileserver  805c8cf -> 1a2b3c4\n"
-        "dry run: nothing written\n")
-    assert state(repo) == before
+        "dry run: nothing written\n"), repo)
 
 
 def test_json_output(gitops: Runner, make_repo: MakeRepo) -> None:
@@ -132,11 +123,9 @@ def test_all_envs_change_or_none(gitops: Runner, make_repo: MakeRepo) -> None:
     path = repo / "overlays/staging/kustomization.yaml"
     path.write_text(path.read_text().replace("images:\n", "pictures:\n"))
     git(repo, "commit", "--quiet", "-am", "break staging")
-    before = state(repo)
-    result = gitops("bump", "--commit", NEW, "--env", "dev", "--env", "staging", repo=repo)
-    assert (result.exit_code, result.output) == (
-        1, "Error: overlays/staging/kustomization.yaml: has no images: list\n")
-    assert state(repo) == before
+    assert_refused(lambda: gitops("bump", "--commit", NEW, "--env", "dev", "--env", "staging",
+                                  repo=repo),
+                   1, "Error: overlays/staging/kustomization.yaml: has no images: list\n", repo)
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [
@@ -163,10 +152,7 @@ def test_all_envs_change_or_none(gitops: Runner, make_repo: MakeRepo) -> None:
 def test_bad_input(gitops: Runner, make_repo: MakeRepo, args: tuple[str, ...], code: int,
                    message: str) -> None:
     repo = make_repo()
-    before = state(repo)
-    result = gitops("bump", *args, repo=repo)
-    assert (result.exit_code, result.output) == (code, f"Error: {message}\n")
-    assert state(repo) == before
+    assert_refused(lambda: gitops("bump", *args, repo=repo), code, f"Error: {message}\n", repo)
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -182,20 +168,16 @@ def test_bad_overlay(gitops: Runner, make_repo: MakeRepo, change: Callable[[Path
     change(repo / DEV)
     git(repo, "add", "-A")
     git(repo, "commit", "--quiet", "-m", "broken")
-    before = state(repo)
-    result = gitops("bump", "--commit", NEW, repo=repo)
-    assert (result.exit_code, result.output) == (1, f"Error: {message}\n")
-    assert state(repo) == before
+    assert_refused(lambda: gitops("bump", "--commit", NEW, repo=repo), 1, f"Error: {message}\n",
+                   repo)
 
 
 def test_branch_that_exists(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
     git(repo, "branch", "deploy/dev/1a2b3c4")
-    before = state(repo)
-    result = gitops("bump", "--commit", NEW, repo=repo)
-    assert (result.exit_code, result.output) == (
-        1, "Error: branch deploy/dev/1a2b3c4 already exists: delete it or pass --branch\n")
-    assert state(repo) == before
+    assert_refused(lambda: gitops("bump", "--commit", NEW, repo=repo), 1,
+                   "Error: branch deploy/dev/1a2b3c4 already exists: delete it or pass --branch\n",
+                   repo)
     named = gitops("bump", "--commit", NEW, "--branch", "ci/bump-42", repo=repo)
     assert named.exit_code == 0
     assert git(repo, "log", "-1", "--format=%s", "ci/bump-42").startswith("deploy(dev)")
@@ -238,44 +220,38 @@ def test_in_place_refuses_a_dirty_overlay(gitops: Runner, make_repo: MakeRepo) -
     repo = make_repo()
     path = repo / DEV
     path.write_text(path.read_text() + "# mine\n")
-    before = state(repo)
-    result = gitops("bump", "--commit", NEW, "--in-place", repo=repo)
-    assert (result.exit_code, result.output) == (
-        1, f"Error: {DEV} has uncommitted changes: commit or stash them first\n")
-    assert state(repo) == before
+    assert_refused(lambda: gitops("bump", "--commit", NEW, "--in-place", repo=repo), 1,
+                   f"Error: {DEV} has uncommitted changes: commit or stash them first\n", repo)
     assert path.read_text().endswith("# mine\n")
 
 
 def test_in_place_on_detached_head(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
     git(repo, "checkout", "--quiet", "--detach")
-    before = state(repo)
-    result = gitops("bump", "--commit", NEW, "--in-place", repo=repo)
-    assert (result.exit_code, result.output) == (
-        2, "Error: --in-place needs a branch, but HEAD is detached\n")
-    assert state(repo) == before
+    assert_refused(lambda: gitops("bump", "--commit", NEW, "--in-place", repo=repo), 2,
+                   "Error: --in-place needs a branch, but HEAD is detached\n", repo)
+
+
+def _hook(hooks: Path, name: str, script: str) -> Path:
+    """An executable git hook `name` in a hooks folder, running `script` with sh."""
+    hook = hooks / name
+    hook.write_text(f"#!/bin/sh\n{script}")
+    hook.chmod(0o755)
+    return hook
 
 
 def test_hooks_apply_and_a_refusal_leaves_nothing(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
-    hook = repo / ".git/hooks/commit-msg"
-    hook.write_text("#!/bin/sh\necho 'commit-msg: no deploys on Fridays' >&2\nexit 1\n")
-    hook.chmod(0o755)
-    before = state(repo)
-    result = gitops("bump", "--commit", NEW, repo=repo)
-    assert (result.exit_code, result.output) == (
-        1, "Error: git commit: commit-msg: no deploys on Fridays\n")
-    assert state(repo) == before
-    in_place = gitops("bump", "--commit", NEW, "--in-place", repo=repo)
-    assert in_place.exit_code == 1
-    assert state(repo) == before
+    _hook(repo / ".git/hooks", "commit-msg", "echo 'commit-msg: no deploys on Fridays' >&2\nexit 1\n")
+    for extra in ((), ("--in-place",)):
+        assert_refused(partial(gitops, "bump", "--commit", NEW, *extra, repo=repo), 1,
+                       "Error: git commit: commit-msg: no deploys on Fridays\n", repo)
 
 
 def test_hook_sees_the_users_identity(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
-    hook = repo / ".git/hooks/pre-commit"
-    hook.write_text("#!/bin/sh\ngit var GIT_AUTHOR_IDENT | cut -d'>' -f1 > \"$GIT_DIR/../who\"\n")
-    hook.chmod(0o755)
+    _hook(repo / ".git/hooks", "pre-commit",
+          "git var GIT_AUTHOR_IDENT | cut -d'>' -f1 > \"$GIT_DIR/../who\"\n")
     assert gitops("bump", "--commit", NEW, repo=repo).exit_code == 0
     assert git(repo, "log", "-1", "--format=%an <%ae>", "deploy/dev/1a2b3c4") == (
         "Test Engineer <engineer@example.com>")
@@ -417,12 +393,11 @@ def test_rollback_is_refused_then_allowed_and_said(gitops: Runner, make_repo: Ma
     repo = make_repo()
     app, shas = app_repo
     _start_at(repo, shas[2])
-    before = state(repo)
-    refused = gitops("bump", "--commit", shas[1], "--source-repo", str(app), repo=repo)
-    assert (refused.exit_code, refused.output) == (
-        1, f"Error: dev: {shas[1][:7]} is not a descendant of {shas[2][:7]}, which "
-           f"journal-server runs now: that is a rollback; pass --allow-rollback\n")
-    assert state(repo) == before
+    assert_refused(lambda: gitops("bump", "--commit", shas[1], "--source-repo", str(app),
+                                  repo=repo),
+                   1, f"Error: dev: {shas[1][:7]} is not a descendant of {shas[2][:7]}, which "
+                      f"journal-server runs now: that is a rollback; pass --allow-rollback\n",
+                   repo)
     allowed = gitops("bump", "--commit", shas[1], "--source-repo", str(app), "--allow-rollback",
                      repo=repo)
     assert allowed.exit_code == 0, allowed.output
@@ -520,9 +495,8 @@ def test_push_race_lost_to_the_same_change(gitops: Runner, make_repo: MakeRepo,
 
 def test_push_rejected_every_time(gitops: Runner, make_repo: MakeRepo, tmp_path: Path) -> None:
     repo = make_repo(remote=True)
-    hook = tmp_path / "repo-remote.git/hooks/pre-receive"
-    hook.write_text("#!/bin/sh\necho 'protected: no pushes today' >&2\nexit 1\n")
-    hook.chmod(0o755)
+    _hook(tmp_path / "repo-remote.git/hooks", "pre-receive",
+          "echo 'protected: no pushes today' >&2\nexit 1\n")
     result = gitops("bump", "--commit", NEW, "--push", repo=repo)
     assert (result.exit_code, result.output) == (
         1, "Error: push of deploy/dev/1a2b3c4 to origin was rejected 3 times; the branch is "
@@ -531,21 +505,17 @@ def test_push_rejected_every_time(gitops: Runner, make_repo: MakeRepo, tmp_path:
 
 def test_push_to_a_missing_remote(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
-    before = state(repo)
     for extra in ((), ("--in-place",)):
-        result = gitops("bump", "--commit", NEW, "--push", "--remote", "upstream", *extra,
-                        repo=repo)
-        assert (result.exit_code, result.output) == (2, "Error: no remote named upstream\n")
-        assert state(repo) == before
+        assert_refused(partial(gitops, "bump", "--commit", NEW, "--push", "--remote", "upstream",
+                               *extra, repo=repo),
+                       2, "Error: no remote named upstream\n", repo)
 
 
 def test_a_push_that_failed_is_pushed_by_the_next_run(gitops: Runner, make_repo: MakeRepo,
                                                       tmp_path: Path) -> None:
     repo = make_repo(remote=True)
     remote = tmp_path / "repo-remote.git"
-    hook = remote / "hooks/pre-receive"
-    hook.write_text("#!/bin/sh\nexit 1\n")
-    hook.chmod(0o755)
+    hook = _hook(remote / "hooks", "pre-receive", "exit 1\n")
     assert gitops("bump", "--commit", NEW, "--push", repo=repo).exit_code == 1
     hook.unlink()
     again = gitops("bump", "--commit", NEW, "--push", repo=repo)
@@ -557,13 +527,10 @@ def test_a_push_that_failed_is_pushed_by_the_next_run(gitops: Runner, make_repo:
 
 def test_branch_names(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
-    before = state(repo)
-    bad = gitops("bump", "--commit", NEW, "--branch", "bad..name", repo=repo)
-    assert (bad.exit_code, bad.output) == (2, "Error: 'bad..name' is not a valid branch name\n")
-    taken = gitops("bump", "--commit", NEW, "--branch", "main", repo=repo)
-    assert (taken.exit_code, taken.output) == (
-        1, "Error: branch main already exists: choose another --branch\n")
-    assert state(repo) == before
+    assert_refused(lambda: gitops("bump", "--commit", NEW, "--branch", "bad..name", repo=repo),
+                   2, "Error: 'bad..name' is not a valid branch name\n", repo)
+    assert_refused(lambda: gitops("bump", "--commit", NEW, "--branch", "main", repo=repo),
+                   1, "Error: branch main already exists: choose another --branch\n", repo)
 
 
 def test_bump_image_console_script(make_repo: MakeRepo) -> None:
@@ -582,10 +549,8 @@ def test_bump_image_console_script(make_repo: MakeRepo) -> None:
 def test_repeating_a_bump_finds_its_branch(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
     assert gitops("bump", "--commit", NEW, repo=repo).exit_code == 0
-    before = state(repo)
-    again = gitops("bump", "--commit", NEW, repo=repo)
-    assert (again.exit_code, again.output) == (0, f"already at {NEW} on deploy/dev/1a2b3c4\n")
-    assert state(repo) == before
+    assert_refused(lambda: gitops("bump", "--commit", NEW, repo=repo), 0,
+                   f"already at {NEW} on deploy/dev/1a2b3c4\n", repo)
 
 
 def _commit_change(repo: Path, change: Callable[[str], str], rel: str = DEV) -> None:

@@ -10,11 +10,43 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Runner, git
+from conftest import MakeRepo, Runner, run_gitops
+from support import START, copy_template, git
 
-MakeRepo = Callable[..., Path]
-START = "805c8cf2d536af9137692c914ecddbe83a103304"
 NEW = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
+# The changes whose diffs several tests read, each made (--in-place) on main once a module.
+CHANGES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "journalEntries": (("env", "set", "dev", "--set", "journalEntries=25"),),
+    "replicas": (("env", "set", "staging", "--replicas", "frontend=3"),),
+    "manual-sync": (("env", "set", "staging", "--manual-sync"),),
+    "qa then manual-sync": (("env", "new", "qa", "--from", "dev"),
+                            ("env", "set", "staging", "--manual-sync")),
+}
+ChangedRepo = Callable[[str], Path]
+
+
+@pytest.fixture(scope="module")
+def change_templates(tmp_path_factory: pytest.TempPathFactory,
+                     repo_template: Path) -> ChangedRepo:
+    built: dict[str, Path] = {}
+
+    def template(change: str) -> Path:
+        if change not in built:
+            folder = tmp_path_factory.mktemp("change")
+            repo = copy_template(repo_template, folder)
+            for step in CHANGES[change]:
+                result = run_gitops(*step, "--in-place", repo=repo)
+                assert result.exit_code == 0, result.output
+            built[change] = folder
+        return built[change]
+
+    return template
+
+
+@pytest.fixture
+def changed_repo(tmp_path: Path, change_templates: ChangedRepo) -> ChangedRepo:
+    """A copy of this repository after one of CHANGES, committed on main."""
+    return lambda change: copy_template(change_templates(change), tmp_path)
 
 
 def _summary(result_output: str) -> list[str]:
@@ -50,10 +82,9 @@ def test_image_bump(gitops: Runner, make_repo: MakeRepo) -> None:
         f"+      - image: ghcr.io/journal-app/journal-fileserver:{NEW}"]
 
 
-def test_config_change_is_one_change_not_a_rename(gitops: Runner, make_repo: MakeRepo) -> None:
-    repo = make_repo()
-    assert gitops("env", "set", "dev", "--set", "journalEntries=25", "--in-place",
-                  repo=repo).exit_code == 0
+def test_config_change_is_one_change_not_a_rename(gitops: Runner,
+                                                  changed_repo: ChangedRepo) -> None:
+    repo = changed_repo("journalEntries")
     result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", "--env", "dev",
                     "--output", "json", repo=repo)
     data = json.loads(result.output)
@@ -67,10 +98,8 @@ def test_config_change_is_one_change_not_a_rename(gitops: Runner, make_repo: Mak
     assert data["images"] == []
 
 
-def test_replica_change_and_markdown(gitops: Runner, make_repo: MakeRepo) -> None:
-    repo = make_repo()
-    assert gitops("env", "set", "staging", "--replicas", "frontend=3", "--in-place",
-                  repo=repo).exit_code == 0
+def test_replica_change_and_markdown(gitops: Runner, changed_repo: ChangedRepo) -> None:
+    repo = changed_repo("replicas")
     result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", "--output", "markdown",
                     repo=repo)
     base, head = git(repo, "rev-parse", "--short=7", "HEAD^"), git(repo, "rev-parse",
@@ -102,11 +131,9 @@ def _hunk(output: str) -> str:
     return output[start:output.index("```\n\n</details>")]
 
 
-def test_new_environment_and_application_changes(gitops: Runner, make_repo: MakeRepo) -> None:
-    repo = make_repo()
-    assert gitops("env", "new", "qa", "--from", "dev", "--in-place", repo=repo).exit_code == 0
-    assert gitops("env", "set", "staging", "--manual-sync", "--in-place",
-                  repo=repo).exit_code == 0
+def test_new_environment_and_application_changes(gitops: Runner,
+                                                  changed_repo: ChangedRepo) -> None:
+    repo = changed_repo("qa then manual-sync")
     result = gitops("diff", "--base", "HEAD~2", "--head", "HEAD", repo=repo)
     assert _summary(result.output) == [
         "ENV      ADDED  CHANGED  REMOVED  STATE",
@@ -173,10 +200,10 @@ def test_no_base_to_compare_with(gitops: Runner, make_repo: MakeRepo) -> None:
         2, "Error: no base to compare with: neither origin/main nor main exists; pass --base\n")
 
 
-def test_large_markdown_is_truncated_with_a_note(gitops: Runner, make_repo: MakeRepo) -> None:
-    repo = make_repo()
-    assert gitops("env", "new", "qa", "--from", "dev", "--in-place", repo=repo).exit_code == 0
-    result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", "--output", "markdown",
+def test_large_markdown_is_truncated_with_a_note(gitops: Runner,
+                                                 changed_repo: ChangedRepo) -> None:
+    repo = changed_repo("qa then manual-sync")
+    result = gitops("diff", "--base", "HEAD~2", "--head", "HEAD~1", "--output", "markdown",
                     repo=repo)
     qa = result.output.split("<summary><b>qa</b>: 20 added</summary>", 1)[1].split(
         "</details>", 1)[0]
@@ -234,9 +261,24 @@ def _revs(repo: Path) -> tuple[str, str]:
     return git(repo, "rev-parse", "--short=7", "HEAD^"), git(repo, "rev-parse", "--short=7", "HEAD")
 
 
-def test_application_change_markdown(gitops: Runner, make_repo: MakeRepo) -> None:
-    repo = make_repo()
-    assert gitops("env", "set", "staging", "--manual-sync", "--in-place", repo=repo).exit_code == 0
+# The rendered change of `env set staging --manual-sync`, in text and in Markdown.
+MANUAL_SYNC_DIFF = """--- a/Application/argocd/journal-staging
++++ b/Application/argocd/journal-staging
+@@ -19,9 +19,6 @@
+     repoURL: https://github.com/journal-app/journal-gitops.git
+     targetRevision: main
+   syncPolicy:
+-    automated:
+-      prune: true
+-      selfHeal: true
+     retry:
+       backoff:
+         duration: 5s
+"""
+
+
+def test_application_change_markdown(gitops: Runner, changed_repo: ChangedRepo) -> None:
+    repo = changed_repo("manual-sync")
     result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", "--output", "markdown",
                     repo=repo)
     base, head = _revs(repo)
@@ -255,28 +297,14 @@ def test_application_change_markdown(gitops: Runner, make_repo: MakeRepo) -> Non
 changed `Application/journal-staging`
 
 ```diff
---- a/Application/argocd/journal-staging
-+++ b/Application/argocd/journal-staging
-@@ -19,9 +19,6 @@
-     repoURL: https://github.com/journal-app/journal-gitops.git
-     targetRevision: main
-   syncPolicy:
--    automated:
--      prune: true
--      selfHeal: true
-     retry:
-       backoff:
-         duration: 5s
-```
+{MANUAL_SYNC_DIFF}```
 
 </details>
 """
 
 
-def test_config_change_markdown(gitops: Runner, make_repo: MakeRepo) -> None:
-    repo = make_repo()
-    assert gitops("env", "set", "dev", "--set", "journalEntries=25", "--in-place",
-                  repo=repo).exit_code == 0
+def test_config_change_markdown(gitops: Runner, changed_repo: ChangedRepo) -> None:
+    repo = changed_repo("journalEntries")
     result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", "--output", "markdown",
                     "--env", "dev", repo=repo)
     base, head = _revs(repo)
@@ -324,10 +352,8 @@ changed `Deployment/frontend`
 """
 
 
-def test_replica_change_text(gitops: Runner, make_repo: MakeRepo) -> None:
-    repo = make_repo()
-    assert gitops("env", "set", "staging", "--replicas", "frontend=3", "--in-place",
-                  repo=repo).exit_code == 0
+def test_replica_change_text(gitops: Runner, changed_repo: ChangedRepo) -> None:
+    repo = changed_repo("replicas")
     result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", "--env", "staging", repo=repo)
     base, head = _revs(repo)
     assert (result.exit_code, result.output) == (0, f"""{base}..{head}
@@ -350,9 +376,8 @@ staging: changed Deployment/frontend
 """)
 
 
-def test_application_change_text(gitops: Runner, make_repo: MakeRepo) -> None:
-    repo = make_repo()
-    assert gitops("env", "set", "staging", "--manual-sync", "--in-place", repo=repo).exit_code == 0
+def test_application_change_text(gitops: Runner, changed_repo: ChangedRepo) -> None:
+    repo = changed_repo("manual-sync")
     result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", repo=repo)
     base, head = _revs(repo)
     assert (result.exit_code, result.output) == (0, f"""{base}..{head}
@@ -364,19 +389,7 @@ prod     0      0        0        same
 argocd   0      1        0        changed
 
 argocd: changed Application/journal-staging
---- a/Application/argocd/journal-staging
-+++ b/Application/argocd/journal-staging
-@@ -19,9 +19,6 @@
-     repoURL: https://github.com/journal-app/journal-gitops.git
-     targetRevision: main
-   syncPolicy:
--    automated:
--      prune: true
--      selfHeal: true
-     retry:
-       backoff:
-         duration: 5s
-""")
+{MANUAL_SYNC_DIFF}""")
 
 
 def test_markdown_shows_an_environment_that_does_not_render(gitops: Runner,

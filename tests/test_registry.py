@@ -11,15 +11,16 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import Runner, git, require
+from conftest import MakeRepo, Runner, require
 from journal_gitops.adapters import registry
 from journal_gitops.errors import GitopsError
+from support import git
 
 TAG = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
 MISSING = "0" * 40
@@ -93,7 +94,7 @@ def _digest(host: str, name: str) -> str:
 
 
 @pytest.fixture
-def registry_repo(make_repo: Callable[..., Path], local_registry: str) -> Path:
+def registry_repo(make_repo: MakeRepo, local_registry: str) -> Path:
     """A GitOps repository whose app images live in the local registry."""
     repo = make_repo()
     for rel in ("gitops.yaml", *(f"overlays/{e}/kustomization.yaml"
@@ -147,7 +148,7 @@ def test_missing_tag_is_refused(gitops: Runner, registry_repo: Path,
         f"{head} commit\trefs/heads/main")
 
 
-def test_unreachable_registry(gitops: Runner, make_repo: Callable[..., Path]) -> None:
+def test_unreachable_registry(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
     port = _free_port()
     path = repo / "overlays/dev/kustomization.yaml"
@@ -186,30 +187,38 @@ def _ref(host: str) -> registry.ImageRef:
     return registry.parse_reference(f"{host}/journal-app/journal-server", TAG)
 
 
+def _refusal(host: str) -> str:
+    """The message of the error that looking up journal-server:TAG in the registry raises."""
+    with pytest.raises(GitopsError) as error:
+        registry.manifest_digest(_ref(host))
+    return str(error.value)
+
+
+def _docker_config(folder: Path, host: str, password: str = PASSWORD) -> None:
+    """A Docker config.json in `folder` with a login (`auths`) for the registry at `host`."""
+    import base64
+
+    token = base64.b64encode(f"{USER}:{password}".encode()).decode()
+    (folder / "config.json").write_text(json.dumps({"auths": {host: {"auth": token}}}))
+
+
 def test_private_registry_without_credentials(private_registry: str, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
-    with pytest.raises(GitopsError) as error:
-        registry.manifest_digest(_ref(private_registry))
-    assert str(error.value) == (f"registry {private_registry} needs credentials for "
-                                f"journal-app/journal-server: docker login {private_registry}")
+    assert _refusal(private_registry) == (
+        f"registry {private_registry} needs credentials for journal-app/journal-server: "
+        f"docker login {private_registry}")
 
 
 def test_private_registry_with_docker_config_auths(private_registry: str, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import base64
-
-    token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-    (tmp_path / "config.json").write_text(json.dumps({"auths": {private_registry: {"auth": token}}}))
+    _docker_config(tmp_path, private_registry)
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
     digest = registry.manifest_digest(_ref(private_registry))
     assert digest is not None and digest.startswith("sha256:")
-    wrong = base64.b64encode(f"{USER}:nope".encode()).decode()
-    (tmp_path / "config.json").write_text(json.dumps({"auths": {private_registry: {"auth": wrong}}}))
-    with pytest.raises(GitopsError) as error:
-        registry.manifest_digest(_ref(private_registry))
-    assert str(error.value) == (f"registry {private_registry} denied access to "
-                                f"journal-app/journal-server (401)")
+    _docker_config(tmp_path, private_registry, password="nope")
+    assert _refusal(private_registry) == (
+        f"registry {private_registry} denied access to journal-app/journal-server (401)")
 
 
 def test_private_registry_with_a_credential_helper(private_registry: str, tmp_path: Path,
@@ -326,15 +335,10 @@ def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_bearer_token_auth(token_registry: str, tmp_path: Path,
                            monkeypatch: pytest.MonkeyPatch) -> None:
-    import base64
-
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
-    with pytest.raises(GitopsError) as refused:
-        registry.manifest_digest(_ref(token_registry))
-    assert str(refused.value) == (f"registry {token_registry} refused a token (401) for "
-                                  f"journal-app/journal-server")
-    token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-    (tmp_path / "config.json").write_text(json.dumps({"auths": {token_registry: {"auth": token}}}))
+    assert _refusal(token_registry) == (
+        f"registry {token_registry} refused a token (401) for journal-app/journal-server")
+    _docker_config(tmp_path, token_registry)
     digest = registry.manifest_digest(_ref(token_registry))
     assert digest is not None and digest.startswith("sha256:")
     missing = registry.parse_reference(f"{token_registry}/journal-app/journal-server", MISSING)

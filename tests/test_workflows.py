@@ -14,8 +14,8 @@ import click
 import pytest
 import yaml
 
-from conftest import ROOT
 from journal_gitops.cli import bump_image, cli
+from support import ROOT
 
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
 BIN = Path(sys.executable).parent

@@ -1,0 +1,93 @@
+"""gitops promote over a real git history with bumps, a promotion and a config change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import B, MakeRepo, Runner
+from support import START, assert_refused, changed_files, git
+
+
+def test_promote_names_its_source(gitops: Runner, repo_with_history: Path) -> None:
+    repo = repo_with_history
+    result = gitops("promote", "--from", "staging", "--to", "prod", "--in-place", repo=repo)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [
+        "prod  journal-server      805c8cf -> bbbbbbb",
+        "prod  journal-fileserver  805c8cf -> bbbbbbb"]
+    bump = git(repo, "log", "--format=%H", "-1", "HEAD^")
+    assert git(repo, "log", "-1", "--format=%B") == (
+        "promote(prod): journal-server, journal-fileserver -> bbbbbbb\n\n"
+        "Promotes what staging runs to prod.\n\n"
+        "prod:\n"
+        "  journal-server      805c8cf -> bbbbbbb\n"
+        "  journal-fileserver  805c8cf -> bbbbbbb\n\n"
+        f"Previous-Tag: prod/journal-server={START}\n"
+        f"Previous-Tag: prod/journal-fileserver={START}\n"
+        "Promoted-From: staging\n"
+        f"Promoted-Commit: {bump}\n"
+        f"Source-Commit: {B}\n"
+        "Environment: prod\n"
+        "Change-Kind: promotion")
+    assert changed_files(repo) == ["overlays/prod/kustomization.yaml"]
+
+
+def test_promote_config_only_with_config(gitops: Runner, repo_with_history: Path) -> None:
+    repo = repo_with_history
+    assert_refused(lambda: gitops("promote", "--from", "dev", "--to", "staging", repo=repo),
+                   0, "nothing to promote from dev to staging\n", repo)
+    with_config = gitops("promote", "--from", "dev", "--to", "staging", "--with-config",
+                         "--in-place", repo=repo)
+    assert with_config.exit_code == 0, with_config.output
+    assert with_config.output.splitlines()[0] == "staging  journalEntries  50 -> 25"
+    assert git(repo, "log", "-1", "--format=%s") == "promote(staging): journalEntries"
+    rendered = gitops("render", "staging", repo=repo).output
+    assert "journalEntries: \"25\"" in rendered
+
+
+def test_promote_one_image_on_a_branch(gitops: Runner, repo_with_history: Path) -> None:
+    repo = repo_with_history
+    result = gitops("promote", "--from", "staging", "--to", "prod", "--image", "journal-server",
+                    repo=repo)
+    assert result.exit_code == 0, result.output
+    branch = "promote/staging-to-prod/bbbbbbb"
+    assert git(repo, "log", "-1", "--format=%s", branch) == (
+        "promote(prod): journal-server -> bbbbbbb")
+    assert git(repo, "diff", "--stat", "HEAD", branch).splitlines()[-1] == (
+        " 1 file changed, 1 insertion(+), 1 deletion(-)")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--from", "dev", "--to", "prod"),
+     "prod is not next in promotion order (the next after dev is staging); pass --skip-order "
+     "to promote anyway"),
+    (("--from", "prod", "--to", "dev"),
+     "dev is not next in promotion order (prod is the last); pass --skip-order to promote "
+     "anyway"),
+    (("--from", "dev", "--to", "dev"), "--from and --to name the same environment"),
+    (("--from", "dev", "--to", "qa"), "unknown environment 'qa' (known: dev, staging, prod)"),
+    (("--from", "dev", "--to", "staging", "--image", "docker.io/library/redis"),
+     "docker.io/library/redis is a third-party image: only images built from the app "
+     "repository are bumped"),
+])
+def test_promote_bad_input(gitops: Runner, make_repo: MakeRepo, args: tuple[str, ...],
+                           message: str) -> None:
+    repo = make_repo()
+    assert_refused(lambda: gitops("promote", *args, repo=repo), 2, f"Error: {message}\n", repo)
+
+
+def test_promote_skip_order(gitops: Runner, repo_with_history: Path) -> None:
+    repo = repo_with_history
+    result = gitops("promote", "--from", "dev", "--to", "prod", "--skip-order", "--in-place",
+                    repo=repo)
+    assert result.exit_code == 0, result.output
+    assert "Promoted-From: dev" in git(repo, "log", "-1", "--format=%B")
+
+
+def test_repeated_promotion_finds_its_branch(gitops: Runner, repo_with_history: Path) -> None:
+    repo = repo_with_history
+    assert gitops("promote", "--from", "staging", "--to", "prod", repo=repo).exit_code == 0
+    assert_refused(lambda: gitops("promote", "--from", "staging", "--to", "prod", repo=repo),
+                   0, "already proposed on promote/staging-to-prod/bbbbbbb\n", repo)
