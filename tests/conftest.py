@@ -38,6 +38,16 @@ __all__ = ["REPO_PARTS", "ROOT", "SHARED_CRDS", "Runner", "copy_repo", "edit_yam
 SHARED_CRDS = ROOT.parent / "shared" / "crds"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache (schema findings, tool versions) for the whole session, none of the user's:
+    what a test sees never depends on an earlier run on this machine. Subprocesses inherit it."""
+    folder = tmp_path_factory.mktemp("cache")
+    os.environ["GITOPS_CACHE_DIR"] = str(folder)
+    os.environ.pop("GITOPS_NO_CACHE", None)
+    return folder
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     return copy_repo(tmp_path / "repo")

@@ -14,11 +14,14 @@ import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .adapters import gitrepo
 from .checkpoints import checkpoint
 from .errors import GitopsError
 from .shas import short_sha
+
+if TYPE_CHECKING:  # `pending` runs before every command: it must not load GitPython
+    from .adapters import gitrepo
 
 JOURNAL = "journal.json"
 
@@ -33,6 +36,8 @@ class Journal:
 
 
 def _path(repo: gitrepo.Repo) -> Path:
+    from .adapters import gitrepo
+
     return gitrepo.state_dir(repo) / JOURNAL
 
 
@@ -64,6 +69,8 @@ def _read(path: Path) -> Journal | None:
 
 def _checkout(repo: gitrepo.Repo, commit: str, paths: Sequence[str]) -> None:
     """Make the index and the working tree hold `commit`'s version of `paths` (idempotent)."""
+    from .adapters import gitrepo
+
     present = [p for p in paths if _exists(repo, commit, p)]
     absent = [p for p in paths if p not in present]
     if present:
@@ -88,6 +95,8 @@ def _exists(repo: gitrepo.Repo, commit: str, path: str) -> bool:
 def move_branch(repo: gitrepo.Repo, branch: str, old: str, new: str, paths: Sequence[str],
                 subject: str) -> None:
     """Point `branch` (checked out) at `new` and check out `paths` from it, crash-safely."""
+    from .adapters import gitrepo
+
     path = _path(repo)
     _write(path, Journal(branch, old, new, tuple(paths), subject))
     checkpoint("journal-written")
@@ -103,6 +112,8 @@ def recover(repo: gitrepo.Repo) -> str | None:
 
     Call with the clone's lock held.
     """
+    from .adapters import gitrepo
+
     path = _path(repo)
     journal = _read(path)
     if journal is None:
@@ -148,6 +159,8 @@ def pending(root: Path) -> bool:
 
 def recover_clone(root: Path) -> str | None:
     """Recover the clone at `root` if a journal is pending and no live change holds the lock."""
+    from .adapters import gitrepo
+
     if not pending(root):
         return None
     repo = gitrepo.open_repo(root)

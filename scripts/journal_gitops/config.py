@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,13 @@ class Config:
             else:
                 out.append(re.escape(part))
         return re.compile("^" + "".join(out) + "$")
+
+    def select(self, envs: Sequence[str] | None) -> list[str]:
+        """The environments named (default: all), each once, each one known."""
+        selected = list(dict.fromkeys(envs)) if envs else list(self.environments)
+        for env in selected:
+            self.require_env(env)
+        return selected
 
     def require_env(self, env: str) -> None:
         if env not in self.environments:

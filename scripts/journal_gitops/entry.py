@@ -18,6 +18,9 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 def _start(name: str) -> None:
     signal.signal(signal.SIGTERM, _terminate)
     try:
+        from .checkpoints import checkpoint
+
+        checkpoint("start")
         from . import cli
 
         command = cli.cli if name == "gitops" else cli.bump_image

@@ -6,16 +6,26 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 from .adapters import kustomize
 from .config import Config, ManagedImage
 from .errors import GitopsError, UsageError
-from .kustomization import ImageTarget
 from .resources import parse_documents
 
 HEX = re.compile(r"^[0-9a-f]{7,40}$")
+
+
+@dataclass(frozen=True)
+class ImageTarget:
+    """Where one image should point after an edit."""
+
+    name: str
+    new_name: str
+    new_tag: str
+    digest: str | None
 
 
 class Pin(NamedTuple):

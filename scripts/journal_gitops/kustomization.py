@@ -12,6 +12,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .adapters.yamltext import YamlText, needs_quotes
 from .errors import GitopsError, UsageError
+from .images import ImageTarget
 
 __all__ = ["ImageEntry", "ImageTarget", "Kustomization", "needs_quotes", "set_images"]
 
@@ -23,16 +24,6 @@ class ImageEntry:
     name: str
     new_name: str | None
     new_tag: str | None
-    digest: str | None
-
-
-@dataclass(frozen=True)
-class ImageTarget:
-    """Where one image should point after an edit."""
-
-    name: str
-    new_name: str
-    new_tag: str
     digest: str | None
 
 

@@ -15,8 +15,8 @@ from .adapters import kustomize
 from .config import Config
 from .delivery import FileEdit, read_file
 from .errors import GitopsError
-from .images import Pin, verify_images
-from .kustomization import ImageTarget, Kustomization
+from .images import ImageTarget, Pin, verify_images
+from .kustomization import Kustomization
 from .resources import parse_documents
 from .shas import DIGEST
 

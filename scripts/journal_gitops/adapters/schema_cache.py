@@ -3,25 +3,23 @@ the Kubernetes versions, the installed schemas, the project's schemas and the CR
 
 Checking an object against the strict schemas is most of what `gitops validate` spends apart
 from kustomize; most objects do not change between two runs. A hit needs neither jsonschema nor
-the schema files, so they are imported only on a miss. The cache lives in
-$GITOPS_CACHE_DIR, else $XDG_CACHE_HOME/journal-gitops, else ~/.cache/journal-gitops;
-GITOPS_NO_CACHE=1 turns it off. A cache that cannot be written is not used.
+the schema files, so they are imported only on a miss. Where the cache lives: adapters/cache.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, ToolMissingError
 from ..resources import Resource
+from .cache import cache_dir, read_json, write_json
 
 if TYPE_CHECKING:
     from .schemas import SchemaChecker
@@ -37,12 +35,12 @@ class SchemaFinding:
 
 
 def schema_root() -> Path:
-    """The strict JSON schemas kubernetes-validate ships, one folder per version."""
-    try:
-        root = resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
-    except ModuleNotFoundError:
-        raise ToolMissingError("kubernetes-validate is not installed: pip install it") from None
-    return Path(str(root))
+    """The strict JSON schemas kubernetes-validate ships, one folder per version (found without
+    importing the package, which would import jsonschema)."""
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise ToolMissingError("kubernetes-validate is not installed: pip install it")
+    return Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
 
 
 def builtin_folder(version: str) -> Path:
@@ -57,20 +55,6 @@ def builtin_folder(version: str) -> Path:
             f"Kubernetes {version} has no schemas in the installed kubernetes-validate "
             f"(it has {known[0]} to {known[-1]}): upgrade it or change kubernetesVersions")
     return folder
-
-
-def _cache_dir() -> Path | None:
-    if os.environ.get("GITOPS_NO_CACHE"):
-        return None
-    given = os.environ.get("GITOPS_CACHE_DIR")
-    base = Path(given) if given else Path(
-        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "journal-gitops"
-    folder = base / "schema-findings"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return folder if os.access(folder, os.W_OK) else None
 
 
 def _digest_files(paths: Iterable[Path], digest: hashlib._Hash) -> None:
@@ -96,7 +80,11 @@ def _fingerprint(versions: tuple[str, ...], crd_dir: Path | None) -> str:
     if crd_dir is not None:
         if not crd_dir.is_dir():
             raise ConfigError(f"CRD folder {crd_dir} does not exist")
-        _digest_files([*crd_dir.glob("*.yaml"), *crd_dir.glob("*.yml")], digest)
+        files = [*crd_dir.glob("*.yaml"), *crd_dir.glob("*.yml")]
+        if not files:
+            raise ConfigError(f"CRD folder {crd_dir} holds no CustomResourceDefinition")
+        digest.update(b"crds\0")
+        _digest_files(files, digest)
     return digest.hexdigest()
 
 
@@ -107,7 +95,7 @@ class CachedSchemaChecker:
         self.versions = tuple(versions)
         self.crd_dir = crd_dir.resolve() if crd_dir else None
         self._fingerprint = _fingerprint(self.versions, self.crd_dir)
-        self._folder = _cache_dir()
+        self._folder = cache_dir("schema-findings")
         self._checker: SchemaChecker | None = None
 
     def _real(self) -> SchemaChecker:
@@ -123,22 +111,10 @@ class CachedSchemaChecker:
         body = json.dumps(resource.body, sort_keys=True, separators=(",", ":"), default=str)
         key = hashlib.sha256(f"{self._fingerprint}\0{body}".encode()).hexdigest()
         path = self._folder / key[:2] / key
-        try:
-            cached = json.loads(path.read_text(encoding="utf-8"))
+        cached = read_json(path)
+        if isinstance(cached, list) and all(
+                isinstance(item, list) and len(item) == 2 for item in cached):
             return [SchemaFinding(str(rule), str(message)) for rule, message in cached]
-        except (OSError, ValueError, TypeError):
-            pass
         findings = self._real().check(resource)
-        self._store(path, [[f.rule, f.message] for f in findings])
+        write_json(path, [[f.rule, f.message] for f in findings])
         return findings
-
-    @staticmethod
-    def _store(path: Path, data: list[list[str]]) -> None:
-        try:
-            path.parent.mkdir(exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle)
-            Path(tmp).replace(path)
-        except OSError:
-            pass  # a cache that cannot be written is only slower

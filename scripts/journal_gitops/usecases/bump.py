@@ -12,6 +12,7 @@ from ..config import Config, ManagedImage
 from ..delivery import Delivery, DeliveryOptions, FileEdit, Proposal, deliver, read_file
 from ..errors import GitopsError, UsageError
 from ..images import (
+    ImageTarget,
     commit_of_tag,
     make_tag,
     normalise_commit,
@@ -19,7 +20,7 @@ from ..images import (
     select_images,
     verify_images,
 )
-from ..kustomization import ImageTarget, Kustomization, set_images
+from ..kustomization import Kustomization, set_images
 from ..shas import DIGEST, SHORT, short_sha
 from ..snapshot import ImageChange
 

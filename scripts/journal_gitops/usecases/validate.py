@@ -1,15 +1,26 @@
-"""`gitops validate`: every environment rendered and checked, every problem reported."""
+"""`gitops validate`: every environment rendered and checked, every problem reported.
+
+The renders start before the checking code is imported: kustomize runs while Python loads the
+rules and schemas.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ..adapters import kustomize
 from ..config import Config
-from ..validation import Report
-from ..validation import validate as run
+
+if TYPE_CHECKING:
+    from ..validation import Report
 
 
 def validate(config: Config, envs: Sequence[str] | None = None, crds: Path | None = None
              ) -> Report:
-    return run(config, envs, crds)
+    overlays = {env: config.overlay_rel(env) for env in config.select(envs)}
+    with kustomize.render_many(config.root, overlays) as renders:
+        from ..validation import validate as check
+
+        return check(config, envs, crds, renders)
