@@ -3,11 +3,14 @@ docker-registry), holding an image that skopeo copied from an OCI layout made by
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import http.server
 import json
 import os
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -196,8 +199,6 @@ def _refusal(host: str) -> str:
 
 def _docker_config(folder: Path, host: str, password: str = PASSWORD) -> None:
     """A Docker config.json in `folder` with a login (`auths`) for the registry at `host`."""
-    import base64
-
     token = base64.b64encode(f"{USER}:{password}".encode()).decode()
     (folder / "config.json").write_text(json.dumps({"auths": {host: {"auth": token}}}))
 
@@ -343,3 +344,82 @@ def test_bearer_token_auth(token_registry: str, tmp_path: Path,
     assert digest is not None and digest.startswith("sha256:")
     missing = registry.parse_reference(f"{token_registry}/journal-app/journal-server", MISSING)
     assert registry.manifest_digest(missing) is None
+
+
+@contextlib.contextmanager
+def http_server(answer: Any) -> Iterator[tuple[str, list[dict[str, str]]]]:
+    """A small HTTP server on loopback; `answer(handler)` replies to every request. Yields its
+    host:port and the headers of each request it got."""
+    seen: list[dict[str, str]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self) -> None:  # the http.server API
+            seen.append(dict(self.headers))
+            answer(self)
+
+        do_GET = do_HEAD
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_credentials_are_not_forwarded_to_another_host(private_registry: str, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The image names a registry that redirects to another host (here the real, password-
+    protected registry under the name `localhost`): the password goes to the named registry
+    only, so the other host answers 401."""
+    port = private_registry.rsplit(":", 1)[1]
+
+    def redirect(handler: Any) -> None:
+        handler.send_response(307)
+        handler.send_header("Location", f"http://localhost:{port}{handler.path}")
+        handler.end_headers()
+
+    with http_server(redirect) as (front, seen):
+        _docker_config(tmp_path, front)
+        monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+        ref = _ref(front)
+        with pytest.raises(GitopsError) as error:
+            registry.manifest_digest(ref)
+        assert str(error.value) == (f"registry {front} denied access to "
+                                    f"journal-app/journal-server (401)")
+        assert [("Authorization" in headers) for headers in seen] == [False, True]
+        # The same request with urllib's plain redirects would have sent the password on,
+        # and the registry would have answered: the check above can fail.
+        monkeypatch.setattr(registry, "_OPENER", urllib.request.build_opener())
+        assert registry.manifest_digest(ref) == _digest_with_password(private_registry)
+
+
+def _digest_with_password(host: str) -> str:
+    request = urllib.request.Request(
+        f"http://{host}/v2/journal-app/journal-server/manifests/{TAG}", method="HEAD",
+        headers={"Accept": registry.MANIFEST_TYPES,
+                 "Authorization": "Basic " + base64.b64encode(
+                     f"{USER}:{PASSWORD}".encode()).decode()})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return str(response.headers["Docker-Content-Digest"])
+
+
+@pytest.mark.parametrize("digest", ["sha256:NOTHEX", "md5:1234", "sha256:" + "A" * 64, ""])
+def test_a_digest_that_is_not_a_digest_is_refused(digest: str) -> None:
+    def answer(handler: Any) -> None:
+        handler.send_response(200)
+        if digest:
+            handler.send_header("Docker-Content-Digest", digest)
+        handler.end_headers()
+
+    with http_server(answer) as (host, _), pytest.raises(GitopsError) as error:
+        registry.manifest_digest(_ref(host))
+    ref = f"{host}/journal-app/journal-server:{TAG}"
+    assert str(error.value) == (
+        f"registry {host} sent {digest!r} as the digest of {ref}, which is not "
+        f"sha256:<64 lowercase hex>" if digest else f"registry {host} sent no digest for {ref}")
