@@ -247,7 +247,6 @@ SERVICE, ISSUER = "journal-registry", "journal-test-issuer"
 
 
 def _b64url(data: bytes) -> str:
-    import base64
 
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -271,7 +270,6 @@ class _TokenServer:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # the http.server API
-                import base64
                 import urllib.parse
 
                 expected = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
@@ -299,7 +297,6 @@ class _TokenServer:
         self.thread.start()
 
     def sign(self, access: list[dict[str, Any]]) -> str:
-        import base64
         import uuid
 
         header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(self.cert_der).decode()]}
