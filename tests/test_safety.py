@@ -9,13 +9,15 @@ import json
 import os
 import subprocess
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from conftest import Runner, git, state
+from conftest import Runner
 from journal_gitops.adapters import registry
 from journal_gitops.errors import GitopsError
+from support import assert_refused, commit_elsewhere, git
 
 NEW = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
 LATER = "2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e"
@@ -23,21 +25,15 @@ DEV = "overlays/dev/kustomization.yaml"
 MakeRepo = Callable[..., Path]
 
 
-def _refused(result: object, code: int, message: str) -> None:
-    exit_code, output = result.exit_code, result.output  # type: ignore[attr-defined]
-    assert (exit_code, output) == (code, f"Error: {message}\n")
-
-
 @pytest.mark.parametrize(("value", "shown"), [("²", "²"), ("99999999999", "99999999999"),
                                               ("-1", "-1"), ("1.5", "1.5")])
 def test_replica_counts_are_ascii_int32(gitops: Runner, make_repo: MakeRepo, value: str,
                                         shown: str) -> None:
     repo = make_repo()
-    before = state(repo)
-    result = gitops("env", "set", "dev", "--replicas", f"frontend={value}", repo=repo)
-    _refused(result, 2, f"--replicas frontend={shown}: the count must be a whole number from 0 "
-                        f"to 2147483647")
-    assert state(repo) == before
+    assert_refused(lambda: gitops("env", "set", "dev", "--replicas", f"frontend={value}",
+                                  repo=repo), 2,
+                   f"Error: --replicas frontend={shown}: the count must be a whole number from 0 "
+                   f"to 2147483647\n", repo)
 
 
 def test_the_largest_replica_count_is_accepted(gitops: Runner, make_repo: MakeRepo) -> None:
@@ -51,7 +47,8 @@ def test_the_largest_replica_count_is_accepted(gitops: Runner, make_repo: MakeRe
 def test_gitops_yaml_that_is_not_utf8(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
     (repo / "gitops.yaml").write_bytes(b"repoURL: caf\xe9\n")
-    _refused(gitops("validate", repo=repo), 1, "gitops.yaml: not UTF-8 text")
+    assert_refused(lambda: gitops("validate", repo=repo), 1,
+                   "Error: gitops.yaml: not UTF-8 text\n", repo)
 
 
 @pytest.mark.parametrize("shape", ["overlay-is-a-file", "kustomization-is-a-folder"])
@@ -68,17 +65,17 @@ def test_odd_overlay_shapes(gitops: Runner, make_repo: MakeRepo, shape: str) -> 
         message = f"{DEV} is a folder, not a file"
     git(repo, "add", "-A")
     git(repo, "commit", "--quiet", "-m", "odd shape")
-    before = state(repo)
     for mode in ((), ("--in-place",)):
-        _refused(gitops("bump", "--commit", NEW, *mode, repo=repo), 1, message)
-        assert state(repo) == before
+        assert_refused(partial(gitops, "bump", "--commit", NEW, *mode, repo=repo), 1,
+                       f"Error: {message}\n", repo)
 
 
 def test_lock_path_that_is_a_folder(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
     (repo / ".git/gitops.lock").mkdir()
-    _refused(gitops("bump", "--commit", NEW, repo=repo), 1,
-             f"{repo / '.git/gitops.lock'} is a folder, not the lock file: remove it")
+    assert_refused(lambda: gitops("bump", "--commit", NEW, repo=repo), 1,
+                   f"Error: {repo / '.git/gitops.lock'} is a folder, not the lock file: remove "
+                   f"it\n", repo)
 
 
 def test_lock_is_held_by_a_live_process_only(gitops: Runner, make_repo: MakeRepo) -> None:
@@ -89,9 +86,9 @@ def test_lock_is_held_by_a_live_process_only(gitops: Runner, make_repo: MakeRepo
     with lock.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         lock.write_text(str(os.getpid()))
-        result = gitops("bump", "--commit", LATER, repo=repo)
-        _refused(result, 1, f"another change is in progress in this clone (process "
-                            f"{os.getpid()}): wait for it")
+        assert_refused(lambda: gitops("bump", "--commit", LATER, repo=repo), 1,
+                       f"Error: another change is in progress in this clone (process "
+                       f"{os.getpid()}): wait for it\n", repo)
     assert gitops("bump", "--commit", LATER, repo=repo).exit_code == 0
 
 
@@ -132,11 +129,10 @@ def test_an_overlay_linked_out_of_the_repository_is_not_edited(gitops: Runner,
     git(repo, "add", "-A")
     git(repo, "commit", "--quiet", "-m", "dev lives elsewhere")
     text = (outside / "kustomization.yaml").read_text()
-    before = state(repo)
     for mode in ((), ("--in-place",)):
-        _refused(gitops("bump", "--commit", NEW, *mode, repo=repo), 1,
-                 f"{DEV} leads out of the repository through a symbolic link: refused")
-        assert state(repo) == before
+        assert_refused(partial(gitops, "bump", "--commit", NEW, *mode, repo=repo), 1,
+                       f"Error: {DEV} leads out of the repository through a symbolic link: "
+                       f"refused\n", repo)
         assert (outside / "kustomization.yaml").read_text() == text
 
 
@@ -148,11 +144,9 @@ def test_env_new_does_not_copy_what_a_link_points_to(gitops: Runner, make_repo: 
     (repo / "overlays/dev/secret.env").symlink_to(secret)
     git(repo, "add", "-A")
     git(repo, "commit", "--quiet", "-m", "a link")
-    before = state(repo)
-    _refused(gitops("env", "new", "qa", "--from", "dev", repo=repo), 1,
-             "overlays/dev/secret.env is a symbolic link: env new copies regular files only "
-             "(a link's target is not copied)")
-    assert state(repo) == before
+    assert_refused(lambda: gitops("env", "new", "qa", "--from", "dev", repo=repo), 1,
+                   "Error: overlays/dev/secret.env is a symbolic link: env new copies regular "
+                   "files only (a link's target is not copied)\n", repo)
 
 
 def test_a_linked_kustomization_inside_the_repository_stays_a_link(gitops: Runner,
@@ -230,16 +224,10 @@ def test_env_set_again_with_a_new_value(gitops: Runner, make_repo: MakeRepo) -> 
 
 def test_a_branch_someone_else_made_is_never_replaced(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
-    git(repo, "checkout", "--quiet", "-b", "deploy/dev/1a2b3c4")
-    (repo / "NOTES").write_text("mine\n")
-    git(repo, "add", "NOTES")
-    git(repo, "commit", "--quiet", "-m", "my own work")
-    git(repo, "checkout", "--quiet", "main")
-    before = state(repo)
-    _refused(gitops("bump", "--commit", NEW, repo=repo), 1,
-             "branch deploy/dev/1a2b3c4 already exists and holds commits gitops did not make: "
-             "delete it or pass --branch")
-    assert state(repo) == before
+    commit_elsewhere(repo, "deploy/dev/1a2b3c4", "my own work")
+    assert_refused(lambda: gitops("bump", "--commit", NEW, repo=repo), 1,
+                   "Error: branch deploy/dev/1a2b3c4 already exists and holds commits gitops did "
+                   "not make: delete it or pass --branch\n", repo)
 
 
 def test_a_remote_branch_someone_else_made_is_never_overwritten(gitops: Runner,
@@ -256,9 +244,9 @@ def test_a_remote_branch_someone_else_made_is_never_overwritten(gitops: Runner,
     git(other, "push", "--quiet", "origin", "deploy/dev/1a2b3c4")
     theirs = git(other, "rev-parse", "HEAD")
     result = gitops("bump", "--commit", NEW, "--push", repo=repo)
-    _refused(result, 1, "push of deploy/dev/1a2b3c4 to origin was rejected: "
-                        "origin/deploy/dev/1a2b3c4 holds commits gitops did not make; the branch "
-                        "is kept locally")
+    assert (result.exit_code, result.output) == (
+        1, "Error: push of deploy/dev/1a2b3c4 to origin was rejected: origin/deploy/dev/1a2b3c4 "
+           "holds commits gitops did not make; the branch is kept locally\n")
     assert git(remote, "rev-parse", "deploy/dev/1a2b3c4") == theirs
 
 
