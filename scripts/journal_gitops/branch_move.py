@@ -28,11 +28,13 @@ JOURNAL = "journal.json"
 
 @dataclass(frozen=True)
 class Journal:
-    branch: str
-    old: str
-    new: str
-    paths: tuple[str, ...]
-    subject: str
+    """A move under way: enough to finish it, or to see that it never became visible."""
+
+    branch: str  # checked out in the clone's main worktree
+    old: str  # its commit before the move
+    new: str  # the commit made in a temporary worktree
+    paths: tuple[str, ...]  # the files that differ between the two
+    subject: str  # of the change, for the message of the recovery
 
 
 def _path(repo: gitrepo.Repo) -> Path:

@@ -54,10 +54,14 @@ class Resource:
     def kind(self) -> str:
         return str(self.body.get("kind", ""))
 
+    def _mapping(self, key: str) -> dict[str, Any]:
+        """A top-level section that must be a mapping; a malformed one reads as empty."""
+        value = self.body.get(key)
+        return value if isinstance(value, dict) else {}
+
     @property
     def metadata(self) -> dict[str, Any]:
-        meta = self.body.get("metadata")
-        return meta if isinstance(meta, dict) else {}
+        return self._mapping("metadata")
 
     @property
     def name(self) -> str:
@@ -70,8 +74,7 @@ class Resource:
 
     @property
     def spec(self) -> dict[str, Any]:
-        spec = self.body.get("spec")
-        return spec if isinstance(spec, dict) else {}
+        return self._mapping("spec")
 
     @property
     def ref(self) -> str:

@@ -17,6 +17,15 @@ def already_proposed(done: Delivery[Any]) -> bool:
     return done.existing and not done.pushed
 
 
+def short_answer(done: Delivery[Any], nothing: str) -> str | None:
+    """The one line for a change that did not happen now: nothing to do, or already proposed."""
+    if done.proposal is None:
+        return f"{nothing}\n"
+    if already_proposed(done):
+        return f"already proposed on {done.branch}\n"
+    return None
+
+
 def delivery_text(done: Delivery[Any], options: DeliveryOptions, summary: str = "",
                   pr_body: str | None = None) -> str:
     """`summary` (whole lines) first, then where the change went."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..shas import short_pin
 from . import json_document, table
-from .delivery import already_proposed, delivery_json, delivery_text
+from .delivery import delivery_json, delivery_text, short_answer
 
 if TYPE_CHECKING:
     from ..delivery import Delivery, DeliveryOptions
@@ -46,11 +46,10 @@ def envs_json(rows: Sequence[EnvRow]) -> str:
 
 
 def env_change_text(done: Delivery[EnvChange], options: DeliveryOptions, env: str) -> str:
-    change = done.proposal.data if done.proposal else None
-    if change is None:
-        return f"{env} already has those settings\n"
-    if already_proposed(done):
-        return f"already proposed on {done.branch}\n"
+    short = short_answer(done, f"{env} already has those settings")
+    if short is not None or done.proposal is None:
+        return short or ""
+    change = done.proposal.data
     rows = table(("ENV", "WHAT", "CHANGE"),
                  [(change.env, c.what, f"{c.old} -> {c.new}") for c in change.changes],
                  header=False)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..shas import short_sha
 from . import lines_of, table
-from .delivery import already_proposed, delivery_json, delivery_text
+from .delivery import delivery_json, delivery_text, short_answer
 
 if TYPE_CHECKING:
     from ..delivery import Delivery, DeliveryOptions
@@ -32,11 +32,10 @@ def state_markdown(change: StateChange) -> str:
 
 
 def state_text(done: Delivery[StateChange], options: DeliveryOptions, nothing: str) -> str:
-    change = done.proposal.data if done.proposal else None
-    if change is None:
-        return f"{nothing}\n"
-    if already_proposed(done):
-        return f"already proposed on {done.branch}\n"
+    short = short_answer(done, nothing)
+    if short is not None or done.proposal is None:
+        return short or ""
+    change = done.proposal.data
     return delivery_text(done, options, state_rows(change), state_markdown(change))
 
 

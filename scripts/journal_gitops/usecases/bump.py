@@ -27,6 +27,8 @@ from ..snapshot import ImageChange
 
 @dataclass(frozen=True)
 class BumpRequest:
+    """What `bump-image` was asked, as the command line gave it."""
+
     commit: str
     envs: tuple[str, ...] = ()
     images: tuple[str, ...] = ()

@@ -23,6 +23,7 @@ from ..delivery import (
     Delivery,
     DeliveryOptions,
     FileEdit,
+    Planner,
     Proposal,
     Verifier,
     deliver,
@@ -159,11 +160,10 @@ def _files(edits: Sequence[FileEdit]) -> tuple[str, ...]:
     return tuple(edit.path for edit in edits)
 
 
-# --- env new -----------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class NewEnv:
+    """`env new`: the new environment and how it differs from the one it copies."""
+
     name: str
     source: str
     after: str | None = None
@@ -327,21 +327,27 @@ class _NewEnvPlanner:
         return edits
 
 
+def _deliver(config: Config, planner: Planner[EnvChange], checked: str, branch: str,
+             options: DeliveryOptions) -> Delivery[EnvChange]:
+    """Every env change: validated as a whole repository before it is committed."""
+    return deliver(config.root, planner, _verifier(checked), options, lambda p: branch)
+
+
 def new_env(config: Config, request: NewEnv, options: DeliveryOptions) -> Delivery[EnvChange]:
-    return deliver(config.root, _NewEnvPlanner(request),
-                   _verifier(f"environment {request.name}"), options,
-                   lambda p: f"env/new-{request.name}")
-
-
-# --- env set ---------------------------------------------------------------------------------
+    """Add an environment: overlay, Application, project destination and promotion order."""
+    name = request.name
+    return _deliver(config, _NewEnvPlanner(request), f"environment {name}", f"env/new-{name}",
+                    options)
 
 
 @dataclass(frozen=True)
 class SetEnv:
+    """`env set`: the values to change, as the command line gave them (parsed when planned)."""
+
     name: str
-    replicas: tuple[str, ...] = ()
-    values: tuple[str, ...] = ()
-    automated: bool | None = None
+    replicas: tuple[str, ...] = ()  # COMPONENT=N
+    values: tuple[str, ...] = ()  # KEY=VALUE
+    automated: bool | None = None  # None: the sync policy stays
 
 
 @dataclass(frozen=True)
@@ -388,12 +394,9 @@ class _SetEnvPlanner:
 
 
 def set_env(config: Config, request: SetEnv, options: DeliveryOptions) -> Delivery[EnvChange]:
-    return deliver(config.root, _SetEnvPlanner(request),
-                   _verifier(f"environment {request.name}"), options,
-                   lambda p: f"env/set-{request.name}")
-
-
-# --- env delete ----------------------------------------------------------------------------------
+    """Change replicas, config values or the sync policy; only those lines move."""
+    return _deliver(config, _SetEnvPlanner(request), f"environment {request.name}",
+                    f"env/set-{request.name}", options)
 
 
 @dataclass(frozen=True)
@@ -432,5 +435,6 @@ class _DeletePlanner:
 
 
 def delete_env(config: Config, name: str, options: DeliveryOptions) -> Delivery[EnvChange]:
-    return deliver(config.root, _DeletePlanner(name), _verifier("the repository without it"),
-                   options, lambda p: f"env/delete-{name}")
+    """Remove an environment from git; its namespace and volumes stay in the cluster."""
+    return _deliver(config, _DeletePlanner(name), "the repository without it",
+                    f"env/delete-{name}", options)
