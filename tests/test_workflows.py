@@ -97,3 +97,41 @@ def test_workflows_call_the_commands_with_options_they_accept() -> None:
         for param in command.params:
             if isinstance(param, click.Option) and param.required:
                 assert any(opt in args for opt in param.opts), f"{prog}: {param.opts} missing"
+
+
+def _write_jobs() -> list[tuple[str, dict[str, Any]]]:
+    return [(f"{path.name}:{name}", job) for path in WORKFLOWS
+            for name, job in _load(path)["jobs"].items()
+            if "write" in job["permissions"].values()]
+
+
+def test_jobs_that_can_write_install_only_hash_checked_dependencies() -> None:
+    installs = [(where, step["run"]) for where, job in _write_jobs() for step in job["steps"]
+                if "pip install" in step.get("run", "")]
+    assert installs, "no job that can write installs anything: the check below checks nothing"
+    for where, script in installs:
+        for line in script.splitlines():
+            if "pip install" in line:
+                assert ("--require-hashes" in line or "--no-deps" in line), (where, line)
+    pinned = (ROOT / "requirements/deploy.txt").read_text()
+    for requirement in re.findall(r"^([A-Za-z0-9_.-]+)==", pinned, re.M):
+        block = pinned.split(f"{requirement}==", 1)[1].split("\n\n", 1)[0]
+        assert "--hash=sha256:" in block, requirement
+
+
+def test_the_deploy_token_is_used_only_in_a_protected_environment() -> None:
+    for path in WORKFLOWS:
+        for name, job in _load(path)["jobs"].items():
+            text = yaml.safe_dump(job)
+            if "DEPLOY_TOKEN" in text:
+                assert job.get("environment") == "deploy", f"{path.name}:{name}"
+
+
+def test_no_untrusted_value_inside_a_workflow_command() -> None:
+    """`::error::` and friends are parsed by the runner: an input echoed into one is an
+    injection. Only fixed text goes there."""
+    for path in WORKFLOWS:
+        for line in path.read_text().splitlines():
+            if "echo" in line and "::" in line:
+                command = line.split("::", 2)[-1]
+                assert "$" not in command, f"{path.name}: {line.strip()}"

@@ -57,14 +57,16 @@ def validate(ctx: click.Context, settings: Settings, envs: tuple[str, ...],
 
 @click.command()
 @click.argument("env")
-@common_options("text")
+@common_options(*TEXT_JSON)
 @pass_settings
 def render(settings: Settings, env: str) -> None:
     """Print what Argo CD would apply for ENV: the kustomize output, unchanged."""
+    from ..output.render import render_json
     from ..usecases.render import render_env
 
-    settings.format(("text",))
-    click.echo(render_env(settings.config(), env), nl=False)
+    output = settings.format(TEXT_JSON)
+    manifests = render_env(settings.config(), env)
+    click.echo(render_json(env, manifests) if output == "json" else manifests, nl=False)
 
 
 @click.command()
