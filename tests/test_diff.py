@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MakeRepo, Runner, run_gitops
-from support import START, copy_template, git
+from support import ROOT, START, copy_template, git
 
 NEW = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
 # The changes whose diffs several tests read, each made (--in-place) on main once a module.
@@ -455,6 +455,10 @@ def test_a_base_label_changes_the_claim_templates_an_immutable_field(
         "| --- | --- | --- | --- | --- |",
         *(f"| {env} | immutable | `StatefulSet/journal-{env}/redis` | {VCT} | "
           f"{LABEL_REMEDY.format(env=env)} |" for env in ("dev", "staging", "prod")), ""])
+
+    readme = (ROOT / "README.md").read_text()  # its examples are this output
+    assert "\n".join(result.output.splitlines()[3:5]) + "\n" in readme
+    assert "   > " + markdown.output.splitlines()[7] + "\n" in readme
 
 
 def test_fail_on_only_the_kinds_named(gitops: Runner, make_repo: MakeRepo) -> None:
