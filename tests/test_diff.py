@@ -1,5 +1,6 @@
 """gitops diff between real revisions: image bumps, config changes (hash renames), replicas, a new
-environment, Application changes; text, Markdown and JSON; --exit-code; bad revisions."""
+environment, Application changes; text, Markdown and JSON; --exit-code; bad revisions; risky
+changes listed first and --fail-on."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MakeRepo, Runner, run_gitops
-from support import START, copy_template, git
+from support import ROOT, START, copy_template, git
 
 NEW = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
 # The changes whose diffs several tests read, each made (--in-place) on main once a module.
@@ -184,6 +185,9 @@ def test_exit_code_when_nothing_differs(gitops: Runner, make_repo: MakeRepo) -> 
     (("--base", "nope"), "--base nope is not a commit"),
     (("--base", "HEAD", "--head", "HEAD:gitops.yaml"), "--head HEAD:gitops.yaml is not a commit"),
     (("--env", "qa"), "unknown environment 'qa' (known: dev, staging, prod)"),
+    (("--fail-on", "immutable,replicas"), "--fail-on: unknown risk kind 'replicas' (valid: "
+                                          "immutable, deletion, rbac, crd, security, "
+                                          "availability, any)"),
 ])
 def test_bad_revisions(gitops: Runner, make_repo: MakeRepo, args: tuple[str, ...],
                        message: str) -> None:
@@ -402,3 +406,113 @@ def test_markdown_shows_an_environment_that_does_not_render(gitops: Runner,
     assert "No rendered changes" not in result.output
     assert "| dev ⚠ does not render | 0 | 0 | 0 |" in result.output
     assert "<details><summary><b>dev</b>: does not render (head: accumulating" in result.output
+
+
+# --- risky changes -------------------------------------------------------------------------
+
+LABEL_REMEDY = ("recreate the StatefulSet and keep its pods and volumes: `kubectl delete "
+                "statefulset redis -n journal-{env} --cascade=orphan`, then sync (the new one "
+                "adopts the pods; claims already made keep their old template)")
+VCT = "spec.volumeClaimTemplates changes: the API server refuses to update it, so the sync fails"
+
+
+def _add_base_label(repo: Path) -> None:
+    """One more pair under `labels:`: kustomize puts it on the claim templates too."""
+    path = repo / "base/kustomization.yaml"
+    text = path.read_text()
+    assert "      app.kubernetes.io/part-of: journal\n" in text
+    path.write_text(text.replace("      app.kubernetes.io/part-of: journal\n",
+                                 "      app.kubernetes.io/part-of: journal\n"
+                                 "      team: journal\n"))
+
+
+def test_a_base_label_changes_the_claim_templates_an_immutable_field(
+        gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    _add_base_label(repo)
+    result = gitops("diff", "--fail-on", "immutable,deletion", repo=repo)
+    assert result.exit_code == 1
+    main = git(repo, "rev-parse", "--short=7", "main")
+    assert result.output.split("\n\nENV ")[0] == "\n".join([
+        f"{main}..working tree", "", "Risky changes (3):",
+        *(line for env in ("dev", "staging", "prod") for line in (
+            f"{env}: immutable StatefulSet/journal-{env}/redis: {VCT}",
+            f"  what to do: {LABEL_REMEDY.format(env=env)}"))])
+
+    data = json.loads(gitops("diff", "--output", "json", repo=repo).output)
+    assert data["risks"] == [
+        {"env": env, "kind": "immutable", "object": f"StatefulSet/journal-{env}/redis",
+         "message": VCT, "remedy": LABEL_REMEDY.format(env=env)}
+        for env in ("dev", "staging", "prod")]
+    assert list(data)[:4] == ["version", "ok", "risks", "base"]
+
+    markdown = gitops("diff", "--output", "markdown", "--fail-on", "immutable", repo=repo)
+    assert markdown.exit_code == 1
+    assert markdown.output.split("\n| environment |")[0] == "\n".join([
+        "<!-- gitops-diff -->", f"### Rendered changes: `{main}` → the working tree", "",
+        "**⚠ Risky changes**", "",
+        "| env | kind | object | what changes | what to do |",
+        "| --- | --- | --- | --- | --- |",
+        *(f"| {env} | immutable | `StatefulSet/journal-{env}/redis` | {VCT} | "
+          f"{LABEL_REMEDY.format(env=env)} |" for env in ("dev", "staging", "prod")), ""])
+
+    readme = (ROOT / "README.md").read_text()  # its examples are this output
+    assert "\n".join(result.output.splitlines()[3:5]) + "\n" in readme
+    assert "   > " + markdown.output.splitlines()[7] + "\n" in readme
+
+
+def test_fail_on_only_the_kinds_named(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    _add_base_label(repo)
+    codes = [gitops("diff", "--env", "dev", "--fail-on", kinds, repo=repo).exit_code
+             for kinds in ("deletion,security", "any", "immutable")]
+    assert codes == [0, 1, 1]
+
+
+def test_a_removed_claim_is_a_deletion(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    (repo / "overlays/dev/uploads.yaml").write_text(
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: uploads\nspec:\n"
+        "  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n")
+    kustomization = repo / "overlays/dev/kustomization.yaml"
+    original = kustomization.read_text()
+    kustomization.write_text(original.replace("  - namespace.yaml\n",
+                                              "  - namespace.yaml\n  - uploads.yaml\n"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "a claim for uploads")
+    kustomization.write_text(original)
+    result = gitops("diff", "--base", "HEAD", "--output", "json", "--fail-on", "deletion",
+                    repo=repo)
+    assert result.exit_code == 1
+    assert json.loads(result.output)["risks"] == [{
+        "env": "dev", "kind": "deletion", "object": "PersistentVolumeClaim/journal-dev/uploads",
+        "message": "PersistentVolumeClaim removed: pruning deletes the claim, and its volume "
+                   "too under the reclaim policy Delete",
+        "remedy": "back the data up and set the PersistentVolume's reclaim policy to Retain "
+                  "first, or keep the claim: `argocd.argoproj.io/sync-options: Prune=false` on "
+                  "the live object"}]
+
+
+def test_replicas_to_zero_is_an_availability_risk(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    assert gitops("env", "set", "staging", "--replicas", "frontend=0", "--in-place",
+                  repo=repo).exit_code == 0
+    result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", "--env", "staging",
+                    "--fail-on", "immutable,deletion", repo=repo)
+    assert result.exit_code == 0
+    assert result.output.split("\n\n")[1] == (
+        "Risky changes (1):\n"
+        "staging: availability Deployment/journal-staging/frontend: replicas go from 2 to 0: "
+        "every pod stops\n"
+        "  what to do: keep at least one replica unless the workload is meant to stop")
+    assert gitops("diff", "--base", "HEAD^", "--head", "HEAD", "--fail-on", "availability",
+                  repo=repo).exit_code == 1
+
+
+def test_an_image_bump_is_no_risk(gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    assert gitops("bump", "--commit", NEW, "--in-place", repo=repo).exit_code == 0
+    result = gitops("diff", "--base", "HEAD^", "--head", "HEAD", "--output", "json",
+                    "--fail-on", "any", repo=repo)
+    data = json.loads(result.output)
+    assert (result.exit_code, data["risks"], len(data["images"])) == (0, [], 2)

@@ -201,20 +201,34 @@ def rollback(settings: Settings, env: str, to: str | None, steps: int | None,
 @click.option("--head", metavar="REF", help="New side (default: the working tree).")
 @env_option
 @click.option("--exit-code", is_flag=True, help="Exit 1 when anything differs.")
+@click.option("--fail-on", metavar="KINDS",
+              help="Exit 1 when a risky change of these kinds is found: comma-separated "
+                   "immutable, deletion, rbac, crd, security, availability, or any.")
 @common_options("text", "markdown", "json")
 @pass_settings
 @click.pass_context
 def diff_command(ctx: click.Context, settings: Settings, base: str | None, head: str | None,
-                 envs: tuple[str, ...], exit_code: bool) -> None:
-    """Show what Argo CD would change in each environment between two revisions."""
+                 envs: tuple[str, ...], exit_code: bool, fail_on: str | None) -> None:
+    """Show what Argo CD would change in each environment between two revisions.
+
+    Risky changes come first: immutable fields the API server refuses to update, deletions
+    of claims and namespaces, RBAC and CRD changes, a loosened securityContext, and removed
+    probes, limits or replicas.
+
+    \b
+    Example:
+        gitops diff --output markdown --fail-on immutable,deletion
+    """
     from ..output.diff import diff_json, diff_markdown, diff_text
+    from ..risks import parse_kinds
     from ..usecases.diff import diff
 
     output = settings.format(("text", "markdown", "json"))
+    kinds = parse_kinds(fail_on) if fail_on is not None else frozenset()
     result = diff(settings.config(), base, head, envs)
     formatter = {"text": diff_text, "markdown": diff_markdown, "json": diff_json}[output]
     click.echo(formatter(result), nl=False)
-    if result.failed or (exit_code and result.changed):
+    if result.failed or (exit_code and result.changed) or result.risky(kinds):
         ctx.exit(ExitCode.FINDINGS)
 
 

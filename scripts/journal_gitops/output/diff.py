@@ -1,4 +1,7 @@
-"""How `gitops diff` prints: plain text, a Markdown pull-request comment, or JSON."""
+"""How `gitops diff` prints: plain text, a Markdown pull-request comment, or JSON.
+
+Risky changes come first in every format: they are what a reviewer must not miss.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from . import json_document, lines_of, table
 COMMENT_MARKER = "<!-- gitops-diff -->"
 MAX_LINES = 400  # per environment in Markdown; PR comments are limited in size
 MAX_CHARS = 60_000  # GitHub refuses comments over 65,536 characters
+MAX_RISKS = 50  # rows of the risk table in Markdown
 
 
 def _short(rev: str) -> str:
@@ -39,8 +43,37 @@ def _image_rows(report: DiffReport) -> list[tuple[str, str, str, str, str]]:
             for m in report.images]
 
 
+def _risk_text(report: DiffReport) -> list[str]:
+    risks = report.risks
+    if not risks:
+        return []
+    lines = [f"Risky changes ({len(risks)}):"]
+    for env, risk in risks:
+        lines += [f"{env}: {risk.kind} {risk.object}: {risk.message}",
+                  f"  what to do: {risk.remedy}"]
+    return [*lines, ""]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _risk_markdown(report: DiffReport) -> list[str]:
+    risks = report.risks
+    if not risks:
+        return []
+    lines = ["**⚠ Risky changes**", "", "| env | kind | object | what changes | what to do |",
+             "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {env} | {risk.kind} | `{risk.object}` | {_cell(risk.message)} | "
+              f"{_cell(risk.remedy)} |" for env, risk in risks[:MAX_RISKS]]
+    if len(risks) > MAX_RISKS:
+        lines += ["", f"_{len(risks) - MAX_RISKS} more risky changes not shown: run "
+                      f"`gitops diff`._"]
+    return [*lines, ""]
+
+
 def diff_text(report: DiffReport) -> str:
-    lines = [f"{_short(report.base)}..{_short(report.head)}", ""]
+    lines = [f"{_short(report.base)}..{_short(report.head)}", "", *_risk_text(report)]
     if report.images:
         lines += [*table(("ENV", "WORKLOAD", "CONTAINER", "FROM", "TO"),
                          _image_rows(report)).splitlines(), ""]
@@ -64,6 +97,7 @@ def diff_markdown(report: DiffReport) -> str:
     if not report.changed and not report.failed:
         lines.append("No rendered changes in any environment.")
         return lines_of(lines)
+    lines += _risk_markdown(report)
     if report.images:
         lines += ["**Image changes**", "", "| env | workload | container | from | to |",
                   "| --- | --- | --- | --- | --- |"]
@@ -102,6 +136,8 @@ def diff_markdown(report: DiffReport) -> str:
 
 def diff_json(report: DiffReport) -> str:
     data: dict[str, Any] = {
+        "risks": [{"env": env, "kind": str(r.kind), "object": r.object, "message": r.message,
+                   "remedy": r.remedy} for env, r in report.risks],
         "base": report.base,
         "head": report.head,
         "changed": report.changed,

@@ -3,7 +3,8 @@
 Both revisions are rendered with kustomize at once (each in a temporary worktree, or the working
 tree for the head), objects are matched by kind, namespace and name, and each changed object
 gets a unified diff of its YAML with sorted keys, so only real changes show. A ConfigMap or
-Secret whose generated name changed with its content is shown as one change.
+Secret whose generated name changed with its content is shown as one change. The risks of
+each environment's change (immutable fields, deletions, ...; see `risks`) come with it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..argocd import read_manifests
 from ..config import Config, load_config
 from ..errors import ConfigError, GitopsError, UsageError
 from ..resources import Resource, parse_documents
+from ..risks import Risk, RiskKind, assess
 
 ARGOCD = "argocd"  # the pseudo-environment of apps/ and argocd/
 HASHED = re.compile(r"^(?P<base>.+)-[a-z0-9]{10}$")
@@ -57,6 +59,7 @@ class EnvDiff:
     name: str
     objects: tuple[ObjectDiff, ...]
     error: str | None = None  # one side did not render
+    risks: tuple[Risk, ...] = ()
 
     def count(self, change: Change) -> int:
         return sum(1 for o in self.objects if o.change == change)
@@ -85,6 +88,14 @@ class DiffReport:
     @property
     def failed(self) -> bool:
         return any(e.error for e in self.environments)
+
+    @property
+    def risks(self) -> list[tuple[str, Risk]]:
+        """Every environment's risks, as (environment, risk), environments in order."""
+        return [(e.name, r) for e in self.environments for r in e.risks]
+
+    def risky(self, kinds: frozenset[RiskKind]) -> bool:
+        return any(r.kind in kinds for _, r in self.risks)
 
 
 # --- rendering one side ------------------------------------------------------------------
@@ -251,7 +262,7 @@ def diff(config: Config, base: str | None = None, head: str | None = None,
                 side, error = ("head", new_error) if new_error else ("base", old_error)
                 results.append(EnvDiff(env, (), f"{side}: {error}"))
                 continue
-            results.append(EnvDiff(env, compare(before, after)))
+            results.append(EnvDiff(env, compare(before, after), risks=assess(before, after)))
             old_images, new_images = _images(env, before), _images(env, after)
             for key, image in new_images.items():
                 if key in old_images and old_images[key] != image:
@@ -262,5 +273,6 @@ def diff(config: Config, base: str | None = None, head: str | None = None,
                                else ("base", old.argocd_error))
                 results.append(EnvDiff(ARGOCD, (), f"{side}: {error}"))
             else:
-                results.append(EnvDiff(ARGOCD, compare(old.argocd, new.argocd)))
+                results.append(EnvDiff(ARGOCD, compare(old.argocd, new.argocd),
+                                       risks=assess(old.argocd, new.argocd)))
     return DiffReport(base_sha, head_sha or "working tree", tuple(results), tuple(moves))
