@@ -12,7 +12,7 @@ import tempfile
 from itertools import count
 from pathlib import Path
 
-from shared import BIN, best, committed_copy, git
+from shared import BIN, TOOL_ENV, best, committed_copy, git
 
 BUMP = str(BIN / "bump-image")
 
@@ -41,7 +41,7 @@ def time_bumps(repo: Path) -> float:
 
     def bump() -> None:
         subprocess.run([BUMP, "--commit", next(shas)[:40], "--env", "dev"], cwd=repo,
-                       check=True, capture_output=True)
+                       check=True, capture_output=True, env=TOOL_ENV)
 
     return best(bump)
 

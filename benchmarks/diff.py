@@ -1,5 +1,5 @@
 """Wall time of `gitops diff` between two revisions divided by the time of rendering both
-revisions with bare `kubectl kustomize`, measured in one run (best of several repeats).
+revisions with bare kustomize, measured in one run (best of several repeats).
 
 The bare baseline renders from checkouts made beforehand, one overlay after another, as a
 shell loop would; `gitops diff` makes its own worktrees and renders both sides at once.
@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from shared import BIN, best, committed_copy, git
+from shared import BIN, TOOL_ENV, bare_render, best, committed_copy, git
 
 GITOPS = str(BIN / "gitops")
 ENVS = ("dev", "staging", "prod")
@@ -32,12 +32,11 @@ def main() -> None:
         def bare() -> None:
             for folder in checkouts:
                 for env in ENVS:
-                    subprocess.run(["kubectl", "kustomize", str(folder / "overlays" / env)],
-                                   check=True, capture_output=True)
+                    bare_render(folder / "overlays" / env)
 
         def diff() -> None:
             subprocess.run([GITOPS, "--repo", str(repo), "diff", "--base", "HEAD^", "--head",
-                            "HEAD"], check=True, capture_output=True)
+                            "HEAD"], check=True, capture_output=True, env=TOOL_ENV)
 
         bare_time, diff_time = best(bare), best(diff)
         print(f"gitops diff {diff_time:.2f}s; bare renders of both revisions {bare_time:.2f}s; "

@@ -5,6 +5,8 @@ one list of what makes up the repository."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -17,8 +19,18 @@ from support import copy_repo, git, init_git  # noqa: E402  (tests/ is on the pa
 
 BIN = Path(sys.executable).parent
 REPEATS = 5
+# The tool as a user runs it: Python writes and reuses the bytecode of its modules (some shells
+# and sandboxes set PYTHONDONTWRITEBYTECODE, which makes every start compile them again).
+TOOL_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
-__all__ = ["BIN", "ROOT", "best", "committed_copy", "copy_repo", "git"]
+
+def bare_render(directory: Path) -> None:
+    """One `kustomize build` with the same kustomize the tool finds, and nothing else."""
+    from journal_gitops.adapters.kustomize import find_kustomize
+
+    subprocess.run(find_kustomize().build_args(directory), check=True, capture_output=True)
+
+__all__ = ["BIN", "ROOT", "TOOL_ENV", "bare_render", "best", "committed_copy", "copy_repo", "git"]
 
 
 
