@@ -168,9 +168,12 @@ class Pod:
                                                    stdout=out, stderr=subprocess.STDOUT))
 
     def stop(self) -> None:
-        for process in [*self.processes, *([self.holder] if self.holder else [])]:
+        for process in self.processes:
             process.kill()
             process.wait()
+        if self.holder is not None:
+            self.holder.kill()
+            self.holder.wait()
 
 
 def wait_until(check: Any, what: str, timeout: float = 20.0) -> None:

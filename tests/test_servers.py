@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from journal_gitops.resources import Resource
-from pods import PATH, Pod, container_env, find, link, missing_tools, quantity, rendered, \
-    wait_until
+from pods import PATH, Pod, container_env, find, link, missing_tools, quantity, rendered, wait_until
 
 pytestmark = pytest.mark.skipif(missing_tools() is not None, reason=str(missing_tools()))
 
@@ -28,7 +27,8 @@ def shell(command: list[str]) -> list[str]:
 
 
 def pod_spec(workload: Resource) -> dict[str, Any]:
-    return workload.body["spec"]["template"]["spec"]
+    spec: dict[str, Any] = workload.body["spec"]["template"]["spec"]
+    return spec
 
 
 def secret_value(resources: list[Resource], stored: str) -> str:
@@ -275,6 +275,9 @@ http {
     }
 }
 """
+# The kubelet's httpGet probe, from inside the pod's network namespace.
+FETCH = ("import urllib.request, sys; r = urllib.request.urlopen(sys.argv[1]); "
+         "print(r.status, r.read().decode(), end='')")
 FILESERVER_IMAGE = {
     "/etc/nginx/nginx.conf": NGINX_CONF,
     "/usr/share/nginx/html/index.html": "<h1>journal</h1>\n",
@@ -308,9 +311,7 @@ def test_fileserver_runs_read_only_with_its_probes(tmp_path: Path,
         for probe in ("readinessProbe", "livenessProbe"):
             get = container[probe]["httpGet"]
             url = f"http://127.0.0.1:{ports.get(get['port'], get['port'])}{get['path']}"
-            fetch = ("import urllib.request, sys; r = urllib.request.urlopen(sys.argv[1]); "
-                     "print(r.status, r.read().decode(), end='')")
-            wait_until(lambda url=url: pod.run(["python3", "-c", fetch, url]).stdout ==
+            wait_until(lambda url=url: pod.run(["python3", "-c", FETCH, url]).stdout ==
                        "200 <h1>journal</h1>\n", f"{probe} {url}")
         assert sorted(p.name for p in folders["tmp"].iterdir()) == [
             "client_temp", "fastcgi_temp", "nginx.pid", "proxy_temp", "scgi_temp", "uwsgi_temp"]
