@@ -168,9 +168,26 @@ class Pod:
                                                    stdout=out, stderr=subprocess.STDOUT))
 
     def stop(self) -> None:
+        """End every process of the pod: its containers (and their children, such as nginx's
+        workers), then the holder of its namespaces."""
         for process in self.processes:
-            process.kill()
-            process.wait()
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self.holder is not None and self.holder.poll() is None:
+            netns = Path(f"/proc/{self.pid}/ns/net").readlink()
+            for entry in Path("/proc").iterdir():
+                if not entry.name.isdigit() or int(entry.name) in (self.pid, self.holder.pid):
+                    continue
+                try:
+                    if (entry / "ns/net").readlink() == netns:
+                        os.kill(int(entry.name), 9)
+                except OSError:  # gone, or not ours to inspect
+                    continue
         if self.holder is not None:
             self.holder.kill()
             self.holder.wait()
