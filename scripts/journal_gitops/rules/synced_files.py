@@ -18,6 +18,8 @@ from ..resources import Resource
 from .model import Rule, RuleId, Severity
 
 BRACES = re.compile(r"\{([^{}]*)\}")
+UNSYNCED = ("no Application applies {file}, and it is not a bootstrap file (the root app or its "
+            "AppProject): a change to it never reaches the cluster")
 
 
 def _patterns(glob: str) -> list[str]:
@@ -74,8 +76,7 @@ def unsynced_files(config: Config, manifests: ArgocdManifests) -> Iterator[tuple
             if rel in bootstrap or any(applies(app, config, rel)
                                        for app in manifests.applications):
                 continue
-            yield rel, (f"no Application applies {rel}, and it is not a bootstrap file (the "
-                        f"root app or its AppProject): a change to it never reaches the cluster")
+            yield rel, UNSYNCED.format(file=rel)
 
 
 RULES = (
