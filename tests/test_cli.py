@@ -96,8 +96,7 @@ def test_github_annotations(gitops: Runner, repo: Path) -> None:
 
 def test_github_annotation_points_at_the_application_file(gitops: Runner, repo: Path) -> None:
     path = repo / "apps/journal-prod.yaml"
-    path.write_text(path.read_text().replace("  syncPolicy:\n",
-                                             "  syncPolicy:\n    automated: {}\n"))
+    path.write_text(path.read_text().replace("      enabled: false\n", "      enabled: true\n"))
     result = gitops("validate", "--output", "github", repo=repo)
     assert result.output.splitlines()[0] == (
         "::error file=apps/journal-prod.yaml,title=gitops sync-policy::[prod] "

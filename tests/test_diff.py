@@ -268,13 +268,13 @@ def _revs(repo: Path) -> tuple[str, str]:
 # The rendered change of `env set staging --manual-sync`, in text and in Markdown.
 MANUAL_SYNC_DIFF = """--- a/Application/argocd/journal-staging
 +++ b/Application/argocd/journal-staging
-@@ -19,9 +19,6 @@
-     repoURL: https://github.com/journal-app/journal-gitops.git
+@@ -20,8 +20,7 @@
      targetRevision: main
    syncPolicy:
--    automated:
+     automated:
 -      prune: true
 -      selfHeal: true
++      enabled: false
      retry:
        backoff:
          duration: 5s
@@ -341,7 +341,7 @@ changed `Deployment/frontend`
 ```diff
 --- a/Deployment/journal-dev/frontend
 +++ b/Deployment/journal-dev/frontend
-@@ -32,7 +32,7 @@
+@@ -36,7 +36,7 @@
            valueFrom:
              configMapKeyRef:
                key: journalEntries
@@ -368,7 +368,7 @@ staging  0      1        0        changed
 staging: changed Deployment/frontend
 --- a/Deployment/journal-staging/frontend
 +++ b/Deployment/journal-staging/frontend
-@@ -8,7 +8,7 @@
+@@ -12,7 +12,7 @@
    name: frontend
    namespace: journal-staging
  spec:

@@ -9,15 +9,17 @@ import pytest
 
 from conftest import MakeRepo, Runner
 from journal_gitops import templates
+from journal_gitops.app_yaml import set_sync
 from support import ROOT, START, assert_refused, git
 
 
-@pytest.mark.parametrize(("env", "automated"), [("dev", True), ("staging", True),
-                                                ("prod", False)])
-def test_templates_match_the_hand_written_files(env: str, automated: bool) -> None:
+@pytest.mark.parametrize(("env", "automated", "protected"), [
+    ("dev", True, False), ("staging", True, False), ("prod", False, True)])
+def test_templates_match_the_hand_written_files(env: str, automated: bool,
+                                                protected: bool) -> None:
     app = templates.application(env, f"journal-{env}", f"overlays/{env}",
                                 "https://github.com/journal-app/journal-gitops.git", "journal",
-                                "https://kubernetes.default.svc", automated)
+                                "https://kubernetes.default.svc", automated, protected)
     assert app == (ROOT / f"apps/journal-{env}.yaml").read_text()
     assert templates.namespace(f"journal-{env}") == (
         ROOT / f"overlays/{env}/namespace.yaml").read_text()
@@ -70,7 +72,7 @@ def test_env_new_qa_between_dev_and_staging(gitops: Runner, make_repo: MakeRepo)
         "diff --git a/argocd/project.yaml b/argocd/project.yaml",
         "--- a/argocd/project.yaml",
         "+++ b/argocd/project.yaml",
-        "@@ -21,2 +21,4 @@ spec:",
+        "@@ -28,2 +28,4 @@ spec:",
         "       namespace: journal-prod",
         "+    - server: https://kubernetes.default.svc",
         "+      namespace: journal-qa",
@@ -118,6 +120,10 @@ def test_env_new_from_prod_needs_a_host(gitops: Runner, make_repo: MakeRepo) -> 
     assert "value: perf.example.com" in (repo / "overlays/perf/kustomization.yaml").read_text()
     assert "value: journal/perf/redis-password" in (
         repo / "overlays/perf/kustomization.yaml").read_text()
+    # A copy of production is protected like it, whatever its sync policy.
+    assert (repo / "apps/journal-perf.yaml").read_text() == templates.application(
+        "perf", "journal-perf", "overlays/perf", "https://github.com/journal-app/journal-gitops.git",
+        "journal", "https://kubernetes.default.svc", True, protected=True)
     assert gitops("validate", repo=repo).exit_code == 0
 
 
@@ -172,13 +178,15 @@ def test_env_set_moves_only_the_changed_lines(gitops: Runner, make_repo: MakeRep
         "staging  sync            auto -> manual"]
     changed = [line for line in git(repo, "show", "--format=", "-U0", "HEAD").splitlines()
                if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    manual = templates.MANUAL_SYNC.splitlines()
+    assert manual[-2:] == ["    automated:", "      enabled: false"]
     assert changed == [
         "-    # Every commit to main is applied; pruning removes objects deleted from git",
         "-    # and selfHeal reverts changes made directly in the cluster.",
-        "-    automated:",
+        *("+" + line for line in manual[:-2]),
         "-      prune: true",
         "-      selfHeal: true",
-        *("+" + line for line in templates.MANUAL_SYNC.splitlines()),
+        "+      enabled: false",
         "-    count: 1",
         "+    count: 3",
         "-      - journalEntries=50",
@@ -258,3 +266,18 @@ def test_flow_style_environments_list(gitops: Runner, make_repo: MakeRepo) -> No
     assert "environments: [dev, qa, staging, prod]\n" in path.read_text()
     assert gitops("env", "delete", "qa", "--in-place", repo=repo).exit_code == 0
     assert "environments: [dev, staging, prod]\n" in path.read_text()
+
+
+def test_prod_sync_switch_replaces_its_disabled_automated_block(gitops: Runner,
+                                                                 make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    path = repo / "apps/journal-prod.yaml"
+    original = path.read_text()
+    result = gitops("env", "set", "prod", "--auto-sync", "--in-place", repo=repo)
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines()[-1].startswith("Error: ")
+    # The edit the command proposed (and validation refused) swaps exactly the one block.
+    auto = set_sync(original, "apps/journal-prod.yaml", True)
+    assert auto == original.replace(templates.MANUAL_SYNC, templates.AUTO_SYNC)
+    assert set_sync(auto, "apps/journal-prod.yaml", False) == original
+    assert path.read_text() == original

@@ -291,6 +291,8 @@ def _json_app(repo: Path) -> None:
     (repo / "apps/journal-prod-2.json").write_text(json.dumps(app))
 
 
+UNSYNCED = ("it is not a bootstrap file (the root app or its AppProject): a change to it never "
+            "reaches the cluster")
 ARGO_CASES: list[tuple[str, Mutation, list[tuple[Any, ...]]]] = [
     (
         "wrong-project",
@@ -374,7 +376,18 @@ ARGO_CASES: list[tuple[str, Mutation, list[tuple[Any, ...]]]] = [
     ),
     ("secret-in-argocd", _add_file("argocd/repo-creds.yaml", REPO_CREDS),
      [(None, "plaintext-secret", "Secret/argocd/repo-creds",
-       "Secret rendered from git: its values are in the repository")]),
+       "Secret rendered from git: its values are in the repository"),
+      (None, "synced-files", None,
+       f"no Application applies argocd/repo-creds.yaml, and {UNSYNCED}")]),
+    ("project-not-applied", _replace("argocd/root-app.yaml", "include: project.yaml",
+                                     "include: '{root-app,project-root}.yaml'"),
+     [(None, "synced-files", None,
+       f"no Application applies argocd/project.yaml, and {UNSYNCED}")]),
+    ("root-project-without-appproject",
+     _replace("argocd/project-root.yaml",
+              "    - group: argoproj.io\n      kind: AppProject\n", ""),
+     [(None, "project-permits", "Application/argocd/journal-root",
+       "AppProject journal-root does not allow AppProject (argoproj.io)")]),
     ("json-application", _json_app,
      [("prod", "application", None,
        "2 Applications deploy overlays/prod: journal-prod, journal-prod-2"),

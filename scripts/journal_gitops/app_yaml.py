@@ -96,14 +96,12 @@ def set_sync(text: str, source: str, auto: bool) -> str:
         policy_line = text.rfind("\n", 0, policy_line - 1) + 1
     start = text.index("\n", policy_line) + 1
     end = key_line
-    if auto:
-        block = templates.AUTO_SYNC
-    else:
-        block = templates.MANUAL_SYNC
-        if doc.get(policy, "automated") is not None:
-            rest = [k for k, _ in policy.value if k.value != "automated"]
-            end = (text.rfind("\n", 0, rest[0].start_mark.index) + 1) if rest else len(text)
-            end = _comment_start(text, end)
+    # Either block replaces the `automated` block there is (switched on or off), with its comments.
+    if doc.get(policy, "automated") is not None:
+        rest = [k for k, _ in policy.value if k.value != "automated"]
+        end = (text.rfind("\n", 0, rest[0].start_mark.index) + 1) if rest else len(text)
+        end = _comment_start(text, end)
+    block = templates.AUTO_SYNC if auto else templates.MANUAL_SYNC
     return text[:start] + block + text[end:]
 
 

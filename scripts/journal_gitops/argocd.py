@@ -12,6 +12,7 @@ from .errors import GitopsError
 from .resources import Resource, parse_documents
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")  # what Argo CD reads from a directory source
+SYNC_OPTIONS_ANNOTATION = "argocd.argoproj.io/sync-options"
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,13 @@ def automated(app: Resource) -> bool:
     policy = app.spec.get("syncPolicy")
     auto = policy.get("automated") if isinstance(policy, dict) else None
     return isinstance(auto, dict) and auto.get("enabled", True) is not False
+
+
+def protected(app: Resource) -> bool:
+    """Whether the root app may neither prune nor delete this Application (as production)."""
+    annotations = app.metadata.get("annotations")
+    options = (annotations if isinstance(annotations, dict) else {}).get(SYNC_OPTIONS_ANNOTATION)
+    return {"Prune=false", "Delete=false"} <= {o.strip() for o in str(options or "").split(",")}
 
 
 def find_application(root: Path, config: Config, env: str) -> Resource | None:

@@ -14,15 +14,27 @@ AUTO_SYNC = """\
       selfHeal: true
 """
 MANUAL_SYNC = """\
-    # No "automated" block on purpose: this environment is synced by hand,
-    # which also keeps the rollback button in the Argo CD UI usable (Argo CD
-    # refuses to roll back an Application while automated sync is enabled).
+    # Synced by hand. Automated sync is switched off here, in git: if someone
+    # turns it on in the Argo CD UI, the root app sees the difference and its
+    # selfHeal switches it off again. That also keeps the UI's rollback usable
+    # (Argo CD refuses to roll back while automated sync is enabled).
+    automated:
+      enabled: false
+"""
+# Annotation a protected Application (production) carries: the root app neither prunes it when its
+# file leaves apps/ nor deletes it with itself, so prod's workloads never go with it by accident.
+PROTECTED = """\
+  annotations:
+    # The root app never prunes or deletes this Application: removing this
+    # file or deleting the root app leaves it, and what it deployed, running.
+    argocd.argoproj.io/sync-options: Prune=false,Delete=false
 """
 
 
 def application(env: str, namespace: str, overlay: str, repo_url: str, project: str,
-                server: str, automated: bool) -> str:
-    """apps/journal-<env>.yaml."""
+                server: str, automated: bool, protected: bool = False) -> str:
+    """apps/journal-<env>.yaml; `protected` as production is (see PROTECTED)."""
+    annotations = PROTECTED if protected else ""
     return f"""\
 # Argo CD Application for the {env} environment of the journal app.
 # Created and kept in sync by the root app (argocd/root-app.yaml).
@@ -34,7 +46,7 @@ metadata:
   labels:
     app.kubernetes.io/part-of: journal
     app.kubernetes.io/instance: journal-{env}
-  # Deleting the Application also deletes what it deployed (the namespace and
+{annotations}  # Deleting the Application also deletes what it deployed (the namespace and
   # the redis volumes stay, see {overlay}/namespace.yaml).
   finalizers:
     - resources-finalizer.argocd.argoproj.io

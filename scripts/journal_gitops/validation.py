@@ -15,6 +15,7 @@ from .config import Config
 from .errors import GitopsError
 from .resources import Resource, parse_documents
 from .rules import PLAINTEXT_SECRET, EnvContext, RuleId, all_rules, project_problems
+from .rules.synced_files import applies, unsynced_files
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,14 @@ def _orphan_apps(config: Config, apps: list[Resource]) -> list[Finding]:
 
 def _app_of_apps(config: Config, apps: list[Resource], argocd: list[Resource],
                  projects: dict[str, Resource]) -> list[Finding]:
-    """Applications that deploy the apps/ folder (the root app): their project must allow it."""
+    """Applications that deploy the apps/ folder (the root app): their project must allow what
+    they apply from apps/ and argocd/."""
     findings = []
-    deployed = [r for r in argocd if r.source.startswith(f"{config.apps_dir}/")]
     for app in apps:
         paths = [norm_path(s.get("path")) for s in app_sources(app)
                  if same_repo(s.get("repoURL"), config.repo_url)]
         if config.apps_dir in paths:
+            deployed = [r for r in argocd if applies(app, config, r.source)]
             findings += [Finding(RuleId.PROJECT_PERMITS, problem, None, app.ref, app.source)
                          for problem in project_problems(app, projects, deployed)]
     return findings
@@ -128,6 +130,8 @@ def validate(config: Config, envs: Sequence[str] | None = None, crds: Path | Non
     if not envs:
         findings += _orphan_apps(config, apps)
         findings += _app_of_apps(config, apps, argocd, projects)
+        findings += [Finding(RuleId.SYNCED_FILES, message, None, None, file)
+                     for file, message in unsynced_files(config, manifests)]
     summaries = []
     for env in selected:
         count, env_findings = _check_env(config, checker, renders[env].result(), env, apps,

@@ -105,12 +105,13 @@ def test_registry_lists_every_id_once_in_the_documented_order() -> None:
     assert ids == list(RuleId.ordered()) == [rule.id for rule in rule_table()]
     assert ids[:8] == ["render", "yaml", "kustomize-warning", "schema", "custom-schema",
                        "unknown-kind", "image-tag", "tag-scheme"]
-    assert ids[-1] == "sync-policy" and len(ids) == 25
+    assert ids[-2:] == ["sync-policy", "synced-files"] and len(ids) == 26
 
 
-def test_only_rendering_and_schema_rules_have_no_check() -> None:
+def test_only_repository_wide_rules_have_no_check() -> None:
     assert [r.id for r in all_rules() if r.check is None] == [
-        "render", "yaml", "kustomize-warning", "schema", "custom-schema", "unknown-kind"]
+        "render", "yaml", "kustomize-warning", "schema", "custom-schema", "unknown-kind",
+        "synced-files"]
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.id)

@@ -16,7 +16,7 @@ from ruamel.yaml.nodes import ScalarNode
 from .. import templates
 from ..adapters import kustomize
 from ..app_yaml import ProjectFile, insert_env, remove_env, set_sync
-from ..argocd import automated, find_application
+from ..argocd import automated, find_application, protected
 from ..commit_message import env_message
 from ..config import CONFIG_FILE, DNS_LABEL, Config, load_config
 from ..delivery import (
@@ -265,7 +265,8 @@ class _NewEnvPlanner:
         server = str((destination if isinstance(destination, dict) else {}).get("server")
                      or DEFAULT_SERVER)
         edits.append(FileEdit(app_file, None, templates.application(
-            name, namespace, cfg.overlay_rel(name), cfg.repo_url, cfg.project, server, auto)))
+            name, namespace, cfg.overlay_rel(name), cfg.repo_url, cfg.project, server, auto,
+            protected=protected(app))))
         project = ProjectFile(tree, cfg)
         project.add_destination(server, namespace)
         edits.append(project.edit())
