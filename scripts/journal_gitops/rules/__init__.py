@@ -9,7 +9,16 @@ Findings of rendering and schemas have rules too (without a check), so that ever
 
 from __future__ import annotations
 
-from . import argocd, config_refs, containers, images, networking, rendering, workloads
+from . import (
+    argocd,
+    config_refs,
+    containers,
+    images,
+    networking,
+    rendering,
+    sync_windows,
+    workloads,
+)
 from .argocd import SYNC_OPTIONS, project_problems
 from .config_refs import PLAINTEXT_SECRET
 from .context import Container, EnvContext, Pod, pods_selected
@@ -21,7 +30,8 @@ __all__ = [
     "rule_table",
 ]
 
-FAMILIES = (rendering, images, containers, config_refs, networking, workloads, argocd)
+FAMILIES = (rendering, images, containers, config_refs, networking, workloads, argocd,
+            sync_windows)
 
 
 def _registry() -> dict[str, Rule]:

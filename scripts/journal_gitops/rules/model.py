@@ -56,6 +56,7 @@ class RuleId:
     SYNC_OPTIONS: Final = "sync-options"
     SYNC_WAVE_ORDER: Final = "sync-wave-order"
     SYNC_POLICY: Final = "sync-policy"
+    SYNC_WINDOWS: Final = "sync-windows"
 
     @classmethod
     def ordered(cls) -> tuple[str, ...]:
