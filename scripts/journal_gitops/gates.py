@@ -21,6 +21,7 @@ from .commit_message import BREAK_GLASS, SKIP_ORDER, SKIP_SOAK, Trailer
 from .config import KUSTOMIZATION_FILES, Config
 from .env_history import file_at
 from .errors import GitopsError, UsageError
+from .gate_config import ActiveFreeze, Freeze
 from .images import Pin
 from .shas import SHORT, short_sha
 from .snapshot import EnvSnapshot, parse_snapshot
@@ -35,7 +36,6 @@ class Overrides:
     break_glass: str | None = None
     skip_order: str | None = None
     skip_soak: str | None = None
-    allow_rollback: bool = False
 
     def trailers(self) -> tuple[Trailer, ...]:
         """The reasons given, as trailers, so that review and `gitops gate` see them."""
@@ -49,6 +49,21 @@ class Overrides:
 
 
 # --- freezes -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActiveGate:
+    """An environment's gates as `env list` shows them: the freeze holding it now (if any),
+    every freeze recorded for it, and its minimum soak."""
+
+    freeze: ActiveFreeze | None
+    freezes: tuple[Freeze, ...]
+    min_soak: str | None
+
+    @classmethod
+    def of(cls, config: Config, env: str) -> ActiveGate:
+        return cls(config.gates.active(env, now()), tuple(config.gates.freezes_of(env)),
+                   config.gates.soak_of(env))
 
 
 def check_not_frozen(config: Config, envs: Sequence[str], overrides: Overrides) -> None:
