@@ -147,19 +147,15 @@ def live_since(history: Sequence[Step], pins: Mapping[str, Pin]) -> Step | None:
     return found
 
 
-def past_tags(history: Sequence[Step]) -> dict[str, set[str]]:
-    """Every tag each image of the environment was ever pinned to on the branch."""
-    out: dict[str, set[str]] = {}
-    for step in history:
-        for name, pin in (step.state.images.items() if step.state else ()):
-            if pin.tag:
-                out.setdefault(name, set()).add(pin.tag)
-    return out
-
-
 def is_rollback(history: Sequence[Step], image: str, old: str | None, new: str) -> bool:
-    """A move to a tag the environment ran before, away from the one it runs."""
-    return new != old and new in past_tags(history).get(image, set())
+    """A move back to a tag the environment ran before it first ran the one it runs now (a
+    tag it moved away from). Moving forward again after a rollback is not one."""
+    if new == old:
+        return False
+    tags = [step.state.images.get(image, Pin(None, None)).tag if step.state else None
+            for step in history]  # newest first
+    first_run = max((i for i, tag in enumerate(tags) if tag == old), default=-1)
+    return new in tags[first_run + 1:]
 
 
 def rollback_refusal(env: str, image: str, old: str | None, new: str) -> str:

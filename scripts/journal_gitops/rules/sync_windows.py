@@ -53,8 +53,7 @@ def window_problems(root: Path, config: Config) -> list[str]:
 RULES = (
     Rule(
         RuleId.SYNC_WINDOWS, severity=Severity.HIGH,
-        summary="every recurring freeze in gitops.yaml is a deny sync window on the AppProject "
-                "for the environment's Application, and every such window is a freeze",
+        summary="gitops.yaml's recurring freezes and the AppProject's deny sync windows agree",
         why="The tooling refuses changes during a recurring freeze, and Argo CD holds automated "
             "syncs during a deny window: when the two disagree, a change merged outside one "
             "is synced inside the other.",

@@ -179,11 +179,12 @@ class _Checker:
         if previous is None:
             return
         named = self.trailers.get(env, {}).get(PROMOTED_FROM.lower(), [])
-        source = named[-1] if named and named[-1] in self.base_cfg.environments else previous
+        source = named[0] if named and named[0] in self.base_cfg.environments else previous
         source_state = _snapshot(self.base_root, self.base_cfg, source)
         runs = source_state is not None and all(
             source_state.images.get(name) == pin for name, pin in moved.items())
         tags = ", ".join(dict.fromkeys(short_sha(pin.tag) for pin in moved.values()))
+        # git log lists the newest commit first: named[0] is the latest promotion's source.
         if (source != previous or not runs) and not self.has(env, SKIP_ORDER):
             why = (f"they come from {source}, not {previous}" if source != previous
                    else f"{previous} does not run them")
@@ -195,8 +196,8 @@ class _Checker:
                                steps(self.base_root, self.base_cfg, source, self.base_sha),
                                env, source, moved)
         if verdict is not None and verdict.refused(self.moment):
-            yield Violation(env, "soak", f"{verdict.message(moved)}; a change before then needs "
-                                         f"a {SKIP_SOAK} trailer")
+            yield Violation(env, "soak", f"{verdict.message(moved)}; a change sooner needs a "
+                                         f"{SKIP_SOAK} trailer")
 
 
 def gate(config: Config, base: str | None = None, head: str | None = None) -> GateReport:
