@@ -138,7 +138,8 @@ def window_end(schedule: Schedule, length: timedelta, tz: ZoneInfo, moment: date
     if start is None or start + length <= moment:
         return None
     end = start + length
-    for _ in range(SEARCH_DAYS * 24 * 60):  # every minute of the search: the bound of the loop
+    horizon = moment + timedelta(days=SEARCH_DAYS)  # windows that always overlap: no end
+    while end < horizon:
         following = schedule.next_after(moment, tz)
         if following is None or following >= end:
             break

@@ -163,7 +163,7 @@ class _Checker:
                                              .tag, pin.tag)}
         allowed = self.has(env, ALLOW_ROLLBACK) or ChangeKind.ROLLBACK.value in [
             v.strip() for v in self.trailers.get(env, {}).get("change-kind", [])]
-        for name in sorted(rolled):
+        for name in [n for n in moved if n in rolled]:
             if not allowed:
                 old = before.images.get(name, Pin(None, None)).tag
                 yield Violation(env, "rollback", f"{name} moves back to "

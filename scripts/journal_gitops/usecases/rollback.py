@@ -72,6 +72,7 @@ def rollback(config: Config, request: RollbackRequest, options: DeliveryOptions
              ) -> Delivery[StateChange]:
     config.require_env(request.env)
     request.overrides.trailers()  # a reason must be one line, before anything is planned
+    check_not_frozen(config, [request.env], request.overrides)
     target = _target(config, request)
     sha = target.commit
 
