@@ -93,9 +93,8 @@ def gate(ctx: click.Context, settings: Settings, base: str | None, head: str | N
     from ..output.gates import gate_github, gate_json, gate_text
     from ..usecases.gate import gate as run
 
-    output = settings.format(("text", "json", "github"))
+    formats = {"text": gate_text, "json": gate_json, "github": gate_github}
+    chosen = formats[settings.format(tuple(formats))]
     report = run(settings.config(), base, head)
-    formatter = {"text": gate_text, "json": gate_json, "github": gate_github}[output]
-    click.echo(formatter(report), nl=False)
-    if not report.ok:
-        ctx.exit(ExitCode.FINDINGS)
+    click.echo(chosen(report), nl=False)
+    ctx.exit(ExitCode.OK if report.ok else ExitCode.FINDINGS)

@@ -34,9 +34,10 @@ from ..commit_message import (
     parse,
 )
 from ..config import KUSTOMIZATION_FILES, Config, load_config
-from ..errors import ConfigError, GitopsError, UsageError
+from ..errors import ConfigError, GitopsError
 from ..gates import is_rollback, previous_env, soak_verdict, steps
 from ..images import Pin
+from ..revisions import sides
 from ..shas import short_sha
 from ..snapshot import EnvSnapshot, parse_snapshot
 
@@ -61,18 +62,6 @@ class GateReport:
     @property
     def ok(self) -> bool:
         return not self.violations
-
-
-def _default_base(repo: gitrepo.Repo) -> str:
-    """As `gitops diff`: the merge-base with origin/main, or main."""
-    upstream = gitrepo.rev(repo, "origin/main")
-    if upstream is not None:
-        return gitrepo.run(repo, "merge-base", "HEAD", upstream).strip()
-    main = gitrepo.rev(repo, "main")
-    if main is None:
-        raise UsageError("no base to check against: neither origin/main nor main exists; "
-                         "pass --base")
-    return main
 
 
 def _trailers(repo: gitrepo.Repo, base: str, head: str) -> dict[str, dict[str, list[str]]]:
@@ -202,12 +191,7 @@ class _Checker:
 
 def gate(config: Config, base: str | None = None, head: str | None = None) -> GateReport:
     repo = gitrepo.open_repo(config.root)
-    base_sha = gitrepo.rev(repo, base) if base else _default_base(repo)
-    if base_sha is None:
-        raise UsageError(f"--base {base} is not a commit")
-    head_sha = gitrepo.rev(repo, head) if head else None
-    if head and head_sha is None:
-        raise UsageError(f"--head {head} is not a commit")
+    base_sha, head_sha = sides(repo, base, head)
     moment = now()
     trailers = _trailers(repo, base_sha, head_sha or "HEAD")
     paths = _changed_paths(repo, base_sha, head_sha)
