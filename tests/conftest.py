@@ -113,7 +113,7 @@ HISTORY = (
     ("bump", "--commit", A),
     ("promote", "--from", "dev", "--to", "staging"),
     ("env", "set", "dev", "--set", "journalEntries=25"),
-    ("bump", "--commit", B, "--env", "dev", "--env", "staging"),
+    ("bump", "--commit", B, "--env", "dev", "--env", "staging", "--skip-order", "both at once"),
 )
 
 

@@ -93,7 +93,8 @@ def test_dry_run_prints_the_diff_and_changes_nothing(gitops: Runner, make_repo: 
 
 def test_json_output(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
-    result = gitops("bump", "--commit", NEW, "--env", "staging", "--output", "json", repo=repo)
+    result = gitops("bump", "--commit", NEW, "--env", "staging", "--skip-order", "hotfix",
+                    "--output", "json", repo=repo)
     data = json.loads(result.output)
     commit = git(repo, "rev-parse", "deploy/staging/1a2b3c4")
     assert data["changes"] == [
@@ -108,7 +109,7 @@ def test_json_output(gitops: Runner, make_repo: MakeRepo) -> None:
 def test_several_envs_in_one_commit(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
     result = gitops("bump", "--commit", NEW, "--env", "dev", "--env", "staging",
-                    "--image", "journal-server", repo=repo)
+                    "--image", "journal-server", "--skip-order", "both", repo=repo)
     assert result.exit_code == 0, result.output
     branch = "deploy/dev+staging/1a2b3c4"
     assert git(repo, "diff", "--stat", "main", branch).splitlines()[-1] == (
@@ -123,7 +124,7 @@ def test_all_envs_change_or_none(gitops: Runner, make_repo: MakeRepo) -> None:
     path.write_text(path.read_text().replace("images:\n", "pictures:\n"))
     git(repo, "commit", "--quiet", "-am", "break staging")
     assert_refused(lambda: gitops("bump", "--commit", NEW, "--env", "dev", "--env", "staging",
-                                  repo=repo),
+                                  "--skip-order", "both", repo=repo),
                    1, "Error: overlays/staging/kustomization.yaml: has no images: list\n", repo)
 
 
@@ -514,7 +515,8 @@ def test_branch_names(gitops: Runner, make_repo: MakeRepo) -> None:
 def test_bump_image_console_script(make_repo: MakeRepo) -> None:
     repo = make_repo()
     script = Path(sys.executable).parent / "bump-image"
-    done = subprocess.run([str(script), "--commit", NEW, "--env", "prod"], cwd=repo,
+    done = subprocess.run([str(script), "--commit", NEW, "--env", "prod", "--skip-order", "fix"],
+                          cwd=repo,
                           capture_output=True, text=True, check=False)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith("prod  journal-server      805c8cf -> 1a2b3c4\n")

@@ -31,13 +31,13 @@ def test_env_list(gitops: Runner) -> None:
     images = "journal-server=805c8cf journal-fileserver=805c8cf"
     assert result.output == (
         "ENV      NAMESPACE        REPLICAS                         CONFIG              IMAGES"
-        "                                             SYNC    PROMOTES\n"
+        "                                             SYNC    FROZEN  SOAK  PROMOTES\n"
         f"dev      journal-dev      frontend=1 fileserver=1 redis=1  journalEntries=20   {images}"
-        "  auto    -\n"
+        "  auto    -       -     -\n"
         f"staging  journal-staging  frontend=2 fileserver=2 redis=1  journalEntries=50   {images}"
-        "  auto    config\n"
+        "  auto    -       -     config\n"
         f"prod     journal-prod     frontend=3 fileserver=2 redis=3  journalEntries=100  {images}"
-        "  manual  config\n")
+        "  manual  -       -     config\n")
 
 
 def test_env_list_json(gitops: Runner) -> None:
@@ -48,7 +48,8 @@ def test_env_list_json(gitops: Runner) -> None:
         "config": {"journalEntries": "20"},
         "images": {"journal-server": {"tag": START, "digest": None},
                    "journal-fileserver": {"tag": START, "digest": None}},
-        "sync": "auto", "application": "apps/journal-dev.yaml", "differsFromPrevious": None}
+        "sync": "auto", "application": "apps/journal-dev.yaml", "differsFromPrevious": None,
+        "frozen": None, "freezes": [], "minSoak": None}
     assert [d["differsFromPrevious"] for d in data[1:]] == [["config"], ["config"]]
 
 

@@ -62,10 +62,10 @@ def test_promote_one_image_on_a_branch(gitops: Runner, repo_with_history: Path) 
 @pytest.mark.parametrize(("args", "message"), [
     (("--from", "dev", "--to", "prod"),
      "prod is not next in promotion order (the next after dev is staging); pass --skip-order "
-     "to promote anyway"),
+     "REASON to promote anyway"),
     (("--from", "prod", "--to", "dev"),
-     "dev is not next in promotion order (prod is the last); pass --skip-order to promote "
-     "anyway"),
+     "dev is not next in promotion order (prod is the last); pass --skip-order REASON to "
+     "promote anyway"),
     (("--from", "dev", "--to", "dev"), "--from and --to name the same environment"),
     (("--from", "dev", "--to", "qa"), "unknown environment 'qa' (known: dev, staging, prod)"),
     (("--from", "dev", "--to", "staging", "--image", "docker.io/library/redis"),
@@ -80,10 +80,11 @@ def test_promote_bad_input(gitops: Runner, make_repo: MakeRepo, args: tuple[str,
 
 def test_promote_skip_order(gitops: Runner, repo_with_history: Path) -> None:
     repo = repo_with_history
-    result = gitops("promote", "--from", "dev", "--to", "prod", "--skip-order", "--in-place",
-                    repo=repo)
+    result = gitops("promote", "--from", "dev", "--to", "prod", "--skip-order", "qa is down",
+                    "--in-place", repo=repo)
     assert result.exit_code == 0, result.output
-    assert "Promoted-From: dev" in git(repo, "log", "-1", "--format=%B")
+    message = git(repo, "log", "-1", "--format=%B")
+    assert "Promoted-From: dev" in message and "Skip-Order: qa is down" in message
 
 
 def test_repeated_promotion_finds_its_branch(gitops: Runner, repo_with_history: Path) -> None:

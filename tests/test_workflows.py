@@ -80,7 +80,8 @@ def _invocations() -> list[tuple[str, list[str]]]:
 def test_workflows_call_the_commands_with_options_they_accept() -> None:
     calls = _invocations()
     assert sorted({(prog, args[0] if prog == "gitops" else "") for prog, args in calls}) == [
-        ("bump-image", ""), ("gitops", "diff"), ("gitops", "promote"), ("gitops", "validate")]
+        ("bump-image", ""), ("gitops", "diff"), ("gitops", "gate"), ("gitops", "promote"),
+        ("gitops", "validate")]
     for prog, args in calls:
         command: click.Command = bump_image
         if prog == "gitops":

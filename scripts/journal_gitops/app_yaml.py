@@ -5,14 +5,18 @@ only the lines concerned change."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import yaml
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from . import templates
 from .adapters.yamltext import YamlText
+from .argocd import find_application
 from .config import CONFIG_FILE, Config
 from .delivery import FileEdit, read_file
 from .errors import GitopsError
+from .gate_yaml import desired_window, edit_windows
 
 
 def _environments(doc: YamlText) -> SequenceNode:
@@ -77,8 +81,49 @@ class ProjectFile:
                 return True
         return False
 
+    def set_deny_windows(self, wanted: list[dict[str, Any]], ours: set[str]) -> bool:
+        """Make the deny sync windows over the Applications `ours` exactly `wanted`; other
+        windows stay. Returns whether anything changed."""
+        data = yaml.load(self.doc.text, Loader=yaml.CSafeLoader)
+        spec = data.get("spec") if isinstance(data, dict) else None
+        current = spec.get("syncWindows") if isinstance(spec, dict) else None
+        return edit_windows(self.doc, self.spec, list(current or []), wanted, ours)
+
     def edit(self) -> FileEdit:
         return FileEdit(self.rel, self.doc.original, self.doc.result())
+
+
+def application_names(tree: Path, config: Config) -> dict[str, str]:
+    """Each environment's Application name (environments without one are left out)."""
+    names = {}
+    for env in config.environments:
+        app = find_application(tree, config, env)
+        if app is not None:
+            names[env] = app.name
+    return names
+
+
+def wanted_windows(config: Config, names: dict[str, str]) -> list[dict[str, Any]]:
+    """The deny windows the recurring freezes of gitops.yaml call for."""
+    wanted = []
+    for freeze in config.gates.freezes:
+        if not freeze.recurring:
+            continue
+        if freeze.env not in names:
+            raise GitopsError(f"no Application deploys {config.overlay_rel(freeze.env)}: its "
+                              f"recurring freeze has no sync window to hold")
+        wanted.append(desired_window(freeze, names[freeze.env]))
+    return wanted
+
+
+def sync_windows_edit(tree: Path, config: Config) -> FileEdit | None:
+    """The AppProject's deny windows made to match gitops.yaml's recurring freezes (None:
+    they already do)."""
+    names = application_names(tree, config)
+    project = ProjectFile(tree, config)
+    if project.set_deny_windows(wanted_windows(config, names), set(names.values())):
+        return project.edit()
+    return None
 
 
 def set_sync(text: str, source: str, auto: bool) -> str:

@@ -21,6 +21,11 @@ CHANGE_KIND = "Change-Kind"
 PROMOTED_FROM = "Promoted-From"
 PROMOTED_COMMIT = "Promoted-Commit"
 ROLLED_BACK_TO = "Rolled-Back-To"
+# Release gates: why a change went through a gate that would have refused it.
+BREAK_GLASS = "Break-Glass"
+SKIP_ORDER = "Skip-Order"
+SKIP_SOAK = "Skip-Soak"
+ALLOW_ROLLBACK = "Allow-Rollback"
 
 
 class ChangeKind(str, Enum):
@@ -30,6 +35,7 @@ class ChangeKind(str, Enum):
     PROMOTION = "promotion"
     ROLLBACK = "rollback"
     ENV = "env"
+    FREEZE = "freeze"
     MANUAL = "manual"  # no trailer: a change made by hand
 
     def __str__(self) -> str:
@@ -97,7 +103,8 @@ def _image_lines(changes: Sequence[ImageChange], width: int) -> list[str]:
             + (f" @{c.new_digest}" if c.new_digest else "") for c in changes]
 
 
-def bump_message(changes: Sequence[ImageChange], tag: str, sha: str) -> str:
+def bump_message(changes: Sequence[ImageChange], tag: str, sha: str,
+                 extra: Sequence[Trailer] = ()) -> str:
     """Subject `deploy(envs): images -> tag`, a block per environment, and the trailers."""
     envs = list(dict.fromkeys(c.env for c in changes))
     images = list(dict.fromkeys(c.image for c in changes))
@@ -114,7 +121,7 @@ def bump_message(changes: Sequence[ImageChange], tag: str, sha: str) -> str:
     trailers = [(SOURCE_COMMIT, sha)]
     trailers += [(PREVIOUS_TAG, f"{c.env}/{c.image}={c.old or 'none'}") for c in changes]
     return CommitMessage(f"{verb}({','.join(envs)}): {', '.join(images)} -> {short_sha(tag)}",
-                         tuple(body), (*trailers, *change_trailers(envs, kind))).text()
+                         tuple(body), (*trailers, *extra, *change_trailers(envs, kind))).text()
 
 
 def state_message(verb: str, kind: ChangeKind, change: StateChange, notes: Sequence[str],
@@ -136,8 +143,9 @@ def state_message(verb: str, kind: ChangeKind, change: StateChange, notes: Seque
                          (*previous, *trailers, *change_trailers([env], kind))).text()
 
 
-def env_message(env: str, subject: str, paragraph: str = "") -> str:
+def env_message(env: str, subject: str, paragraph: str = "",
+                extra: Sequence[Trailer] = ()) -> str:
     """A change to an environment's definition (new, settings, delete)."""
     body = (paragraph,) if paragraph else ()
     return CommitMessage(f"env({env}): {subject}", body,
-                         change_trailers([env], ChangeKind.ENV)).text()
+                         (*extra, *change_trailers([env], ChangeKind.ENV))).text()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, UsageError
+from .gate_config import GateConfig, parse_gates
 
 CONFIG_FILE = "gitops.yaml"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -41,6 +42,7 @@ class Config:
     overlays_dir: str = "overlays"
     apps_dir: str = "apps"
     argocd_dir: str = "argocd"
+    gates: GateConfig = field(default_factory=GateConfig)  # freezes, minimum soak
 
     @property
     def production(self) -> str:
@@ -187,6 +189,7 @@ def parse_config(root: Path, data: Any) -> Config:
         kubernetes_versions=tuple(versions),
         app_repo_url=app_url,
         crds=(root / crds) if crds else None,
+        gates=parse_gates(data, envs),
     )
 
 

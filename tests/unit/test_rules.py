@@ -105,7 +105,7 @@ def test_registry_lists_every_id_once_in_the_documented_order() -> None:
     assert ids == list(RuleId.ordered()) == [rule.id for rule in rule_table()]
     assert ids[:8] == ["render", "yaml", "kustomize-warning", "schema", "custom-schema",
                        "unknown-kind", "image-tag", "tag-scheme"]
-    assert ids[-2:] == ["sync-policy", "synced-files"] and len(ids) == 26
+    assert ids[-3:] == ["sync-policy", "synced-files", "sync-windows"] and len(ids) == 27
 
 
 def test_only_repository_wide_rules_have_no_check() -> None:

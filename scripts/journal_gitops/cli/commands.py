@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import ExitCode
+from .gate_commands import break_glass_option, skip_order_option, skip_soak_option
 from .options import (
     Settings,
     common_options,
@@ -97,19 +98,25 @@ def rules(settings: Settings) -> None:
               help="Check that every image:tag exists in its registry first.")
 @click.option("--pin-digest", is_flag=True, help="With --verify-registry: pin the digest found.")
 @click.option("--allow-rollback", is_flag=True,
-              help="Allow a commit that is not a descendant of the one running.")
+              help="Allow a commit that is not a descendant of the one running, or a tag the "
+                   "environment ran before.")
+@skip_order_option
+@skip_soak_option
+@break_glass_option
 @delivery_options
 @common_options(*TEXT_JSON)
 @pass_settings
 def bump(settings: Settings, commit: str, envs: tuple[str, ...], images: tuple[str, ...],
          source_repo: Path | None, digests: tuple[str, ...], verify_registry: bool,
-         pin_digest: bool, allow_rollback: bool, delivery: DeliveryOptions) -> None:
+         pin_digest: bool, allow_rollback: bool, skip_order: str | None,
+         skip_soak: str | None, break_glass: str | None, delivery: DeliveryOptions) -> None:
     """Deploy the images of one app commit to an environment, as one reviewable commit.
 
     \b
     Example:
         bump-image --commit 1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d --push
     """
+    from ..gates import Overrides
     from ..output.bump import bump_json, bump_text
     from ..usecases.bump import BumpRequest
     from ..usecases.bump import bump as run
@@ -117,7 +124,8 @@ def bump(settings: Settings, commit: str, envs: tuple[str, ...], images: tuple[s
     output = settings.format(TEXT_JSON)
     config = settings.config()
     request = BumpRequest(commit, envs, images, source_repo, digests, verify_registry,
-                          pin_digest, allow_rollback)
+                          pin_digest, allow_rollback,
+                          Overrides(break_glass, skip_order, skip_soak))
     result = run(config, request, delivery)
     click.echo(bump_json(config, result, delivery) if output == "json"
                else bump_text(config, result, delivery), nl=False)
@@ -129,24 +137,31 @@ def bump(settings: Settings, commit: str, envs: tuple[str, ...], images: tuple[s
 @click.option("--image", "images", multiple=True, metavar="NAME",
               help="Promote only this app image (repeatable; default: every app image).")
 @click.option("--with-config", is_flag=True, help="Copy differing config values too.")
-@click.option("--skip-order", is_flag=True, help="Allow a target that is not the next env.")
+@skip_order_option
+@skip_soak_option
+@click.option("--allow-rollback", is_flag=True,
+              help="Allow a tag the target environment ran before.")
+@break_glass_option
 @delivery_options
 @common_options(*TEXT_JSON)
 @pass_settings
 def promote(settings: Settings, source: str, target: str, images: tuple[str, ...],
-            with_config: bool, skip_order: bool, delivery: DeliveryOptions) -> None:
+            with_config: bool, skip_order: str | None, skip_soak: str | None,
+            allow_rollback: bool, break_glass: str | None, delivery: DeliveryOptions) -> None:
     """Copy the exact image tags (and digests) of one environment into the next.
 
     \b
     Example:
         gitops promote --from staging --to prod --push
     """
+    from ..gates import Overrides
     from ..output.state import state_json, state_text
     from ..usecases.promote import PromoteRequest
     from ..usecases.promote import promote as run
 
     output = settings.format(TEXT_JSON)
-    request = PromoteRequest(source, target, images, with_config, skip_order)
+    request = PromoteRequest(source, target, images, with_config,
+                             Overrides(break_glass, skip_order, skip_soak), allow_rollback)
     done = run(settings.config(), request, delivery)
     click.echo(state_json(done, delivery) if output == "json" else
                state_text(done, delivery, f"nothing to promote from {source} to {target}"),
@@ -173,23 +188,26 @@ def history(settings: Settings, env: str, limit: int | None) -> None:
 @click.argument("env")
 @click.option("--to", metavar="COMMIT", help="Restore ENV as it was at this commit.")
 @click.option("--steps", type=int, metavar="N", help="Undo the last N changes (default 1).")
+@break_glass_option
 @delivery_options
 @common_options(*TEXT_JSON)
 @pass_settings
 def rollback(settings: Settings, env: str, to: str | None, steps: int | None,
-             delivery: DeliveryOptions) -> None:
+             break_glass: str | None, delivery: DeliveryOptions) -> None:
     """Commit ENV's image tags and config as they were before its last change(s).
 
     \b
     Example:
         gitops rollback prod --push
     """
+    from ..gates import Overrides
     from ..output.state import state_json, state_text
     from ..usecases.rollback import RollbackRequest
     from ..usecases.rollback import rollback as run
 
     output = settings.format(TEXT_JSON)
-    done = run(settings.config(), RollbackRequest(env, to, steps), delivery)
+    request = RollbackRequest(env, to, steps, Overrides(break_glass=break_glass))
+    done = run(settings.config(), request, delivery)
     click.echo(state_json(done, delivery) if output == "json" else
                state_text(done, delivery, f"nothing to roll back: {env} already runs that state"),
                nl=False)
@@ -287,32 +305,39 @@ def env_new(settings: Settings, name: str, source: str, after: str | None,
 @replicas_option
 @set_option
 @sync_option
+@click.option("--min-soak", metavar="DURATION",
+              help="Minimum soak of promoted tags in the environment before (24h; 0 removes).")
+@break_glass_option
 @delivery_options
 @common_options(*TEXT_JSON)
 @pass_settings
 def env_set(settings: Settings, name: str, replicas: tuple[str, ...], values: tuple[str, ...],
-            automated: bool | None, delivery: DeliveryOptions) -> None:
-    """Change replicas, config values or the sync policy of environment NAME."""
+            automated: bool | None, min_soak: str | None, break_glass: str | None,
+            delivery: DeliveryOptions) -> None:
+    """Change replicas, config values, the sync policy or the minimum soak of NAME."""
     from ..output.envs import env_change_json, env_change_text
     from ..usecases.environments import SetEnv, set_env
 
     output = settings.format(TEXT_JSON)
-    done = set_env(settings.config(), SetEnv(name, replicas, values, automated), delivery)
+    request = SetEnv(name, replicas, values, automated, min_soak, break_glass)
+    done = set_env(settings.config(), request, delivery)
     click.echo(env_change_json(done, delivery, name) if output == "json"
                else env_change_text(done, delivery, name), nl=False)
 
 
 @env.command("delete")
 @click.argument("name")
+@break_glass_option
 @delivery_options
 @common_options(*TEXT_JSON)
 @pass_settings
-def env_delete(settings: Settings, name: str, delivery: DeliveryOptions) -> None:
+def env_delete(settings: Settings, name: str, break_glass: str | None,
+               delivery: DeliveryOptions) -> None:
     """Delete environment NAME (never the production environment)."""
     from ..output.envs import env_change_json, env_change_text
     from ..usecases.environments import delete_env
 
     output = settings.format(TEXT_JSON)
-    done = delete_env(settings.config(), name, delivery)
+    done = delete_env(settings.config(), name, delivery, break_glass)
     click.echo(env_change_json(done, delivery, name) if output == "json"
                else env_change_text(done, delivery, name), nl=False)

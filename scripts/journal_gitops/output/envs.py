@@ -5,17 +5,38 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..clock import iso
 from ..shas import short_pin
 from . import json_document, table
 from .delivery import delivery_json, delivery_text, short_answer
 
 if TYPE_CHECKING:
     from ..delivery import Delivery, DeliveryOptions
+    from ..gates import ActiveGate
     from ..usecases.environments import EnvChange, EnvRow
 
 
 def _sync(automated: bool | None) -> str | None:
     return None if automated is None else ("auto" if automated else "manual")
+
+
+def _frozen(gate: ActiveGate | None) -> str:
+    if gate is None or gate.freeze is None:
+        return "-"
+    return f"until {iso(gate.freeze.end)}" if gate.freeze.end else "until unfrozen"
+
+
+def _gate_json(gate: ActiveGate | None) -> dict[str, Any]:
+    from .gates import freeze_json_of
+
+    if gate is None:
+        return {"frozen": None, "freezes": [], "minSoak": None}
+    active = gate.freeze
+    return {"frozen": None if active is None else {
+                "reason": active.freeze.reason,
+                "until": iso(active.end) if active.end else None},
+            "freezes": [freeze_json_of(f) for f in gate.freezes],
+            "minSoak": gate.min_soak}
 
 
 def envs_text(rows: Sequence[EnvRow]) -> str:
@@ -29,8 +50,10 @@ def envs_text(rows: Sequence[EnvRow]) -> str:
             " ".join(f"{k}={v}" for k, v in s.config.items()) or "-",
             " ".join(f"{k}={short_pin(pin.tag, pin.digest)}" for k, pin in s.images.items())
             or "-",
-            _sync(s.automated) or "-", differs))
-    return table(("ENV", "NAMESPACE", "REPLICAS", "CONFIG", "IMAGES", "SYNC", "PROMOTES"), out)
+            _sync(s.automated) or "-", _frozen(row.gate),
+            (row.gate.min_soak if row.gate else None) or "-", differs))
+    return table(("ENV", "NAMESPACE", "REPLICAS", "CONFIG", "IMAGES", "SYNC", "FROZEN", "SOAK",
+                  "PROMOTES"), out)
 
 
 def envs_json(rows: Sequence[EnvRow]) -> str:
@@ -41,7 +64,8 @@ def envs_json(rows: Sequence[EnvRow]) -> str:
                     for k, pin in r.state.images.items()},
          "sync": _sync(r.state.automated),
          "application": r.state.app_file,
-         "differsFromPrevious": None if r.differs is None else list(r.differs)}
+         "differsFromPrevious": None if r.differs is None else list(r.differs),
+         **_gate_json(r.gate)}
         for r in rows]})
 
 

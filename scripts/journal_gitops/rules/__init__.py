@@ -16,6 +16,7 @@ from . import (
     images,
     networking,
     rendering,
+    sync_windows,
     synced_files,
     workloads,
 )
@@ -30,7 +31,8 @@ __all__ = [
     "rule_table",
 ]
 
-FAMILIES = (rendering, images, containers, config_refs, networking, workloads, argocd, synced_files)
+FAMILIES = (rendering, images, containers, config_refs, networking, workloads, argocd,
+            synced_files, sync_windows)
 
 
 def _registry() -> dict[str, Rule]:

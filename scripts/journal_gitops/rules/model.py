@@ -57,6 +57,7 @@ class RuleId:
     SYNC_WAVE_ORDER: Final = "sync-wave-order"
     SYNC_POLICY: Final = "sync-policy"
     SYNCED_FILES: Final = "synced-files"
+    SYNC_WINDOWS: Final = "sync-windows"
 
     @classmethod
     def ordered(cls) -> tuple[str, ...]:

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..adapters import gitrepo, registry
 from ..commit_message import bump_message
-from ..config import Config, ManagedImage
+from ..config import Config, ManagedImage, load_config
 from ..delivery import Delivery, DeliveryOptions, FileEdit, Proposal, deliver, read_file
 from ..errors import GitopsError, UsageError
+from ..gates import (
+    Overrides,
+    check_bump_order,
+    check_not_frozen,
+    check_soak,
+    is_rollback,
+    previous_env,
+    rollback_refusal,
+    steps,
+)
 from ..images import (
     ImageTarget,
+    Pin,
     commit_of_tag,
     make_tag,
     normalise_commit,
@@ -37,6 +48,7 @@ class BumpRequest:
     verify_registry: bool = False
     pin_digest: bool = False
     allow_rollback: bool = False
+    overrides: Overrides = field(default_factory=Overrides)
 
 
 @dataclass(frozen=True)
@@ -132,6 +144,8 @@ class _Planner:
     pins: _Pins
 
     def __call__(self, tree: Path) -> Proposal[BumpPlan] | None:
+        cfg = load_config(tree)
+        overrides = self.request.overrides
         edits: list[FileEdit] = []
         changes: list[ImageChange] = []
         targets: dict[str, dict[str, ImageTarget]] = {}
@@ -153,14 +167,34 @@ class _Planner:
                 moved.append(target)
                 changes.append(ImageChange(
                     env, image.name, old, self.tag, old_digest, target.digest,
-                    _is_rollback(self.config, self.request, self.sha, env, image.name, old)))
+                    self._rollback(tree, cfg, env, image.name, old)))
             if moved:
                 edits.append(FileEdit(rel, text, set_images(text, rel, moved)))
                 targets[env] = {t.name: t for t in moved}
         if not changes:
             return None
+        check_not_frozen(cfg, list(targets), overrides)
+        for env, moved_targets in targets.items():
+            source = previous_env(cfg, env)
+            pins = {name: Pin(t.new_tag, t.digest) for name, t in moved_targets.items()
+                    if not any(c.rollback for c in changes if (c.env, c.image) == (env, name))}
+            if source is not None and pins:
+                check_soak(cfg, tree, env, source, pins, overrides, "bump")
         plan = BumpPlan(tuple(changes), self.tag, self.sha, targets)
-        return Proposal(tuple(edits), bump_message(plan.changes, self.tag, self.sha), plan)
+        message = bump_message(plan.changes, self.tag, self.sha, overrides.trailers())
+        return Proposal(tuple(edits), message, plan)
+
+    def _rollback(self, tree: Path, cfg: Config, env: str, image: str, old: str | None
+                  ) -> bool:
+        """A rollback by the app's history (with --source-repo) or by the environment's own:
+        a tag it ran before."""
+        if _is_rollback(self.config, self.request, self.sha, env, image, old):
+            return True
+        if old is None or not is_rollback(steps(tree, cfg, env), image, old, self.tag):
+            return False
+        if not self.request.allow_rollback:
+            raise GitopsError(rollback_refusal(env, image, old, self.tag))
+        return True
 
 
 def bump(config: Config, request: BumpRequest, options: DeliveryOptions) -> BumpResult:
@@ -178,6 +212,8 @@ def bump(config: Config, request: BumpRequest, options: DeliveryOptions) -> Bump
     digests = _digests(request.digests, images)
     if request.pin_digest and not request.verify_registry:
         raise UsageError("--pin-digest goes with --verify-registry")
+    check_bump_order(config, envs, request.overrides)
+    request.overrides.trailers()  # a reason must be one line, before anything is planned
     planner = _Planner(config, request, envs, images, tag, sha, _Pins(request, tag, digests))
 
     def verify(tree: Path, proposal: Proposal[BumpPlan]) -> None:

@@ -26,6 +26,7 @@ from ..argocd import read_manifests
 from ..config import Config, load_config
 from ..errors import ConfigError, GitopsError, UsageError
 from ..resources import Resource, parse_documents
+from ..revisions import sides
 from ..risks import Risk, RiskKind, assess
 
 ARGOCD = "argocd"  # the pseudo-environment of apps/ and argocd/
@@ -220,27 +221,10 @@ def _resources(side: Side, env: str) -> tuple[list[Resource], str | None]:
 # --- the use case --------------------------------------------------------------------------------
 
 
-def default_base(repo: gitrepo.Repo) -> str:
-    """The merge-base with origin/main, or main when there is no such remote branch."""
-    upstream = gitrepo.rev(repo, "origin/main")
-    if upstream is not None:
-        return gitrepo.run(repo, "merge-base", "HEAD", upstream).strip()
-    main = gitrepo.rev(repo, "main")
-    if main is None:
-        raise UsageError("no base to compare with: neither origin/main nor main exists; "
-                         "pass --base")
-    return main
-
-
 def diff(config: Config, base: str | None = None, head: str | None = None,
          envs: Sequence[str] = ()) -> DiffReport:
     repo = gitrepo.open_repo(config.root)
-    base_sha = gitrepo.rev(repo, base) if base else default_base(repo)
-    if base_sha is None:
-        raise UsageError(f"--base {base} is not a commit")
-    head_sha = gitrepo.rev(repo, head) if head else None
-    if head and head_sha is None:
-        raise UsageError(f"--head {head} is not a commit")
+    base_sha, head_sha = sides(repo, base, head)
     tool = kustomize.find_kustomize()
     with contextlib.ExitStack() as stack:
         base_root = stack.enter_context(gitrepo.worktree(repo, base_sha))

@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ruamel.yaml.nodes import ScalarNode
 
 from .. import templates
 from ..adapters import kustomize
-from ..app_yaml import ProjectFile, insert_env, remove_env, set_sync
+from ..app_yaml import (
+    ProjectFile,
+    application_names,
+    insert_env,
+    remove_env,
+    set_sync,
+    wanted_windows,
+)
 from ..argocd import automated, find_application, protected
+from ..clock import parse_duration
 from ..commit_message import env_message
 from ..config import CONFIG_FILE, DNS_LABEL, Config, load_config
 from ..delivery import (
@@ -30,6 +38,9 @@ from ..delivery import (
     read_file,
 )
 from ..errors import GitopsError, UsageError
+from ..gate_config import Freeze
+from ..gate_yaml import remove_freezes, set_soak
+from ..gates import ActiveGate, Overrides, check_not_frozen
 from ..images import Pin
 from ..kustomization import Kustomization
 from ..resources import parse_documents
@@ -57,6 +68,7 @@ class EnvState:
 class EnvRow:
     state: EnvState
     differs: tuple[str, ...] | None  # what a promotion from the previous env would carry
+    gate: ActiveGate | None = None  # freezes and soak; None where gates were not asked
 
 
 @dataclass(frozen=True)
@@ -90,7 +102,7 @@ def list_envs(config: Config) -> list[EnvRow]:
             differs = tuple(part for part, a, b in (
                 ("images", state.images, previous.images),
                 ("config", state.config, previous.config)) if a != b)
-        rows.append(EnvRow(state, differs))
+        rows.append(EnvRow(state, differs, ActiveGate.of(config, env)))
         previous = state
     return rows
 
@@ -349,6 +361,8 @@ class SetEnv:
     replicas: tuple[str, ...] = ()  # COMPONENT=N
     values: tuple[str, ...] = ()  # KEY=VALUE
     automated: bool | None = None  # None: the sync policy stays
+    min_soak: str | None = None  # "0" removes it
+    break_glass: str | None = None
 
 
 @dataclass(frozen=True)
@@ -387,15 +401,39 @@ class _SetEnvPlanner:
                                   set_sync(text, state.app_file, self.request.automated)))
             old, new = ("auto", "manual") if state.automated else ("manual", "auto")
             changes.append(ValueChange("sync", old, new))
+        overrides = Overrides(break_glass=self.request.break_glass)
+        if edits:  # the environment itself changes: a freeze holds it
+            check_not_frozen(cfg, [name], overrides)
+        soak = self._soak(tree, cfg)
+        if soak is not None:
+            edits.append(soak[0])
+            changes.append(soak[1])
         if not edits:
             return None
         said = ", ".join(f"{c.what} {c.old} -> {c.new}" for c in changes)
-        return Proposal(tuple(edits), env_message(name, said),
+        return Proposal(tuple(edits), env_message(name, said, extra=overrides.trailers()),
                         EnvChange(name, "set", tuple(changes), _files(edits)))
+
+    def _soak(self, tree: Path, cfg: Config) -> tuple[FileEdit, ValueChange] | None:
+        """gitops.yaml's edit for --min-soak, when it changes the value."""
+        wanted = self.request.min_soak
+        if wanted is None:
+            return None
+        span = parse_duration(wanted, "--min-soak")
+        new = wanted.strip() if span.total_seconds() > 0 else None
+        old = cfg.gates.soak_of(self.request.name)
+        if old == new:
+            return None
+        text = read_file(tree, CONFIG_FILE)
+        return (FileEdit(CONFIG_FILE, text, set_soak(text, self.request.name, new)),
+                ValueChange("min soak", old or "(none)", new or "(none)"))
 
 
 def set_env(config: Config, request: SetEnv, options: DeliveryOptions) -> Delivery[EnvChange]:
     """Change replicas, config values or the sync policy; only those lines move."""
+    Overrides(break_glass=request.break_glass).trailers()  # a reason is one line
+    if request.min_soak is not None:
+        parse_duration(request.min_soak, "--min-soak")
     return _deliver(config, _SetEnvPlanner(request), f"environment {request.name}",
                     f"env/set-{request.name}", options)
 
@@ -405,6 +443,7 @@ class _DeletePlanner:
     """Plans `env delete` on a tree: overlay, Application, destination and order go together."""
 
     name: str
+    break_glass: str | None = None
 
     def __call__(self, tree: Path) -> Proposal[EnvChange]:
         name = self.name
@@ -413,6 +452,8 @@ class _DeletePlanner:
         if name == cfg.production:
             raise UsageError(f"{name} is the production environment (last in promotion "
                              f"order); it is not deleted")
+        overrides = Overrides(break_glass=self.break_glass)
+        check_not_frozen(cfg, [name], overrides)
         state = read_state(tree, cfg, name)
         edits: list[FileEdit] = []
         overlay_dir = tree / cfg.overlay_rel(name)
@@ -423,19 +464,40 @@ class _DeletePlanner:
         if state.app_file:
             edits.append(FileEdit(state.app_file, read_file(tree, state.app_file), None))
         project = ProjectFile(tree, cfg)
-        if state.namespace and project.remove_destination(state.namespace):
+        removed = bool(state.namespace and project.remove_destination(state.namespace))
+        if _drop_windows(tree, cfg, name, project) or removed:
             edits.append(project.edit())
         config_text = read_file(tree, CONFIG_FILE)
-        edits.append(FileEdit(CONFIG_FILE, config_text, remove_env(config_text, name)))
+        edits.append(FileEdit(CONFIG_FILE, config_text, _without_gates(
+            remove_env(config_text, name), cfg.gates.freezes, name)))
         message = env_message(
             name, "delete the environment",
             f"Removes {cfg.overlay_rel(name)}, {state.app_file or 'its Application'}, its "
             f"project destination and its place in the promotion order. The namespace "
-            f"{state.namespace} and its volumes stay in the cluster (Delete=false).")
+            f"{state.namespace} and its volumes stay in the cluster (Delete=false).",
+            overrides.trailers())
         return Proposal(tuple(edits), message, EnvChange(name, "delete", (), _files(edits)))
 
 
-def delete_env(config: Config, name: str, options: DeliveryOptions) -> Delivery[EnvChange]:
+def _drop_windows(tree: Path, cfg: Config, name: str, project: ProjectFile) -> bool:
+    """The deleted environment's recurring freezes leave the AppProject's windows too."""
+    if not any(f.env == name and f.recurring for f in cfg.gates.freezes):
+        return False
+    names = application_names(tree, cfg)
+    kept = replace(cfg, gates=replace(cfg.gates, freezes=tuple(
+        f for f in cfg.gates.freezes if f.env != name)))
+    return project.set_deny_windows(wanted_windows(kept, names), set(names.values()))
+
+
+def _without_gates(text: str, freezes: Sequence[Freeze], name: str) -> str:
+    """gitops.yaml without the deleted environment's freezes and minimum soak."""
+    text = remove_freezes(text, [i for i, f in enumerate(freezes) if f.env == name])
+    return set_soak(text, name, None)
+
+
+def delete_env(config: Config, name: str, options: DeliveryOptions,
+               break_glass: str | None = None) -> Delivery[EnvChange]:
     """Remove an environment from git; its namespace and volumes stay in the cluster."""
-    return _deliver(config, _DeletePlanner(name), "the repository without it",
+    Overrides(break_glass=break_glass).trailers()  # a reason is one line
+    return _deliver(config, _DeletePlanner(name, break_glass), "the repository without it",
                     f"env/delete-{name}", options)

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..commit_message import (
+    ALLOW_ROLLBACK,
     PROMOTED_COMMIT,
     PROMOTED_FROM,
     SOURCE_COMMIT,
@@ -18,8 +19,16 @@ from ..commit_message import (
 from ..config import Config, load_config
 from ..delivery import Delivery, DeliveryOptions, Proposal, deliver, read_file
 from ..env_history import read_history
-from ..errors import UsageError
-from ..images import commit_of_tag, select_images
+from ..errors import GitopsError, UsageError
+from ..gates import (
+    Overrides,
+    check_not_frozen,
+    check_soak,
+    is_rollback,
+    rollback_refusal,
+    steps,
+)
+from ..images import Pin, commit_of_tag, select_images
 from ..kustomization import Kustomization
 from ..shas import short_sha
 from ..snapshot import EnvSnapshot, StateChange, apply_snapshot, snapshot_of, verify_state
@@ -31,10 +40,11 @@ class PromoteRequest:
     target: str
     images: tuple[str, ...] = ()
     with_config: bool = False
-    skip_order: bool = False
+    overrides: Overrides = field(default_factory=Overrides)
+    allow_rollback: bool = False
 
 
-def _check_order(config: Config, source: str, target: str, skip: bool) -> None:
+def _check_order(config: Config, source: str, target: str, skip: str | None) -> None:
     config.require_env(source)
     config.require_env(target)
     if source == target:
@@ -44,7 +54,7 @@ def _check_order(config: Config, source: str, target: str, skip: bool) -> None:
         nxt = order[order.index(source) + 1] if order.index(source) + 1 < len(order) else None
         after = f"the next after {source} is {nxt}" if nxt else f"{source} is the last"
         raise UsageError(f"{target} is not next in promotion order ({after}); "
-                         f"pass --skip-order to promote anyway")
+                         f"pass --skip-order REASON to promote anyway")
 
 
 def _source_commit(config: Config, env: str, tags: Sequence[str]) -> str | None:
@@ -57,7 +67,8 @@ def _source_commit(config: Config, env: str, tags: Sequence[str]) -> str | None:
 
 def promote(config: Config, request: PromoteRequest, options: DeliveryOptions
             ) -> Delivery[StateChange]:
-    _check_order(config, request.source, request.target, request.skip_order)
+    _check_order(config, request.source, request.target, request.overrides.skip_order)
+    request.overrides.trailers()  # a reason must be one line, before anything is planned
     names = [image.name for image in select_images(config, request.images)]
 
     def plan(tree: Path) -> Proposal[StateChange] | None:
@@ -69,6 +80,16 @@ def promote(config: Config, request: PromoteRequest, options: DeliveryOptions
         if change.edit is None:
             return None
         tags = [c.new for c in change.images]
+        check_not_frozen(cfg, [request.target], request.overrides)
+        history = steps(tree, cfg, request.target)
+        rollbacks = [c for c in change.images if is_rollback(history, c.image, c.old, c.new)]
+        if rollbacks and not request.allow_rollback:
+            first = rollbacks[0]
+            raise GitopsError(rollback_refusal(request.target, first.image, first.old, first.new))
+        pins = {c.image: Pin(c.new, c.new_digest) for c in change.images if c not in rollbacks}
+        if pins:
+            check_soak(cfg, tree, request.target, request.source, pins, request.overrides,
+                       "promote")
         trailers: list[Trailer] = [(PROMOTED_FROM, request.source)]
         brought = _source_commit(cfg, request.source, tags) if tags else None
         if brought:
@@ -76,6 +97,9 @@ def promote(config: Config, request: PromoteRequest, options: DeliveryOptions
         app_commit = commit_of_tag(cfg, tags[0]) if tags else None
         if app_commit:
             trailers.append((SOURCE_COMMIT, app_commit))
+        trailers += request.overrides.trailers()
+        if rollbacks:
+            trailers.append((ALLOW_ROLLBACK, request.target))
         note = f"Promotes what {request.source} runs to {request.target}."
         text = state_message("promote", ChangeKind.PROMOTION, change, [note], trailers)
         return Proposal((change.edit,), text, change)

@@ -3,7 +3,7 @@ what they were at a point of its history. Only that environment's overlay change
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..adapters import gitrepo
@@ -12,6 +12,7 @@ from ..config import Config, load_config
 from ..delivery import Delivery, DeliveryOptions, Proposal, deliver
 from ..env_history import read_history, state_at
 from ..errors import GitopsError, UsageError
+from ..gates import Overrides, check_not_frozen
 from ..shas import SHORT
 from ..snapshot import EnvSnapshot, StateChange, apply_snapshot, verify_state
 
@@ -21,6 +22,7 @@ class RollbackRequest:
     env: str
     to: str | None = None
     steps: int | None = None
+    overrides: Overrides = field(default_factory=Overrides)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ def _target(config: Config, request: RollbackRequest) -> _Target:
 def rollback(config: Config, request: RollbackRequest, options: DeliveryOptions
              ) -> Delivery[StateChange]:
     config.require_env(request.env)
+    request.overrides.trailers()  # a reason must be one line, before anything is planned
+    check_not_frozen(config, [request.env], request.overrides)
     target = _target(config, request)
     sha = target.commit
 
@@ -77,10 +81,11 @@ def rollback(config: Config, request: RollbackRequest, options: DeliveryOptions
         change = apply_snapshot(tree, cfg, request.env, target.state)
         if change.edit is None:
             return None
+        check_not_frozen(cfg, [request.env], request.overrides)
         notes = [f"Puts {request.env}'s images and config back to what they were at "
                  f"{sha[:SHORT]}, undoing:"] + [f"- {subject}" for subject in target.undone]
         text = state_message("rollback", ChangeKind.ROLLBACK, change, notes,
-                             [(ROLLED_BACK_TO, sha)])
+                             [(ROLLED_BACK_TO, sha), *request.overrides.trailers()])
         return Proposal((change.edit,), text, change)
 
     def verify(tree: Path, proposal: Proposal[StateChange]) -> None:
