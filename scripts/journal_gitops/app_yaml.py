@@ -16,7 +16,8 @@ from .argocd import find_application
 from .config import CONFIG_FILE, Config
 from .delivery import FileEdit, read_file
 from .errors import GitopsError
-from .gate_yaml import desired_window, edit_windows
+from .gate_config import desired_window
+from .gate_yaml import edit_windows
 
 
 def _environments(doc: YamlText) -> SequenceNode:

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from .clock import iso, parse_duration, parse_instant
+from .clock import format_duration, iso, parse_duration, parse_instant
 from .cron import Schedule, parse_schedule, window_end, zone
-from .errors import ConfigError, UsageError
+from .errors import ConfigError, GitopsError, UsageError
 
 FREEZES = "freezes"
 MIN_SOAK = "minSoak"
@@ -191,3 +191,28 @@ def parse_gates(data: dict[str, Any], envs: Collection[str]) -> GateConfig:
             raise _fail(str(exc)) from None
         soaks.append((str(env), value))
     return GateConfig(freezes, tuple(soaks))
+
+
+# --- the AppProject's deny sync windows that recurring freezes ask for ----------------------
+
+
+def window_key(window: Any) -> tuple[str, int, str, tuple[str, ...], bool] | None:
+    """What makes two deny windows the same window (None: not a deny window we can read)."""
+    if not isinstance(window, dict) or window.get("kind") != "deny":
+        return None
+    try:
+        length = parse_duration(str(window.get("duration", "")), "duration")
+    except GitopsError:  # a duration we cannot read: not a window of ours
+        return None
+    apps = window.get("applications") or []
+    return (" ".join(str(window.get("schedule", "")).split()), int(length.total_seconds()),
+            str(window.get("timeZone") or "UTC"), tuple(sorted(str(a) for a in apps)),
+            window.get("manualSync") is True)
+
+
+def desired_window(freeze: Freeze, application: str) -> dict[str, Any]:
+    """The deny window Argo CD holds a recurring freeze's automated syncs with."""
+    return {"kind": "deny", "schedule": " ".join((freeze.schedule or "").split()),
+            "duration": format_duration(parse_duration(freeze.duration or "0", "duration")),
+            "timeZone": freeze.time_zone or "UTC", "applications": [application],
+            "manualSync": True, "description": freeze.reason}

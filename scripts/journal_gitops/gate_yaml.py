@@ -9,9 +9,8 @@ from typing import Any
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from .adapters.yamltext import YamlText
-from .clock import format_duration, iso, parse_duration
-from .errors import GitopsError
-from .gate_config import FREEZES, MIN_SOAK, Freeze
+from .clock import iso
+from .gate_config import FREEZES, MIN_SOAK, Freeze, window_key
 
 CONFIG_FILE = "gitops.yaml"
 WINDOWS = "syncWindows"
@@ -98,28 +97,6 @@ def set_soak(text: str, env: str, value: str | None) -> str:
 
 
 # --- the AppProject's sync windows ----------------------------------------------------------
-
-
-def window_key(window: Any) -> tuple[str, int, str, tuple[str, ...], bool] | None:
-    """What makes two deny windows the same window (None: not a deny window we can read)."""
-    if not isinstance(window, dict) or window.get("kind") != "deny":
-        return None
-    try:
-        length = parse_duration(str(window.get("duration", "")), "duration")
-    except GitopsError:  # a duration we cannot read: not a window of ours
-        return None
-    apps = window.get("applications") or []
-    return (" ".join(str(window.get("schedule", "")).split()), int(length.total_seconds()),
-            str(window.get("timeZone") or "UTC"), tuple(sorted(str(a) for a in apps)),
-            window.get("manualSync") is True)
-
-
-def desired_window(freeze: Freeze, application: str) -> dict[str, Any]:
-    """The deny window Argo CD holds a recurring freeze's automated syncs with."""
-    return {"kind": "deny", "schedule": " ".join((freeze.schedule or "").split()),
-            "duration": format_duration(parse_duration(freeze.duration or "0", "duration")),
-            "timeZone": freeze.time_zone or "UTC", "applications": [application],
-            "manualSync": True, "description": freeze.reason}
 
 
 def _window_lines(doc: YamlText, window: dict[str, Any]) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..argocd import read_manifests
 from ..config import Config
-from ..gate_yaml import desired_window, window_key
+from ..gate_config import desired_window, window_key
 from .context import EnvContext, dicts
 from .model import Hit, Rule, RuleId, Severity
 
