@@ -8,7 +8,7 @@ from typing import Any
 
 from ..resources import Resource
 from .context import POD_CONTAINERS, EnvContext, dicts, mapping, pod_containers, pods_selected
-from .model import Hit, Rule, RuleId, Severity
+from .model import Check, Hit, RuleId
 
 
 def _fmt_selector(selector: dict[str, Any]) -> str:
@@ -98,41 +98,9 @@ def check_ingress_backend(ctx: EnvContext) -> Iterator[Hit]:
                 yield ing, f"backend Service {name} has no port named {port['name']}"
 
 
-RULES = (
-    Rule(
-        RuleId.SERVICE_SELECTOR, severity=Severity.HIGH,
-        summary="every Service selector matches pods (including statefulset pod-name)",
-        why="A Service whose selector matches no pod has no endpoints: clients get connection "
-            "refused or time out, and nothing in Argo CD turns red.",
-        fix="Make the selector a subset of the pod template's labels; a pod-name selector must "
-            "name an ordinal below the StatefulSet's replicas.",
-        check=check_service_selector,
-    ),
-    Rule(
-        RuleId.SERVICE_TARGET_PORT, severity=Severity.HIGH,
-        summary="every Service targetPort is a port of the selected pods",
-        why="Endpoints point at the targetPort: a name the pods do not declare, or a number "
-            "they do not listen on, drops or refuses every connection.",
-        fix="Use the name or number of a containerPort of the selected pods (prefer names, so "
-            "the container's port can change without touching the Service).",
-        check=check_service_target_port,
-    ),
-    Rule(
-        RuleId.INGRESS_PATH_ORDER, severity=Severity.HIGH,
-        summary="no Ingress path is listed before a longer path it prefixes",
-        why="Controllers that match paths in order send every request for the longer path to "
-            "the shorter one's backend, so that route is dead.",
-        fix="List the more specific path first (e.g. /api before /), or make the shorter one "
-            "pathType: Exact.",
-        check=check_ingress_path_order,
-    ),
-    Rule(
-        RuleId.INGRESS_BACKEND, severity=Severity.HIGH,
-        summary="every Ingress backend is a Service port of the environment",
-        why="A backend naming a missing Service or port gives the controller no upstream: every "
-            "request on that path answers 503.",
-        fix="Name a Service of the same overlay and one of its ports, by number or by the "
-            "port's name.",
-        check=check_ingress_backend,
-    ),
-)
+CHECKS: dict[str, Check] = {
+    RuleId.SERVICE_SELECTOR: check_service_selector,
+    RuleId.SERVICE_TARGET_PORT: check_service_target_port,
+    RuleId.INGRESS_PATH_ORDER: check_ingress_path_order,
+    RuleId.INGRESS_BACKEND: check_ingress_backend,
+}
