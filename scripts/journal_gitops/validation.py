@@ -184,11 +184,12 @@ def _repo_findings(config: Config, manifests: ArgocdManifests, complete: bool
     return findings
 
 
-def apply_waivers(config: Config, findings: list[Finding], complete: bool,
+def apply_waivers(config: Config, findings: list[Finding], envs: Sequence[str] | None,
                   today: datetime.date | None = None
                   ) -> tuple[list[Finding], list[WaivedFinding]]:
     """Findings a waiver accepts move aside with its reason; an expired waiver accepts nothing
-    and is a finding, and so is (on a complete run) a waiver that matches no finding."""
+    and is a finding, and so is a waiver that matches no finding, when everything it could
+    match was checked (all environments, or `envs` holds its env)."""
     today = today or datetime.date.today()
     kept: list[Finding] = []
     waived: list[WaivedFinding] = []
@@ -207,7 +208,7 @@ def apply_waivers(config: Config, findings: list[Finding], complete: bool,
         if waiver.expires is not None and waiver.expires < today:
             kept.append(Finding(RuleId.WAIVER_EXPIRED, f"{where} expired on {waiver.expires}",
                                 waiver.env, waiver.resource, CONFIG_FILE, waiver.line or None))
-        elif complete and waiver not in used:
+        elif (not envs or waiver.env in envs) and waiver not in used:
             kept.append(Finding(RuleId.WAIVER_UNUSED, f"{where} matches no finding",
                                 waiver.env, waiver.resource, CONFIG_FILE, waiver.line or None))
     return kept, waived
@@ -240,7 +241,7 @@ def validate(config: Config, envs: Sequence[str] | None = None, crds: Path | Non
                                          projects)
         findings += env_findings
         summaries.append(EnvSummary(env, count, len(env_findings)))
-    kept, waived = apply_waivers(config, findings, not envs)
+    kept, waived = apply_waivers(config, findings, envs)
     summaries = [EnvSummary(e.name, e.resources, sum(1 for f in kept if f.env == e.name))
                  for e in summaries]
     return Report(tuple(summaries), tuple(kept), config.kubernetes_versions, tuple(waived))

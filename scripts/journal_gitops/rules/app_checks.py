@@ -86,7 +86,7 @@ def check_probe_port(ctx: EnvContext) -> Iterator[Hit]:
                 probe = mapping(body.get(probe_name))
                 for handler in ("httpGet", "tcpSocket", "grpc"):
                     port = mapping(probe.get(handler)).get("port")
-                    if port is None or isinstance(port, bool):
+                    if not isinstance(port, str | int) or isinstance(port, bool):
                         continue
                     if isinstance(port, str) and not port.isdigit():
                         bad = port not in names

@@ -39,7 +39,7 @@ def check_application(ctx: EnvContext) -> Iterator[Hit]:
     namespaces = {r.namespace for r in ctx.resources if r.namespace}
     for app in apps:
         dest = mapping(app.spec.get("destination")).get("namespace")
-        if namespaces and {dest} != namespaces:
+        if namespaces and {str(dest)} != namespaces:
             yield app, (f"destination namespace {dest} but {overlay} renders into "
                         f"{', '.join(sorted(namespaces))}")
         if app.spec.get("project") != ctx.config.project:
@@ -47,8 +47,8 @@ def check_application(ctx: EnvContext) -> Iterator[Hit]:
                         f"(gitops.yaml)")
 
 
-def _glob(pattern: Any, value: str) -> bool:
-    return fnmatch.fnmatchcase(value, str(pattern))
+def _glob(pattern: Any, value: Any) -> bool:
+    return fnmatch.fnmatchcase(str(value), str(pattern))
 
 
 def _kind_listed(entries: Any, group: str, kind: str) -> bool:
@@ -83,7 +83,8 @@ def project_problems(app: Resource, projects: dict[str, Resource],
     pname, spec = f"AppProject {project.name}", project.spec
     for source in app_sources(app):
         repo = str(source.get("repoURL", ""))
-        if not any(_glob(p, repo) for p in spec.get("sourceRepos") or []):
+        repos = spec.get("sourceRepos")
+        if not any(_glob(p, repo) for p in (repos if isinstance(repos, list) else [])):
             yield f"{pname} does not allow source repo {repo}"
     dest = mapping(app.spec.get("destination"))
     namespace = str(dest.get("namespace", ""))
@@ -121,7 +122,8 @@ def _bad_sync_option(option: str) -> str | None:
 
 def check_sync_options(ctx: EnvContext) -> Iterator[Hit]:
     for app in ctx.environment_apps():
-        for option in mapping(app.spec.get("syncPolicy")).get("syncOptions") or []:
+        options = mapping(app.spec.get("syncPolicy")).get("syncOptions")
+        for option in options if isinstance(options, list) else []:
             problem = _bad_sync_option(str(option))
             if problem:
                 yield app, problem

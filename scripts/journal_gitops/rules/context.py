@@ -133,7 +133,7 @@ def pods_selected(ctx: EnvContext, selector: dict[str, Any]) -> list[Resource]:
         pod_name = selector.get(STS_POD_NAME)
         if workload.kind == "StatefulSet" and pod_name is not None:
             ordinals = {f"{workload.name}-{i}" for i in range(workload.replicas())}
-            if pod_name not in ordinals:
+            if str(pod_name) not in ordinals:
                 continue
         found.append(workload)
     return found

@@ -43,7 +43,8 @@ def check_service_target_port(ctx: EnvContext) -> Iterator[Hit]:
             names, numbers = _port_names_numbers(workload)
             for port in dicts(svc.spec.get("ports")):
                 target = port.get("targetPort", port.get("port"))
-                ok = target in names if isinstance(target, str) else target in numbers
+                ok = target in names if isinstance(target, str) else (
+                    isinstance(target, int) and target in numbers)
                 if not ok:
                     yield svc, (f"port {port.get('port')}: targetPort {target} is not a container "
                                 f"port of {workload.kind} {workload.name}")
