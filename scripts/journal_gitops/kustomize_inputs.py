@@ -11,6 +11,7 @@ fetches anything.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,15 +120,13 @@ def _host_like(entry: str) -> bool:
     return "/" in entry and "." in first.strip(".")
 
 
-def problems(directory: Path, root: Path | None = None) -> list[InputProblem]:
-    """Every input of the kustomization in `directory` (and of those it includes) that is not
-    a path inside `root` (default: the repository around `directory`)."""
-    base = (root or repository_root(directory)).resolve()
-    found: list[InputProblem] = []
+def walk(start: Path, root: Path) -> Iterator[tuple[Path, Path, dict[str, Any], str]]:
+    """(folder, kustomization file, its data, its text) of every kustomization reached from
+    `start` through entries that are folders inside `root`, each once, nearest first."""
     seen: set[Path] = set()
-    pending = [directory.resolve()]
+    pending = [start.resolve()]
     while pending:
-        folder = pending.pop()
+        folder = pending.pop(0)
         file = kustomization_file(folder)
         if file is None or folder in seen:
             continue
@@ -135,6 +134,20 @@ def problems(directory: Path, root: Path | None = None) -> list[InputProblem]:
         data, text = load(file)
         if not isinstance(data, dict):
             continue  # kustomize reports a broken file itself, without fetching anything
+        yield folder, file, data, text
+        for _, entry, fetchable in entries(data):
+            target = (folder / entry).resolve()
+            if fetchable and not _remote(entry) and target.is_relative_to(root) and \
+                    target.is_dir():
+                pending.append(target)
+
+
+def problems(directory: Path, root: Path | None = None) -> list[InputProblem]:
+    """Every input of the kustomization in `directory` (and of those it includes) that is not
+    a path inside `root` (default: the repository around `directory`)."""
+    base = (root or repository_root(directory)).resolve()
+    found: list[InputProblem] = []
+    for folder, file, data, text in walk(directory, base):
         rel = file.relative_to(base).as_posix() if file.is_relative_to(base) else str(file)
         for field, entry, fetchable in entries(data):
             message = None
@@ -148,8 +161,6 @@ def problems(directory: Path, root: Path | None = None) -> list[InputProblem]:
             elif fetchable and not target.exists() and _host_like(entry):
                 message = (f"{field} entry {entry} does not exist in this repository (kustomize "
                            f"would try to fetch it)")
-            elif fetchable and target.is_dir():
-                pending.append(target)
             if message:
                 found.append(InputProblem(rel, _line(text, entry), message))
     return found

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from .kustomize_inputs import entries, kustomization_file, load
+from .kustomize_inputs import entries, walk
 from .resources import Resource
 
 FieldPath = tuple[str | int, ...]
@@ -109,30 +109,18 @@ class SourceIndex:
                 table.setdefault((kind, name), []).append((self._rel(path), doc))
 
     def _add_tree(self, start: Path) -> None:
-        seen: set[Path] = set()
-        pending = [start]
-        while pending:
-            folder = pending.pop(0)
-            file = kustomization_file(folder)
-            if file is None or folder in seen:
-                continue
-            seen.add(folder)
-            data, _ = load(file)
-            if not isinstance(data, dict):
-                continue
-            self._add_kustomization(file, folder)
+        for folder, file, data, _ in walk(start, self.root):
+            self._add_kustomization(file)
             for fieldname, entry, _fetchable in entries(data):
                 target = (folder / entry).resolve()
                 if not target.is_relative_to(self.root):
                     continue
-                if target.is_dir():
-                    pending.append(target)
-                elif target.is_file() and fieldname == "resources":
+                if target.is_file() and fieldname == "resources":
                     self.add_file(target)
                 elif target.is_file() and fieldname in ("patches", "patchesStrategicMerge"):
                     self.add_file(target, patch=True)
 
-    def _add_kustomization(self, file: Path, folder: Path) -> None:
+    def _add_kustomization(self, file: Path) -> None:
         """Inline patches, images, replicas and generators, with their lines."""
         docs = list(self._documents(file))
         if not docs or not isinstance(docs[0], yaml.MappingNode):

@@ -260,3 +260,18 @@ def test_waiver_matches_kind_and_name_in_any_namespace_only() -> None:
     assert not waiver.matches("pdb", "Deployment/journal-dev/web", "dev")
     assert not Waiver("probes", "Deployment/journal-prod/web", "r").matches(
         "probes", "Deployment/journal-dev/web", "dev")
+
+
+def test_the_catalog_and_the_checks_name_the_same_rules() -> None:
+    import json
+
+    from journal_gitops import rules
+
+    catalog = json.loads(rules.CATALOG.read_text(encoding="utf-8"))
+    checks = {**rules._checks("check_"), **rules._checks("repo_check_")}
+    assert list(catalog) == list(rules.RuleId.ordered())
+    assert set(checks) <= set(catalog)
+    assert set(catalog) - set(checks) == {
+        "render", "yaml", "kustomize-input", "unchecked-file", "kustomize-warning", "schema",
+        "custom-schema", "unknown-kind", "waiver-expired", "waiver-unused"}
+    assert all(set(entry) == {"severity", "summary", "why", "fix"} for entry in catalog.values())

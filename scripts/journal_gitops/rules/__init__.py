@@ -4,8 +4,9 @@ check over one rendered environment (or, for the Argo CD manifests, over the rep
 Checks yield (resource, message[, field path]) hits; the validate use case turns them into
 findings. Every finding fails `gitops validate`, whatever its severity. The texts of every rule
 live in `catalog.json` (data, not code: one place to read and edit them); the checks live in the
-family modules, each exporting `CHECKS` (per environment) and optionally `REPO_CHECKS`. The
-registry below joins both and refuses a check without texts or texts without an id.
+family modules, named `check_<id>` (per environment) or `repo_check_<id>` (once, on the Argo CD
+manifests). The registry below joins both and refuses a check without texts or texts without an
+id.
 """
 
 from __future__ import annotations
@@ -41,20 +42,22 @@ FAMILIES: tuple[Any, ...] = (images, containers, api_server, app_checks, config_
 CATALOG = Path(__file__).with_name("catalog.json")
 
 
-def _checks(attribute: str) -> dict[str, Any]:
+def _checks(prefix: str) -> dict[str, Any]:
+    """The checks the families define, by naming convention: `check_<id>` runs on each
+    environment, `repo_check_<id>` once on the repository (`_` in the name is `-` in the id)."""
     found: dict[str, Any] = {}
     for family in FAMILIES:
-        for rule_id, check in getattr(family, attribute, {}).items():
-            if rule_id in found:
-                raise RuntimeError(f"rule {rule_id} has two checks")
-            found[rule_id] = check
+        for name, check in vars(family).items():
+            if name.startswith(prefix) and callable(check) and \
+                    check.__module__ == family.__name__:
+                found[name.removeprefix(prefix).replace("_", "-")] = check
     return found
 
 
 def _registry() -> dict[str, Rule]:
     """Every rule by id, in `RuleId` order: texts from the catalog, checks from the families."""
     texts: dict[str, dict[str, str]] = json.loads(CATALOG.read_text(encoding="utf-8"))
-    checks, repo_checks = _checks("CHECKS"), _checks("REPO_CHECKS")
+    checks, repo_checks = _checks("check_"), _checks("repo_check_")
     order = RuleId.ordered()
     unknown = (set(texts) | set(checks) | set(repo_checks)) - set(order)
     if unknown or set(texts) != set(order):

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..resources import WORKLOAD_KINDS, Resource, selects
 from .context import ALL_CONTAINERS, POD_CONTAINERS, EnvContext, dicts, mapping
-from .model import Check, FieldPath, Hit, RuleId
+from .model import FieldPath, Hit
 
 QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|"
                       r"[eE][+-]?\d+)?$")
@@ -262,17 +262,3 @@ def check_ingress_host(ctx: EnvContext) -> Iterator[Hit]:
             if len(str(host)) > 253 or not DNS_SUBDOMAIN.match(name):
                 yield ing, (f"host {host!r} is not a lowercase DNS name (letters, digits, '-' "
                             f"and '.')"), ("spec", "rules", index, "host")
-
-
-CHECKS: dict[str, Check] = {
-    RuleId.QUANTITY: check_quantity,
-    RuleId.LIMITS_REQUESTS: check_limits_requests,
-    RuleId.CLAIM_SIZE: check_claim_size,
-    RuleId.INT_RANGE: check_int_range,
-    RuleId.PROBE_HANDLER: check_probe_handler,
-    RuleId.CONTAINER_NAMES: check_container_names,
-    RuleId.VOLUME_MOUNTS: check_volume_mounts,
-    RuleId.LABEL_SYNTAX: check_label_syntax,
-    RuleId.SELECTOR_MATCH: check_selector_match,
-    RuleId.INGRESS_HOST: check_ingress_host,
-}

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from ..resources import selects
 from .api_server import PROBES, containers_at
 from .context import ALL_CONTAINERS, EnvContext, mapping
-from .model import Check, Hit, RuleId
+from .model import Hit
 
 DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 TAG = re.compile(r"^[\w][\w.-]{0,127}$")
@@ -180,13 +180,3 @@ def check_secret_literal(ctx: EnvContext) -> Iterator[Hit]:
             if secret_like(key) and _literal(value) and "{{" not in str(value):
                 yield es, f"template key {key} is a literal, not read from the store", (
                     "spec", "target", "template", "data", str(key))
-
-
-
-CHECKS: dict[str, Check] = {
-    RuleId.IMAGE_REFERENCE: check_image_reference,
-    RuleId.PROBE_PORT: check_probe_port,
-    RuleId.SERVICE_HOST_ENV: check_service_host_env,
-    RuleId.NETWORK_POLICY_SELECTOR: check_network_policy_selector,
-    RuleId.SECRET_LITERAL: check_secret_literal,
-}

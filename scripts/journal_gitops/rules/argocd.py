@@ -11,7 +11,7 @@ from ..argocd import app_sources, automated
 from ..resources import CLUSTER_SCOPED, Resource
 from .config_refs import SYNC_WAVE
 from .context import EnvContext, dicts, mapping
-from .model import Check, Hit, RuleId
+from .model import Hit
 
 SYNC_OPTIONS_ANNOTATION = "argocd.argoproj.io/sync-options"
 BOOL = frozenset({"true", "false"})
@@ -145,11 +145,3 @@ def check_sync_policy(ctx: EnvContext) -> Iterator[Hit]:
         if automated(app):
             yield app, (f"automated sync on {ctx.env}, the last environment: "
                         f"the Argo CD UI cannot roll it back"), ("spec", "syncPolicy", "automated")
-
-
-CHECKS: dict[str, Check] = {
-    RuleId.APPLICATION: check_application,
-    RuleId.PROJECT_PERMITS: check_project_permits,
-    RuleId.SYNC_OPTIONS: check_sync_options,
-    RuleId.SYNC_POLICY: check_sync_policy,
-}

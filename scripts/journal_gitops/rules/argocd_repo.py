@@ -10,7 +10,7 @@ from typing import Any
 from ..argocd import norm_path
 from ..resources import Resource
 from .context import RepoContext, source_path
-from .model import FieldPath, Hit, RepoCheck, RuleId
+from .model import FieldPath, Hit
 
 WILDCARD = ("*", "?", "[")
 # The AppProject lists that allow something: a wildcard in one allows everything it matches.
@@ -19,7 +19,7 @@ PROJECT_LISTS = (("sourceRepos", ()), ("destinations", ("server", "name", "names
                  ("namespaceResourceWhitelist", ("group", "kind")))
 
 
-def check_application_path(ctx: RepoContext) -> Iterator[Hit]:
+def repo_check_application_path(ctx: RepoContext) -> Iterator[Hit]:
     root = ctx.config.root.resolve()
     overlays = f"{ctx.config.overlays_dir}/"
     for app, index, source in ctx.own_sources():
@@ -32,7 +32,7 @@ def check_application_path(ctx: RepoContext) -> Iterator[Hit]:
                 source_path(app, index, "path")
 
 
-def check_target_revision(ctx: RepoContext) -> Iterator[Hit]:
+def repo_check_target_revision(ctx: RepoContext) -> Iterator[Hit]:
     branch = ctx.config.deploy_branch
     for app, index, source in ctx.own_sources():
         revision = source.get("targetRevision")
@@ -58,14 +58,7 @@ def _wildcards(project: Resource) -> Iterator[tuple[FieldPath, str]]:
                     yield ("spec", key, index, field), f"{key}[{index}].{field} is {value!r}"
 
 
-def check_project_wildcard(ctx: RepoContext) -> Iterator[Hit]:
+def repo_check_project_wildcard(ctx: RepoContext) -> Iterator[Hit]:
     for project in ctx.projects:
         for path, message in _wildcards(project):
             yield project, f"{message}: a wildcard lifts the project's limit", path
-
-
-REPO_CHECKS: dict[str, RepoCheck] = {
-    RuleId.APPLICATION_PATH: check_application_path,
-    RuleId.TARGET_REVISION: check_target_revision,
-    RuleId.PROJECT_WILDCARD: check_project_wildcard,
-}

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..resources import Resource
 from .context import EnvContext, dicts, mapping, pod_containers
-from .model import Check, Hit, RuleId
+from .model import Hit
 
 PLAINTEXT_SECRET = "Secret rendered from git: its values are in the repository"
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
@@ -106,10 +106,3 @@ def check_sync_wave_order(ctx: EnvContext) -> Iterator[Hit]:
                 yield pod.workload, (f"{provider.kind} {provider.name} is in sync wave "
                                      f"{wave(provider)}, after this workload's wave "
                                      f"{wave(pod.workload)}")
-
-
-CHECKS: dict[str, Check] = {
-    RuleId.PLAINTEXT_SECRET: check_plaintext_secret,
-    RuleId.CONFIG_REF: check_config_ref,
-    RuleId.SYNC_WAVE_ORDER: check_sync_wave_order,
-}

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from . import pod_security
 from .context import POD_CONTAINERS, EnvContext, mapping
-from .model import Check, Hit, RuleId
+from .model import Hit
 
 RECOMMENDED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component",
                       "app.kubernetes.io/part-of")
@@ -47,11 +47,3 @@ def check_labels(ctx: EnvContext) -> Iterator[Hit]:
                            if label not in resource.pod_labels()]
             if pod_missing:
                 yield resource, f"pod template missing label {', '.join(pod_missing)}"
-
-
-CHECKS: dict[str, Check] = {
-    RuleId.RESOURCES: check_resources,
-    RuleId.PROBES: check_probes,
-    RuleId.POD_SECURITY: check_pod_security,
-    RuleId.LABELS: check_labels,
-}

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..images import split_image
 from .context import EnvContext
-from .model import Check, Hit, RuleId
+from .model import Hit
 
 
 def check_image_tag(ctx: EnvContext) -> Iterator[Hit]:
@@ -37,9 +37,3 @@ def check_tag_scheme(ctx: EnvContext) -> Iterator[Hit]:
             elif repo == image.new_name and (tag is None or not pattern.match(tag)):
                 yield c.workload, (f"{c.label}: tag {tag} of {repo} does not follow the tag "
                                    f"scheme {ctx.config.tag_scheme_label}"), (*c.path, "image")
-
-
-CHECKS: dict[str, Check] = {
-    RuleId.IMAGE_TAG: check_image_tag,
-    RuleId.TAG_SCHEME: check_tag_scheme,
-}

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..resources import Resource
 from .context import POD_CONTAINERS, EnvContext, dicts, mapping, pod_containers, pods_selected
-from .model import Check, Hit, RuleId
+from .model import Hit
 
 
 def _fmt_selector(selector: dict[str, Any]) -> str:
@@ -97,11 +97,3 @@ def check_ingress_backend(ctx: EnvContext) -> Iterator[Hit]:
                 yield ing, f"backend Service {name} has no port {port['number']}"
             if "name" in port and not any(p.get("name") == port["name"] for p in ports):
                 yield ing, f"backend Service {name} has no port named {port['name']}"
-
-
-CHECKS: dict[str, Check] = {
-    RuleId.SERVICE_SELECTOR: check_service_selector,
-    RuleId.SERVICE_TARGET_PORT: check_service_target_port,
-    RuleId.INGRESS_PATH_ORDER: check_ingress_path_order,
-    RuleId.INGRESS_BACKEND: check_ingress_backend,
-}

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from ..resources import Resource, selects
 from .context import EnvContext, mapping
-from .model import Check, Hit, RuleId
+from .model import Hit
 
 SCALED_KINDS = ("Deployment", "StatefulSet")
 
@@ -65,9 +65,3 @@ def check_pdb(ctx: EnvContext) -> Iterator[Hit]:
                       for p in pdbs)
         if workload.replicas() > 1 and not covered:
             yield workload, f"{workload.replicas()} replicas but no PodDisruptionBudget"
-
-
-CHECKS: dict[str, Check] = {
-    RuleId.STATEFULSET_SERVICE: check_statefulset_service,
-    RuleId.PDB: check_pdb,
-}
