@@ -120,9 +120,66 @@ def _host_like(entry: str) -> bool:
     return "/" in entry and "." in first.strip(".")
 
 
-def walk(start: Path, root: Path) -> Iterator[tuple[Path, Path, dict[str, Any], str]]:
-    """(folder, kustomization file, its data, its text) of every kustomization reached from
-    `start` through entries that are folders inside `root`, each once, nearest first."""
+@dataclass(frozen=True)
+class _Folder:
+    """One kustomization as the walk needs it: its inputs' problems and its local folders."""
+
+    file: Path
+    data: dict[str, Any]
+    text: str
+    problems: tuple[InputProblem, ...]
+    children: tuple[Path, ...]
+    absent: tuple[Path, ...]  # entries that did not exist: the result holds while they do not
+
+    def still_holds(self) -> bool:
+        return all(c.is_dir() for c in self.children) and not any(
+            a.exists() for a in self.absent)
+
+
+_folders: dict[tuple[str, int, int, str], _Folder] = {}
+
+
+def _analyse(folder: Path, file: Path, base: Path) -> _Folder | None:
+    """The entries of one kustomization file, resolved once while the file is unchanged (a
+    kustomization of base/ is reached from every overlay)."""
+    try:
+        info = file.stat()
+    except OSError:
+        return None
+    key = (str(file), info.st_mtime_ns, info.st_size, str(base))
+    cached = _folders.get(key)
+    if cached is not None and cached.still_holds():
+        return cached
+    data, text = load(file)
+    if not isinstance(data, dict):
+        return None  # kustomize reports a broken file itself, without fetching anything
+    rel = file.relative_to(base).as_posix() if file.is_relative_to(base) else str(file)
+    found, children, absent = [], [], []
+    for field, entry, fetchable in entries(data):
+        target = (folder / entry).resolve()
+        message = None
+        if _remote(entry):
+            message = f"{field} entry {entry} is a remote location (URL, git or file://)"
+        elif Path(entry).is_absolute():
+            message = f"{field} entry {entry} is an absolute path"
+        elif not target.is_relative_to(base):
+            message = f"{field} entry {entry} is outside this repository"
+        elif fetchable and target.is_dir():
+            children.append(target)
+        elif fetchable and not target.exists():
+            absent.append(target)
+        if fetchable and message is None and not target.exists() and _host_like(entry):
+            message = (f"{field} entry {entry} does not exist in this repository (kustomize "
+                       f"would try to fetch it)")
+        if message:
+            found.append(InputProblem(rel, _line(text, entry), message))
+    result = _Folder(file, data, text, tuple(found), tuple(children), tuple(absent))
+    with _lock:
+        _folders[key] = result
+    return result
+
+
+def _walk(start: Path, base: Path) -> Iterator[tuple[Path, _Folder]]:
     seen: set[Path] = set()
     pending = [start.resolve()]
     while pending:
@@ -131,36 +188,21 @@ def walk(start: Path, root: Path) -> Iterator[tuple[Path, Path, dict[str, Any], 
         if file is None or folder in seen:
             continue
         seen.add(folder)
-        data, text = load(file)
-        if not isinstance(data, dict):
-            continue  # kustomize reports a broken file itself, without fetching anything
-        yield folder, file, data, text
-        for _, entry, fetchable in entries(data):
-            target = (folder / entry).resolve()
-            if fetchable and not _remote(entry) and target.is_relative_to(root) and \
-                    target.is_dir():
-                pending.append(target)
+        info = _analyse(folder, file, base)
+        if info is not None:
+            yield folder, info
+            pending.extend(info.children)
+
+
+def walk(start: Path, root: Path) -> Iterator[tuple[Path, Path, dict[str, Any], str]]:
+    """(folder, kustomization file, its data, its text) of every kustomization reached from
+    `start` through entries that are folders inside `root`, each once, nearest first."""
+    for folder, info in _walk(start, root.resolve()):
+        yield folder, info.file, info.data, info.text
 
 
 def problems(directory: Path, root: Path | None = None) -> list[InputProblem]:
     """Every input of the kustomization in `directory` (and of those it includes) that is not
     a path inside `root` (default: the repository around `directory`)."""
     base = (root or repository_root(directory)).resolve()
-    found: list[InputProblem] = []
-    for folder, file, data, text in walk(directory, base):
-        rel = file.relative_to(base).as_posix() if file.is_relative_to(base) else str(file)
-        for field, entry, fetchable in entries(data):
-            message = None
-            target = (folder / entry).resolve()
-            if _remote(entry):
-                message = f"{field} entry {entry} is a remote location (URL, git or file://)"
-            elif Path(entry).is_absolute():
-                message = f"{field} entry {entry} is an absolute path"
-            elif not target.is_relative_to(base):
-                message = f"{field} entry {entry} is outside this repository"
-            elif fetchable and not target.exists() and _host_like(entry):
-                message = (f"{field} entry {entry} does not exist in this repository (kustomize "
-                           f"would try to fetch it)")
-            if message:
-                found.append(InputProblem(rel, _line(text, entry), message))
-    return found
+    return [problem for _, info in _walk(directory, base) for problem in info.problems]

@@ -133,7 +133,9 @@ def _locate(index: SourceIndex | None, resource: Resource | None, path: FieldPat
 def _check_env(config: Config, checker: SchemaChecker, render: kustomize.Render, env: str,
                apps: list[Resource], projects: dict[str, Resource]) -> tuple[int, list[Finding]]:
     overlay_file = config.overlay_file(env)
-    refused = kustomize_inputs.problems(config.overlay_path(env), config.root)
+    # render() refuses an overlay with non-local inputs; only then are they listed here
+    refused = kustomize_inputs.problems(config.overlay_path(env), config.root) if (
+        render.error is not None) else []
     if refused:
         return 0, [Finding(RuleId.KUSTOMIZE_INPUT, f"{p.message}; the overlay is not rendered",
                            env, None, p.file, p.line or None) for p in refused]
