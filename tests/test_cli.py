@@ -41,6 +41,8 @@ def test_json_output(gitops: Runner) -> None:
         "environments": [{"name": env, "resources": 20, "findings": 0}
                          for env in ("dev", "staging", "prod")],
         "findings": [],
+        "waived": 0,
+        "waivedFindings": [],
     }
 
 
@@ -84,10 +86,10 @@ def test_github_annotations(gitops: Runner, repo: Path) -> None:
     result = gitops("validate", "--env", "dev", "--output", "github", repo=repo)
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        "::error file=overlays/dev/kustomization.yaml,title=gitops image-tag::[dev] "
+        "::error file=overlays/dev/kustomization.yaml,line=29,title=gitops image-tag::[dev] "
         "Deployment/journal-dev/frontend: container frontend: image "
         "ghcr.io/journal-app/journal-server:latest uses the latest tag",
-        "::error file=overlays/dev/kustomization.yaml,title=gitops tag-scheme::[dev] "
+        "::error file=overlays/dev/kustomization.yaml,line=29,title=gitops tag-scheme::[dev] "
         "Deployment/journal-dev/frontend: container frontend: tag latest of "
         "ghcr.io/journal-app/journal-server does not follow the tag scheme full",
         "2 findings: in 1 of 1 environments",
@@ -99,7 +101,7 @@ def test_github_annotation_points_at_the_application_file(gitops: Runner, repo: 
     path.write_text(path.read_text().replace("      enabled: false\n", "      enabled: true\n"))
     result = gitops("validate", "--output", "github", repo=repo)
     assert result.output.splitlines()[0] == (
-        "::error file=apps/journal-prod.yaml,title=gitops sync-policy::[prod] "
+        "::error file=apps/journal-prod.yaml,line=26,title=gitops sync-policy::[prod] "
         "Application/argocd/journal-prod: automated sync on prod, the last environment: "
         "the Argo CD UI cannot roll it back")
 
@@ -273,9 +275,10 @@ def test_rules_text_is_an_aligned_table(gitops: Runner) -> None:
     lines = result.output.splitlines()
     assert result.exit_code == 0 and result.output.endswith("\n")
     assert lines[:3] == [
-        "RULE                 SEVERITY  SUMMARY",
-        "render               critical  every overlay builds with kustomize",
-        "yaml                 critical  every file in apps/ and argocd/ parses as Kubernetes objects",
+        "RULE                     SEVERITY  SUMMARY",
+        "render                   critical  every overlay builds with kustomize",
+        "yaml                     critical  every file in apps/ and argocd/ parses as Kubernetes "
+        "objects",
     ]
     assert len(lines) == 1 + len(all_rules())
 

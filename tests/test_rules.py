@@ -8,6 +8,7 @@ own cases, failing and near-miss, are in tests/unit/test_rules.py.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -483,3 +484,152 @@ def test_the_root_app_is_checked_against_its_project(repo: Path, gitops: Runner)
     assert findings(result) == [
         (None, "project-permits", "Application/argocd/journal-root",
          "AppProject journal-root does not allow Application (argoproj.io)")]
+
+
+# --- what the API server, the app and Argo CD refuse; inputs; waivers; lines ---------------
+
+
+def _github(result: Any) -> list[str]:
+    return str(result.output).splitlines()
+
+
+def test_api_server_and_app_breakers_are_annotated_on_their_source_lines(
+        repo: Path, gitops: Runner) -> None:
+    _replace("base/frontend/deployment.yaml", "cpu: 100m", "cpu: 100mm")(repo)
+    _replace("base/frontend/deployment.yaml", "value: redis-write", "value: redis-wrte")(repo)
+    _replace("overlays/dev/kustomization.yaml", "value: journal-dev.example.com\n      - op",
+             "value: Journal_dev.example.com\n      - op")(repo)
+    result = gitops("validate", "--env", "dev", "--output", "github", repo=repo)
+    assert (result.exit_code, _github(result)) == (1, [
+        "::error file=base/frontend/deployment.yaml,line=59,title=gitops quantity::[dev] "
+        "Deployment/journal-dev/frontend: container frontend: requests.cpu '100mm' is not a "
+        "quantity",
+        "::error file=base/frontend/deployment.yaml,line=56,title=gitops service-host-env::[dev] "
+        "Deployment/journal-dev/frontend: container frontend: REDIS_HOST=redis-wrte names "
+        "Service redis-wrte, which is not in the environment",
+        "::error file=overlays/dev/kustomization.yaml,line=44,title=gitops ingress-host::[dev] "
+        "Ingress/journal-dev/journal: host 'Journal_dev.example.com' is not a lowercase DNS name "
+        "(letters, digits, '-' and '.')",
+        "3 findings: in 1 of 1 environments",
+    ])
+
+
+def test_a_password_literal_in_an_overlay_generator(repo: Path, gitops: Runner) -> None:
+    _replace("overlays/dev/kustomization.yaml", "      - journalEntries=20\n",
+             "      - journalEntries=20\n      - redisPassword=hunter2\n")(repo)
+    result = gitops("validate", "--env", "dev", "--output", "json", repo=repo)
+    assert result.exit_code == 1
+    assert [(f["rule"], f["message"], f["file"], f["line"])
+            for f in json.loads(result.output)["findings"]] == [
+        ("secret-literal", "key redisPassword is a literal value", "overlays/dev/kustomization.yaml",
+         _line(repo / "overlays/dev/kustomization.yaml", "- name: frontend-config"))]
+
+
+def _line(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+JSONNET_APP = "{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' }\n"
+
+
+def test_argocd_breakage_and_odd_shapes_are_findings_not_tracebacks(
+        repo: Path, gitops: Runner) -> None:
+    _replace("apps/journal-dev.yaml", "targetRevision: main", "targetRevision: mian")(repo)
+    _replace("argocd/project.yaml", "  sourceRepos:\n", "  sourceRepos:\n    - '*'\n")(repo)
+    _replace("apps/journal-staging.yaml", "  syncPolicy:\n", "  syncPolicy: manual\n  x:\n")(repo)
+    (repo / "apps/extra.jsonnet").write_text(JSONNET_APP)
+    (repo / "apps/list.yaml").write_text("apiVersion: v1\nkind: List\nitems: [a, 1]\n")
+    (repo / "apps/latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    tools = (repo / "apps/journal-dev.yaml").read_text().replace("journal-dev", "tools").replace(
+        "path: overlays/dev", "path: tools/missing").replace("targetRevision: mian", "targetRevision: main")
+    (repo / "apps/tools.yaml").write_text(tools)
+    result = gitops("validate", "--output", "json", repo=repo)
+    assert result.exit_code == 1, result.output
+    got = {(f["rule"], f["resource"] or f["file"], f["message"])
+           for f in json.loads(result.output)["findings"]}
+    assert {
+        ("unchecked-file", "apps/extra.jsonnet",
+         "Argo CD applies jsonnet from this folder, which the rules cannot read"),
+        ("yaml", "apps/list.yaml", "a List's items are not all Kubernetes objects"),
+        ("yaml", "apps/latin1.yaml", "not UTF-8 text"),
+        ("target-revision", "Application/argocd/journal-dev",
+         "targetRevision 'mian' is not the deploy branch main (gitops.yaml deployBranch)"),
+        ("project-wildcard", "AppProject/argocd/journal",
+         "sourceRepos allows '*': a wildcard lifts the project's limit"),
+        ("application-path", "Application/argocd/tools",
+         "path tools/missing is not a folder of this repository"),
+    } <= got
+    assert any(rule == "custom-schema" and where == "Application/argocd/journal-staging"
+               for rule, where, _ in got)
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ("../../../elsewhere", "resources entry ../../../elsewhere is outside this repository"),
+    ("https://github.com/org/repo//base?ref=v1",
+     "resources entry https://github.com/org/repo//base?ref=v1 is a remote location (URL, git or "
+     "file://)"),
+    ("file:///tmp/other-repo", "resources entry file:///tmp/other-repo is a remote location "
+                               "(URL, git or file://)"),
+    ("example.com/org/repo", "resources entry example.com/org/repo does not exist in this "
+                             "repository (kustomize would try to fetch it)"),
+])
+def test_non_local_kustomize_inputs_are_refused_before_rendering(
+        repo: Path, gitops: Runner, entry: str, message: str) -> None:
+    (repo.parent / "elsewhere").mkdir(exist_ok=True)
+    (repo.parent / "elsewhere/kustomization.yaml").write_text("resources: []\n")
+    _replace("base/secrets/kustomization.yaml", "resources:\n",
+             f"resources:\n  - {entry}\n")(repo)
+    result = gitops("validate", "--env", "dev", "--output", "json", repo=repo)
+    assert result.exit_code == 1
+    assert [(f["rule"], f["message"], f["file"], f["line"])
+            for f in json.loads(result.output)["findings"]] == [
+        ("kustomize-input", f"{message}; the overlay is not rendered",
+         "base/secrets/kustomization.yaml", _line(repo / "base/secrets/kustomization.yaml",
+                                                  entry))]
+    rendered = gitops("render", "dev", repo=repo)
+    assert (rendered.exit_code, rendered.output) == (
+        1, f"Error: overlays/dev: not rendered: base/secrets/kustomization.yaml: {message}\n")
+
+
+def _waive(repo: Path, text: str) -> None:
+    path = repo / "gitops.yaml"
+    path.write_text(path.read_text() + text)
+
+
+def test_waivers_accept_findings_and_expire(repo: Path, gitops: Runner) -> None:
+    _replace("base/frontend/deployment.yaml", "value: redis-write", "value: redis-wrte")(repo)
+    _waive(repo, "waivers:\n  - rule: service-host-env\n    resource: Deployment/frontend\n"
+                 "    reason: the alias is created by the platform team\n"
+                 "    expires: 2999-12-31\n")
+    result = gitops("validate", repo=repo)
+    assert (result.exit_code, result.output) == (
+        0, "ok: dev, staging, prod (60 resources) pass every rule on Kubernetes 1.29, 1.35; "
+           "3 findings waived\n")
+    data = json.loads(gitops("validate", "--env", "dev", "--output", "json", repo=repo).output)
+    assert (data["ok"], data["waived"], data["waivedFindings"][0]["reason"],
+            data["waivedFindings"][0]["expires"]) == (
+        True, 1, "the alias is created by the platform team", "2999-12-31")
+    config = repo / "gitops.yaml"
+    config.write_text(config.read_text().replace("2999-12-31", "2001-02-03"))
+    result = gitops("validate", "--env", "dev", "--output", "github", repo=repo)
+    assert result.exit_code == 1
+    assert _github(result)[-2] == (
+        f"::error file=gitops.yaml,line={_line(config, '- rule: service-host-env')},"
+        f"title=gitops waiver-expired::Deployment/frontend: waiver for service-host-env on "
+        f"Deployment/frontend expired on 2001-02-03")
+
+
+def test_an_unused_waiver_is_a_finding_and_a_bad_one_an_error(repo: Path, gitops: Runner
+                                                              ) -> None:
+    _waive(repo, "waivers:\n  - rule: probes\n    resource: Deployment/journal-dev/frontend\n"
+                 "    env: dev\n    reason: r\n")
+    result = gitops("validate", "--output", "json", repo=repo)
+    assert result.exit_code == 1
+    assert findings(result) == [("dev", "waiver-unused", "Deployment/journal-dev/frontend",
+                                 "waiver for probes on Deployment/journal-dev/frontend matches "
+                                 "no finding")]
+    assert gitops("validate", "--env", "dev", repo=repo).exit_code == 1
+    _waive(repo, "  - rule: probes\n    resource: Deployment/web\n")
+    result = gitops("validate", repo=repo)
+    assert (result.exit_code, result.output) == (
+        1, "Error: gitops.yaml: waiver 2: 'reason' must be a non-empty string\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,28 @@ class ManagedImage:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """A finding accepted on purpose: one rule on one resource (Kind/namespace/name, or
+    Kind/name for that kind and name in any namespace), in one environment or all of them."""
+
+    rule: str
+    resource: str
+    reason: str
+    env: str | None = None  # None: every environment and the Argo CD manifests
+    expires: datetime.date | None = None
+    line: int = 0  # of its entry in gitops.yaml
+
+    def matches(self, rule: str, resource: str | None, env: str | None) -> bool:
+        if rule != self.rule or resource is None or (self.env is not None and env != self.env):
+            return False
+        if resource == self.resource:
+            return True
+        kind, _, rest = resource.partition("/")
+        return self.resource.count("/") == 1 and f"{kind}/{rest.rpartition('/')[2]}" == \
+            self.resource
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     repo_url: str
@@ -43,6 +66,8 @@ class Config:
     apps_dir: str = "apps"
     argocd_dir: str = "argocd"
     gates: GateConfig = field(default_factory=GateConfig)  # freezes, minimum soak
+    deploy_branch: str = "main"
+    waivers: tuple[Waiver, ...] = field(default=())
 
     @property
     def production(self) -> str:
@@ -145,7 +170,66 @@ def _tag_scheme(raw: Any) -> str:
     return scheme
 
 
-def parse_config(root: Path, data: Any) -> Config:
+WAIVER_KEYS = {"rule", "resource", "env", "reason", "expires"}
+RESOURCE_REF = re.compile(r"^[A-Za-z][A-Za-z0-9]*/([^/\s]+/)?[^/\s]+$")
+
+
+def _expiry(raw: Any, where: str) -> datetime.date | None:
+    if raw is None or (isinstance(raw, datetime.date) and not isinstance(raw, datetime.datetime)):
+        return raw
+    try:
+        return datetime.date.fromisoformat(str(raw)) if re.fullmatch(
+            r"\d{4}-\d{2}-\d{2}", str(raw)) else None
+    except ValueError:
+        return None
+
+
+def _waivers(raw: Any, envs: Sequence[str], lines: Sequence[int]) -> tuple[Waiver, ...]:
+    """The `waivers:` list; any doubt about an entry is a config error, never a silent skip."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise _fail("'waivers' must be a list")
+    found = []
+    for index, item in enumerate(raw):
+        where = f"waiver {index + 1}"
+        if not isinstance(item, dict):
+            raise _fail(f"{where} must be a mapping with rule, resource and reason")
+        unknown = sorted(set(map(str, item)) - WAIVER_KEYS)
+        if unknown:
+            known = ", ".join(sorted(WAIVER_KEYS))
+            raise _fail(f"{where}: unknown key {unknown[0]} (known: {known})")
+        for key in ("rule", "resource", "reason"):
+            if not isinstance(item.get(key), str) or not item[key].strip():
+                raise _fail(f"{where}: '{key}' must be a non-empty string")
+        if not RESOURCE_REF.match(item["resource"]):
+            raise _fail(f"{where}: resource {item['resource']!r} must be Kind/namespace/name or "
+                        f"Kind/name")
+        env = item.get("env")
+        if env is not None and env not in envs:
+            raise _fail(f"{where}: env {env!r} is not an environment")
+        expires = _expiry(item.get("expires"), where)
+        if item.get("expires") is not None and expires is None:
+            raise _fail(f"{where}: expires {item['expires']!r} must be a date YYYY-MM-DD")
+        found.append(Waiver(item["rule"], item["resource"], item["reason"].strip(), env, expires,
+                            lines[index] if index < len(lines) else 0))
+    return tuple(found)
+
+
+def _waiver_lines(text: str) -> list[int]:
+    """The line of each `waivers:` entry (a top-level list of mappings), for annotations."""
+    lines, inside = [], False
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.startswith("waivers:"):
+            inside = True
+        elif inside and line[:1] not in ("", " ", "#", "-"):
+            inside = False
+        elif inside and line.lstrip().startswith("- ") and len(line) - len(line.lstrip()) <= 2:
+            lines.append(number)
+    return lines
+
+
+def parse_config(root: Path, data: Any, text: str = "") -> Config:
     if not isinstance(data, dict):
         raise _fail("must be a mapping")
     envs = data.get("environments")
@@ -178,6 +262,9 @@ def parse_config(root: Path, data: Any) -> Config:
     app_url = app.get("repoURL")
     if app_url is not None and not isinstance(app_url, str):
         raise _fail("'app.repoURL' must be a string")
+    branch = data.get("deployBranch", "main")
+    if not isinstance(branch, str) or not re.fullmatch(r"[A-Za-z0-9._/-]+", branch):
+        raise _fail("'deployBranch' must be a branch name such as main")
     return Config(
         root=root,
         repo_url=_str(data, "repoURL"),
@@ -190,6 +277,8 @@ def parse_config(root: Path, data: Any) -> Config:
         app_repo_url=app_url,
         crds=(root / crds) if crds else None,
         gates=parse_gates(data, envs),
+        deploy_branch=branch,
+        waivers=_waivers(data.get("waivers"), envs, _waiver_lines(text)),
     )
 
 
@@ -220,4 +309,4 @@ def load_config(root: Path) -> Config:
         data = yaml.load(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError as exc:
         raise _fail(yaml_error(exc)) from None
-    return parse_config(root, data)
+    return parse_config(root, data, text)

@@ -136,24 +136,36 @@ def parse_documents(text: str, source: str) -> list[Resource]:
         if not isinstance(doc, dict) or "kind" not in doc or "apiVersion" not in doc:
             raise GitopsError(f"{source}: a document is not a Kubernetes object")
         if doc.get("kind") == "List":
-            resources.extend(Resource(item, source) for item in doc.get("items") or [])
+            items = doc.get("items") or []
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                raise GitopsError(f"{source}: a List's items are not all Kubernetes objects")
+            resources.extend(Resource(item, source) for item in items)
         else:
             resources.append(Resource(doc, source))
     return resources
 
 
-def selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
-    """Whether a label selector (matchLabels/matchExpressions, or a Service's map) matches."""
-    if not selector:
+def selects(selector: Any, labels: dict[str, str]) -> bool:
+    """Whether a label selector (matchLabels/matchExpressions, or a Service's map) matches.
+
+    A malformed selector (a list, a string expression) matches nothing: the schema check
+    reports its shape, and no caller crashes on it.
+    """
+    if not selector or not isinstance(selector, dict):
         return False
     is_label_selector = "matchLabels" in selector or "matchExpressions" in selector
     match_labels = (selector.get("matchLabels") or {}) if is_label_selector else selector
     expressions = (selector.get("matchExpressions") or []) if is_label_selector else []
+    if not isinstance(match_labels, dict) or not isinstance(expressions, list):
+        return False
     for key, value in match_labels.items():
         if labels.get(str(key)) != str(value):
             return False
     for expr in expressions:
-        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        if not isinstance(expr, dict):
+            return False
+        key, op, values = str(expr.get("key")), expr.get("operator"), expr.get("values") or []
+        values = [str(v) for v in values] if isinstance(values, list) else []
         present = key in labels
         if op == "In" and (not present or labels[key] not in values):
             return False
@@ -162,5 +174,7 @@ def selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
         if op == "Exists" and not present:
             return False
         if op == "DoesNotExist" and present:
+            return False
+        if op not in ("In", "NotIn", "Exists", "DoesNotExist"):
             return False
     return True

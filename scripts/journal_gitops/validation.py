@@ -1,21 +1,37 @@
 """Validation of the repository: render every environment, check schemas and rules, and report
-every problem found. `gitops validate` shows it; every change is checked by it before commit."""
+every problem found. `gitops validate` shows it; every change is checked by it before commit.
+
+No shape of YAML may end in a traceback: the checks skip what they cannot read (the schemas
+report the shape), and a check that still fails on an object is itself a finding naming the
+environment, never an exception. Waivers from gitops.yaml are applied last.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import datetime
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import kustomize_inputs
 from .adapters import kustomize
 from .adapters.schema_cache import CachedSchemaChecker as SchemaChecker
-from .argocd import app_sources, norm_path, read_manifests, same_repo
-from .config import Config
+from .argocd import ArgocdManifests, app_sources, norm_path, read_manifests, same_repo
+from .config import CONFIG_FILE, Config, Waiver
 from .errors import GitopsError
 from .resources import Resource, parse_documents
-from .rules import PLAINTEXT_SECRET, EnvContext, RuleId, all_rules, project_problems
+from .rules import (
+    PLAINTEXT_SECRET,
+    EnvContext,
+    FieldPath,
+    RepoContext,
+    RuleId,
+    all_rules,
+    project_problems,
+)
 from .rules.synced_files import applies, unsynced_files
+from .source_lines import SourceIndex
 
 
 @dataclass(frozen=True)
@@ -25,6 +41,16 @@ class Finding:
     env: str | None  # None: the Argo CD manifests shared by all environments
     resource: str | None  # Kind/namespace/name
     file: str  # where to look, relative to the repository root
+    line: int | None = None  # in `file`, when it could be traced
+
+
+@dataclass(frozen=True)
+class WaivedFinding:
+    """A finding a waiver in gitops.yaml accepts, with the waiver's reason."""
+
+    finding: Finding
+    reason: str
+    expires: datetime.date | None
 
 
 @dataclass(frozen=True)
@@ -39,6 +65,7 @@ class Report:
     environments: tuple[EnvSummary, ...]
     findings: tuple[Finding, ...]
     kubernetes_versions: tuple[str, ...]
+    waived: tuple[WaivedFinding, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -85,9 +112,35 @@ def _app_of_apps(config: Config, apps: list[Resource], argocd: list[Resource],
     return findings
 
 
+def _hits(check: object, ctx: object) -> Iterator[tuple[Resource | None, str,
+                                                                     FieldPath]]:
+    """A check's hits as (resource, message, path); a check that fails on an odd shape the
+    schemas did not stop gives one finding instead of a traceback."""
+    try:
+        for hit in check(ctx):  # type: ignore[operator]
+            yield hit[0], hit[1], hit[2] if len(hit) > 2 else ()
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:
+        yield None, (f"could not be checked: an object has a shape this rule does not expect "
+                     f"({type(exc).__name__})"), ()
+
+
+def _locate(index: SourceIndex | None, resource: Resource | None, path: FieldPath,
+            fallback: str) -> tuple[str, int | None]:
+    if resource is None or index is None:
+        return fallback, None
+    found = index.locate(resource, path)
+    return found if found is not None else (fallback, None)
+
+
 def _check_env(config: Config, checker: SchemaChecker, render: kustomize.Render, env: str,
                apps: list[Resource], projects: dict[str, Resource]) -> tuple[int, list[Finding]]:
     overlay_file = config.overlay_file(env)
+    # render() refuses an overlay with non-local inputs; only then are they listed here
+    refused = kustomize_inputs.problems(config.overlay_path(env), config.root) if (
+        render.error is not None) else []
+    if refused:
+        return 0, [Finding(RuleId.KUSTOMIZE_INPUT, f"{p.message}; the overlay is not rendered",
+                           env, None, p.file, p.line or None) for p in refused]
     if render.error is not None:
         message = kustomize.error_text(render.error, config.root)
         return 0, [Finding(RuleId.RENDER, message, env, None, overlay_file)]
@@ -97,17 +150,72 @@ def _check_env(config: Config, checker: SchemaChecker, render: kustomize.Render,
         resources = parse_documents(render.manifests, config.overlay_rel(env))
     except GitopsError as exc:
         return 0, [*findings, Finding(RuleId.RENDER, str(exc), env, None, overlay_file)]
-    findings += _schema_findings(checker, resources, env, overlay_file)
+    hits: list[tuple[str, Resource | None, str, FieldPath]] = []
+    for resource in resources:
+        hits += [(f.rule, resource, f.message, ()) for f in checker.check(resource)]
     ctx = EnvContext(config, env, resources, apps, projects)
     for rule in all_rules():
-        if rule.check is None:
-            continue
-        for resource, message in rule.check(ctx):
-            file = resource.source if resource is not None and resource.source.endswith(
-                (".yaml", ".yml")) else overlay_file
-            findings.append(Finding(rule.id, message, env,
-                                    resource.ref if resource is not None else None, file))
+        if rule.check is not None:
+            hits += [(rule.id, r, m, path) for r, m, path in _hits(rule.check, ctx)]
+    index = SourceIndex.of(config.root, [config.overlay_path(env)]) if hits else None
+    for rule_id, found, message, path in hits:
+        fallback = found.source if found is not None and found.source.endswith(
+            (".yaml", ".yml")) else overlay_file
+        file, line = _locate(index, found, path, fallback)
+        findings.append(Finding(rule_id, message, env,
+                                found.ref if found is not None else None, file, line))
     return len(resources), findings
+
+
+def _repo_findings(config: Config, manifests: ArgocdManifests, complete: bool
+                   ) -> list[Finding]:
+    """The repository-wide rules on the Argo CD manifests, each finding on its file's line."""
+    ctx = RepoContext(config, manifests, complete)
+    findings = []
+    for rule in all_rules():
+        if rule.repo_check is None:
+            continue
+        for resource, message, path in _hits(rule.repo_check, ctx):
+            file = resource.source if resource is not None else config.apps_dir
+            line = None
+            if resource is not None:
+                index = SourceIndex(config.root.resolve())
+                index.add_file(config.root / resource.source)
+                found = index.locate(resource, path)
+                line = found[1] if found else None
+            findings.append(Finding(rule.id, message, None,
+                                    resource.ref if resource is not None else None, file, line))
+    return findings
+
+
+def apply_waivers(config: Config, findings: list[Finding], envs: Sequence[str] | None,
+                  today: datetime.date | None = None
+                  ) -> tuple[list[Finding], list[WaivedFinding]]:
+    """Findings a waiver accepts move aside with its reason; an expired waiver accepts nothing
+    and is a finding, and so is a waiver that matches no finding, when everything it could
+    match was checked (all environments, or `envs` holds its env)."""
+    today = today or datetime.date.today()
+    kept: list[Finding] = []
+    waived: list[WaivedFinding] = []
+    used: set[Waiver] = set()
+    live = [w for w in config.waivers if w.expires is None or w.expires >= today]
+    for finding in findings:
+        waiver = next((w for w in live if w.matches(finding.rule, finding.resource,
+                                                     finding.env)), None)
+        if waiver is None:
+            kept.append(finding)
+        else:
+            used.add(waiver)
+            waived.append(WaivedFinding(finding, waiver.reason, waiver.expires))
+    for waiver in config.waivers:
+        where = f"waiver for {waiver.rule} on {waiver.resource}"
+        if waiver.expires is not None and waiver.expires < today:
+            kept.append(Finding(RuleId.WAIVER_EXPIRED, f"{where} expired on {waiver.expires}",
+                                waiver.env, waiver.resource, CONFIG_FILE, waiver.line or None))
+        elif (not envs or waiver.env in envs) and waiver not in used:
+            kept.append(Finding(RuleId.WAIVER_UNUSED, f"{where} matches no finding",
+                                waiver.env, waiver.resource, CONFIG_FILE, waiver.line or None))
+    return kept, waived
 
 
 def validate(config: Config, envs: Sequence[str] | None = None, crds: Path | None = None,
@@ -122,11 +230,12 @@ def validate(config: Config, envs: Sequence[str] | None = None, crds: Path | Non
     checker = SchemaChecker(config.kubernetes_versions, crds or config.crds)
     manifests = read_manifests(config.root, config)
     argocd = list(manifests.resources)
-    findings = [Finding(RuleId.YAML, e.message, None, None, e.file) for e in manifests.errors]
+    findings = [Finding(e.rule, e.message, None, None, e.file) for e in manifests.errors]
     apps, projects = manifests.applications, manifests.projects
     findings += _schema_findings(checker, argocd, None, None)
     findings += [Finding(RuleId.PLAINTEXT_SECRET, PLAINTEXT_SECRET, None, r.ref, r.source)
                  for r in argocd if r.kind == "Secret" and r.group == ""]
+    findings += _repo_findings(config, manifests, not envs)
     if not envs:
         findings += _orphan_apps(config, apps)
         findings += _app_of_apps(config, apps, argocd, projects)
@@ -138,4 +247,7 @@ def validate(config: Config, envs: Sequence[str] | None = None, crds: Path | Non
                                          projects)
         findings += env_findings
         summaries.append(EnvSummary(env, count, len(env_findings)))
-    return Report(tuple(summaries), tuple(findings), config.kubernetes_versions)
+    kept, waived = apply_waivers(config, findings, envs)
+    summaries = [EnvSummary(e.name, e.resources, sum(1 for f in kept if f.env == e.name))
+                 for e in summaries]
+    return Report(tuple(summaries), tuple(kept), config.kubernetes_versions, tuple(waived))

@@ -91,7 +91,7 @@ def hits(rule_id: str, context: EnvContext) -> list[tuple[str | None, str]]:
     check = get_rule(rule_id).check
     if check is None:
         raise AssertionError(f"{rule_id} has no check")
-    return [(r.ref if r is not None else None, message) for r, message in check(context)]
+    return [(hit[0].ref if hit[0] is not None else None, hit[1]) for hit in check(context)]
 
 
 WEB = "Deployment/journal-dev/web"
@@ -103,15 +103,18 @@ WEB = "Deployment/journal-dev/web"
 def test_registry_lists_every_id_once_in_the_documented_order() -> None:
     ids = [rule.id for rule in all_rules()]
     assert ids == list(RuleId.ordered()) == [rule.id for rule in rule_table()]
-    assert ids[:8] == ["render", "yaml", "kustomize-warning", "schema", "custom-schema",
-                       "unknown-kind", "image-tag", "tag-scheme"]
-    assert ids[-3:] == ["sync-policy", "synced-files", "sync-windows"] and len(ids) == 27
+    assert ids[:8] == ["render", "yaml", "kustomize-input", "unchecked-file", "kustomize-warning",
+                       "schema", "custom-schema", "unknown-kind"]
+    assert ids[-5:] == ["sync-policy", "synced-files", "sync-windows", "waiver-expired",
+                        "waiver-unused"] and len(ids) == 49
 
 
-def test_only_repository_wide_rules_have_no_check() -> None:
-    assert [r.id for r in all_rules() if r.check is None] == [
-        "render", "yaml", "kustomize-warning", "schema", "custom-schema", "unknown-kind",
-        "synced-files"]
+def test_only_rendering_and_schema_rules_have_no_check() -> None:
+    assert [r.id for r in all_rules() if r.check is None and r.repo_check is None] == [
+        "render", "yaml", "kustomize-input", "unchecked-file", "kustomize-warning", "schema",
+        "custom-schema", "unknown-kind", "synced-files", "waiver-expired", "waiver-unused"]
+    assert [r.id for r in all_rules() if r.repo_check is not None] == [
+        "application-path", "target-revision", "project-wildcard"]
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.id)
@@ -194,7 +197,7 @@ def test_no_rule_crashes_on_odd_shapes(rule: Any) -> None:
     context = ctx(*ODD_SHAPES, env="prod", apps=(odd_app,),
                   projects=(project(destinations=["x"], namespaceResourceWhitelist=["y"]),))
     found = list(rule.check(context))
-    assert all(isinstance(message, str) for _, message in found)
+    assert all(isinstance(hit[1], str) for hit in found)
 
 
 # --- images --------------------------------------------------------------------------------

@@ -252,6 +252,12 @@ def render(tool: Kustomize, directory: Path) -> Render:
         return Render("", (), "overlay folder does not exist")
     if not any((directory / f).is_file() for f in KUSTOMIZATION_FILES):
         return Render("", (), "no kustomization.yaml in the overlay folder")
+    from ..kustomize_inputs import problems  # renders never fetch: remote inputs are refused
+
+    refused = problems(directory)
+    if refused:
+        first = refused[0]
+        return Render("", (), f"not rendered: {first.file}: {first.message}")
     out = _run(tool.build_args(directory))
     if out.returncode != 0:
         return Render("", (), _first_error(out.stderr))

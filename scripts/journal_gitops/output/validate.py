@@ -17,15 +17,16 @@ def _summary(report: Report) -> str:
     envs = ", ".join(e.name for e in report.environments)
     versions = ", ".join(report.kubernetes_versions)
     total = sum(e.resources for e in report.environments)
+    waived = f"; {plural(len(report.waived), 'finding')} waived" if report.waived else ""
     if report.ok:
         return (f"ok: {envs} ({plural(total, 'resource')}) pass every rule "
-                f"on Kubernetes {versions}")
+                f"on Kubernetes {versions}{waived}")
     failing = [e.name for e in report.environments if e.findings]
     shared = sum(1 for f in report.findings if f.env is None)
     where = [f"in {len(failing)} of {len(report.environments)} environments"]
     if shared:
         where.append(f"{plural(shared, 'finding')} in the Argo CD manifests")
-    return f"{plural(len(report.findings), 'finding')}: " + "; ".join(where)
+    return f"{plural(len(report.findings), 'finding')}: " + "; ".join(where) + waived
 
 
 def validate_text(report: Report) -> str:
@@ -40,6 +41,12 @@ def validate_json(report: Report) -> str:
         "kubernetesVersions": list(report.kubernetes_versions),
         "environments": [asdict(e) for e in report.environments],
         "findings": [asdict(f) for f in report.findings],
+        "waived": len(report.waived),
+        "waivedFindings": [
+            {**asdict(w.finding), "reason": w.reason,
+             "expires": w.expires.isoformat() if w.expires else None}
+            for w in report.waived
+        ],
     }, ok=report.ok)
 
 
@@ -49,13 +56,16 @@ def _escape(value: str, prop: bool = False) -> str:
 
 
 def validate_github(report: Report) -> str:
-    """GitHub Actions workflow commands: one error annotation per finding, on its file."""
+    """GitHub Actions workflow commands: one error annotation per finding, on its file and,
+    when it was traced, its line."""
     lines = []
     for f in report.findings:
         where = " ".join(part for part in (f"[{f.env}]" if f.env else "", f.resource or "") if part)
         text = f"{where}: {f.message}" if where else f.message
         title = _escape(f"gitops {f.rule}", True)
-        lines.append(f"::error file={_escape(f.file, True)},title={title}::{_escape(text)}")
+        line = f",line={f.line}" if f.line else ""
+        lines.append(f"::error file={_escape(f.file, True)}{line},title={title}::"
+                     f"{_escape(text)}")
     lines.append(_summary(report))
     return lines_of(lines)
 

@@ -11,7 +11,7 @@ from ..argocd import app_sources, automated
 from ..resources import CLUSTER_SCOPED, Resource
 from .config_refs import SYNC_WAVE
 from .context import EnvContext, dicts, mapping
-from .model import Hit, Rule, RuleId, Severity
+from .model import Hit
 
 SYNC_OPTIONS_ANNOTATION = "argocd.argoproj.io/sync-options"
 BOOL = frozenset({"true", "false"})
@@ -39,7 +39,7 @@ def check_application(ctx: EnvContext) -> Iterator[Hit]:
     namespaces = {r.namespace for r in ctx.resources if r.namespace}
     for app in apps:
         dest = mapping(app.spec.get("destination")).get("namespace")
-        if namespaces and {dest} != namespaces:
+        if namespaces and {str(dest)} != namespaces:
             yield app, (f"destination namespace {dest} but {overlay} renders into "
                         f"{', '.join(sorted(namespaces))}")
         if app.spec.get("project") != ctx.config.project:
@@ -47,8 +47,8 @@ def check_application(ctx: EnvContext) -> Iterator[Hit]:
                         f"(gitops.yaml)")
 
 
-def _glob(pattern: Any, value: str) -> bool:
-    return fnmatch.fnmatchcase(value, str(pattern))
+def _glob(pattern: Any, value: Any) -> bool:
+    return fnmatch.fnmatchcase(str(value), str(pattern))
 
 
 def _kind_listed(entries: Any, group: str, kind: str) -> bool:
@@ -83,7 +83,8 @@ def project_problems(app: Resource, projects: dict[str, Resource],
     pname, spec = f"AppProject {project.name}", project.spec
     for source in app_sources(app):
         repo = str(source.get("repoURL", ""))
-        if not any(_glob(p, repo) for p in spec.get("sourceRepos") or []):
+        repos = spec.get("sourceRepos")
+        if not any(_glob(p, repo) for p in (repos if isinstance(repos, list) else [])):
             yield f"{pname} does not allow source repo {repo}"
     dest = mapping(app.spec.get("destination"))
     namespace = str(dest.get("namespace", ""))
@@ -121,7 +122,8 @@ def _bad_sync_option(option: str) -> str | None:
 
 def check_sync_options(ctx: EnvContext) -> Iterator[Hit]:
     for app in ctx.environment_apps():
-        for option in mapping(app.spec.get("syncPolicy")).get("syncOptions") or []:
+        options = mapping(app.spec.get("syncPolicy")).get("syncOptions")
+        for option in options if isinstance(options, list) else []:
             problem = _bad_sync_option(str(option))
             if problem:
                 yield app, problem
@@ -142,47 +144,4 @@ def check_sync_policy(ctx: EnvContext) -> Iterator[Hit]:
     for app in ctx.environment_apps():
         if automated(app):
             yield app, (f"automated sync on {ctx.env}, the last environment: "
-                        f"the Argo CD UI cannot roll it back")
-
-
-RULES = (
-    Rule(
-        RuleId.APPLICATION, severity=Severity.HIGH,
-        summary="one Application per overlay, with its namespace and the configured project; "
-                "none for other overlays",
-        why="An overlay no Application deploys silently drifts from git; two Applications on "
-            "one overlay fight over the same objects, each pruning or overwriting the other's.",
-        fix="Keep one apps/<app>.yaml per environment with source.path overlays/ENV, "
-            "destination.namespace the overlay's namespace and spec.project from gitops.yaml.",
-        check=check_application,
-    ),
-    Rule(
-        RuleId.PROJECT_PERMITS, severity=Severity.CRITICAL,
-        summary="the Application's AppProject allows its repo, its destination and every "
-                "rendered kind",
-        why="Argo CD refuses to sync an Application whose AppProject does not permit its source "
-            "repo, its destination or one of the kinds it renders.",
-        fix="Add the repo to sourceRepos, the namespace to destinations and the kind to the "
-            "namespace or cluster resource whitelist in argocd/, or stop rendering the kind.",
-        check=check_project_permits,
-    ),
-    Rule(
-        RuleId.SYNC_OPTIONS, severity=Severity.HIGH,
-        summary="every Argo CD sync option (Application or annotation) and sync wave is one "
-                "Argo CD knows",
-        why="Argo CD ignores a sync option it does not know or a value it cannot read, without "
-            "a warning: the Prune=false or wave ordering the manifest asks for never happens.",
-        fix="Write KEY=VALUE with a key and value from Argo CD's Sync Options page (e.g. "
-            "PruneLast=true), and a whole number as argocd.argoproj.io/sync-wave.",
-        check=check_sync_options,
-    ),
-    Rule(
-        RuleId.SYNC_POLICY, severity=Severity.MEDIUM,
-        summary="the last environment has no automated sync",
-        why="Under automated sync Argo CD reverts any manual change at once, so the UI's "
-            "rollback is refused; production should change only when someone syncs it.",
-        fix="Remove spec.syncPolicy.automated from the last environment's Application "
-            "(gitops env set ENV --manual-sync) and sync it by hand after review.",
-        check=check_sync_policy,
-    ),
-)
+                        f"the Argo CD UI cannot roll it back"), ("spec", "syncPolicy", "automated")

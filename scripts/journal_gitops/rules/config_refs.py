@@ -8,7 +8,7 @@ from typing import Any
 
 from ..resources import Resource
 from .context import EnvContext, dicts, mapping, pod_containers
-from .model import Hit, Rule, RuleId, Severity
+from .model import Hit
 
 PLAINTEXT_SECRET = "Secret rendered from git: its values are in the repository"
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
@@ -106,34 +106,3 @@ def check_sync_wave_order(ctx: EnvContext) -> Iterator[Hit]:
                 yield pod.workload, (f"{provider.kind} {provider.name} is in sync wave "
                                      f"{wave(provider)}, after this workload's wave "
                                      f"{wave(pod.workload)}")
-
-
-RULES = (
-    Rule(
-        RuleId.PLAINTEXT_SECRET, severity=Severity.CRITICAL,
-        summary="no Secret is rendered from git",
-        why="A Secret manifest carries its values base64-encoded, not encrypted: committing it "
-            "leaks them to everyone who can read the repository and its history.",
-        fix="Store the value in the secret store and render an ExternalSecret that creates the "
-            "Secret; rotate any value that was committed.",
-        check=check_plaintext_secret,
-    ),
-    Rule(
-        RuleId.CONFIG_REF, severity=Severity.HIGH,
-        summary="every ConfigMap/Secret a pod references exists, with the keys it asks for",
-        why="A pod whose env or volume references a missing ConfigMap, Secret or key stays in "
-            "CreateContainerConfigError or ContainerCreating, and the rollout never finishes.",
-        fix="Fix the name or key (configMapGenerator names get a hash suffix that kustomize "
-            "rewrites), add the key, or mark the reference optional: true if it really is.",
-        check=check_config_ref,
-    ),
-    Rule(
-        RuleId.SYNC_WAVE_ORDER, severity=Severity.HIGH,
-        summary="no pod is in an earlier sync wave than a ConfigMap or Secret it uses",
-        why="Argo CD waits for a wave to be healthy before the next; a pod that needs an object "
-            "of a later wave never becomes healthy, so the sync waits forever.",
-        fix="Put the ConfigMap, Secret or ExternalSecret in the same or an earlier "
-            "argocd.argoproj.io/sync-wave than the workloads that use it.",
-        check=check_sync_wave_order,
-    ),
-)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from . import pod_security
 from .context import POD_CONTAINERS, EnvContext, mapping
-from .model import Hit, Rule, RuleId, Severity
+from .model import Hit
 
 RECOMMENDED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component",
                       "app.kubernetes.io/part-of")
@@ -20,14 +20,14 @@ def check_resources(ctx: EnvContext) -> Iterator[Hit]:
         missing = [f"{part}.{what}" for part, what in REQUIRED_RESOURCES
                    if mapping(res.get(part)).get(what) in (None, "")]
         if missing:
-            yield c.workload, f"{c.label}: no {', '.join(missing)}"
+            yield c.workload, f"{c.label}: no {', '.join(missing)}", (*c.path, "resources")
 
 
 def check_probes(ctx: EnvContext) -> Iterator[Hit]:
     for c in ctx.containers(("containers",)):
         missing = [p for p in ("readinessProbe", "livenessProbe") if not c.body.get(p)]
         if missing:
-            yield c.workload, f"{c.label}: no {' or '.join(missing)}"
+            yield c.workload, f"{c.label}: no {' or '.join(missing)}", (*c.path, "name")
 
 
 def check_pod_security(ctx: EnvContext) -> Iterator[Hit]:
@@ -47,44 +47,3 @@ def check_labels(ctx: EnvContext) -> Iterator[Hit]:
                            if label not in resource.pod_labels()]
             if pod_missing:
                 yield resource, f"pod template missing label {', '.join(pod_missing)}"
-
-
-RULES = (
-    Rule(
-        RuleId.RESOURCES, severity=Severity.MEDIUM,
-        summary="every container requests cpu and memory and has a memory limit",
-        why="The scheduler places pods by their requests; without them nodes are overcommitted, "
-            "and without a memory limit one leaking container gets its neighbours OOM-killed.",
-        fix="Set resources.requests.cpu, resources.requests.memory and resources.limits.memory "
-            "on every container and init container.",
-        check=check_resources,
-    ),
-    Rule(
-        RuleId.PROBES, severity=Severity.MEDIUM,
-        summary="every container has a readiness and a liveness probe",
-        why="Without a readiness probe a Service sends traffic to pods still starting; without a "
-            "liveness probe a hung process is never restarted, and rollouts cannot tell either.",
-        fix="Add readinessProbe and livenessProbe (httpGet on a health endpoint, or tcpSocket) "
-            "to every container.",
-        check=check_probes,
-    ),
-    Rule(
-        RuleId.POD_SECURITY, severity=Severity.CRITICAL,
-        summary="every pod meets the restricted Pod Security Standard",
-        why="The namespaces enforce the restricted profile: the API server refuses the pods, so "
-            "the Deployment or StatefulSet stays at zero ready replicas.",
-        fix="Set runAsNonRoot: true, seccompProfile RuntimeDefault, allowPrivilegeEscalation: "
-            "false and capabilities.drop [ALL]; drop host namespaces, hostPath and hostPort.",
-        check=check_pod_security,
-    ),
-    Rule(
-        RuleId.LABELS, severity=Severity.MEDIUM,
-        summary="workloads, pod templates and Services carry app.kubernetes.io name, "
-                "component and part-of",
-        why="Dashboards, `kubectl get -l` and cost reports group objects by these labels; an "
-            "object without them cannot be traced to its app and component.",
-        fix="Add app.kubernetes.io/name, app.kubernetes.io/component and "
-            "app.kubernetes.io/part-of to the object's labels and to its pod template's labels.",
-        check=check_labels,
-    ),
-)

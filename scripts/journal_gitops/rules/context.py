@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..argocd import app_sources, norm_path, same_repo
+from ..argocd import ArgocdManifests, app_sources, norm_path, same_repo
 from ..config import Config
-from ..resources import Resource, selects
+from ..resources import WORKLOAD_KINDS, Resource, selects
 
 # Labels the controllers add to pods; a Service may select on them although templates lack them.
 STS_POD_NAME = "statefulset.kubernetes.io/pod-name"
@@ -62,6 +62,14 @@ class Container:
     def label(self) -> str:
         """How messages name it."""
         return f"container {self.name}"
+
+    @property
+    def path(self) -> tuple[str | int, ...]:
+        """Where it is in the workload, for tracing a finding to its line."""
+        items = (self.workload.pod_spec() or {}).get(self.list_name)
+        index = next((i for i, b in enumerate(items) if b is self.body), 0) if isinstance(
+            items, list) else 0
+        return (*WORKLOAD_KINDS.get(self.workload.kind, ()), "spec", self.list_name, index)
 
 
 @dataclass
@@ -125,7 +133,42 @@ def pods_selected(ctx: EnvContext, selector: dict[str, Any]) -> list[Resource]:
         pod_name = selector.get(STS_POD_NAME)
         if workload.kind == "StatefulSet" and pod_name is not None:
             ordinals = {f"{workload.name}-{i}" for i in range(workload.replicas())}
-            if pod_name not in ordinals:
+            if str(pod_name) not in ordinals:
                 continue
         found.append(workload)
     return found
+
+
+@dataclass
+class RepoContext:
+    """What the repository-wide rules see: the Argo CD manifests, read as Argo CD reads them.
+
+    `complete` is False when only some environments are validated: rules that need every
+    environment (an Application for an overlay that is not configured) then stay quiet.
+    """
+
+    config: Config
+    manifests: ArgocdManifests
+    complete: bool = True
+
+    @property
+    def applications(self) -> list[Resource]:
+        return self.manifests.applications
+
+    @property
+    def projects(self) -> list[Resource]:
+        return [r for r in self.manifests.resources if r.kind == "AppProject"]
+
+    def own_sources(self) -> Iterator[tuple[Resource, int, dict[str, Any]]]:
+        """(Application, index, source) for every source on this repository."""
+        for app in self.applications:
+            for index, source in enumerate(app_sources(app)):
+                if same_repo(source.get("repoURL"), self.config.repo_url):
+                    yield app, index, source
+
+
+def source_path(app: Resource, index: int, *field: str | int) -> tuple[str | int, ...]:
+    """The field path of one of an Application's sources (`source` or `sources[i]`)."""
+    if isinstance(app.spec.get("sources"), list) and app.spec.get("sources"):
+        return ("spec", "sources", index, *field)
+    return ("spec", "source", *field)

@@ -14,10 +14,14 @@ from typing import TYPE_CHECKING, Final
 from ..resources import Resource
 
 if TYPE_CHECKING:
-    from .context import EnvContext
+    from .context import EnvContext, RepoContext
 
-Hit = tuple[Resource | None, str]
+FieldPath = tuple[str | int, ...]  # keys and list indexes from the object's root
+# What a check reports: the object (None: the environment) and a message, and optionally the
+# path of the field at fault, which `--output github` traces to its line in the source file.
+Hit = tuple[Resource | None, str] | tuple[Resource | None, str, FieldPath]
 Check = Callable[["EnvContext"], Iterator[Hit]]
+RepoCheck = Callable[["RepoContext"], Iterator[Hit]]
 
 
 class Severity(str, Enum):
@@ -33,31 +37,53 @@ class RuleId:
 
     RENDER: Final = "render"
     YAML: Final = "yaml"
+    KUSTOMIZE_INPUT: Final = "kustomize-input"
+    UNCHECKED_FILE: Final = "unchecked-file"
     KUSTOMIZE_WARNING: Final = "kustomize-warning"
     SCHEMA: Final = "schema"
     CUSTOM_SCHEMA: Final = "custom-schema"
     UNKNOWN_KIND: Final = "unknown-kind"
     IMAGE_TAG: Final = "image-tag"
+    IMAGE_REFERENCE: Final = "image-reference"
     TAG_SCHEME: Final = "tag-scheme"
     RESOURCES: Final = "resources"
+    QUANTITY: Final = "quantity"
+    LIMITS_REQUESTS: Final = "limits-requests"
+    CLAIM_SIZE: Final = "claim-size"
+    INT_RANGE: Final = "int-range"
     PROBES: Final = "probes"
+    PROBE_HANDLER: Final = "probe-handler"
+    PROBE_PORT: Final = "probe-port"
+    CONTAINER_NAMES: Final = "container-names"
+    VOLUME_MOUNTS: Final = "volume-mounts"
     POD_SECURITY: Final = "pod-security"
     LABELS: Final = "labels"
+    LABEL_SYNTAX: Final = "label-syntax"
+    SELECTOR_MATCH: Final = "selector-match"
     PLAINTEXT_SECRET: Final = "plaintext-secret"
+    SECRET_LITERAL: Final = "secret-literal"
     CONFIG_REF: Final = "config-ref"
+    SERVICE_HOST_ENV: Final = "service-host-env"
     SERVICE_SELECTOR: Final = "service-selector"
     SERVICE_TARGET_PORT: Final = "service-target-port"
+    NETWORK_POLICY_SELECTOR: Final = "network-policy-selector"
+    INGRESS_HOST: Final = "ingress-host"
     INGRESS_PATH_ORDER: Final = "ingress-path-order"
     INGRESS_BACKEND: Final = "ingress-backend"
     STATEFULSET_SERVICE: Final = "statefulset-service"
     PDB: Final = "pdb"
     APPLICATION: Final = "application"
+    APPLICATION_PATH: Final = "application-path"
+    TARGET_REVISION: Final = "target-revision"
     PROJECT_PERMITS: Final = "project-permits"
+    PROJECT_WILDCARD: Final = "project-wildcard"
     SYNC_OPTIONS: Final = "sync-options"
     SYNC_WAVE_ORDER: Final = "sync-wave-order"
     SYNC_POLICY: Final = "sync-policy"
     SYNCED_FILES: Final = "synced-files"
     SYNC_WINDOWS: Final = "sync-windows"
+    WAIVER_EXPIRED: Final = "waiver-expired"
+    WAIVER_UNUSED: Final = "waiver-unused"
 
     @classmethod
     def ordered(cls) -> tuple[str, ...]:
@@ -70,7 +96,9 @@ class RuleId:
 class Rule:
     """One rule: what it checks, why that matters, how to fix a finding, and its check.
 
-    `check` is None for findings that rendering and the schemas produce, not a check.
+    `check` runs on each environment, `repo_check` once on the Argo CD manifests; both are None
+    for findings that rendering, the schemas or the waivers produce. The texts come from
+    `catalog.json`, the checks from the family modules.
     """
 
     id: str
@@ -79,3 +107,4 @@ class Rule:
     fix: str
     severity: Severity
     check: Check | None = None
+    repo_check: RepoCheck | None = None

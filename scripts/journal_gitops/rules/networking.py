@@ -8,7 +8,7 @@ from typing import Any
 
 from ..resources import Resource
 from .context import POD_CONTAINERS, EnvContext, dicts, mapping, pod_containers, pods_selected
-from .model import Hit, Rule, RuleId, Severity
+from .model import Hit
 
 
 def _fmt_selector(selector: dict[str, Any]) -> str:
@@ -43,7 +43,8 @@ def check_service_target_port(ctx: EnvContext) -> Iterator[Hit]:
             names, numbers = _port_names_numbers(workload)
             for port in dicts(svc.spec.get("ports")):
                 target = port.get("targetPort", port.get("port"))
-                ok = target in names if isinstance(target, str) else target in numbers
+                ok = target in names if isinstance(target, str) else (
+                    isinstance(target, int) and target in numbers)
                 if not ok:
                     yield svc, (f"port {port.get('port')}: targetPort {target} is not a container "
                                 f"port of {workload.kind} {workload.name}")
@@ -96,43 +97,3 @@ def check_ingress_backend(ctx: EnvContext) -> Iterator[Hit]:
                 yield ing, f"backend Service {name} has no port {port['number']}"
             if "name" in port and not any(p.get("name") == port["name"] for p in ports):
                 yield ing, f"backend Service {name} has no port named {port['name']}"
-
-
-RULES = (
-    Rule(
-        RuleId.SERVICE_SELECTOR, severity=Severity.HIGH,
-        summary="every Service selector matches pods (including statefulset pod-name)",
-        why="A Service whose selector matches no pod has no endpoints: clients get connection "
-            "refused or time out, and nothing in Argo CD turns red.",
-        fix="Make the selector a subset of the pod template's labels; a pod-name selector must "
-            "name an ordinal below the StatefulSet's replicas.",
-        check=check_service_selector,
-    ),
-    Rule(
-        RuleId.SERVICE_TARGET_PORT, severity=Severity.HIGH,
-        summary="every Service targetPort is a port of the selected pods",
-        why="Endpoints point at the targetPort: a name the pods do not declare, or a number "
-            "they do not listen on, drops or refuses every connection.",
-        fix="Use the name or number of a containerPort of the selected pods (prefer names, so "
-            "the container's port can change without touching the Service).",
-        check=check_service_target_port,
-    ),
-    Rule(
-        RuleId.INGRESS_PATH_ORDER, severity=Severity.HIGH,
-        summary="no Ingress path is listed before a longer path it prefixes",
-        why="Controllers that match paths in order send every request for the longer path to "
-            "the shorter one's backend, so that route is dead.",
-        fix="List the more specific path first (e.g. /api before /), or make the shorter one "
-            "pathType: Exact.",
-        check=check_ingress_path_order,
-    ),
-    Rule(
-        RuleId.INGRESS_BACKEND, severity=Severity.HIGH,
-        summary="every Ingress backend is a Service port of the environment",
-        why="A backend naming a missing Service or port gives the controller no upstream: every "
-            "request on that path answers 503.",
-        fix="Name a Service of the same overlay and one of its ports, by number or by the "
-            "port's name.",
-        check=check_ingress_backend,
-    ),
-)

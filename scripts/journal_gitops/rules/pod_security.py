@@ -45,14 +45,14 @@ def _pod_level(spec: dict[str, Any], pod_meta: dict[str, Any]) -> Iterator[str]:
         if bad:
             yield f"volume {_dict(volume).get('name')}: type {bad[0]} is not allowed"
     for sysctl in _list(ctx.get("sysctls")):
-        if _dict(sysctl).get("name") not in SAFE_SYSCTLS:
+        if str(_dict(sysctl).get("name")) not in SAFE_SYSCTLS:
             yield f"sysctl {_dict(sysctl).get('name')} is not in the safe set"
     if ctx.get("runAsUser") == 0:
         yield "securityContext.runAsUser must not be 0"
     if ctx.get("runAsNonRoot") is False:
         yield "securityContext.runAsNonRoot must not be false"
     seccomp = _dict(ctx.get("seccompProfile")).get("type")
-    if seccomp is not None and seccomp not in SECCOMP_OK:
+    if seccomp is not None and str(seccomp) not in SECCOMP_OK:
         yield f"securityContext.seccompProfile.type {seccomp} is not allowed"
     yield from _selinux(ctx, "securityContext")
     apparmor = _dict(ctx.get("appArmorProfile")).get("type")
@@ -67,7 +67,7 @@ def _pod_level(spec: dict[str, Any], pod_meta: dict[str, Any]) -> Iterator[str]:
 
 def _selinux(ctx: dict[str, Any], where: str) -> Iterator[str]:
     selinux = _dict(ctx.get("seLinuxOptions"))
-    if selinux.get("type", "") not in SELINUX_TYPES:
+    if str(selinux.get("type", "")) not in SELINUX_TYPES:
         yield f"{where}.seLinuxOptions.type {selinux.get('type')} is not allowed"
     for field in ("user", "role"):
         if selinux.get(field):
@@ -94,7 +94,7 @@ def _container(c: dict[str, Any], pod_ctx: dict[str, Any]) -> Iterator[str]:
     seccomp = _dict(ctx.get("seccompProfile")).get("type") or _dict(
         pod_ctx.get("seccompProfile")
     ).get("type")
-    if seccomp not in SECCOMP_OK:
+    if str(seccomp) not in SECCOMP_OK:
         yield "seccompProfile.type must be RuntimeDefault or Localhost (pod or container)"
     if ctx.get("procMount", "Default") != "Default":
         yield "procMount must be Default"

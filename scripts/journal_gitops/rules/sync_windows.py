@@ -11,7 +11,7 @@ from ..argocd import read_manifests
 from ..config import Config
 from ..gate_config import desired_window, window_key
 from .context import EnvContext, dicts
-from .model import Hit, Rule, RuleId, Severity
+from .model import Hit
 
 
 def _when(key: tuple[str, int, str, tuple[str, ...], bool]) -> str:
@@ -48,17 +48,3 @@ def window_problems(root: Path, config: Config) -> list[str]:
         ctx = EnvContext(config, env, [], manifests.applications, manifests.projects)
         out += [f"{env}: {message}" for _, message in check_sync_windows(ctx)]
     return out
-
-
-RULES = (
-    Rule(
-        RuleId.SYNC_WINDOWS, severity=Severity.HIGH,
-        summary="gitops.yaml's recurring freezes and the AppProject's deny sync windows agree",
-        why="The tooling refuses changes during a recurring freeze, and Argo CD holds automated "
-            "syncs during a deny window: when the two disagree, a change merged outside one "
-            "is synced inside the other.",
-        fix="Change recurring freezes with gitops freeze --schedule and gitops unfreeze "
-            "--recurring, which write both; or make spec.syncWindows match gitops.yaml.",
-        check=check_sync_windows,
-    ),
-)

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from ..argocd import ArgocdManifests, app_sources, manifest_files, norm_path, same_repo
 from ..config import Config
 from ..resources import Resource
-from .model import Rule, RuleId, Severity
 
 BRACES = re.compile(r"\{([^{}]*)\}")
 UNSYNCED = ("no Application applies {file}, and it is not a bootstrap file (the root app or its "
@@ -77,18 +76,3 @@ def unsynced_files(config: Config, manifests: ArgocdManifests) -> Iterator[tuple
                                        for app in manifests.applications):
                 continue
             yield rel, UNSYNCED.format(file=rel)
-
-
-RULES = (
-    Rule(
-        RuleId.SYNCED_FILES, severity=Severity.HIGH,
-        summary="every file in apps/ and argocd/ is applied by an Application or is the root app "
-                "or its AppProject",
-        why="A file no Application syncs changes in git but never in the cluster: a new "
-            "environment's destination in the AppProject, for one, stays unknown to Argo CD, "
-            "which then refuses the new Application until someone applies the file by hand.",
-        fix="Add the file's folder (or the file, with directory.include) as a source of the root "
-            "app in argocd/root-app.yaml; only the root app and its own AppProject are applied "
-            "by hand.",
-    ),
-)

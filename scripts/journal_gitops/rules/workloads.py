@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from ..resources import Resource, selects
 from .context import EnvContext, mapping
-from .model import Hit, Rule, RuleId, Severity
+from .model import Hit
 
 SCALED_KINDS = ("Deployment", "StatefulSet")
 
@@ -65,27 +65,3 @@ def check_pdb(ctx: EnvContext) -> Iterator[Hit]:
                       for p in pdbs)
         if workload.replicas() > 1 and not covered:
             yield workload, f"{workload.replicas()} replicas but no PodDisruptionBudget"
-
-
-RULES = (
-    Rule(
-        RuleId.STATEFULSET_SERVICE, severity=Severity.HIGH,
-        summary="a StatefulSet's serviceName is a headless Service that selects it",
-        why="The governing Service gives each pod its stable DNS name (redis-0.redis); if it is "
-            "missing, not headless or selects other pods, peers and clients cannot find a pod.",
-        fix="Point serviceName at a Service with clusterIP: None whose selector matches the "
-            "StatefulSet's pod labels.",
-        check=check_statefulset_service,
-    ),
-    Rule(
-        RuleId.PDB, severity=Severity.HIGH,
-        summary="PodDisruptionBudgets select pods and let nodes drain; workloads with "
-                "replicas > 1 have one",
-        why="Without a budget a node drain may evict every replica at once; a budget that allows "
-            "no eviction (minAvailable >= replicas, maxUnavailable 0) makes drains and cluster "
-            "upgrades hang.",
-        fix="Give each replicated workload a PDB with maxUnavailable: 1 (or a minAvailable below "
-            "its replicas) whose selector matches its pod labels.",
-        check=check_pdb,
-    ),
-)

@@ -1,0 +1,208 @@
+"""Every input of a kustomization tree is a file or folder of this repository.
+
+kustomize fetches a `resources:` (or `bases:`, `components:`) entry it cannot find on disk as a
+remote: a URL, a `git@` or `file://` location, `github.com/org/repo//path?ref=...`, or a path it
+does not find locally. The render then depends on what another place serves and needs the
+network. These checks read the kustomization files themselves, before any render, and
+`adapters.kustomize.render` refuses to build an overlay with any problem, so no build ever
+fetches anything.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import CONFIG_FILE, KUSTOMIZATION_FILES
+
+REMOTE_MARKERS = ("://", "git@", "?ref=", "?version=", "?timeout=", "?submodules=")
+REMOTE_HOSTS = ("github.com/", "gitlab.com/", "bitbucket.org/", "dev.azure.com/")
+FOLDER_FIELDS = ("resources", "bases", "components")  # may be kustomizations, fetched if remote
+FILE_LIST_FIELDS = ("crds", "configurations", "generators", "transformers", "validators",
+                    "patchesStrategicMerge")
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    file: str  # the kustomization file, relative to the repository root
+    line: int  # of the entry, 0 when not found
+    message: str
+
+
+_cache: dict[tuple[str, int, int], tuple[Any, str]] = {}
+_lock = threading.Lock()
+
+
+def load(path: Path) -> tuple[Any, str]:
+    """A kustomization file's data and text, remembered while the file is unchanged."""
+    try:
+        info = path.stat()
+        key = (str(path), info.st_mtime_ns, info.st_size)
+    except OSError:
+        return None, ""
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=yaml.CSafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data, text = None, ""
+    with _lock:
+        _cache[key] = (data, text)
+    return data, text
+
+
+def repository_root(directory: Path) -> Path:
+    """The folder holding gitops.yaml (or .git) at or above `directory`; else `directory`."""
+    start = directory.resolve()
+    for folder in [start, *start.parents]:
+        if (folder / CONFIG_FILE).is_file() or (folder / ".git").exists():
+            return folder
+    return start
+
+
+def kustomization_file(folder: Path) -> Path | None:
+    return next((folder / n for n in KUSTOMIZATION_FILES if (folder / n).is_file()), None)
+
+
+def entries(data: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """(field, entry, is a folder that may be fetched) of every path a kustomization names."""
+    out: list[tuple[str, str, bool]] = []
+
+    def strings(value: Any) -> list[str]:
+        items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+        return [str(v) for v in items if isinstance(v, str | int) and "\n" not in str(v)]
+
+    for field in FOLDER_FIELDS:
+        out += [(field, entry, True) for entry in strings(data.get(field))]
+    for field in FILE_LIST_FIELDS:
+        out += [(field, entry, False) for entry in strings(data.get(field))]
+    for field in ("patches", "patchesJson6902", "replacements"):
+        for item in data.get(field) or [] if isinstance(data.get(field), list) else []:
+            if isinstance(item, dict):
+                out += [(field, entry, False) for entry in strings(item.get("path"))]
+    for field in ("configMapGenerator", "secretGenerator"):
+        for item in data.get(field) or [] if isinstance(data.get(field), list) else []:
+            if not isinstance(item, dict):
+                continue
+            for entry in strings(item.get("files")):
+                out.append((field, entry.split("=", 1)[-1], False))
+            out += [(field, entry, False) for entry in [*strings(item.get("envs")),
+                                                          *strings(item.get("env"))]]
+    openapi = data.get("openapi")
+    if isinstance(openapi, dict):
+        out += [("openapi", entry, False) for entry in strings(openapi.get("path"))]
+    return out
+
+
+def _line(text: str, entry: str) -> int:
+    for number, line in enumerate(text.splitlines(), 1):
+        if entry in line and not line.lstrip().startswith("#"):
+            return number
+    return 0
+
+
+def _remote(entry: str) -> bool:
+    return any(m in entry for m in REMOTE_MARKERS) or entry.startswith(REMOTE_HOSTS) or (
+        "//" in entry.lstrip("/"))
+
+
+def _host_like(entry: str) -> bool:
+    """kustomize reads a missing `host.tld/org/repo` path as a git repository to clone; a
+    missing `nope.yaml` or `sub/dir` is only an error it reports itself."""
+    first = entry.split("/", 1)[0]
+    return "/" in entry and "." in first.strip(".")
+
+
+@dataclass(frozen=True)
+class _Folder:
+    """One kustomization as the walk needs it: its inputs' problems and its local folders."""
+
+    file: Path
+    data: dict[str, Any]
+    text: str
+    problems: tuple[InputProblem, ...]
+    children: tuple[Path, ...]
+    absent: tuple[Path, ...]  # entries that did not exist: the result holds while they do not
+
+    def still_holds(self) -> bool:
+        return all(c.is_dir() for c in self.children) and not any(
+            a.exists() for a in self.absent)
+
+
+_folders: dict[tuple[str, int, int, str], _Folder] = {}
+
+
+def _analyse(folder: Path, file: Path, base: Path) -> _Folder | None:
+    """The entries of one kustomization file, resolved once while the file is unchanged (a
+    kustomization of base/ is reached from every overlay)."""
+    try:
+        info = file.stat()
+    except OSError:
+        return None
+    key = (str(file), info.st_mtime_ns, info.st_size, str(base))
+    cached = _folders.get(key)
+    if cached is not None and cached.still_holds():
+        return cached
+    data, text = load(file)
+    if not isinstance(data, dict):
+        return None  # kustomize reports a broken file itself, without fetching anything
+    rel = file.relative_to(base).as_posix() if file.is_relative_to(base) else str(file)
+    found, children, absent = [], [], []
+    for field, entry, fetchable in entries(data):
+        target = (folder / entry).resolve()
+        message = None
+        if _remote(entry):
+            message = f"{field} entry {entry} is a remote location (URL, git or file://)"
+        elif Path(entry).is_absolute():
+            message = f"{field} entry {entry} is an absolute path"
+        elif not target.is_relative_to(base):
+            message = f"{field} entry {entry} is outside this repository"
+        elif fetchable and target.is_dir():
+            children.append(target)
+        elif fetchable and not target.exists():
+            absent.append(target)
+        if fetchable and message is None and not target.exists() and _host_like(entry):
+            message = (f"{field} entry {entry} does not exist in this repository (kustomize "
+                       f"would try to fetch it)")
+        if message:
+            found.append(InputProblem(rel, _line(text, entry), message))
+    result = _Folder(file, data, text, tuple(found), tuple(children), tuple(absent))
+    with _lock:
+        _folders[key] = result
+    return result
+
+
+def _walk(start: Path, base: Path) -> Iterator[tuple[Path, _Folder]]:
+    seen: set[Path] = set()
+    pending = [start.resolve()]
+    while pending:
+        folder = pending.pop(0)
+        file = kustomization_file(folder)
+        if file is None or folder in seen:
+            continue
+        seen.add(folder)
+        info = _analyse(folder, file, base)
+        if info is not None:
+            yield folder, info
+            pending.extend(info.children)
+
+
+def walk(start: Path, root: Path) -> Iterator[tuple[Path, Path, dict[str, Any], str]]:
+    """(folder, kustomization file, its data, its text) of every kustomization reached from
+    `start` through entries that are folders inside `root`, each once, nearest first."""
+    for folder, info in _walk(start, root.resolve()):
+        yield folder, info.file, info.data, info.text
+
+
+def problems(directory: Path, root: Path | None = None) -> list[InputProblem]:
+    """Every input of the kustomization in `directory` (and of those it includes) that is not
+    a path inside `root` (default: the repository around `directory`)."""
+    base = (root or repository_root(directory)).resolve()
+    return [problem for _, info in _walk(directory, base) for problem in info.problems]

@@ -1,0 +1,97 @@
+"""Property tests: whatever shape a manifest has, the checks return findings and never raise.
+
+Hypothesis takes this repository's own rendered objects and Argo CD manifests, replaces random
+subtrees by strings, numbers, lists, mappings or null, and runs every rule's check, the schema
+check and the line tracing on the result.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT
+from journal_gitops.adapters import kustomize
+from journal_gitops.adapters.schemas import SchemaChecker
+from journal_gitops.argocd import ArgocdManifests, read_manifests
+from journal_gitops.config import load_config
+from journal_gitops.errors import GitopsError
+from journal_gitops.resources import Resource, parse_documents
+from journal_gitops.rules import EnvContext, RepoContext, all_rules
+from journal_gitops.source_lines import SourceIndex
+
+CONFIG = load_config(ROOT)
+RENDERED = parse_documents(kustomize.render_or_raise(kustomize.find_kustomize(), ROOT,
+                                                     "overlays/prod"), "overlays/prod")
+ARGOCD = list(read_manifests(ROOT, CONFIG).resources)
+ODD = st.one_of(st.none(), st.integers(-3, 2**40), st.text(max_size=5), st.booleans(),
+                st.lists(st.one_of(st.integers(), st.text(max_size=3), st.none()), max_size=3),
+                st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+SCHEMAS = SchemaChecker(CONFIG.kubernetes_versions)
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield path
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(
+        node, list) else ()
+    for key, child in items:
+        yield from _paths(child, (*path, key))
+
+
+def _replace(body: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    node = body
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return body
+
+
+@st.composite
+def mutated(draw: st.DrawFn, objects: list[Resource]) -> list[Resource]:
+    """The objects with one to three random subtrees replaced by odd values."""
+    bodies = [copy.deepcopy(r.body) for r in objects]
+    for _ in range(draw(st.integers(1, 3))):
+        index = draw(st.integers(0, len(bodies) - 1))
+        paths = [p for p in _paths(bodies[index]) if p]
+        path = draw(st.sampled_from(paths))
+        bodies[index] = _replace(bodies[index], path, draw(ODD))
+    return [Resource(b if isinstance(b, dict) else {"odd": b}, r.source)
+            for b, r in zip(bodies, objects, strict=True)]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated(RENDERED), mutated(ARGOCD))
+def test_no_check_raises_on_odd_rendered_objects(resources: list[Resource],
+                                                 argocd: list[Resource]) -> None:
+    manifests = ArgocdManifests(tuple(argocd), ())
+    context = EnvContext(CONFIG, "prod", resources, manifests.applications, manifests.projects)
+    repo = RepoContext(CONFIG, manifests)
+    for rule in all_rules():
+        for hit in (rule.check(context) if rule.check else ()):
+            assert isinstance(hit[1], str)
+        for hit in (rule.repo_check(repo) if rule.repo_check else ()):
+            assert isinstance(hit[1], str)
+    index = SourceIndex.of(ROOT, [ROOT / "overlays/prod"])
+    for resource in resources[:5]:
+        assert all(isinstance(f.message, str) for f in SCHEMAS.check(resource))
+        index.locate(resource, ("spec", "template", "spec", "containers", 0, "image"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(ODD, st.just("x: [1"), st.just({"kind": "List", "apiVersion": "v1",
+                                                           "items": ["a", 1]})), max_size=3))
+def test_parsing_any_document_gives_objects_or_one_error(docs: list[Any]) -> None:
+    text = "\n---\n".join(d if isinstance(d, str) else yaml.safe_dump(d) for d in docs)
+    try:
+        objects = parse_documents(text, "apps/odd.yaml")
+    except GitopsError as exc:  # the one error the callers turn into a finding
+        assert str(exc).startswith("apps/odd.yaml: ")
+    else:
+        assert all(isinstance(r.body, dict) for r in objects)
