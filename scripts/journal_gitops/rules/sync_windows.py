@@ -46,5 +46,5 @@ def window_problems(root: Path, config: Config) -> list[str]:
     out = []
     for env in config.environments:
         ctx = EnvContext(config, env, [], manifests.applications, manifests.projects)
-        out += [f"{env}: {message}" for _, message in check_sync_windows(ctx)]
+        out += [f"{env}: {hit[1]}" for hit in check_sync_windows(ctx)]
     return out
