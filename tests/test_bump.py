@@ -440,7 +440,10 @@ def test_push_prints_the_pull_request(gitops: Runner, make_repo: MakeRepo,
         "| --- | --- | --- | --- |\n"
         f"| dev | journal-server | `{shas[1][:7]}` | `{shas[3][:7]}` |\n"
         f"| dev | journal-fileserver | `{shas[1][:7]}` | `{shas[3][:7]}` |\n\n"
-        f"App changes: {kbp}/compare/{shas[1]}...{shas[3]}\n",
+        f"App changes: {kbp}/compare/{shas[1]}...{shas[3]}\n\n"
+        f"**App changes in dev ({shas[1][:7]}..{shas[3][:7]}): 2 app commit(s)**\n\n"
+        f"- [`{shas[3][:7]}`]({kbp}/commit/{shas[3]}) v3 (Test Engineer)\n"
+        f"- [`{shas[2][:7]}`]({kbp}/commit/{shas[2]}) v2 (Test Engineer)\n",
     ]
 
 

@@ -90,7 +90,8 @@ def rules(settings: Settings) -> None:
 @click.option("--image", "images", multiple=True, metavar="NAME",
               help="Move only this app image (repeatable; default: every app image).")
 @click.option("--source-repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="A clone of the app repository: resolves the commit and spots rollbacks.")
+              help="A clone of the app repository: resolves the commit, spots rollbacks and "
+                   "lists the app commits the bump carries.")
 @click.option("--digest", "digests", multiple=True, metavar="NAME=sha256:...",
               help="Pin an image to this digest as well.")
 @click.option("--verify-registry", is_flag=True,
@@ -130,26 +131,32 @@ def bump(settings: Settings, commit: str, envs: tuple[str, ...], images: tuple[s
               help="Promote only this app image (repeatable; default: every app image).")
 @click.option("--with-config", is_flag=True, help="Copy differing config values too.")
 @click.option("--skip-order", is_flag=True, help="Allow a target that is not the next env.")
+@click.option("--source-repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A clone of the app repository: lists the app commits the promotion carries.")
 @delivery_options
 @common_options(*TEXT_JSON)
 @pass_settings
 def promote(settings: Settings, source: str, target: str, images: tuple[str, ...],
-            with_config: bool, skip_order: bool, delivery: DeliveryOptions) -> None:
+            with_config: bool, skip_order: bool, source_repo: Path | None,
+            delivery: DeliveryOptions) -> None:
     """Copy the exact image tags (and digests) of one environment into the next.
 
     \b
     Example:
         gitops promote --from staging --to prod --push
     """
+    from ..output.changelog import app_web_url
     from ..output.state import state_json, state_text
     from ..usecases.promote import PromoteRequest
     from ..usecases.promote import promote as run
 
     output = settings.format(TEXT_JSON)
-    request = PromoteRequest(source, target, images, with_config, skip_order)
-    done = run(settings.config(), request, delivery)
-    click.echo(state_json(done, delivery) if output == "json" else
-               state_text(done, delivery, f"nothing to promote from {source} to {target}"),
+    config = settings.config()
+    request = PromoteRequest(source, target, images, with_config, skip_order, source_repo)
+    done = run(config, request, delivery)
+    app = app_web_url(config.app_repo_url)
+    click.echo(state_json(done, delivery, app) if output == "json" else
+               state_text(done, delivery, f"nothing to promote from {source} to {target}", app),
                nl=False)
 
 

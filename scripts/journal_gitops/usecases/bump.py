@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..adapters import gitrepo, registry
+from ..changelog import Changelog, changelog_lines, changelogs
 from ..commit_message import bump_message
 from ..config import Config, ManagedImage
 from ..delivery import Delivery, DeliveryOptions, FileEdit, Proposal, deliver, read_file
@@ -47,6 +48,7 @@ class BumpPlan:
     tag: str
     sha: str
     targets: dict[str, dict[str, ImageTarget]]  # env -> image -> where it points after
+    changelog: tuple[Changelog, ...] = ()  # the app commits each env gets (--source-repo)
 
 
 @dataclass(frozen=True)
@@ -159,8 +161,11 @@ class _Planner:
                 targets[env] = {t.name: t for t in moved}
         if not changes:
             return None
-        plan = BumpPlan(tuple(changes), self.tag, self.sha, targets)
-        return Proposal(tuple(edits), bump_message(plan.changes, self.tag, self.sha), plan)
+        logs = changelogs(self.config, self.request.source_repo,
+                          [(c.env, c.old, c.new) for c in changes])
+        plan = BumpPlan(tuple(changes), self.tag, self.sha, targets, logs)
+        message = bump_message(plan.changes, self.tag, self.sha, changelog_lines(logs))
+        return Proposal(tuple(edits), message, plan)
 
 
 def bump(config: Config, request: BumpRequest, options: DeliveryOptions) -> BumpResult:

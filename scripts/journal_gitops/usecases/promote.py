@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
+from ..changelog import Changelog, changelog_lines, changelogs
 from ..commit_message import (
     PROMOTED_COMMIT,
     PROMOTED_FROM,
@@ -32,6 +33,14 @@ class PromoteRequest:
     images: tuple[str, ...] = ()
     with_config: bool = False
     skip_order: bool = False
+    source_repo: Path | None = None  # a clone of the app repository, for the changelog
+
+
+@dataclass(frozen=True)
+class PromotedChange(StateChange):
+    """A promotion, with the app commits it carries (known with --source-repo)."""
+
+    changelog: tuple[Changelog, ...] = ()
 
 
 def _check_order(config: Config, source: str, target: str, skip: bool) -> None:
@@ -77,8 +86,13 @@ def promote(config: Config, request: PromoteRequest, options: DeliveryOptions
         if app_commit:
             trailers.append((SOURCE_COMMIT, app_commit))
         note = f"Promotes what {request.source} runs to {request.target}."
-        text = state_message("promote", ChangeKind.PROMOTION, change, [note], trailers)
-        return Proposal((change.edit,), text, change)
+        logs = changelogs(cfg, request.source_repo,
+                          [(c.env, c.old, c.new) for c in change.images])
+        notes = [note, *([""] if logs else []), *changelog_lines(logs)]
+        text = state_message("promote", ChangeKind.PROMOTION, change, notes, trailers)
+        promoted = PromotedChange(**{f.name: getattr(change, f.name) for f in fields(change)},
+                                  changelog=logs)
+        return Proposal((change.edit,), text, promoted)
 
     def verify(tree: Path, proposal: Proposal[StateChange]) -> None:
         verify_state(config, tree, proposal.data)
