@@ -103,7 +103,7 @@ def cli() -> None:
 
 for _command in (commands.validate, commands.render, commands.rules, commands.bump,
                  commands.promote, commands.history, commands.rollback, commands.diff_command,
-                 commands.env):
+                 commands.env, commands.compare_command):
     cli.add_command(_command)
 
 bump_image = _Entry("bump-image", callback=commands.bump.callback, params=[

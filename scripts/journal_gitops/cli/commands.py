@@ -239,6 +239,34 @@ def diff_command(ctx: click.Context, settings: Settings, base: str | None, head:
         ctx.exit(ExitCode.FINDINGS)
 
 
+@click.command("compare")
+@click.argument("left", metavar="ENV")
+@click.argument("right", metavar="ENV")
+@click.option("--exit-code", is_flag=True,
+              help="Exit 1 when a difference outside what the tooling manages per environment "
+                   "is not declared under intendedDifferences in gitops.yaml.")
+@common_options("text", "markdown", "json")
+@pass_settings
+@click.pass_context
+def compare_command(ctx: click.Context, settings: Settings, left: str, right: str,
+                    exit_code: bool) -> None:
+    """Render two environments and show how they differ, and which overlay file causes it.
+
+    \b
+    Example:
+        gitops compare staging prod --exit-code
+    """
+    from ..output.compare import compare_json, compare_markdown, compare_text
+    from ..usecases.compare import compare
+
+    output = settings.format(("text", "markdown", "json"))
+    report = compare(settings.config(), left, right)
+    formatter = {"text": compare_text, "markdown": compare_markdown, "json": compare_json}[output]
+    click.echo(formatter(report), nl=False)
+    if exit_code and report.undeclared:
+        ctx.exit(ExitCode.FINDINGS)
+
+
 @click.group()
 @common_options(*TEXT_JSON)
 def env() -> None:
