@@ -103,7 +103,8 @@ def cli() -> None:
 
 for _command in (commands.validate, commands.render, commands.rules, commands.bump,
                  commands.promote, commands.history, commands.rollback, commands.diff_command,
-                 commands.env, commands.compare_command):
+                 commands.env, commands.compare_command,
+                 commands.metrics):
     cli.add_command(_command)
 
 bump_image = _Entry("bump-image", callback=commands.bump.callback, params=[

@@ -267,6 +267,31 @@ def compare_command(ctx: click.Context, settings: Settings, left: str, right: st
         ctx.exit(ExitCode.FINDINGS)
 
 
+@click.command()
+@env_option
+@click.option("--since", metavar="DURATION",
+              help="Only the period before HEAD's commit time: a number and h, d or w (30d).")
+@click.option("--source-repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A clone of the app repository: its commit times give the lead time.")
+@common_options(*TEXT_JSON)
+@pass_settings
+def metrics(settings: Settings, envs: tuple[str, ...], since: str | None,
+            source_repo: Path | None) -> None:
+    """Deployment frequency, lead time, change failure rate and time to restore, per
+    environment, from git history.
+
+    \b
+    Example:
+        gitops metrics --env prod --since 30d --source-repo ../app
+    """
+    from ..output.metrics import metrics_json, metrics_text
+    from ..usecases.metrics import metrics as run
+
+    output = settings.format(TEXT_JSON)
+    report = run(settings.config(), envs, since, source_repo)
+    click.echo(metrics_json(report) if output == "json" else metrics_text(report), nl=False)
+
+
 @click.group()
 @common_options(*TEXT_JSON)
 def env() -> None:
