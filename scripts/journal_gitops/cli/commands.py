@@ -292,6 +292,26 @@ def metrics(settings: Settings, envs: tuple[str, ...], since: str | None,
     click.echo(metrics_json(report) if output == "json" else metrics_text(report), nl=False)
 
 
+@click.command()
+@common_options("text", "markdown", "json", "html")
+@pass_settings
+def status(settings: Settings) -> None:
+    """What runs where: each environment's app images, since when, and what waits to be
+    promoted; html is one self-contained page.
+
+    \b
+    Example:
+        gitops status --output html > status.html
+    """
+    from ..output.status import status_html, status_json, status_markdown, status_text
+    from ..usecases.status import status as run
+
+    output = settings.format(("text", "markdown", "json", "html"))
+    formatter = {"text": status_text, "markdown": status_markdown, "json": status_json,
+                 "html": status_html}[output]
+    click.echo(formatter(run(settings.config())), nl=False)
+
+
 @click.group()
 @common_options(*TEXT_JSON)
 def env() -> None:
