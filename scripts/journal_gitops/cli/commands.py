@@ -211,11 +211,15 @@ def rollback(settings: Settings, env: str, to: str | None, steps: int | None,
 @click.option("--fail-on", metavar="KINDS",
               help="Exit 1 when a risky change of these kinds is found: comma-separated "
                    "immutable, deletion, rbac, crd, security, availability, or any.")
+@click.option("--split-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Also write the whole Markdown as pull request comments under GitHub's "
+                   "size limit, in order: DIR/comment-1.md, comment-2.md, ...")
 @common_options("text", "markdown", "json")
 @pass_settings
 @click.pass_context
 def diff_command(ctx: click.Context, settings: Settings, base: str | None, head: str | None,
-                 envs: tuple[str, ...], exit_code: bool, fail_on: str | None) -> None:
+                 envs: tuple[str, ...], exit_code: bool, fail_on: str | None,
+                 split_dir: Path | None) -> None:
     """Show what Argo CD would change in each environment between two revisions.
 
     Risky changes come first: immutable fields the API server refuses to update, deletions
@@ -226,7 +230,7 @@ def diff_command(ctx: click.Context, settings: Settings, base: str | None, head:
     Example:
         gitops diff --output markdown --fail-on immutable,deletion
     """
-    from ..output.diff import diff_json, diff_markdown, diff_text
+    from ..output.diff import diff_json, diff_markdown, diff_markdown_parts, diff_text
     from ..risks import parse_kinds
     from ..usecases.diff import diff
 
@@ -234,6 +238,12 @@ def diff_command(ctx: click.Context, settings: Settings, base: str | None, head:
     kinds = parse_kinds(fail_on) if fail_on is not None else frozenset()
     result = diff(settings.config(), base, head, envs)
     formatter = {"text": diff_text, "markdown": diff_markdown, "json": diff_json}[output]
+    if split_dir is not None:
+        split_dir.mkdir(parents=True, exist_ok=True)
+        for stale in split_dir.glob("comment-*.md"):
+            stale.unlink()
+        for n, part in enumerate(diff_markdown_parts(result), start=1):
+            (split_dir / f"comment-{n}.md").write_text(part, encoding="utf-8")
     click.echo(formatter(result), nl=False)
     if result.failed or (exit_code and result.changed) or result.risky(kinds):
         ctx.exit(ExitCode.FINDINGS)
