@@ -6,28 +6,29 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from click.testing import Result
+
 from conftest import MakeRepo, Runner
-from support import START, git
+from support import git, start_at
 
 KBP = "https://github.com/brendandburns/kbp-sample"
 
 
-def _start_at(repo: Path, sha: str) -> None:
-    for env in ("dev", "staging", "prod"):
-        path = repo / f"overlays/{env}/kustomization.yaml"
-        path.write_text(path.read_text().replace(START, sha))
-    git(repo, "commit", "--quiet", "-am", f"start at {sha[:7]}")
+def _bump(gitops: Runner, repo: Path, app: Path, start: str, commit: str, *extra: str
+          ) -> Result:
+    """Every environment at app commit `start`, then dev bumped to `commit` in place."""
+    start_at(repo, start)
+    result = gitops("bump", "--commit", commit, "--source-repo", str(app), "--in-place",
+                    *extra, repo=repo)
+    assert result.exit_code == 0, result.output
+    return result
 
 
 def test_bump_lists_the_app_commits_it_carries(gitops: Runner, make_repo: MakeRepo,
                                                app_repo: tuple[Path, list[str]]) -> None:
     repo = make_repo()
     app, shas = app_repo
-    _start_at(repo, shas[1])
-    result = gitops("bump", "--commit", shas[3], "--source-repo", str(app), "--in-place",
-                    "--output", "json", repo=repo)
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(_bump(gitops, repo, app, shas[1], shas[3], "--output", "json").output)
     assert data["changelog"] == [{
         "env": "dev", "old": shas[1], "new": shas[3], "rollback": False, "known": True,
         "total": 2, "commits": [
@@ -56,10 +57,7 @@ def test_a_rollback_lists_the_commits_it_takes_out(gitops: Runner, make_repo: Ma
                                                    app_repo: tuple[Path, list[str]]) -> None:
     repo = make_repo()
     app, shas = app_repo
-    _start_at(repo, shas[4])
-    result = gitops("bump", "--commit", shas[2], "--source-repo", str(app), "--allow-rollback",
-                    "--in-place", repo=repo)
-    assert result.exit_code == 0, result.output
+    _bump(gitops, repo, app, shas[4], shas[2], "--allow-rollback")
     assert git(repo, "log", "-1", "--format=%B").split("\n\n")[3] == (
         f"dev ({shas[4][:7]}..{shas[2][:7]}): rollback, takes out 2 app commit(s)\n"
         f"  {shas[4][:7]} v4 (Test Engineer)\n"
@@ -70,14 +68,10 @@ def test_at_most_fifty_commits_then_a_count(gitops: Runner, make_repo: MakeRepo,
                                            app_repo: tuple[Path, list[str]]) -> None:
     repo = make_repo()
     app, shas = app_repo
-    _start_at(repo, shas[4])
     for n in range(53):
         git(app, "commit", "--quiet", "--allow-empty", "-m", f"change {n}")
     head = git(app, "rev-parse", "HEAD")
-    result = gitops("bump", "--commit", head, "--source-repo", str(app), "--in-place",
-                    "--output", "json", repo=repo)
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(_bump(gitops, repo, app, shas[4], head, "--output", "json").output)
     assert (data["changelog"][0]["total"], len(data["changelog"][0]["commits"])) == (53, 50)
     assert data["prBody"].endswith("(Test Engineer)\n- and 3 more\n")
     block = git(repo, "log", "-1", "--format=%B").split("\n\n")[2].splitlines()
@@ -90,10 +84,7 @@ def test_promote_lists_the_app_commits_it_carries(gitops: Runner, make_repo: Mak
                                                   app_repo: tuple[Path, list[str]]) -> None:
     repo = make_repo()
     app, shas = app_repo
-    _start_at(repo, shas[0])
-    bumped = gitops("bump", "--commit", shas[2], "--source-repo", str(app), "--in-place",
-                    repo=repo)
-    assert bumped.exit_code == 0, bumped.output
+    _bump(gitops, repo, app, shas[0], shas[2])
     result = gitops("promote", "--from", "dev", "--to", "staging", "--source-repo", str(app),
                     "--in-place", "--output", "json", repo=repo)
     assert result.exit_code == 0, result.output

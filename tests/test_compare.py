@@ -25,28 +25,23 @@ def _other(result_output: str) -> list[tuple[str | None, ...]]:
              d["intended"]) for d in data["other"]]
 
 
-PROD_ONLY = [
-    ("Deployment/fileserver", RESOURCES.format("fileserver", "limits.memory"), "128Mi",
-     "256Mi", "overlays/prod/patches/fileserver-resources.yaml"),
-    ("Deployment/fileserver", RESOURCES.format("fileserver", "requests.cpu"), "50m", "100m",
-     "overlays/prod/patches/fileserver-resources.yaml"),
-    ("Deployment/fileserver", RESOURCES.format("fileserver", "requests.memory"), "64Mi",
-     "128Mi", "overlays/prod/patches/fileserver-resources.yaml"),
-    ("Deployment/frontend", RESOURCES.format("frontend", "limits.memory"), "256Mi", "1Gi",
-     "overlays/prod/patches/frontend-resources.yaml"),
-    ("Deployment/frontend", RESOURCES.format("frontend", "requests.cpu"), "100m", "500m",
-     "overlays/prod/patches/frontend-resources.yaml"),
-    ("Deployment/frontend", RESOURCES.format("frontend", "requests.memory"), "128Mi", "512Mi",
-     "overlays/prod/patches/frontend-resources.yaml"),
-    ("StatefulSet/redis", RESOURCES.format("redis", "limits.memory"), "512Mi", "2Gi",
-     "overlays/prod/patches/redis-resources.yaml"),
-    ("StatefulSet/redis", RESOURCES.format("redis", "requests.cpu"), "100m", "500m",
-     "overlays/prod/patches/redis-resources.yaml"),
-    ("StatefulSet/redis", RESOURCES.format("redis", "requests.memory"), "256Mi", "1Gi",
-     "overlays/prod/patches/redis-resources.yaml"),
-    ("StatefulSet/redis", "spec.volumeClaimTemplates[0].spec.resources.requests.storage",
-     "1Gi", "10Gi", "overlays/prod/kustomization.yaml"),
-]
+# What prod's resource patches set, per workload: the field under resources, staging, prod.
+PATCHED = {
+    ("Deployment", "fileserver"): [("limits.memory", "128Mi", "256Mi"),
+                                   ("requests.cpu", "50m", "100m"),
+                                   ("requests.memory", "64Mi", "128Mi")],
+    ("Deployment", "frontend"): [("limits.memory", "256Mi", "1Gi"),
+                                 ("requests.cpu", "100m", "500m"),
+                                 ("requests.memory", "128Mi", "512Mi")],
+    ("StatefulSet", "redis"): [("limits.memory", "512Mi", "2Gi"), ("requests.cpu", "100m", "500m"),
+                               ("requests.memory", "256Mi", "1Gi")],
+}
+PROD_ONLY = [(f"{kind}/{name}", RESOURCES.format(name, field), old, new,
+              f"overlays/prod/patches/{name}-resources.yaml")
+             for (kind, name), rows in PATCHED.items() for field, old, new in rows]
+PROD_ONLY.append(("StatefulSet/redis",
+                  "spec.volumeClaimTemplates[0].spec.resources.requests.storage", "1Gi", "10Gi",
+                  "overlays/prod/kustomization.yaml"))
 
 
 def test_prod_patches_and_claim_size_are_drift_until_declared(gitops: Runner,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .adapters import gitrepo
 from .config import Config
@@ -15,8 +16,7 @@ from .shas import SHORT
 MAX_COMMITS = 50  # listed per environment; the rest is counted
 
 
-@dataclass(frozen=True)
-class AppCommit:
+class AppCommit(NamedTuple):
     sha: str
     subject: str
     author: str

@@ -28,13 +28,12 @@ HASHED = re.compile(r"^(?P<base>.+)-[a-z0-9]{10}$")
 INTENDED_KEY = "intendedDifferences"
 
 
-class Group(str, Enum):
+class Group(Enum):
+    """Which of the two groups a difference is in (images are managed, but listed apart)."""
+
     MANAGED = "managed"
     IMAGES = "images"
     OTHER = "other"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)
