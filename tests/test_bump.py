@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MakeRepo, Runner
-from support import START, assert_refused, git
+from support import START, assert_refused, git, start_at
 
 NEW = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
 DEV = "overlays/dev/kustomization.yaml"
@@ -324,19 +324,12 @@ def test_short_commit_resolved_in_the_source_repo(gitops: Runner, make_repo: Mak
                                                   app_repo: tuple[Path, list[str]]) -> None:
     repo = make_repo()
     app, shas = app_repo
-    _start_at(repo, shas[1])
+    start_at(repo, shas[1])
     result = gitops("bump", "--commit", shas[3][:9].upper(), "--source-repo", str(app),
                     repo=repo)
     assert result.exit_code == 0, result.output
     assert git(repo, "log", "-1", "--format=%(trailers:key=Source-Commit,valueonly)",
                f"deploy/dev/{shas[3][:7]}") == shas[3]
-
-
-def _start_at(repo: Path, sha: str) -> None:
-    for env in ("dev", "staging", "prod"):
-        path = repo / f"overlays/{env}/kustomization.yaml"
-        path.write_text(path.read_text().replace(START, sha))
-    git(repo, "commit", "--quiet", "-am", f"start at {sha[:7]}")
 
 
 def test_unknown_commit_in_the_source_repo(gitops: Runner, make_repo: MakeRepo,
@@ -384,7 +377,7 @@ def test_rollback_is_refused_then_allowed_and_said(gitops: Runner, make_repo: Ma
                                                    app_repo: tuple[Path, list[str]]) -> None:
     repo = make_repo()
     app, shas = app_repo
-    _start_at(repo, shas[2])
+    start_at(repo, shas[2])
     assert_refused(lambda: gitops("bump", "--commit", shas[1], "--source-repo", str(app),
                                   repo=repo),
                    1, f"Error: dev: {shas[1][:7]} is not a descendant of {shas[2][:7]}, which "
@@ -418,7 +411,7 @@ def test_push_prints_the_pull_request(gitops: Runner, make_repo: MakeRepo,
                                       app_repo: tuple[Path, list[str]]) -> None:
     repo = make_repo(remote=True)
     app, shas = app_repo
-    _start_at(repo, shas[1])
+    start_at(repo, shas[1])
     git(repo, "push", "--quiet", "origin", "main")
     git(repo, "remote", "set-url", "--push", "origin", git(repo, "remote", "get-url", "origin"))
     git(repo, "config", "remote.origin.url", "git@github.com:journal-app/journal-gitops.git")
@@ -441,7 +434,10 @@ def test_push_prints_the_pull_request(gitops: Runner, make_repo: MakeRepo,
         "| --- | --- | --- | --- |\n"
         f"| dev | journal-server | `{shas[1][:7]}` | `{shas[3][:7]}` |\n"
         f"| dev | journal-fileserver | `{shas[1][:7]}` | `{shas[3][:7]}` |\n\n"
-        f"App changes: {kbp}/compare/{shas[1]}...{shas[3]}\n",
+        f"App changes: {kbp}/compare/{shas[1]}...{shas[3]}\n\n"
+        f"**App changes in dev ({shas[1][:7]}..{shas[3][:7]}): 2 app commit(s)**\n\n"
+        f"- [`{shas[3][:7]}`]({kbp}/commit/{shas[3]}) v3 (Test Engineer)\n"
+        f"- [`{shas[2][:7]}`]({kbp}/commit/{shas[2]}) v2 (Test Engineer)\n",
     ]
 
 

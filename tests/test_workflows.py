@@ -26,8 +26,9 @@ def _load(path: Path) -> dict[Any, Any]:
     return data
 
 
-def test_there_are_the_three_workflows() -> None:
-    assert [p.name for p in WORKFLOWS] == ["deploy.yml", "promote.yml", "pull-request.yml"]
+def test_there_are_the_four_workflows() -> None:
+    assert [p.name for p in WORKFLOWS] == ["deploy.yml", "promote.yml", "pull-request.yml",
+                                           "status.yml"]
 
 
 def test_workflows_match_the_github_schema() -> None:
@@ -80,8 +81,8 @@ def _invocations() -> list[tuple[str, list[str]]]:
 def test_workflows_call_the_commands_with_options_they_accept() -> None:
     calls = _invocations()
     assert sorted({(prog, args[0] if prog == "gitops" else "") for prog, args in calls}) == [
-        ("bump-image", ""), ("gitops", "diff"), ("gitops", "gate"), ("gitops", "promote"),
-        ("gitops", "validate")]
+        ("bump-image", ""), ("gitops", "compare"), ("gitops", "diff"), ("gitops", "gate"),
+        ("gitops", "promote"), ("gitops", "status"), ("gitops", "validate")]
     for prog, args in calls:
         command: click.Command = bump_image
         if prog == "gitops":

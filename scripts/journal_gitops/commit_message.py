@@ -104,8 +104,10 @@ def _image_lines(changes: Sequence[ImageChange], width: int) -> list[str]:
 
 
 def bump_message(changes: Sequence[ImageChange], tag: str, sha: str,
-                 extra: Sequence[Trailer] = ()) -> str:
-    """Subject `deploy(envs): images -> tag`, a block per environment, and the trailers."""
+                 extra: Sequence[Trailer] = (), changelog: Sequence[str] = ()) -> str:
+    """Subject `deploy(envs): images -> tag`, a block per environment, the app commits it
+    carries (`changelog` lines, when known), and the trailers (`extra` before the standard
+    Environment and Change-Kind ones)."""
     envs = list(dict.fromkeys(c.env for c in changes))
     images = list(dict.fromkeys(c.image for c in changes))
     rolled_back = sorted({c.env for c in changes if c.rollback})
@@ -118,6 +120,8 @@ def bump_message(changes: Sequence[ImageChange], tag: str, sha: str,
     for env in envs:
         body.append(f"{env}:")
         body += _image_lines([c for c in changes if c.env == env], width)
+    if changelog:
+        body += ["", *changelog]
     trailers = [(SOURCE_COMMIT, sha)]
     trailers += [(PREVIOUS_TAG, f"{c.env}/{c.image}={c.old or 'none'}") for c in changes]
     return CommitMessage(f"{verb}({','.join(envs)}): {', '.join(images)} -> {short_sha(tag)}",

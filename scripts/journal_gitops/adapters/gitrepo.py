@@ -347,3 +347,34 @@ def compare_url(url: str | None, base: str, branch: str) -> str | None:
     if "gitlab" in web:
         return f"{web}/-/compare/{base}...{branch}"
     return f"{web}/compare/{base}...{branch}?expand=1"
+
+
+def has_commit(path: Path, sha: str) -> bool:
+    """Whether the repository at `path` holds commit `sha`."""
+    repo = open_repo(path)
+    status = repo.git.execute(["git", "cat-file", "-e", f"{sha}^{{commit}}"],
+                              with_extended_output=True, with_exceptions=False)[0]
+    return status == 0
+
+
+def log_range(path: Path, old: str, new: str, limit: int) -> tuple[list[tuple[str, ...]], int]:
+    """The commits reachable from `new` and not from `old`, newest first, as (sha, subject,
+    author, committer date in ISO 8601): at most `limit` of them, and how many there are."""
+    repo = open_repo(path)
+    span = f"{old}..{new}"
+    total = int(run(repo, "rev-list", "--count", span).strip() or "0")
+    out = run(repo, "log", f"--max-count={limit}", "--format=%H%x1f%s%x1f%an%x1f%cI", span)
+    rows = [tuple(line.split("\x1f")) for line in out.splitlines() if line]
+    return rows, total
+
+
+def commit_date(path: Path, sha: str) -> str | None:
+    """The committer date (ISO 8601) of a commit of the repository at `path`, or None."""
+    if not has_commit(path, sha):
+        return None
+    return run(open_repo(path), "log", "-1", "--format=%cI", sha).strip()
+
+
+def head_date(repo: git.Repo) -> str:
+    """The committer date (ISO 8601) of HEAD: the repository's own "now"."""
+    return run(repo, "log", "-1", "--format=%cI", "HEAD").strip()

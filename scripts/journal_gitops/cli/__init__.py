@@ -93,7 +93,7 @@ class _Group(_Entry, click.Group):
 @click.group(cls=_Group, context_settings=CONTEXT)
 @click.version_option(prog_name="gitops", message="%(prog)s, version %(version)s",
                       version=None, package_name="journal-gitops")
-@common_options("text", "json", "markdown", "github")
+@common_options("text", "json", "markdown", "github", "html")
 def cli() -> None:
     """Validate, render and change the journal app's GitOps repository.
 
@@ -103,8 +103,8 @@ def cli() -> None:
 
 for _command in (commands.validate, commands.render, commands.rules, commands.bump,
                  commands.promote, commands.history, commands.rollback, commands.diff_command,
-                 commands.env, gate_commands.freeze, gate_commands.unfreeze,
-                 gate_commands.gate):
+                 commands.env, commands.compare_command, commands.metrics, commands.status,
+                 gate_commands.freeze, gate_commands.unfreeze, gate_commands.gate):
     cli.add_command(_command)
 
 bump_image = _Entry("bump-image", callback=commands.bump.callback, params=[

@@ -91,7 +91,8 @@ def rules(settings: Settings) -> None:
 @click.option("--image", "images", multiple=True, metavar="NAME",
               help="Move only this app image (repeatable; default: every app image).")
 @click.option("--source-repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="A clone of the app repository: resolves the commit and spots rollbacks.")
+              help="A clone of the app repository: resolves the commit, spots rollbacks and "
+                   "lists the app commits the bump carries.")
 @click.option("--digest", "digests", multiple=True, metavar="NAME=sha256:...",
               help="Pin an image to this digest as well.")
 @click.option("--verify-registry", is_flag=True,
@@ -142,12 +143,15 @@ def bump(settings: Settings, commit: str, envs: tuple[str, ...], images: tuple[s
 @click.option("--allow-rollback", is_flag=True,
               help="Allow a tag the target environment ran before.")
 @break_glass_option
+@click.option("--source-repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A clone of the app repository: lists the app commits the promotion carries.")
 @delivery_options
 @common_options(*TEXT_JSON)
 @pass_settings
 def promote(settings: Settings, source: str, target: str, images: tuple[str, ...],
             with_config: bool, skip_order: str | None, skip_soak: str | None,
-            allow_rollback: bool, break_glass: str | None, delivery: DeliveryOptions) -> None:
+            allow_rollback: bool, break_glass: str | None, source_repo: Path | None,
+            delivery: DeliveryOptions) -> None:
     """Copy the exact image tags (and digests) of one environment into the next.
 
     \b
@@ -155,16 +159,20 @@ def promote(settings: Settings, source: str, target: str, images: tuple[str, ...
         gitops promote --from staging --to prod --push
     """
     from ..gates import Overrides
+    from ..output.changelog import app_web_url
     from ..output.state import state_json, state_text
     from ..usecases.promote import PromoteRequest
     from ..usecases.promote import promote as run
 
     output = settings.format(TEXT_JSON)
+    config = settings.config()
     request = PromoteRequest(source, target, images, with_config,
-                             Overrides(break_glass, skip_order, skip_soak), allow_rollback)
-    done = run(settings.config(), request, delivery)
-    click.echo(state_json(done, delivery) if output == "json" else
-               state_text(done, delivery, f"nothing to promote from {source} to {target}"),
+                             Overrides(break_glass, skip_order, skip_soak), allow_rollback,
+                             source_repo)
+    done = run(config, request, delivery)
+    app = app_web_url(config.app_repo_url)
+    click.echo(state_json(done, delivery, app) if output == "json" else
+               state_text(done, delivery, f"nothing to promote from {source} to {target}", app),
                nl=False)
 
 
@@ -222,11 +230,15 @@ def rollback(settings: Settings, env: str, to: str | None, steps: int | None,
 @click.option("--fail-on", metavar="KINDS",
               help="Exit 1 when a risky change of these kinds is found: comma-separated "
                    "immutable, deletion, rbac, crd, security, availability, or any.")
+@click.option("--split-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Also write the whole Markdown as pull request comments under GitHub's "
+                   "size limit, in order: DIR/comment-1.md, comment-2.md, ...")
 @common_options("text", "markdown", "json")
 @pass_settings
 @click.pass_context
 def diff_command(ctx: click.Context, settings: Settings, base: str | None, head: str | None,
-                 envs: tuple[str, ...], exit_code: bool, fail_on: str | None) -> None:
+                 envs: tuple[str, ...], exit_code: bool, fail_on: str | None,
+                 split_dir: Path | None) -> None:
     """Show what Argo CD would change in each environment between two revisions.
 
     Risky changes come first: immutable fields the API server refuses to update, deletions
@@ -237,7 +249,7 @@ def diff_command(ctx: click.Context, settings: Settings, base: str | None, head:
     Example:
         gitops diff --output markdown --fail-on immutable,deletion
     """
-    from ..output.diff import diff_json, diff_markdown, diff_text
+    from ..output.diff import diff_json, diff_markdown, diff_markdown_parts, diff_text
     from ..risks import parse_kinds
     from ..usecases.diff import diff
 
@@ -245,9 +257,88 @@ def diff_command(ctx: click.Context, settings: Settings, base: str | None, head:
     kinds = parse_kinds(fail_on) if fail_on is not None else frozenset()
     result = diff(settings.config(), base, head, envs)
     formatter = {"text": diff_text, "markdown": diff_markdown, "json": diff_json}[output]
+    if split_dir is not None:
+        split_dir.mkdir(parents=True, exist_ok=True)
+        for stale in split_dir.glob("comment-*.md"):
+            stale.unlink()
+        for n, part in enumerate(diff_markdown_parts(result), start=1):
+            (split_dir / f"comment-{n}.md").write_text(part, encoding="utf-8")
     click.echo(formatter(result), nl=False)
     if result.failed or (exit_code and result.changed) or result.risky(kinds):
         ctx.exit(ExitCode.FINDINGS)
+
+
+@click.command("compare")
+@click.argument("left", metavar="ENV")
+@click.argument("right", metavar="ENV")
+@click.option("--exit-code", is_flag=True,
+              help="Exit 1 when a difference outside what the tooling manages per environment "
+                   "is not declared under intendedDifferences in gitops.yaml.")
+@common_options("text", "markdown", "json")
+@pass_settings
+@click.pass_context
+def compare_command(ctx: click.Context, settings: Settings, left: str, right: str,
+                    exit_code: bool) -> None:
+    """Render two environments and show how they differ, and which overlay file causes it.
+
+    \b
+    Example:
+        gitops compare staging prod --exit-code
+    """
+    from ..output.compare import compare_json, compare_markdown, compare_text
+    from ..usecases.compare import compare
+
+    output = settings.format(("text", "markdown", "json"))
+    report = compare(settings.config(), left, right)
+    formatter = {"text": compare_text, "markdown": compare_markdown, "json": compare_json}[output]
+    click.echo(formatter(report), nl=False)
+    if exit_code and report.undeclared:
+        ctx.exit(ExitCode.FINDINGS)
+
+
+@click.command()
+@env_option
+@click.option("--since", metavar="DURATION",
+              help="Only the period before HEAD's commit time: a number and h, d or w (30d).")
+@click.option("--source-repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A clone of the app repository: its commit times give the lead time.")
+@common_options(*TEXT_JSON)
+@pass_settings
+def metrics(settings: Settings, envs: tuple[str, ...], since: str | None,
+            source_repo: Path | None) -> None:
+    """Deployment frequency, lead time, change failure rate and time to restore, per
+    environment, from git history.
+
+    \b
+    Example:
+        gitops metrics --env prod --since 30d --source-repo ../app
+    """
+    from ..output.metrics import metrics_json, metrics_text
+    from ..usecases.metrics import metrics as run
+
+    output = settings.format(TEXT_JSON)
+    report = run(settings.config(), envs, since, source_repo)
+    click.echo(metrics_json(report) if output == "json" else metrics_text(report), nl=False)
+
+
+@click.command()
+@common_options("text", "markdown", "json", "html")
+@pass_settings
+def status(settings: Settings) -> None:
+    """What runs where: each environment's app images, since when, and what waits to be
+    promoted; html is one self-contained page.
+
+    \b
+    Example:
+        gitops status --output html > status.html
+    """
+    from ..output.status import status_html, status_json, status_markdown, status_text
+    from ..usecases.status import status as run
+
+    output = settings.format(("text", "markdown", "json", "html"))
+    formatter = {"text": status_text, "markdown": status_markdown, "json": status_json,
+                 "html": status_html}[output]
+    click.echo(formatter(run(settings.config())), nl=False)
 
 
 @click.group()

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..delivery import DeliveryOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
-FORMATS = ("text", "json", "markdown", "github")
+FORMATS = ("text", "json", "markdown", "github", "html")
 
 
 @dataclass
@@ -66,7 +66,8 @@ def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
 def output_option(*formats: str) -> Callable[[F], F]:
     """--output/-o with the formats this command prints (default text)."""
     help_text = {"json": "json is a stable contract", "markdown": "markdown is a PR comment",
-                 "github": "github prints workflow annotations"}
+                 "github": "github prints workflow annotations",
+                 "html": "html is one self-contained page"}
     notes = "; ".join(help_text[f] for f in formats if f in help_text)
     return click.option("--output", "-o", type=click.Choice(formats), default=None,
                         expose_value=False, callback=_store("output"),

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ..images import commit_of_tag
 from ..shas import SHORT, short_digest, short_sha
 from . import lines_of, table
+from .changelog import changelog_json, changelog_markdown
 from .delivery import already_proposed, delivery_json, delivery_text
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ def pr_body(config: Config, plan: BumpPlan) -> str:
         lines.append("")
         for old in olds:
             lines.append(f"App changes: {app}/compare/{old}...{plan.sha}")
+    lines += changelog_markdown(plan.changelog, app)
     return lines_of(lines)
 
 
@@ -60,4 +62,5 @@ def bump_json(config: Config, result: BumpResult, options: DeliveryOptions) -> s
             for c in (plan.changes if plan else ())
         ],
         "prBody": pr_body(config, plan) if plan else None,
+        "changelog": changelog_json(plan.changelog if plan else ()),
     })

@@ -91,12 +91,13 @@ def diff_text(report: DiffReport) -> str:
     return lines_of(lines)
 
 
-def diff_markdown(report: DiffReport) -> str:
+def _markdown_head(report: DiffReport) -> list[str]:
+    """The marker, the title, the risky changes, the image moves and the summary table."""
     head = "the working tree" if report.head == "working tree" else f"`{_short(report.head)}`"
     lines = [COMMENT_MARKER, f"### Rendered changes: `{_short(report.base)}` → {head}", ""]
     if not report.changed and not report.failed:
         lines.append("No rendered changes in any environment.")
-        return lines_of(lines)
+        return lines
     lines += _risk_markdown(report)
     if report.images:
         lines += ["**Image changes**", "", "| env | workload | container | from | to |",
@@ -108,30 +109,91 @@ def diff_markdown(report: DiffReport) -> str:
         note = " ⚠ does not render" if env.error else ""
         lines.append(f"| {env.name}{note} | {env.count(Change.ADDED)} | "
                      f"{env.count(Change.CHANGED)} | {env.count(Change.REMOVED)} |")
+    return lines
+
+
+def _env_body(env: EnvDiff) -> list[str]:
+    body: list[str] = []
+    if env.error:
+        body.append(f"Does not render: `{env.error}`")
+    for obj in env.objects:
+        renamed = f" (was `{obj.old_name}`)" if obj.old_name else ""
+        body += [f"{obj.change} `{obj.kind}/{obj.name}`{renamed}", "", "```diff",
+                 *obj.diff.rstrip("\n").splitlines(), "```", ""]
+    return body
+
+
+def _section(env: EnvDiff, body: list[str], note: str = "") -> list[str]:
+    return ["", f"<details><summary><b>{env.name}</b>: {_summary(env)}{note}</summary>", "",
+            *body, "</details>"]
+
+
+def diff_markdown(report: DiffReport) -> str:
+    lines = _markdown_head(report)
+    if not report.changed and not report.failed:
+        return lines_of(lines)
     for env in report.environments:
         if not env.objects and not env.error:
             continue
-        body: list[str] = []
-        if env.error:
-            body.append(f"Does not render: `{env.error}`")
-        for obj in env.objects:
-            renamed = f" (was `{obj.old_name}`)" if obj.old_name else ""
-            body += [f"{obj.change} `{obj.kind}/{obj.name}`{renamed}", "", "```diff",
-                     *obj.diff.rstrip("\n").splitlines(), "```", ""]
+        body = _env_body(env)
         if len(body) > MAX_LINES:
             hidden = len(body) - MAX_LINES
             body = body[:MAX_LINES]
             if sum(1 for line in body if line.startswith("```")) % 2:
                 body.append("```")  # close the block the cut fell into
             body += ["", f"_{hidden} more lines not shown: run `gitops diff --env {env.name}`._"]
-        section = ["", f"<details><summary><b>{env.name}</b>: {_summary(env)}</summary>", "",
-                   *body, "</details>"]
+        section = _section(env, body)
         if len("\n".join([*lines, *section])) > MAX_CHARS:
             lines += ["", f"_The diff of {env.name} and later environments is too long for a "
                           f"comment: run `gitops diff` locally._"]
             break
         lines += section
     return lines_of(lines)
+
+
+def _size(lines: list[str]) -> int:
+    return sum(len(line) + 1 for line in lines)
+
+
+def _chunks(env: EnvDiff, budget: int) -> list[list[str]]:
+    """An environment's section, cut into sections of at most `budget` characters; a cut
+    inside a code block closes it and the next section opens it again."""
+    body = [line if len(line) < budget // 2 else line[:budget // 2] + " …"
+            for line in _env_body(env)]
+    room = budget - _size(_section(env, [], " (continued)")) - 16
+    out: list[list[str]] = []
+    current: list[str] = []
+    size, fenced = 0, False
+    for line in body:
+        if current and size + len(line) + 1 > room:
+            out.append([*current, "```"] if fenced else current)
+            current = ["```diff"] if fenced else []
+            size = _size(current)
+        current.append(line)
+        size += len(line) + 1
+        if line.startswith("```"):
+            fenced = not fenced
+    out.append(current)
+    return [_section(env, chunk, " (continued)" if i else "") for i, chunk in enumerate(out)]
+
+
+def diff_markdown_parts(report: DiffReport, limit: int = MAX_CHARS) -> list[str]:
+    """The Markdown of `diff_markdown` without cuts, as comments of at most `limit` characters
+    each, in order: the summary and the risky changes first, then each environment's diff. Each
+    comment starts with a marker that says which part it is."""
+    head = _markdown_head(report)[1:]
+    budget = limit - 64  # the marker line
+    parts: list[list[str]] = [head]
+    for env in report.environments:
+        if not env.objects and not env.error:
+            continue
+        for section in _chunks(env, budget):
+            if _size(parts[-1]) + _size(section) > budget:
+                parts.append([])
+            parts[-1] += section
+    total = len(parts)
+    return [lines_of([f"<!-- gitops-diff part {i} of {total} -->", *part])
+            for i, part in enumerate(parts, start=1)]
 
 
 def diff_json(report: DiffReport) -> str:

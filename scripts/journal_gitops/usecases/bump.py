@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..adapters import gitrepo, registry
+from ..changelog import Changelog, changelog_lines, changelogs
 from ..commit_message import bump_message
 from ..config import Config, ManagedImage, load_config
 from ..delivery import Delivery, DeliveryOptions, FileEdit, Proposal, deliver, read_file
@@ -59,6 +60,7 @@ class BumpPlan:
     tag: str
     sha: str
     targets: dict[str, dict[str, ImageTarget]]  # env -> image -> where it points after
+    changelog: tuple[Changelog, ...] = ()  # the app commits each env gets (--source-repo)
 
 
 @dataclass(frozen=True)
@@ -180,8 +182,11 @@ class _Planner:
                     if not any(c.rollback for c in changes if (c.env, c.image) == (env, name))}
             if source is not None and pins:
                 check_soak(cfg, tree, env, source, pins, overrides, "bump")
-        plan = BumpPlan(tuple(changes), self.tag, self.sha, targets)
-        message = bump_message(plan.changes, self.tag, self.sha, overrides.trailers())
+        logs = changelogs(self.config, self.request.source_repo,
+                          [(c.env, c.old, c.new) for c in changes])
+        plan = BumpPlan(tuple(changes), self.tag, self.sha, targets, logs)
+        message = bump_message(plan.changes, self.tag, self.sha, overrides.trailers(),
+                               changelog_lines(logs))
         return Proposal(tuple(edits), message, plan)
 
     def _rollback(self, tree: Path, cfg: Config, env: str, image: str, old: str | None

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from ..changelog import Changelog, changelog_lines, changelogs
 from ..commit_message import (
     ALLOW_ROLLBACK,
     PROMOTED_COMMIT,
@@ -42,6 +43,14 @@ class PromoteRequest:
     with_config: bool = False
     overrides: Overrides = field(default_factory=Overrides)
     allow_rollback: bool = False
+    source_repo: Path | None = None  # a clone of the app repository, for the changelog
+
+
+@dataclass(frozen=True)
+class PromotedChange(StateChange):
+    """A promotion, with the app commits it carries (known with --source-repo)."""
+
+    changelog: tuple[Changelog, ...] = ()
 
 
 def _check_order(config: Config, source: str, target: str, skip: str | None) -> None:
@@ -101,8 +110,13 @@ def promote(config: Config, request: PromoteRequest, options: DeliveryOptions
         if rollbacks:
             trailers.append((ALLOW_ROLLBACK, request.target))
         note = f"Promotes what {request.source} runs to {request.target}."
-        text = state_message("promote", ChangeKind.PROMOTION, change, [note], trailers)
-        return Proposal((change.edit,), text, change)
+        logs = changelogs(cfg, request.source_repo,
+                          [(c.env, c.old, c.new) for c in change.images])
+        notes = [note, *([""] if logs else []), *changelog_lines(logs)]
+        text = state_message("promote", ChangeKind.PROMOTION, change, notes, trailers)
+        promoted = PromotedChange(**{f.name: getattr(change, f.name) for f in fields(change)},
+                                  changelog=logs)
+        return Proposal((change.edit,), text, promoted)
 
     def verify(tree: Path, proposal: Proposal[StateChange]) -> None:
         verify_state(config, tree, proposal.data)

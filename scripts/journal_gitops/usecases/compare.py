@@ -1,0 +1,300 @@
+"""`gitops compare`: how two environments differ, once both are rendered.
+
+Every difference falls in one of two groups. What the tooling manages per environment
+(namespace, the hash suffixes of generated names, replicas, config values, host, secret key,
+and image versions, listed apart) is expected. Everything else (an object in one only, a field
+that a patch of one overlay only changes) is drift unless gitops.yaml declares it intended under
+`intendedDifferences`, with a reason. Each difference names the overlay file that causes it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..adapters import kustomize
+from ..config import CONFIG_FILE, Config
+from ..errors import ConfigError, GitopsError, UsageError
+from ..resources import Resource, parse_documents
+
+HASHED = re.compile(r"^(?P<base>.+)-[a-z0-9]{10}$")
+INTENDED_KEY = "intendedDifferences"
+
+
+class Group(Enum):
+    """Which of the two groups a difference is in (images are managed, but listed apart)."""
+
+    MANAGED = "managed"
+    IMAGES = "images"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One field (or whole object) that differs; `left`/`right` None: absent on that side."""
+
+    group: Group
+    category: str  # namespace, name-hash, replicas, config, host, secret-key, image,
+    #                only-in-one, patch
+    object: str  # Kind/name, a generated name without its hash
+    field: str  # dotted path (list items by name or index); "" for the whole object
+    left: str | None
+    right: str | None
+    source: str  # the overlay file(s) that cause it
+    intended: str | None = None  # the reason gitops.yaml gives
+
+
+@dataclass(frozen=True)
+class Intended:
+    """A difference declared intended in gitops.yaml."""
+
+    file: str | None
+    object: str | None
+    field: str | None
+    reason: str
+
+    def covers(self, diff: Difference) -> bool:
+        return ((self.file is None or self.file in diff.source.split(", "))
+                and (self.object is None or self.object == diff.object)
+                and (self.field is None or _under(diff.field, self.field)))
+
+
+@dataclass(frozen=True)
+class CompareReport:
+    left: str
+    right: str
+    differences: tuple[Difference, ...]
+
+    def group(self, group: Group) -> list[Difference]:
+        return [d for d in self.differences if d.group == group]
+
+    @property
+    def undeclared(self) -> list[Difference]:
+        """Drift: the differences of the second group that gitops.yaml does not declare."""
+        return [d for d in self.group(Group.OTHER) if d.intended is None]
+
+
+# --- gitops.yaml ---------------------------------------------------------------------------
+
+
+def read_intended(root: Path) -> list[Intended]:
+    """The `intendedDifferences` of gitops.yaml: each with a file and/or an object, an optional
+    field, and a reason (mandatory: a difference nobody can explain is drift)."""
+    data = yaml.safe_load((root / CONFIG_FILE).read_text(encoding="utf-8")) or {}
+    raw = data.get(INTENDED_KEY, []) if isinstance(data, dict) else []
+    if not isinstance(raw, list):
+        raise ConfigError(f"{CONFIG_FILE}: '{INTENDED_KEY}' must be a list")
+    out = []
+    for n, item in enumerate(raw, start=1):
+        where = f"{CONFIG_FILE}: {INTENDED_KEY} entry {n}"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where} must be a mapping")
+        unknown = sorted(set(item) - {"file", "object", "field", "reason"})
+        if unknown:
+            raise ConfigError(f"{where}: unknown key '{unknown[0]}' (file, object, field, "
+                              f"reason)")
+        values = {key: item.get(key) for key in ("file", "object", "field", "reason")}
+        if any(v is not None and (not isinstance(v, str) or not v.strip())
+               for v in values.values()):
+            raise ConfigError(f"{where}: every value must be a non-empty string")
+        if values["reason"] is None:
+            raise ConfigError(f"{where} needs a 'reason'")
+        if values["file"] is None and values["object"] is None:
+            raise ConfigError(f"{where} needs a 'file' or an 'object'")
+        out.append(Intended(values["file"], values["object"], values["field"],
+                            str(values["reason"]).strip()))
+    return out
+
+
+# --- flattening --------------------------------------------------------------------------------
+
+
+def _flatten(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Leaf paths and values: maps by key, lists of named items by name, other lists by index."""
+    if isinstance(value, dict) and value:
+        for key in sorted(value):
+            yield from _flatten(value[key], f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list) and value:
+        named = all(isinstance(v, dict) and isinstance(v.get("name"), str) for v in value)
+        for i, item in enumerate(value):
+            yield from _flatten(item, f"{path}[{item['name'] if named else i}]")
+    else:
+        yield path, value if isinstance(value, str) else yaml.safe_dump(
+            value, default_flow_style=True).strip().removesuffix("...").strip()
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith((f"{prefix}.", f"{prefix}["))
+
+
+def _pointer(pointer: str) -> str:
+    """A JSON patch path as a dotted path."""
+    out = ""
+    for part in pointer.strip("/").split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out
+
+
+# --- the overlays' patches --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Patch:
+    source: str  # the file it is in
+    kind: str | None
+    name: str | None
+    fields: tuple[str, ...]  # what it sets (empty: unknown, the whole object)
+
+    def touches(self, obj: str, field: str) -> bool:
+        kind, _, name = obj.partition("/")
+        if (self.kind and self.kind != kind) or (self.name and self.name != name):
+            return False
+        return not self.fields or any(_under(field, f) or _under(f, field) for f in self.fields)
+
+
+def _patch_fields(doc: Any) -> tuple[str | None, str | None, tuple[str, ...]]:
+    if isinstance(doc, list):  # a JSON patch
+        return None, None, tuple(_pointer(str(op.get("path", ""))) for op in doc
+                                 if isinstance(op, dict))
+    if isinstance(doc, dict):  # a strategic merge patch
+        meta = doc.get("metadata") or {}
+        body = {k: v for k, v in doc.items() if k not in ("apiVersion", "kind", "metadata")}
+        return doc.get("kind"), meta.get("name"), tuple(p for p, _ in _flatten(body))
+    return None, None, ()
+
+
+def overlay_patches(root: Path, config: Config, env: str) -> list[Patch]:
+    """The patches of an environment's overlay, each with what it targets and sets."""
+    rel = config.overlay_file(env, root)
+    try:
+        data = yaml.safe_load((root / rel).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return []
+    out = []
+    for entry in data.get("patches") or []:
+        if not isinstance(entry, dict):
+            continue
+        source, text = rel, entry.get("patch")
+        if isinstance(entry.get("path"), str):
+            source = f"{config.overlay_rel(env)}/{entry['path']}"
+            try:
+                text = (root / source).read_text(encoding="utf-8")
+            except OSError:
+                text = None
+        try:
+            doc = yaml.safe_load(text) if isinstance(text, str) else None
+        except yaml.YAMLError:
+            doc = None
+        kind, name, fields = _patch_fields(doc)
+        target = entry.get("target") or {}
+        out.append(Patch(source, target.get("kind") or kind, target.get("name") or name,
+                         fields))
+    return out
+
+
+# --- comparing -----------------------------------------------------------------------------------
+
+
+def _object_key(resource: Resource, namespace: str) -> str:
+    name = resource.name
+    if resource.kind == "Namespace" and name == namespace:
+        name = "(the environment's namespace)"
+    match = HASHED.match(name)
+    if resource.kind in ("ConfigMap", "Secret") and match:
+        name = match.group("base")
+    return f"{resource.kind}/{name}"
+
+
+def _category(obj: str, field: str, left: str | None, right: str | None,
+              namespaces: tuple[str, str]) -> tuple[Group, str]:
+    kind = obj.split("/", 1)[0]
+    if left is not None and right is not None:
+        if (left, right) == namespaces:
+            return Group.MANAGED, "namespace"
+        a, b = HASHED.match(left), HASHED.match(right)
+        if a and b and a.group("base") == b.group("base"):
+            return Group.MANAGED, "name-hash"
+    if field.endswith(".image") and "containers[" in field.lower():
+        return Group.IMAGES, "image"
+    if field in ("spec.replicas", "metadata.namespace"):
+        return Group.MANAGED, "replicas" if field == "spec.replicas" else "namespace"
+    if kind == "ConfigMap" and field.startswith("data."):
+        return Group.MANAGED, "config"
+    if kind == "Ingress" and field.endswith(("].host", "].hosts[0]")):
+        return Group.MANAGED, "host"
+    if kind == "ExternalSecret" and field.endswith("remoteRef.key"):
+        return Group.MANAGED, "secret-key"
+    return Group.OTHER, "patch"
+
+
+def _source(obj: str, field: str, group: Group, files: tuple[str, str],
+            patches: tuple[list[Patch], list[Patch]]) -> str:
+    """The overlay file that causes a difference: a patch that only one overlay has on it."""
+    if group == Group.OTHER:
+        touching = [[p for p in side if p.touches(obj, field)] for side in patches]
+        if bool(touching[0]) != bool(touching[1]):
+            return ", ".join(dict.fromkeys(p.source for p in touching[0] or touching[1]))
+    return ", ".join(files)
+
+
+def _render(config: Config, envs: tuple[str, str]) -> list[list[Resource]]:
+    tool = kustomize.find_kustomize()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        renders = list(pool.map(lambda env: kustomize.render(tool, config.overlay_path(env)),
+                                envs))
+    out = []
+    for env, render in zip(envs, renders, strict=True):
+        if render.error is not None:
+            raise GitopsError(f"{env} does not render: "
+                              f"{kustomize.error_text(render.error, config.root)}")
+        out.append(parse_documents(render.manifests, env))
+    return out
+
+
+def compare(config: Config, left: str, right: str) -> CompareReport:
+    config.require_env(left)
+    config.require_env(right)
+    if left == right:
+        raise UsageError("compare takes two different environments")
+    intended = read_intended(config.root)
+    envs = (left, right)
+    sides = _render(config, envs)
+    namespaces = tuple(next((r.name for r in side if r.kind == "Namespace"), env)
+                       for side, env in zip(sides, envs, strict=True))
+    ns = (namespaces[0], namespaces[1])
+    objects = [{_object_key(r, n): r for r in side} for side, n in zip(sides, ns, strict=True)]
+    files = (config.overlay_file(left), config.overlay_file(right))
+    patches = (overlay_patches(config.root, config, left),
+               overlay_patches(config.root, config, right))
+    found: list[Difference] = []
+    for obj in sorted(set(objects[0]) | set(objects[1])):
+        a, b = objects[0].get(obj), objects[1].get(obj)
+        if a is None or b is None:
+            where = 0 if a is not None else 1
+            found.append(Difference(Group.OTHER, "only-in-one", obj, "",
+                                    envs[0] if a else None, envs[1] if b else None,
+                                    files[where]))
+            continue
+        fa, fb = dict(_flatten(a.body)), dict(_flatten(b.body))
+        for field in sorted(set(fa) | set(fb)):
+            va, vb = fa.get(field), fb.get(field)
+            if va == vb:
+                continue
+            group, category = _category(obj, field, va, vb, ns)
+            found.append(Difference(group, category, obj, field, va, vb,
+                                    _source(obj, field, group, files, patches)))
+    declared = []
+    for diff in found:
+        reason = next((i.reason for i in intended if i.covers(diff)), None)
+        declared.append(Difference(diff.group, diff.category, diff.object, diff.field,
+                                   diff.left, diff.right, diff.source,
+                                   reason if diff.group == Group.OTHER else None))
+    return CompareReport(left, right, tuple(declared))
