@@ -109,3 +109,25 @@ def test_the_page_renders_in_chromium(gitops: Runner, repo_with_history: Path,
                            "--window-size=1200,800", page.as_uri()], capture_output=True,
                           text=True, timeout=120, check=False)
     assert done.returncode == 0 and shot.stat().st_size > 0, done.stderr
+
+
+def test_status_shows_freezes_and_the_soak_left(gitops: Runner, repo_with_history: Path) -> None:
+    repo = repo_with_history
+    friday = {"GITOPS_NOW": "2026-03-06T16:00:00Z"}
+    assert gitops("env", "set", "prod", "--min-soak", "5d", "--in-place", repo=repo,
+                  env=friday).exit_code == 0
+    assert gitops("freeze", "prod", "--reason", "release weekend", "--until",
+                  "2026-03-09T08:00:00Z", "--in-place", repo=repo, env=friday).exit_code == 0
+    result = gitops("status", "--output", "json", repo=repo, env=friday)
+    rows = {(r["env"], r["image"]): (r["frozen"], r["soakRemaining"])
+            for r in json.loads(result.output)["images"]}
+    # B went live in staging on 2026-03-05 10:00: five days of soak end on 2026-03-10 10:00.
+    assert rows == {
+        **{("dev", i): (None, None) for i in ("journal-server", "journal-fileserver")},
+        **{("staging", i): (None, None) for i in ("journal-server", "journal-fileserver")},
+        **{("prod", i): ("until 2026-03-09T08:00:00Z", "90h")
+           for i in ("journal-server", "journal-fileserver")}}
+    later = gitops("status", "--output", "json", repo=repo,
+                   env={"GITOPS_NOW": "2026-03-11T00:00:00Z"})
+    assert {(r["frozen"], r["soakRemaining"]) for r in json.loads(later.output)["images"]
+            if r["env"] == "prod"} == {(None, "0")}

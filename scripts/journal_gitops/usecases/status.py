@@ -4,11 +4,15 @@ has something else waiting to be promoted, and the release gates (freeze, soak).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
+from ..clock import format_duration, iso, now
 from ..config import Config
 from ..env_history import read_history
-from ..images import commit_of_tag
+from ..gates import soak_verdict, steps
+from ..images import Pin, commit_of_tag
 from ..kustomization import Kustomization
 from ..snapshot import snapshot_of
 
@@ -34,10 +38,21 @@ class StatusReport:
     rows: tuple[ImageStatus, ...]
 
 
-def _gates(config: Config, env: str) -> tuple[str | None, str | None]:
-    """Freeze and remaining soak time of an environment. gitops.yaml has no release gates yet:
-    both are unknown, and shown as such."""
-    return None, None
+def _gates(config: Config, env: str, previous: str | None,
+           waiting: Mapping[str, Pin]) -> tuple[str | None, str | None]:
+    """Whether the environment is frozen (and until when), and how long what waits in the
+    previous environment must still soak before it may be promoted ("0": it may now)."""
+    moment = now()
+    active = config.gates.active(env, moment)
+    frozen = None if active is None else (
+        f"until {iso(active.end)}" if active.end else "until unfrozen")
+    if previous is None or not waiting:
+        return frozen, None
+    verdict = soak_verdict(config, steps(config.root, config, previous), env, previous, waiting)
+    if verdict is None or verdict.allowed_at is None:
+        return frozen, None
+    left = verdict.allowed_at - moment
+    return frozen, format_duration(left) if left > timedelta(0) else "0"
 
 
 def status(config: Config) -> StatusReport:
@@ -50,7 +65,9 @@ def status(config: Config) -> StatusReport:
     for index, env in enumerate(config.environments):
         history = read_history(config, env)
         previous = config.environments[index - 1] if index else None
-        frozen, soak = _gates(config, env)
+        waiting = {name: pin for name, pin in pins[previous].items()
+                   if pins[env].get(name) != pin} if previous else {}
+        frozen, soak = _gates(config, env, previous, waiting)
         for image in config.app_images:
             pin = pins[env].get(image.name)
             tag = pin.tag if pin else None
