@@ -98,10 +98,12 @@ def test_github_annotations(gitops: Runner, repo: Path) -> None:
 
 def test_github_annotation_points_at_the_application_file(gitops: Runner, repo: Path) -> None:
     path = repo / "apps/journal-prod.yaml"
-    path.write_text(path.read_text().replace("      enabled: false\n", "      enabled: true\n"))
+    text = path.read_text()
+    path.write_text(text.replace("      enabled: false\n", "      enabled: true\n"))
+    line = text.splitlines().index("    automated:") + 1  # the block at fault
     result = gitops("validate", "--output", "github", repo=repo)
     assert result.output.splitlines()[0] == (
-        "::error file=apps/journal-prod.yaml,line=26,title=gitops sync-policy::[prod] "
+        f"::error file=apps/journal-prod.yaml,line={line},title=gitops sync-policy::[prod] "
         "Application/argocd/journal-prod: automated sync on prod, the last environment: "
         "the Argo CD UI cannot roll it back")
 

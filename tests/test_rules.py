@@ -500,11 +500,14 @@ def test_api_server_and_app_breakers_are_annotated_on_their_source_lines(
     _replace("overlays/dev/kustomization.yaml", "value: journal-dev.example.com\n      - op",
              "value: Journal_dev.example.com\n      - op")(repo)
     result = gitops("validate", "--env", "dev", "--output", "github", repo=repo)
+    deployment = repo / "base/frontend/deployment.yaml"
+    cpu, host = _line(deployment, "cpu: 100mm"), _line(deployment, "value: redis-wrte")
     assert (result.exit_code, _github(result)) == (1, [
-        "::error file=base/frontend/deployment.yaml,line=59,title=gitops quantity::[dev] "
+        f"::error file=base/frontend/deployment.yaml,line={cpu},title=gitops quantity::[dev] "
         "Deployment/journal-dev/frontend: container frontend: requests.cpu '100mm' is not a "
         "quantity",
-        "::error file=base/frontend/deployment.yaml,line=56,title=gitops service-host-env::[dev] "
+        f"::error file=base/frontend/deployment.yaml,line={host},title=gitops "
+        "service-host-env::[dev] "
         "Deployment/journal-dev/frontend: container frontend: REDIS_HOST=redis-wrte names "
         "Service redis-wrte, which is not in the environment",
         "::error file=overlays/dev/kustomization.yaml,line=44,title=gitops ingress-host::[dev] "

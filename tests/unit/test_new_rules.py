@@ -273,5 +273,5 @@ def test_the_catalog_and_the_checks_name_the_same_rules() -> None:
     assert set(checks) <= set(catalog)
     assert set(catalog) - set(checks) == {
         "render", "yaml", "kustomize-input", "unchecked-file", "kustomize-warning", "schema",
-        "custom-schema", "unknown-kind", "waiver-expired", "waiver-unused"}
+        "custom-schema", "unknown-kind", "synced-files", "waiver-expired", "waiver-unused"}
     assert all(set(entry) == {"severity", "summary", "why", "fix"} for entry in catalog.values())
