@@ -232,10 +232,15 @@ CASES: list[tuple[str, Mutation, list[tuple[Any, ...]]]] = [
 def test_rule_finds_breakage(
     repo: Path, gitops: Runner, mutation: Mutation, expected: list[tuple[Any, ...]]
 ) -> None:
+    assert _unhash(_broken(repo, gitops, mutation, "--env", "dev")) == expected
+
+
+def _broken(repo: Path, gitops: Runner, mutation: Mutation, *args: str) -> list[tuple[Any, ...]]:
+    """The findings of `gitops validate` (which must fail) once `mutation` broke the repo."""
     mutation(repo)
-    result = gitops("validate", "--env", "dev", "--output", "json", repo=repo)
+    result = gitops("validate", *args, "--output", "json", repo=repo)
     assert result.exit_code == 1, result.output
-    assert _unhash(findings(result)) == expected
+    return findings(result)
 
 
 def _unhash(found: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -403,10 +408,7 @@ ARGO_CASES: list[tuple[str, Mutation, list[tuple[Any, ...]]]] = [
 def test_argocd_rule_finds_breakage(
     repo: Path, gitops: Runner, mutation: Mutation, expected: list[tuple[Any, ...]]
 ) -> None:
-    mutation(repo)
-    result = gitops("validate", "--output", "json", repo=repo)
-    assert result.exit_code == 1, result.output
-    assert sorted(findings(result), key=str) == sorted(expected, key=str)
+    assert sorted(_broken(repo, gitops, mutation), key=str) == sorted(expected, key=str)
 
 
 @pytest.mark.skipif(not SHARED_CRDS.is_dir(), reason="needs ../shared/crds beside the project")

@@ -25,7 +25,8 @@ from .options import (
 )
 
 if TYPE_CHECKING:
-    from ..delivery import DeliveryOptions
+    from ..delivery import Delivery, DeliveryOptions
+    from ..usecases.environments import EnvChange
 
 TEXT_JSON = ("text", "json")
 
@@ -347,6 +348,15 @@ def env() -> None:
     """List, add, change and delete environments."""
 
 
+def _print_env_change(output: str, done: Delivery[EnvChange], delivery: DeliveryOptions,
+                      name: str) -> None:
+    """What env new, set and delete print."""
+    from ..output.envs import env_change_json, env_change_text
+
+    click.echo(env_change_json(done, delivery, name) if output == "json"
+               else env_change_text(done, delivery, name), nl=False)
+
+
 @env.command("list")
 @common_options(*TEXT_JSON)
 @pass_settings
@@ -381,14 +391,12 @@ def env_new(settings: Settings, name: str, source: str, after: str | None,
     Example:
         gitops env new qa --from dev --replicas frontend=2
     """
-    from ..output.envs import env_change_json, env_change_text
     from ..usecases.environments import NewEnv, new_env
 
     output = settings.format(TEXT_JSON)
     request = NewEnv(name, source, after, replicas, values, namespace, host, automated)
     done = new_env(settings.config(), request, delivery)
-    click.echo(env_change_json(done, delivery, name) if output == "json"
-               else env_change_text(done, delivery, name), nl=False)
+    _print_env_change(output, done, delivery, name)
 
 
 @env.command("set")
@@ -406,14 +414,12 @@ def env_set(settings: Settings, name: str, replicas: tuple[str, ...], values: tu
             automated: bool | None, min_soak: str | None, break_glass: str | None,
             delivery: DeliveryOptions) -> None:
     """Change replicas, config values, the sync policy or the minimum soak of NAME."""
-    from ..output.envs import env_change_json, env_change_text
     from ..usecases.environments import SetEnv, set_env
 
     output = settings.format(TEXT_JSON)
-    request = SetEnv(name, replicas, values, automated, min_soak, break_glass)
-    done = set_env(settings.config(), request, delivery)
-    click.echo(env_change_json(done, delivery, name) if output == "json"
-               else env_change_text(done, delivery, name), nl=False)
+    done = set_env(settings.config(),
+                   SetEnv(name, replicas, values, automated, min_soak, break_glass), delivery)
+    _print_env_change(output, done, delivery, name)
 
 
 @env.command("delete")
@@ -425,10 +431,8 @@ def env_set(settings: Settings, name: str, replicas: tuple[str, ...], values: tu
 def env_delete(settings: Settings, name: str, break_glass: str | None,
                delivery: DeliveryOptions) -> None:
     """Delete environment NAME (never the production environment)."""
-    from ..output.envs import env_change_json, env_change_text
     from ..usecases.environments import delete_env
 
     output = settings.format(TEXT_JSON)
     done = delete_env(settings.config(), name, delivery, break_glass)
-    click.echo(env_change_json(done, delivery, name) if output == "json"
-               else env_change_text(done, delivery, name), nl=False)
+    _print_env_change(output, done, delivery, name)
