@@ -18,10 +18,6 @@ MAX_CHARS = 60_000  # GitHub refuses comments over 65,536 characters
 MAX_RISKS = 50  # rows of the risk table in Markdown
 
 
-def _short(rev: str) -> str:
-    return short_sha(rev)
-
-
 def image_tag(image: str | None) -> str:
     """An image as `name:tag[@digest]`, short."""
     if not image:
@@ -73,7 +69,7 @@ def _risk_markdown(report: DiffReport) -> list[str]:
 
 
 def diff_text(report: DiffReport) -> str:
-    lines = [f"{_short(report.base)}..{_short(report.head)}", "", *_risk_text(report)]
+    lines = [f"{short_sha(report.base)}..{short_sha(report.head)}", "", *_risk_text(report)]
     if report.images:
         lines += [*table(("ENV", "WORKLOAD", "CONTAINER", "FROM", "TO"),
                          _image_rows(report)).splitlines(), ""]
@@ -93,8 +89,8 @@ def diff_text(report: DiffReport) -> str:
 
 def _markdown_head(report: DiffReport) -> list[str]:
     """The marker, the title, the risky changes, the image moves and the summary table."""
-    head = "the working tree" if report.head == "working tree" else f"`{_short(report.head)}`"
-    lines = [COMMENT_MARKER, f"### Rendered changes: `{_short(report.base)}` → {head}", ""]
+    head = "the working tree" if report.head == "working tree" else f"`{short_sha(report.head)}`"
+    lines = [COMMENT_MARKER, f"### Rendered changes: `{short_sha(report.base)}` → {head}", ""]
     if not report.changed and not report.failed:
         lines.append("No rendered changes in any environment.")
         return lines

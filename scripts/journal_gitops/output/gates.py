@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..clock import iso
+from ..shas import short_sha
 from . import json_document, lines_of, plural, table
-from .delivery import already_proposed, delivery_json, delivery_text
-from .validate import _escape as github_escape
+from .delivery import delivery_json, delivery_text, short_answer
+from .validate import github_escape
 
 if TYPE_CHECKING:
     from ..delivery import Delivery, DeliveryOptions
@@ -26,12 +27,12 @@ def freeze_json_of(freeze: Freeze) -> dict[str, Any]:
 
 
 def freeze_text(done: Delivery[FreezeChange], options: DeliveryOptions, action: str) -> str:
-    change = done.proposal.data if done.proposal else None
-    if change is None:
-        return ("nothing to unfreeze: no such freeze (recurring windows stay without "
-                "--recurring)\n" if action == "unfreeze" else "already frozen like that\n")
-    if already_proposed(done):
-        return f"already proposed on {done.branch}\n"
+    nothing = ("nothing to unfreeze: no such freeze (recurring windows stay without --recurring)"
+               if action == "unfreeze" else "already frozen like that")
+    short = short_answer(done, nothing)
+    if short is not None or done.proposal is None:
+        return short or ""
+    change = done.proposal.data
     rows = [(f.env, "frozen", f.describe(), f.reason) for f in change.added]
     rows += [(f.env, "unfrozen", f.describe(), f.reason) for f in change.removed]
     return delivery_text(done, options, table(("ENV", "ACTION", "WHEN", "REASON"), rows,
@@ -51,8 +52,7 @@ def freeze_json(done: Delivery[FreezeChange], options: DeliveryOptions, action: 
 
 
 def _summary(report: GateReport) -> str:
-    head = report.head[:7] if report.head != "working tree" else report.head
-    where = f"{report.base[:7]} -> {head} at {iso(report.now)}"
+    where = f"{short_sha(report.base)} -> {short_sha(report.head)} at {iso(report.now)}"
     if report.ok:
         touched = ", ".join(report.changed) or "no environment"
         return f"ok: the change to {touched} passes every release gate ({where})"

@@ -50,7 +50,7 @@ def validate_json(report: Report) -> str:
     }, ok=report.ok)
 
 
-def _escape(value: str, prop: bool = False) -> str:
+def github_escape(value: str, prop: bool = False) -> str:
     out = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return out.replace(":", "%3A").replace(",", "%2C") if prop else out
 
@@ -62,10 +62,10 @@ def validate_github(report: Report) -> str:
     for f in report.findings:
         where = " ".join(part for part in (f"[{f.env}]" if f.env else "", f.resource or "") if part)
         text = f"{where}: {f.message}" if where else f.message
-        title = _escape(f"gitops {f.rule}", True)
+        title = github_escape(f"gitops {f.rule}", True)
         line = f",line={f.line}" if f.line else ""
-        lines.append(f"::error file={_escape(f.file, True)}{line},title={title}::"
-                     f"{_escape(text)}")
+        lines.append(f"::error file={github_escape(f.file, True)}{line},title={title}::"
+                     f"{github_escape(text)}")
     lines.append(_summary(report))
     return lines_of(lines)
 

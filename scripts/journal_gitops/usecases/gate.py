@@ -33,7 +33,8 @@ from ..commit_message import (
     ChangeKind,
     parse,
 )
-from ..config import KUSTOMIZATION_FILES, Config, load_config
+from ..config import Config, load_config
+from ..delivery import read_file
 from ..errors import ConfigError, GitopsError
 from ..gates import is_rollback, previous_env, soak_verdict, steps
 from ..images import Pin
@@ -99,11 +100,8 @@ def _app_file(root: Path, config: Config, env: str) -> str | None:
 
 
 def _snapshot(root: Path, config: Config, env: str) -> EnvSnapshot | None:
-    for name in KUSTOMIZATION_FILES:
-        path = root / config.overlay_rel(env) / name
-        if path.is_file():
-            return parse_snapshot(path.read_text(encoding="utf-8"), str(path))
-    return None
+    rel = config.overlay_file(env, root)
+    return parse_snapshot(read_file(root, rel), rel) if (root / rel).is_file() else None
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from ..clock import format_duration, iso, now
 from ..config import Config
+from ..delivery import read_file
 from ..env_history import read_history
 from ..gates import soak_verdict, steps
 from ..images import Pin, commit_of_tag
@@ -59,8 +60,7 @@ def status(config: Config) -> StatusReport:
     pins = {}
     for env in config.environments:
         rel = config.overlay_file(env)
-        pins[env] = snapshot_of(Kustomization((config.root / rel).read_text(encoding="utf-8"),
-                                              rel)).images
+        pins[env] = snapshot_of(Kustomization(read_file(config.root, rel), rel)).images
     rows: list[ImageStatus] = []
     for index, env in enumerate(config.environments):
         history = read_history(config, env)
