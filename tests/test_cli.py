@@ -104,7 +104,7 @@ def test_github_annotation_points_at_the_application_file(gitops: Runner, repo: 
     result = gitops("validate", "--output", "github", repo=repo)
     assert result.output.splitlines()[0] == (
         f"::error file=apps/journal-prod.yaml,line={line},title=gitops sync-policy::[prod] "
-        "Application/argocd/journal-prod: automated sync on prod, the last environment: "
+        "Application/argocd/journal-prod: automated sync on prod, in production (the last promotion stage): "
         "the Argo CD UI cannot roll it back")
 
 
@@ -218,7 +218,7 @@ def test_config_syntax_error(gitops: Runner, repo: Path) -> None:
     (("tagScheme: full", "tagScheme: latest"),
      "'tagScheme' 'latest' must be full, short, or a template with {sha} or {short}"),
     (("  - staging\n", "  - Staging\n"), "environment name 'Staging' is not a DNS-1123 label"),
-    (("  - staging\n", "  - dev\n"), "'environments' lists a name twice"),
+    (("  - staging\n", "  - dev\n"), "'environments' lists dev twice"),
     (('  - "1.35"', '  - "v1.35"'), "Kubernetes version 'v1.35' must look like 1.29"),
     (('  - "1.35"', '  - 1.30'),
      'write each Kubernetes version in quotes ("1.30"): unquoted, 1.30 reads as the number 1.3'),

@@ -19,7 +19,8 @@ def test_templates_match_the_hand_written_files(env: str, automated: bool,
                                                 protected: bool) -> None:
     app = templates.application(env, f"journal-{env}", f"overlays/{env}",
                                 "https://github.com/journal-app/journal-gitops.git", "journal",
-                                "https://kubernetes.default.svc", automated, protected)
+                                {"server": "https://kubernetes.default.svc"}, automated,
+                                protected)
     assert app == (ROOT / f"apps/journal-{env}.yaml").read_text()
     assert templates.namespace(f"journal-{env}") == (
         ROOT / f"overlays/{env}/namespace.yaml").read_text()
@@ -30,20 +31,21 @@ def test_env_list(gitops: Runner) -> None:
     assert result.exit_code == 0
     images = "journal-server=805c8cf journal-fileserver=805c8cf"
     assert result.output == (
-        "ENV      NAMESPACE        REPLICAS                         CONFIG              IMAGES"
-        "                                             SYNC    FROZEN  SOAK  PROMOTES\n"
-        f"dev      journal-dev      frontend=1 fileserver=1 redis=1  journalEntries=20   {images}"
-        "  auto    -       -     -\n"
-        f"staging  journal-staging  frontend=2 fileserver=2 redis=1  journalEntries=50   {images}"
-        "  auto    -       -     config\n"
-        f"prod     journal-prod     frontend=3 fileserver=2 redis=3  journalEntries=100  {images}"
-        "  manual  -       -     config\n")
+        "ENV      STAGE  CLUSTER     NAMESPACE        REPLICAS                         CONFIG"
+        "              IMAGES                                             SYNC    FROZEN  SOAK"
+        "  PROMOTES\n"
+        "dev      1      in-cluster  journal-dev      frontend=1 fileserver=1 redis=1  "
+        f"journalEntries=20   {images}  auto    -       -     -\n"
+        "staging  2      in-cluster  journal-staging  frontend=2 fileserver=2 redis=1  "
+        f"journalEntries=50   {images}  auto    -       -     config\n"
+        "prod     3      in-cluster  journal-prod     frontend=3 fileserver=2 redis=3  "
+        f"journalEntries=100  {images}  manual  -       -     config\n")
 
 
 def test_env_list_json(gitops: Runner) -> None:
     data = json.loads(gitops("env", "list", "--output", "json", repo=ROOT).output)["environments"]
     assert data[0] == {
-        "name": "dev", "namespace": "journal-dev",
+        "name": "dev", "stage": 1, "cluster": "in-cluster", "namespace": "journal-dev",
         "replicas": {"frontend": 1, "fileserver": 1, "redis": 1},
         "config": {"journalEntries": "20"},
         "images": {"journal-server": {"tag": START, "digest": None},
@@ -64,10 +66,10 @@ def test_env_new_qa_between_dev_and_staging(gitops: Runner, make_repo: MakeRepo)
     assert git(repo, "diff", "--stat", head, commit).splitlines() == [
         "apps/journal-qa.yaml           | 45 ++++++++++++++++++++++++++++++++",
         " argocd/project.yaml            |  2 ++",
-        " gitops.yaml                    |  1 +",
+        " gitops.yaml                    |  3 ++-",
         " overlays/qa/kustomization.yaml | 59 ++++++++++++++++++++++++++++++++++++++++++",
         " overlays/qa/namespace.yaml     | 16 ++++++++++++",
-        " 5 files changed, 123 insertions(+)"]
+        " 5 files changed, 124 insertions(+), 1 deletion(-)"]
     changed = git(repo, "diff", "-U1", head, commit, "--", "gitops.yaml", "argocd/project.yaml")
     assert [line for line in changed.splitlines() if not line.startswith("index ")] == [
         "diff --git a/argocd/project.yaml b/argocd/project.yaml",
@@ -81,10 +83,14 @@ def test_env_new_qa_between_dev_and_staging(gitops: Runner, make_repo: MakeRepo)
         "diff --git a/gitops.yaml b/gitops.yaml",
         "--- a/gitops.yaml",
         "+++ b/gitops.yaml",
-        "@@ -12,2 +12,3 @@ environments:",
+        "@@ -14,2 +14,3 @@ environments:",
         "   - dev",
         "+  - qa",
-        "   - staging"]
+        "   - staging",
+        "@@ -22,3 +23,3 @@ clusters:",
+        "     server: https://kubernetes.default.svc",
+        "-    environments: [dev, staging, prod]",
+        "+    environments: [dev, staging, prod, qa]"]
     overlay = git(repo, "show", f"{commit}:overlays/qa/kustomization.yaml")
     dev = (repo / "overlays/dev/kustomization.yaml").read_text()
     expected = ("# qa: frontend 2, fileserver 1, redis 1; synced automatically.\n"
@@ -96,7 +102,7 @@ def test_env_new_qa_between_dev_and_staging(gitops: Runner, make_repo: MakeRepo)
     assert overlay + "\n" == expected
     assert git(repo, "show", f"{commit}:apps/journal-qa.yaml") + "\n" == templates.application(
         "qa", "journal-qa", "overlays/qa", "https://github.com/journal-app/journal-gitops.git",
-        "journal", "https://kubernetes.default.svc", True)
+        "journal", {"server": "https://kubernetes.default.svc"}, True)
     git(repo, "checkout", "--quiet", "env/new-qa")
     listed = gitops("env", "list", repo=repo).output.splitlines()
     assert [line.split()[0] for line in listed[1:]] == ["dev", "qa", "staging", "prod"]
@@ -124,7 +130,7 @@ def test_env_new_from_prod_needs_a_host(gitops: Runner, make_repo: MakeRepo) -> 
     # A copy of production is protected like it, whatever its sync policy.
     assert (repo / "apps/journal-perf.yaml").read_text() == templates.application(
         "perf", "journal-perf", "overlays/perf", "https://github.com/journal-app/journal-gitops.git",
-        "journal", "https://kubernetes.default.svc", True, protected=True)
+        "journal", {"server": "https://kubernetes.default.svc"}, True, protected=True)
     assert gitops("validate", repo=repo).exit_code == 0
 
 
@@ -148,20 +154,20 @@ NEW_QA = ("new", "qa", "--from", "dev")
      "unknown config key 'journalEntriez' (keys: journalEntries)"),
     ((*NEW_QA, "--set", "journalEntries"), 2, "--set takes KEY=VALUE, not 'journalEntries'"),
     ((*NEW_QA, "--namespace", "Journal_QA"), 2, "namespace 'Journal_QA' is not a DNS-1123 label"),
-    ((*NEW_QA, "--namespace", "journal-prod"), 2, "namespace journal-prod is already prod's"),
+    ((*NEW_QA, "--namespace", "journal-prod"), 2, "namespace journal-prod is already prod's on cluster in-cluster"),
     ((*NEW_QA, "--host", "journal-staging.example.com"), 2,
      "host journal-staging.example.com is already staging's"),
     ((*NEW_QA, "--host", "bad host"), 2, "host 'bad host' is not a DNS name"),
     ((*NEW_QA, "--host", "Bad_Host.example.com"), 2,
      "host 'Bad_Host.example.com' is not a DNS name"),
     ((*NEW_QA, "--after", "prod"), 1,
-     "environment qa would not validate: qa: sync-policy: automated sync on qa, the last "
-     "environment: the Argo CD UI cannot roll it back"),
+     "environment qa would not validate: qa: sync-policy: automated sync on qa, in production "
+     "(the last promotion stage): the Argo CD UI cannot roll it back"),
     (("set", "prod", "--auto-sync"), 1,
-     "environment prod would not validate: prod: sync-policy: automated sync on prod, the last "
-     "environment: the Argo CD UI cannot roll it back"),
+     "environment prod would not validate: prod: sync-policy: automated sync on prod, in "
+     "production (the last promotion stage): the Argo CD UI cannot roll it back"),
     (("delete", "prod"), 2,
-     "prod is the production environment (last in promotion order); it is not deleted"),
+     "prod is a production environment (in the last promotion stage); it is not deleted"),
 ])
 def test_env_refusals(gitops: Runner, make_repo: MakeRepo, args: tuple[str, ...], code: int,
                       message: str) -> None:

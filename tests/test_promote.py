@@ -61,10 +61,10 @@ def test_promote_one_image_on_a_branch(gitops: Runner, repo_with_history: Path) 
 
 @pytest.mark.parametrize(("args", "message"), [
     (("--from", "dev", "--to", "prod"),
-     "prod is not next in promotion order (the next after dev is staging); pass --skip-order "
+     "prod is not next in promotion order (the next stage after dev is staging); pass --skip-order "
      "REASON to promote anyway"),
     (("--from", "prod", "--to", "dev"),
-     "dev is not next in promotion order (prod is the last); pass --skip-order REASON to "
+     "dev is not next in promotion order (prod is in the last stage); pass --skip-order REASON to "
      "promote anyway"),
     (("--from", "dev", "--to", "dev"), "--from and --to name the same environment"),
     (("--from", "dev", "--to", "qa"), "unknown environment 'qa' (known: dev, staging, prod)"),

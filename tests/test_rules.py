@@ -398,7 +398,7 @@ ARGO_CASES: list[tuple[str, Mutation, list[tuple[Any, ...]]]] = [
      [("prod", "application", None,
        "2 Applications deploy overlays/prod: journal-prod, journal-prod-2"),
       ("prod", "sync-policy", "Application/argocd/journal-prod-2",
-       "automated sync on prod, the last environment: the Argo CD UI cannot roll it back")]),
+       "automated sync on prod, in production (the last promotion stage): the Argo CD UI cannot roll it back")]),
 ]
 
 

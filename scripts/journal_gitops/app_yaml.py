@@ -1,6 +1,6 @@
-"""Edits of the Argo CD manifests and gitops.yaml that environment changes make: an
-Application's sync policy, the AppProject's destinations, the promotion order. Like every edit,
-only the lines concerned change."""
+"""Edits of the Argo CD manifests that environment changes make: an Application's sync policy,
+the AppProject's destinations and sync windows. Like every edit, only the lines concerned
+change."""
 
 from __future__ import annotations
 
@@ -13,35 +13,12 @@ from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 from . import templates
 from .adapters.yamltext import YamlText
 from .argocd import find_application
-from .config import CONFIG_FILE, Config
+from .clusters import Cluster
+from .config import Config
 from .delivery import FileEdit, read_file
 from .errors import GitopsError
 from .gate_config import desired_window
 from .gate_yaml import edit_windows
-
-
-def _environments(doc: YamlText) -> SequenceNode:
-    envs = doc.get(doc.root, "environments")
-    if not isinstance(envs, SequenceNode):
-        raise GitopsError(f"{CONFIG_FILE}: 'environments' is not a list")
-    return envs
-
-
-def insert_env(text: str, name: str, after: str) -> str:
-    """gitops.yaml with `name` placed after `after` in the promotion order."""
-    doc = YamlText(text, CONFIG_FILE)
-    envs = _environments(doc)
-    index = [doc.scalar(n) for n in envs.value].index(after)
-    doc.insert_after(envs, index, [doc.format(name)])
-    return doc.result()
-
-
-def remove_env(text: str, name: str) -> str:
-    """gitops.yaml without `name` in the promotion order."""
-    doc = YamlText(text, CONFIG_FILE)
-    envs = _environments(doc)
-    doc.remove_item(envs, [doc.scalar(n) for n in envs.value].index(name))
-    return doc.result()
 
 
 class ProjectFile:
@@ -66,18 +43,23 @@ class ProjectFile:
     def _destinations(self) -> Node | None:
         return self.doc.get(self.spec, "destinations")
 
-    def add_destination(self, server: str, namespace: str) -> None:
+    def add_destination(self, cluster: Cluster, namespace: str) -> None:
+        """Allow exactly this namespace on exactly this cluster."""
         destinations = self._destinations()
         if not isinstance(destinations, SequenceNode):
             raise GitopsError(f"{self.rel}: AppProject has no destinations")
-        self.doc.append(destinations, {"server": server, "namespace": namespace})
+        self.doc.append(destinations, {**cluster.destination, "namespace": namespace})
 
-    def remove_destination(self, namespace: str) -> bool:
+    def remove_destination(self, cluster: Cluster, namespace: str) -> bool:
+        """Drop the entry that allows this namespace on this cluster (others stay)."""
         destinations = self._destinations()
         if not isinstance(destinations, SequenceNode):
             return False
         for index, node in enumerate(destinations.value):
-            if self.doc.scalar(self.doc.get(node, "namespace")) == namespace:
+            entry = {key: self.doc.scalar(self.doc.get(node, key))
+                     for key in ("server", "name", "namespace")}
+            if entry["namespace"] == namespace and cluster.matches(
+                    {k: v for k, v in entry.items() if v is not None}):
                 self.doc.remove_item(destinations, index)
                 return True
         return False

@@ -36,6 +36,7 @@ class ChangeKind(str, Enum):
     ROLLBACK = "rollback"
     ENV = "env"
     FREEZE = "freeze"
+    CLUSTER = "cluster"  # a cluster named or dropped: no environment changes
     MANUAL = "manual"  # no trailer: a change made by hand
 
     def __str__(self) -> str:
@@ -128,23 +129,29 @@ def bump_message(changes: Sequence[ImageChange], tag: str, sha: str,
                          tuple(body), (*trailers, *extra, *change_trailers(envs, kind))).text()
 
 
-def state_message(verb: str, kind: ChangeKind, change: StateChange, notes: Sequence[str],
-                  trailers: Sequence[Trailer]) -> str:
-    """A promotion's or rollback's message: what moved in the one environment it changes."""
-    env = change.env
-    images = [c.image for c in change.images]
-    if images:
-        subject = f"{verb}({env}): {', '.join(images)} -> {short_sha(change.images[0].new)}"
+def state_message(verb: str, kind: ChangeKind, changes: Sequence[StateChange],
+                  notes: Sequence[str], trailers: Sequence[Trailer]) -> str:
+    """A promotion's or rollback's message: what moved in each environment it changes."""
+    envs = [change.env for change in changes]
+    images = list(dict.fromkeys(c.image for change in changes for c in change.images))
+    moved = next((change.images[0] for change in changes if change.images), None)
+    if moved is not None:
+        subject = f"{verb}({','.join(envs)}): {', '.join(images)} -> {short_sha(moved.new)}"
     else:
-        subject = f"{verb}({env}): {', '.join(c.what for c in change.config)}"
+        keys = dict.fromkeys(c.what for change in changes for c in change.config)
+        subject = f"{verb}({','.join(envs)}): {', '.join(keys)}"
     body = [*notes, ""] if notes else []
-    width = max(len(name) for name in [*images, *(c.what for c in change.config)])
-    body.append(f"{env}:")
-    body += _image_lines(change.images, width)
-    body += [f"  {c.what.ljust(width)}  {c.old} -> {c.new}" for c in change.config]
-    previous = [(PREVIOUS_TAG, f"{env}/{c.image}={c.old or 'none'}") for c in change.images]
+    width = max(len(name) for change in changes
+                for name in [*(c.image for c in change.images), *(c.what for c in change.config)])
+    previous: list[Trailer] = []
+    for change in changes:
+        body.append(f"{change.env}:")
+        body += _image_lines(change.images, width)
+        body += [f"  {c.what.ljust(width)}  {c.old} -> {c.new}" for c in change.config]
+        previous += [(PREVIOUS_TAG, f"{change.env}/{c.image}={c.old or 'none'}")
+                     for c in change.images]
     return CommitMessage(subject, tuple(body),
-                         (*previous, *trailers, *change_trailers([env], kind))).text()
+                         (*previous, *trailers, *change_trailers(envs, kind))).text()
 
 
 def env_message(env: str, subject: str, paragraph: str = "",
@@ -153,3 +160,9 @@ def env_message(env: str, subject: str, paragraph: str = "",
     body = (paragraph,) if paragraph else ()
     return CommitMessage(f"env({env}): {subject}", body,
                          (*extra, *change_trailers([env], ChangeKind.ENV))).text()
+
+
+def cluster_message(name: str, subject: str, paragraph: str) -> str:
+    """A change to the clusters gitops.yaml names (no environment moves with it)."""
+    return CommitMessage(f"cluster({name}): {subject}", (paragraph,),
+                         ((CHANGE_KIND, ChangeKind.CLUSTER.value),)).text()

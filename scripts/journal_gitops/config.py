@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .clusters import CLUSTERS, Cluster, parse_clusters, parse_stages
 from .errors import ConfigError, UsageError
 from .gate_config import GateConfig, parse_gates
 
 CONFIG_FILE = "gitops.yaml"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 TAG_SCHEMES = {"full": "{sha}", "short": "{short}"}
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 K8S_VERSION = re.compile(r"^1\.\d+$")
 
 
@@ -68,11 +68,48 @@ class Config:
     gates: GateConfig = field(default_factory=GateConfig)  # freezes, minimum soak
     deploy_branch: str = "main"
     waivers: tuple[Waiver, ...] = field(default=())
+    stages: tuple[tuple[str, ...], ...] = ()  # default: one stage per environment
+    clusters: tuple[Cluster, ...] = ()  # default: every environment on in-cluster
+
+    def __post_init__(self) -> None:
+        if not self.stages:
+            object.__setattr__(self, "stages", tuple((env,) for env in self.environments))
+        if not self.clusters:
+            object.__setattr__(self, "clusters", parse_clusters(None, self.environments))
 
     @property
-    def production(self) -> str:
-        """The last environment in promotion order."""
-        return self.environments[-1]
+    def production(self) -> tuple[str, ...]:
+        """The environments of the last stage: each one is production (manual sync)."""
+        return self.stages[-1]
+
+    def is_production(self, env: str) -> bool:
+        return env in self.stages[-1]
+
+    def stage_of(self, env: str) -> int:
+        """The index of the stage `env` is in (0: where bumps land)."""
+        return next(i for i, stage in enumerate(self.stages) if env in stage)
+
+    def previous_env(self, env: str) -> str | None:
+        """Where `env` gets its tags from: the stage before (its first environment when it
+        runs several in parallel); None in the first stage."""
+        index = self.stage_of(env)
+        return self.stages[index - 1][0] if index > 0 else None
+
+    def next_stage(self, env: str) -> tuple[str, ...]:
+        """The environments `env` promotes to (none from production)."""
+        index = self.stage_of(env)
+        return self.stages[index + 1] if index + 1 < len(self.stages) else ()
+
+    def cluster_of(self, env: str) -> Cluster:
+        return next(c for c in self.clusters if env in c.environments)
+
+    def cluster(self, name: str) -> Cluster:
+        """A declared cluster by name, or a usage error naming the known ones."""
+        for cluster in self.clusters:
+            if cluster.name == name:
+                return cluster
+        known = ", ".join(c.name for c in self.clusters)
+        raise UsageError(f"unknown cluster '{name}' (known: {known})")
 
     def overlay_path(self, env: str) -> Path:
         return self.root / self.overlays_dir / env
@@ -232,14 +269,8 @@ def _waiver_lines(text: str) -> list[int]:
 def parse_config(root: Path, data: Any, text: str = "") -> Config:
     if not isinstance(data, dict):
         raise _fail("must be a mapping")
-    envs = data.get("environments")
-    if not isinstance(envs, list) or not envs or not all(isinstance(e, str) for e in envs):
-        raise _fail("'environments' must be a non-empty list of names, in promotion order")
-    for env in envs:
-        if not DNS_LABEL.match(env):
-            raise _fail(f"environment name '{env}' is not a DNS-1123 label")
-    if len(set(envs)) != len(envs):
-        raise _fail("'environments' lists a name twice")
+    stages = parse_stages(data.get("environments"))
+    envs = [env for stage in stages for env in stage]
     versions = data.get("kubernetesVersions", ["1.29", "1.35"])
     if not isinstance(versions, list) or not versions:
         raise _fail("'kubernetesVersions' must be a non-empty list like [\"1.29\", \"1.35\"]")
@@ -279,6 +310,8 @@ def parse_config(root: Path, data: Any, text: str = "") -> Config:
         gates=parse_gates(data, envs),
         deploy_branch=branch,
         waivers=_waivers(data.get("waivers"), envs, _waiver_lines(text)),
+        stages=stages,
+        clusters=parse_clusters(data.get(CLUSTERS), envs),
     )
 
 

@@ -82,18 +82,18 @@ def check_not_frozen(config: Config, envs: Sequence[str], overrides: Overrides) 
 
 
 def check_bump_order(config: Config, envs: Sequence[str], overrides: Overrides) -> None:
-    """Bumps land in the first environment; the others get tags by promotion."""
-    first = config.environments[0]
-    later = [env for env in envs if env != first]
+    """Bumps land in the first stage; the others get tags by promotion."""
+    first = config.stages[0]
+    later = [env for env in envs if env not in first]
     if later and not overrides.skip_order:
-        raise UsageError(f"bumps land in {first}, first in promotion order: "
+        raise UsageError(f"bumps land in {', '.join(first)}, first in promotion order: "
                          f"{', '.join(later)} get{'s' if len(later) == 1 else ''} tags by "
                          f"promotion; pass --skip-order REASON to bump anyway")
 
 
 def previous_env(config: Config, env: str) -> str | None:
-    order = config.environments
-    return order[order.index(env) - 1] if env in order and order.index(env) > 0 else None
+    """Where `env` gets its tags from (see Config.previous_env); None for unknown names."""
+    return config.previous_env(env) if env in config.environments else None
 
 
 # --- history of an environment on the branch -----------------------------------------------

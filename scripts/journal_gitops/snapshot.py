@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import yaml
 
@@ -19,6 +19,9 @@ from .images import ImageTarget, Pin, verify_images
 from .kustomization import Kustomization
 from .resources import parse_documents
 from .shas import DIGEST
+
+if TYPE_CHECKING:
+    from .changelog import Changelog
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,15 @@ class StateChange:
     images: tuple[ImageChange, ...]
     config: tuple[ValueChange, ...]
     targets: dict[str, ImageTarget]
+
+    @property
+    def changes(self) -> tuple[StateChange, ...]:
+        """Every environment's change (a rollback has one; see usecases.promote.Promotion)."""
+        return (self,)
+
+    @property
+    def changelog(self) -> tuple[Changelog, ...]:
+        return ()
 
 
 def apply_snapshot(tree: Path, config: Config, env: str, target: EnvSnapshot,

@@ -32,9 +32,11 @@ PROTECTED = """\
 
 
 def application(env: str, namespace: str, overlay: str, repo_url: str, project: str,
-                server: str, automated: bool, protected: bool = False) -> str:
-    """apps/journal-<env>.yaml; `protected` as production is (see PROTECTED)."""
+                cluster: dict[str, str], automated: bool, protected: bool = False) -> str:
+    """apps/journal-<env>.yaml; `cluster` is the destination's server (or name); `protected`
+    as production is (see PROTECTED)."""
     annotations = PROTECTED if protected else ""
+    (key, value), = cluster.items()
     return f"""\
 # Argo CD Application for the {env} environment of the journal app.
 # Created and kept in sync by the root app (argocd/root-app.yaml).
@@ -58,7 +60,7 @@ spec:
     targetRevision: main
     path: {overlay}
   destination:
-    server: {server}
+    {key}: {value}
     namespace: {namespace}
   syncPolicy:
 {(AUTO_SYNC if automated else MANUAL_SYNC).rstrip(chr(10))}

@@ -106,7 +106,7 @@ def test_registry_lists_every_id_once_in_the_documented_order() -> None:
     assert ids[:8] == ["render", "yaml", "kustomize-input", "unchecked-file", "kustomize-warning",
                        "schema", "custom-schema", "unknown-kind"]
     assert ids[-5:] == ["sync-policy", "synced-files", "sync-windows", "waiver-expired",
-                        "waiver-unused"] and len(ids) == 49
+                        "waiver-unused"] and len(ids) == 52
 
 
 def test_only_rendering_and_schema_rules_have_no_check() -> None:
@@ -114,7 +114,8 @@ def test_only_rendering_and_schema_rules_have_no_check() -> None:
         "render", "yaml", "kustomize-input", "unchecked-file", "kustomize-warning", "schema",
         "custom-schema", "unknown-kind", "synced-files", "waiver-expired", "waiver-unused"]
     assert [r.id for r in all_rules() if r.repo_check is not None] == [
-        "application-path", "target-revision", "project-wildcard"]
+        "application-path", "target-revision", "project-wildcard", "project-destinations",
+        "cluster-namespace"]
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.id)
@@ -640,7 +641,7 @@ def test_sync_policy() -> None:
     prod = app("journal-prod", "overlays/prod", "journal-prod",
                syncPolicy={"automated": {"prune": True}})
     assert hits(RuleId.SYNC_POLICY, ctx(env="prod", apps=(prod,))) == [
-        ("Application/argocd/journal-prod", "automated sync on prod, the last environment: "
+        ("Application/argocd/journal-prod", "automated sync on prod, in production (the last promotion stage): "
                                             "the Argo CD UI cannot roll it back")]
 
 

@@ -15,7 +15,7 @@ import click
 
 from .. import version
 from ..errors import ExitCode, GitopsError, Terminated
-from . import commands, gate_commands
+from . import cluster_commands, commands, gate_commands
 from .options import common_options
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -104,7 +104,8 @@ def cli() -> None:
 for _command in (commands.validate, commands.render, commands.rules, commands.bump,
                  commands.promote, commands.history, commands.rollback, commands.diff_command,
                  commands.env, commands.compare_command, commands.metrics, commands.status,
-                 gate_commands.freeze, gate_commands.unfreeze, gate_commands.gate):
+                 cluster_commands.cluster, gate_commands.freeze, gate_commands.unfreeze,
+                 gate_commands.gate):
     cli.add_command(_command)
 
 bump_image = _Entry("bump-image", callback=commands.bump.callback, params=[

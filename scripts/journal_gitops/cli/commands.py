@@ -135,7 +135,8 @@ def bump(settings: Settings, commit: str, envs: tuple[str, ...], images: tuple[s
 
 @click.command()
 @click.option("--from", "source", required=True, metavar="ENV", help="Environment to copy from.")
-@click.option("--to", "target", required=True, metavar="ENV", help="Environment to change.")
+@click.option("--to", "targets", required=True, multiple=True, metavar="ENV",
+              help="Environment to change (repeatable: several of the next stage, one commit).")
 @click.option("--image", "images", multiple=True, metavar="NAME",
               help="Promote only this app image (repeatable; default: every app image).")
 @click.option("--with-config", is_flag=True, help="Copy differing config values too.")
@@ -149,15 +150,16 @@ def bump(settings: Settings, commit: str, envs: tuple[str, ...], images: tuple[s
 @delivery_options
 @common_options(*TEXT_JSON)
 @pass_settings
-def promote(settings: Settings, source: str, target: str, images: tuple[str, ...],
+def promote(settings: Settings, source: str, targets: tuple[str, ...], images: tuple[str, ...],
             with_config: bool, skip_order: str | None, skip_soak: str | None,
             allow_rollback: bool, break_glass: str | None, source_repo: Path | None,
             delivery: DeliveryOptions) -> None:
-    """Copy the exact image tags (and digests) of one environment into the next.
+    """Copy the exact image tags (and digests) of one environment into the next stage.
 
     \b
-    Example:
+    Examples:
         gitops promote --from staging --to prod --push
+        gitops promote --from staging --to prod-eu --to prod-us
     """
     from ..gates import Overrides
     from ..output.changelog import app_web_url
@@ -167,13 +169,14 @@ def promote(settings: Settings, source: str, target: str, images: tuple[str, ...
 
     output = settings.format(TEXT_JSON)
     config = settings.config()
-    request = PromoteRequest(source, target, images, with_config,
+    request = PromoteRequest(source, targets, images, with_config,
                              Overrides(break_glass, skip_order, skip_soak), allow_rollback,
                              source_repo)
     done = run(config, request, delivery)
     app = app_web_url(config.app_repo_url)
     click.echo(state_json(done, delivery, app) if output == "json" else
-               state_text(done, delivery, f"nothing to promote from {source} to {target}", app),
+               state_text(done, delivery,
+                          f"nothing to promote from {source} to {', '.join(targets)}", app),
                nl=False)
 
 
@@ -373,7 +376,13 @@ def env_list(settings: Settings) -> None:
 @env.command("new")
 @click.argument("name")
 @click.option("--from", "source", required=True, metavar="ENV", help="Start as a copy of ENV.")
-@click.option("--after", metavar="ENV", help="Place in promotion order (default: after --from).")
+@click.option("--after", metavar="ENV",
+              help="A promotion stage of its own after ENV's (default: after --from's; a copy "
+                   "of production goes before production).")
+@click.option("--beside", metavar="ENV",
+              help="In ENV's promotion stage, deployed in parallel with it.")
+@click.option("--cluster", metavar="NAME",
+              help="The cluster it deploys to (default: --from's; see gitops cluster list).")
 @replicas_option
 @set_option
 @click.option("--namespace", metavar="NS", help="Namespace (default: journal-NAME).")
@@ -382,19 +391,22 @@ def env_list(settings: Settings) -> None:
 @delivery_options
 @common_options(*TEXT_JSON)
 @pass_settings
-def env_new(settings: Settings, name: str, source: str, after: str | None,
-            replicas: tuple[str, ...], values: tuple[str, ...], namespace: str | None,
-            host: str | None, automated: bool | None, delivery: DeliveryOptions) -> None:
-    """Add environment NAME: overlay, Application, project destination, promotion order.
+def env_new(settings: Settings, name: str, source: str, after: str | None, beside: str | None,
+            cluster: str | None, replicas: tuple[str, ...], values: tuple[str, ...],
+            namespace: str | None, host: str | None, automated: bool | None,
+            delivery: DeliveryOptions) -> None:
+    """Add environment NAME: overlay, Application, project destination, promotion stage.
 
     \b
-    Example:
+    Examples:
         gitops env new qa --from dev --replicas frontend=2
+        gitops env new prod-us --from prod --beside prod --cluster us-east
     """
     from ..usecases.environments import NewEnv, new_env
 
     output = settings.format(TEXT_JSON)
-    request = NewEnv(name, source, after, replicas, values, namespace, host, automated)
+    request = NewEnv(name, source, after, replicas, values, namespace, host, automated, beside,
+                     cluster)
     done = new_env(settings.config(), request, delivery)
     _print_env_change(output, done, delivery, name)
 
@@ -430,7 +442,7 @@ def env_set(settings: Settings, name: str, replicas: tuple[str, ...], values: tu
 @pass_settings
 def env_delete(settings: Settings, name: str, break_glass: str | None,
                delivery: DeliveryOptions) -> None:
-    """Delete environment NAME (never the production environment)."""
+    """Delete environment NAME (never one in production, the last promotion stage)."""
     from ..usecases.environments import delete_env
 
     output = settings.format(TEXT_JSON)

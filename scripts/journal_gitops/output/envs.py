@@ -45,20 +45,21 @@ def envs_text(rows: Sequence[EnvRow]) -> str:
         s = row.state
         differs = "-" if row.differs is None else (", ".join(row.differs) or "nothing")
         out.append((
-            s.name, s.namespace or "-",
+            s.name, str(row.stage), row.cluster, s.namespace or "-",
             " ".join(f"{k}={v}" for k, v in s.replicas.items()) or "-",
             " ".join(f"{k}={v}" for k, v in s.config.items()) or "-",
             " ".join(f"{k}={short_pin(pin.tag, pin.digest)}" for k, pin in s.images.items())
             or "-",
             _sync(s.automated) or "-", _frozen(row.gate),
             (row.gate.min_soak if row.gate else None) or "-", differs))
-    return table(("ENV", "NAMESPACE", "REPLICAS", "CONFIG", "IMAGES", "SYNC", "FROZEN", "SOAK",
-                  "PROMOTES"), out)
+    return table(("ENV", "STAGE", "CLUSTER", "NAMESPACE", "REPLICAS", "CONFIG", "IMAGES", "SYNC",
+                  "FROZEN", "SOAK", "PROMOTES"), out)
 
 
 def envs_json(rows: Sequence[EnvRow]) -> str:
     return json_document({"environments": [
-        {"name": r.state.name, "namespace": r.state.namespace, "replicas": r.state.replicas,
+        {"name": r.state.name, "stage": r.stage, "cluster": r.cluster,
+         "namespace": r.state.namespace, "replicas": r.state.replicas,
          "config": r.state.config,
          "images": {k: {"tag": pin.tag, "digest": pin.digest}
                     for k, pin in r.state.images.items()},

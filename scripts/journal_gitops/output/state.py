@@ -1,9 +1,9 @@
-"""What `gitops promote` and `gitops rollback` print: the moves of one environment, where they
-were committed, and the pull request."""
+"""What `gitops promote` and `gitops rollback` print: the moves of each environment changed,
+where they were committed, and the pull request."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ..shas import short_sha
 from . import lines_of, table
@@ -16,51 +16,68 @@ if TYPE_CHECKING:
     from ..snapshot import StateChange
 
 
-def state_rows(change: StateChange) -> str:
+class Moves(Protocol):
+    """A rollback (one environment's StateChange) or a promotion (one or several)."""
+
+    @property
+    def changes(self) -> tuple[StateChange, ...]: ...
+
+    @property
+    def changelog(self) -> tuple[Changelog, ...]: ...
+
+
+M = TypeVar("M", bound=Moves)
+
+
+def state_rows(moves: Moves) -> str:
     """The aligned lines a promotion or rollback prints."""
-    rows = [(change.env, c.image, f"{short_sha(c.old)} -> {short_sha(c.new)}")
-            for c in change.images]
-    rows += [(change.env, c.what, f"{c.old} -> {c.new}") for c in change.config]
+    rows = []
+    for change in moves.changes:
+        rows += [(change.env, c.image, f"{short_sha(c.old)} -> {short_sha(c.new)}")
+                 for c in change.images]
+        rows += [(change.env, c.what, f"{c.old} -> {c.new}") for c in change.config]
     return table(("ENV", "WHAT", "CHANGE"), rows, header=False)
 
 
-def _changelog(change: StateChange) -> tuple[Changelog, ...]:
-    from ..usecases.promote import PromotedChange
-
-    return change.changelog if isinstance(change, PromotedChange) else ()
-
-
-def state_markdown(change: StateChange, app_url: str | None = None) -> str:
+def state_markdown(moves: Moves, app_url: str | None = None) -> str:
     """A pull request body for a promotion or rollback."""
-    lines = [f"Changes **{change.env}**.", "", "| what | from | to |", "| --- | --- | --- |"]
-    lines += [f"| {c.image} | `{short_sha(c.old)}` | `{short_sha(c.new)}` |"
-              for c in change.images]
-    lines += [f"| {c.what} | `{c.old}` | `{c.new}` |" for c in change.config]
-    lines += changelog_markdown(_changelog(change), app_url)
+    lines: list[str] = []
+    for change in moves.changes:
+        lines += [*([""] if lines else []), f"Changes **{change.env}**.", "",
+                  "| what | from | to |", "| --- | --- | --- |"]
+        lines += [f"| {c.image} | `{short_sha(c.old)}` | `{short_sha(c.new)}` |"
+                  for c in change.images]
+        lines += [f"| {c.what} | `{c.old}` | `{c.new}` |" for c in change.config]
+    lines += changelog_markdown(moves.changelog, app_url)
     return lines_of(lines)
 
 
-def state_text(done: Delivery[StateChange], options: DeliveryOptions, nothing: str,
+def state_text(done: Delivery[M], options: DeliveryOptions, nothing: str,
                app_url: str | None = None) -> str:
     short = short_answer(done, nothing)
     if short is not None or done.proposal is None:
         return short or ""
-    change = done.proposal.data
-    return delivery_text(done, options, state_rows(change), state_markdown(change, app_url))
+    moves = done.proposal.data
+    return delivery_text(done, options, state_rows(moves), state_markdown(moves, app_url))
 
 
-def state_json(done: Delivery[StateChange], options: DeliveryOptions,
-               app_url: str | None = None) -> str:
-    change = done.proposal.data if done.proposal else None
-    data: dict[str, Any] = {"env": None, "images": [], "config": [], "prBody": None,
-                            "changelog": []}
-    if change is not None:
+def state_json(done: Delivery[M], options: DeliveryOptions, app_url: str | None = None) -> str:
+    """`env` is the first environment changed (the only one but for a promotion to several),
+    `envs` all of them; each image and config entry names its environment."""
+    moves = done.proposal.data if done.proposal else None
+    data: dict[str, Any] = {"env": None, "envs": [], "images": [], "config": [],
+                            "prBody": None, "changelog": []}
+    if moves is not None:
+        changes = moves.changes
         data = {
-            "prBody": state_markdown(change, app_url),
-            "env": change.env,
-            "images": [{"image": c.image, "old": c.old, "new": c.new, "oldDigest": c.old_digest,
-                        "newDigest": c.new_digest} for c in change.images],
-            "config": [{"key": c.what, "old": c.old, "new": c.new} for c in change.config],
-            "changelog": changelog_json(_changelog(change)),
+            "prBody": state_markdown(moves, app_url),
+            "env": changes[0].env,
+            "envs": [change.env for change in changes],
+            "images": [{"env": change.env, "image": c.image, "old": c.old, "new": c.new,
+                        "oldDigest": c.old_digest, "newDigest": c.new_digest}
+                       for change in changes for c in change.images],
+            "config": [{"env": change.env, "key": c.what, "old": c.old, "new": c.new}
+                       for change in changes for c in change.config],
+            "changelog": changelog_json(moves.changelog),
         }
     return delivery_json(done, options, data)

@@ -20,6 +20,7 @@ from . import (
     app_checks,
     argocd,
     argocd_repo,
+    clusters,
     config_refs,
     containers,
     images,
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 FAMILIES: tuple[Any, ...] = (images, containers, api_server, app_checks, config_refs,
-                             networking, workloads, argocd, argocd_repo,
+                             networking, workloads, argocd, argocd_repo, clusters,
                              sync_windows)
 CATALOG = Path(__file__).with_name("catalog.json")
 

@@ -139,9 +139,9 @@ def check_sync_options(ctx: EnvContext) -> Iterator[Hit]:
 
 
 def check_sync_policy(ctx: EnvContext) -> Iterator[Hit]:
-    if ctx.env != ctx.config.production:
+    if not ctx.config.is_production(ctx.env):
         return
     for app in ctx.environment_apps():
         if automated(app):
-            yield app, (f"automated sync on {ctx.env}, the last environment: "
+            yield app, (f"automated sync on {ctx.env}, in production (the last promotion stage): "
                         f"the Argo CD UI cannot roll it back"), ("spec", "syncPolicy", "automated")

@@ -211,8 +211,8 @@ def bump(config: Config, request: BumpRequest, options: DeliveryOptions) -> Bump
     tag = make_tag(config, sha)
     for env in request.envs:
         config.require_env(env)
-    envs = [env for env in config.environments if env in request.envs] or [
-        config.environments[0]]
+    envs = [env for env in config.environments if env in request.envs] or list(
+        config.stages[0])
     images = select_images(config, request.images)
     digests = _digests(request.digests, images)
     if request.pin_digest and not request.verify_registry:

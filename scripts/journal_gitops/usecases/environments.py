@@ -18,15 +18,15 @@ from ..adapters import kustomize
 from ..app_yaml import (
     ProjectFile,
     application_names,
-    insert_env,
-    remove_env,
     set_sync,
     wanted_windows,
 )
 from ..argocd import automated, find_application, protected
 from ..clock import parse_duration
+from ..clusters import DNS_LABEL
 from ..commit_message import env_message
-from ..config import CONFIG_FILE, DNS_LABEL, Config, load_config
+from ..config import CONFIG_FILE, Config, load_config
+from ..config_yaml import carry_intended, drop_intended, insert_env, place_env, remove_env
 from ..delivery import (
     Delivery,
     DeliveryOptions,
@@ -47,7 +47,6 @@ from ..resources import parse_documents
 from ..snapshot import ValueChange
 from ..validation import validate
 
-DEFAULT_SERVER = "https://kubernetes.default.svc"
 MAX_REPLICAS = 2**31 - 1  # replicas is an int32
 RESERVED = {"argocd"}  # `gitops diff` reports the Argo CD manifests under this name
 HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -67,8 +66,10 @@ class EnvState:
 @dataclass(frozen=True)
 class EnvRow:
     state: EnvState
-    differs: tuple[str, ...] | None  # what a promotion from the previous env would carry
+    differs: tuple[str, ...] | None  # what a promotion from the previous stage would carry
     gate: ActiveGate | None = None  # freezes and soak; None where gates were not asked
+    stage: int = 1  # its promotion stage, counted from 1
+    cluster: str = "in-cluster"
 
 
 @dataclass(frozen=True)
@@ -93,17 +94,19 @@ def read_state(tree: Path, config: Config, env: str) -> EnvState:
 
 
 def list_envs(config: Config) -> list[EnvRow]:
+    """Every environment in promotion order, with what it lacks of the stage before it."""
+    states = {env: read_state(config.root, config, env) for env in config.environments}
     rows: list[EnvRow] = []
-    previous: EnvState | None = None
-    for env in config.environments:
-        state = read_state(config.root, config, env)
+    for env, state in states.items():
+        source = config.previous_env(env)
         differs = None
-        if previous is not None:
+        if source is not None:
+            previous = states[source]
             differs = tuple(part for part, a, b in (
                 ("images", state.images, previous.images),
                 ("config", state.config, previous.config)) if a != b)
-        rows.append(EnvRow(state, differs, ActiveGate.of(config, env)))
-        previous = state
+        rows.append(EnvRow(state, differs, ActiveGate.of(config, env), config.stage_of(env) + 1,
+                           config.cluster_of(env).name))
     return rows
 
 
@@ -178,12 +181,14 @@ class NewEnv:
 
     name: str
     source: str
-    after: str | None = None
+    after: str | None = None  # a stage of its own after this environment's
     replicas: tuple[str, ...] = ()
     values: tuple[str, ...] = ()
     namespace: str | None = None
     host: str | None = None
-    automated: bool | None = None  # None: like the source
+    automated: bool | None = None  # None: like the source (manual in production)
+    beside: str | None = None  # in this environment's stage, deployed in parallel with it
+    cluster: str | None = None  # None: the source's cluster
 
 
 def _token(word: str) -> re.Pattern[str]:
@@ -249,47 +254,65 @@ class _NewEnvPlanner:
         name, source = self.request.name, self.request.source
         _check_new_name(cfg, tree, name)
         cfg.require_env(source)
-        # A copy of production goes before it unless --after says otherwise: a new
-        # environment does not take production's place by accident.
-        order = cfg.environments
-        after = self.request.after or (order[-2] if source == cfg.production and len(order) > 1
-                                       else source)
-        cfg.require_env(after)
+        after, beside = self._place(cfg)
+        cluster = cfg.cluster(self.request.cluster) if self.request.cluster else \
+            cfg.cluster_of(source)
         namespace = self.request.namespace or f"journal-{name}"
         if not DNS_LABEL.match(namespace):
             raise UsageError(f"namespace '{namespace}' is not a DNS-1123 label")
-        for env in order:
+        for env in cluster.environments:
             if read_state(tree, cfg, env).namespace == namespace:
-                raise UsageError(f"namespace {namespace} is already {env}'s")
+                raise UsageError(f"namespace {namespace} is already {env}'s on cluster "
+                                 f"{cluster.name}")
         replicas = parse_replicas(self.request.replicas)
         values = parse_assignments(self.request.values, "--set")
         state = read_state(tree, cfg, source)
         app = find_application(tree, cfg, source)
         if app is None:
             raise GitopsError(f"no Application deploys {cfg.overlay_rel(source)}")
-        auto = automated(app) if self.request.automated is None else self.request.automated
+        production = beside is not None and cfg.is_production(beside)
+        auto = self.request.automated
+        if auto is None:  # production is synced by hand whatever the source does
+            auto = automated(app) and not production
         old_host = _host_of(tree, cfg, source)
         host = self._host(tree, cfg, old_host)
         app_file = f"{cfg.apps_dir}/journal-{name}.yaml"
         edits = self._overlay(tree, cfg, state.namespace, namespace, old_host, host, replicas,
                               values, auto, app_file, state.replicas)
-        destination = app.spec.get("destination")
-        server = str((destination if isinstance(destination, dict) else {}).get("server")
-                     or DEFAULT_SERVER)
         edits.append(FileEdit(app_file, None, templates.application(
-            name, namespace, cfg.overlay_rel(name), cfg.repo_url, cfg.project, server, auto,
-            protected=protected(app))))
+            name, namespace, cfg.overlay_rel(name), cfg.repo_url, cfg.project,
+            cluster.destination, auto, protected=protected(app) or production)))
         project = ProjectFile(tree, cfg)
-        project.add_destination(server, namespace)
+        project.add_destination(cluster, namespace)
         edits.append(project.edit())
         config_text = read_file(tree, CONFIG_FILE)
-        edits.append(FileEdit(CONFIG_FILE, config_text, insert_env(config_text, name, after)))
+        placed = place_env(insert_env(config_text, name, after, beside), cluster.name, name)
+        placed = carry_intended(placed, cfg.overlay_rel(source), cfg.overlay_rel(name))
+        edits.append(FileEdit(CONFIG_FILE, config_text, placed))
+        where = (f"beside {beside} (same promotion stage)" if beside
+                 else f"after {after} in promotion order")
         message = env_message(
             name, f"new environment from {source}",
-            f"{name} starts as a copy of {source} (namespace {namespace}"
-            f"{', host ' + host if host else ''}, {'automated' if auto else 'manual'} sync), "
-            f"after {after} in promotion order.")
+            f"{name} starts as a copy of {source} (namespace {namespace} on cluster "
+            f"{cluster.name}{', host ' + host if host else ''}, "
+            f"{'automated' if auto else 'manual'} sync), {where}.")
         return Proposal(tuple(edits), message, EnvChange(name, "new", (), _files(edits)))
+
+    def _place(self, cfg: Config) -> tuple[str | None, str | None]:
+        """(after, beside): where the new environment goes in the promotion stages. A copy of
+        production goes in the stage before production unless told otherwise: a new
+        environment does not take production's place by accident."""
+        request = self.request
+        if request.after and request.beside:
+            raise UsageError("--after and --beside exclude each other")
+        if request.beside:
+            cfg.require_env(request.beside)
+            return None, request.beside
+        stages = cfg.stages
+        after = request.after or (stages[-2][0] if cfg.is_production(request.source)
+                                  and len(stages) > 1 else request.source)
+        cfg.require_env(after)
+        return after, None
 
     def _host(self, tree: Path, cfg: Config, old_host: str | None) -> str | None:
         host = _new_host(old_host, self.request.source, self.request.name, self.request.host)
@@ -310,11 +333,13 @@ class _NewEnvPlanner:
         overlay = cfg.overlay_rel(name)
 
         def carry(text: str) -> str:
-            if old_host and host:  # first: the host may contain the namespace
-                text = text.replace(old_host, host)
-            if old_namespace:
-                text = text.replace(old_namespace, namespace)
-            return _token(source).sub(name, text)
+            # Whole words only, so that a new name containing the old one (prod-us, from
+            # prod) is not replaced twice.
+            pairs = [(old_host, host), (old_namespace, namespace), (source, name)]
+            for old, new in pairs:  # first the host: it may contain the namespace
+                if old and new:
+                    text = _token(old).sub(new.replace("\\", "\\\\"), text)
+            return text
 
         edits: list[FileEdit] = []
         source_dir = tree / cfg.overlay_rel(source)
@@ -449,9 +474,9 @@ class _DeletePlanner:
         name = self.name
         cfg = load_config(tree)
         cfg.require_env(name)
-        if name == cfg.production:
-            raise UsageError(f"{name} is the production environment (last in promotion "
-                             f"order); it is not deleted")
+        if cfg.is_production(name):
+            raise UsageError(f"{name} is a production environment (in the last promotion "
+                             f"stage); it is not deleted")
         overrides = Overrides(break_glass=self.break_glass)
         check_not_frozen(cfg, [name], overrides)
         state = read_state(tree, cfg, name)
@@ -464,12 +489,13 @@ class _DeletePlanner:
         if state.app_file:
             edits.append(FileEdit(state.app_file, read_file(tree, state.app_file), None))
         project = ProjectFile(tree, cfg)
-        removed = bool(state.namespace and project.remove_destination(state.namespace))
+        removed = bool(state.namespace and project.remove_destination(cfg.cluster_of(name),
+                                                                      state.namespace))
         if _drop_windows(tree, cfg, name, project) or removed:
             edits.append(project.edit())
         config_text = read_file(tree, CONFIG_FILE)
-        edits.append(FileEdit(CONFIG_FILE, config_text, _without_gates(
-            remove_env(config_text, name), cfg.gates.freezes, name)))
+        edits.append(FileEdit(CONFIG_FILE, config_text, _without_gates(drop_intended(
+            remove_env(config_text, name), cfg.overlay_rel(name)), cfg.gates.freezes, name)))
         message = env_message(
             name, "delete the environment",
             f"Removes {cfg.overlay_rel(name)}, {state.app_file or 'its Application'}, its "

@@ -1,10 +1,11 @@
 """`gitops promote`: carry the exact image tags (and digests) of one environment, and with
---with-config its config values, into the next one."""
+--with-config its config values, into the next stage: one of its environments, or several in
+one commit."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..changelog import Changelog, changelog_lines, changelogs
@@ -38,7 +39,7 @@ from ..snapshot import EnvSnapshot, StateChange, apply_snapshot, snapshot_of, ve
 @dataclass(frozen=True)
 class PromoteRequest:
     source: str
-    target: str
+    targets: tuple[str, ...]  # one, or several environments of the next stage
     images: tuple[str, ...] = ()
     with_config: bool = False
     overrides: Overrides = field(default_factory=Overrides)
@@ -47,22 +48,29 @@ class PromoteRequest:
 
 
 @dataclass(frozen=True)
-class PromotedChange(StateChange):
-    """A promotion, with the app commits it carries (known with --source-repo)."""
+class Promotion:
+    """A promotion: each target environment's change, and the app commits it carries (known
+    with --source-repo)."""
 
+    source: str
+    changes: tuple[StateChange, ...]
     changelog: tuple[Changelog, ...] = ()
 
 
-def _check_order(config: Config, source: str, target: str, skip: str | None) -> None:
+def _check_order(config: Config, source: str, targets: Sequence[str], skip: str | None) -> None:
     config.require_env(source)
-    config.require_env(target)
-    if source == target:
-        raise UsageError("--from and --to name the same environment")
-    order = config.environments
-    if not skip and order.index(target) != order.index(source) + 1:
-        nxt = order[order.index(source) + 1] if order.index(source) + 1 < len(order) else None
-        after = f"the next after {source} is {nxt}" if nxt else f"{source} is the last"
-        raise UsageError(f"{target} is not next in promotion order ({after}); "
+    if not targets:
+        raise UsageError("name the environment to promote to with --to")
+    for target in targets:
+        config.require_env(target)
+        if source == target:
+            raise UsageError("--from and --to name the same environment")
+    following = config.next_stage(source)
+    wrong = [target for target in targets if target not in following]
+    if wrong and not skip:
+        after = (f"the next stage after {source} is {', '.join(following)}" if following
+                 else f"{source} is in the last stage")
+        raise UsageError(f"{wrong[0]} is not next in promotion order ({after}); "
                          f"pass --skip-order REASON to promote anyway")
 
 
@@ -75,30 +83,28 @@ def _source_commit(config: Config, env: str, tags: Sequence[str]) -> str | None:
 
 
 def promote(config: Config, request: PromoteRequest, options: DeliveryOptions
-            ) -> Delivery[StateChange]:
-    _check_order(config, request.source, request.target, request.overrides.skip_order)
+            ) -> Delivery[Promotion]:
+    """Move each target to what the source runs, all targets in one commit."""
+    targets = tuple(dict.fromkeys(request.targets))
+    _check_order(config, request.source, targets, request.overrides.skip_order)
     request.overrides.trailers()  # a reason must be one line, before anything is planned
     names = [image.name for image in select_images(config, request.images)]
 
-    def plan(tree: Path) -> Proposal[StateChange] | None:
+    def plan(tree: Path) -> Proposal[Promotion] | None:
         cfg = load_config(tree)
         rel = cfg.overlay_file(request.source, tree)
         source = snapshot_of(Kustomization(read_file(tree, rel), rel), names)
         state = EnvSnapshot(source.images, source.config if request.with_config else {})
-        change = apply_snapshot(tree, cfg, request.target, state, names)
-        if change.edit is None:
+        changes = [change for change in (apply_snapshot(tree, cfg, target, state, names)
+                                         for target in targets) if change.edit is not None]
+        if not changes:
             return None
-        tags = [c.new for c in change.images]
-        check_not_frozen(cfg, [request.target], request.overrides)
-        history = steps(tree, cfg, request.target)
-        rollbacks = [c for c in change.images if is_rollback(history, c.image, c.old, c.new)]
-        if rollbacks and not request.allow_rollback:
-            first = rollbacks[0]
-            raise GitopsError(rollback_refusal(request.target, first.image, first.old, first.new))
-        pins = {c.image: Pin(c.new, c.new_digest) for c in change.images if c not in rollbacks}
-        if pins:
-            check_soak(cfg, tree, request.target, request.source, pins, request.overrides,
-                       "promote")
+        check_not_frozen(cfg, [change.env for change in changes], request.overrides)
+        allowed: list[str] = []
+        for change in changes:
+            if _forward(tree, cfg, request, change):
+                allowed.append(change.env)
+        tags = list(dict.fromkeys(c.new for change in changes for c in change.images))
         trailers: list[Trailer] = [(PROMOTED_FROM, request.source)]
         brought = _source_commit(cfg, request.source, tags) if tags else None
         if brought:
@@ -107,23 +113,37 @@ def promote(config: Config, request: PromoteRequest, options: DeliveryOptions
         if app_commit:
             trailers.append((SOURCE_COMMIT, app_commit))
         trailers += request.overrides.trailers()
-        if rollbacks:
-            trailers.append((ALLOW_ROLLBACK, request.target))
-        note = f"Promotes what {request.source} runs to {request.target}."
+        trailers += [(ALLOW_ROLLBACK, env) for env in allowed]
+        moved = [change.env for change in changes]
+        note = f"Promotes what {request.source} runs to {' and '.join(moved)}."
         logs = changelogs(cfg, request.source_repo,
-                          [(c.env, c.old, c.new) for c in change.images])
+                          [(c.env, c.old, c.new) for change in changes for c in change.images])
         notes = [note, *([""] if logs else []), *changelog_lines(logs)]
-        text = state_message("promote", ChangeKind.PROMOTION, change, notes, trailers)
-        promoted = PromotedChange(**{f.name: getattr(change, f.name) for f in fields(change)},
-                                  changelog=logs)
-        return Proposal((change.edit,), text, promoted)
+        text = state_message("promote", ChangeKind.PROMOTION, changes, notes, trailers)
+        edits = tuple(change.edit for change in changes if change.edit is not None)
+        return Proposal(edits, text, Promotion(request.source, tuple(changes), logs))
 
-    def verify(tree: Path, proposal: Proposal[StateChange]) -> None:
-        verify_state(config, tree, proposal.data)
+    def verify(tree: Path, proposal: Proposal[Promotion]) -> None:
+        for change in proposal.data.changes:
+            verify_state(config, tree, change)
 
-    def branch(proposal: Proposal[StateChange]) -> str:
-        images = proposal.data.images
+    def branch(proposal: Proposal[Promotion]) -> str:
+        images = [c for change in proposal.data.changes for c in change.images]
         tag = short_sha(images[0].new) if images else "config"
-        return f"promote/{request.source}-to-{request.target}/{tag}"
+        return f"promote/{request.source}-to-{'+'.join(targets)}/{tag}"
 
     return deliver(config.root, plan, verify, options, branch)
+
+
+def _forward(tree: Path, cfg: Config, request: PromoteRequest, change: StateChange) -> bool:
+    """Hold one target's move to the gates: a move back needs --allow-rollback (returns True
+    then, for its trailer), a move forward the source's soak."""
+    history = steps(tree, cfg, change.env)
+    rollbacks = [c for c in change.images if is_rollback(history, c.image, c.old, c.new)]
+    if rollbacks and not request.allow_rollback:
+        first = rollbacks[0]
+        raise GitopsError(rollback_refusal(change.env, first.image, first.old, first.new))
+    pins = {c.image: Pin(c.new, c.new_digest) for c in change.images if c not in rollbacks}
+    if pins:
+        check_soak(cfg, tree, change.env, request.source, pins, request.overrides, "promote")
+    return bool(rollbacks)

@@ -84,7 +84,7 @@ def rollback(config: Config, request: RollbackRequest, options: DeliveryOptions
         check_not_frozen(cfg, [request.env], request.overrides)
         notes = [f"Puts {request.env}'s images and config back to what they were at "
                  f"{sha[:SHORT]}, undoing:"] + [f"- {subject}" for subject in target.undone]
-        text = state_message("rollback", ChangeKind.ROLLBACK, change, notes,
+        text = state_message("rollback", ChangeKind.ROLLBACK, [change], notes,
                              [(ROLLED_BACK_TO, sha), *request.overrides.trailers()])
         return Proposal((change.edit,), text, change)
 

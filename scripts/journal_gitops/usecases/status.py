@@ -62,9 +62,9 @@ def status(config: Config) -> StatusReport:
         rel = config.overlay_file(env)
         pins[env] = snapshot_of(Kustomization(read_file(config.root, rel), rel)).images
     rows: list[ImageStatus] = []
-    for index, env in enumerate(config.environments):
+    for env in config.environments:
         history = read_history(config, env)
-        previous = config.environments[index - 1] if index else None
+        previous = config.previous_env(env)
         waiting = {name: pin for name, pin in pins[previous].items()
                    if pins[env].get(name) != pin} if previous else {}
         frozen, soak = _gates(config, env, previous, waiting)

@@ -1,0 +1,185 @@
+"""Edits of gitops.yaml's promotion stages (`environments`) and `clusters` that environment and
+cluster changes make. Like every edit, only the lines concerned change."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .adapters.yamltext import YamlText
+from .clusters import CLUSTERS, IN_CLUSTER, IN_CLUSTER_SERVER, Cluster
+from .errors import GitopsError
+
+CONFIG_FILE = "gitops.yaml"
+ENVIRONMENTS = "environments"
+
+
+def _mapping(doc: YamlText, node: Node | None, what: str) -> MappingNode:
+    if not isinstance(node, MappingNode):
+        raise GitopsError(f"{CONFIG_FILE}: {what} is not a mapping")
+    return node
+
+
+def _stages(doc: YamlText) -> SequenceNode:
+    envs = doc.get(doc.root, ENVIRONMENTS)
+    if not isinstance(envs, SequenceNode):
+        raise GitopsError(f"{CONFIG_FILE}: '{ENVIRONMENTS}' is not a list")
+    return envs
+
+
+def _names(doc: YamlText, stage: Node) -> list[str | None]:
+    items = stage.value if isinstance(stage, SequenceNode) else [stage]
+    return [doc.scalar(node) for node in items]
+
+
+def _stage_index(doc: YamlText, stages: SequenceNode, env: str) -> int:
+    return next(i for i, stage in enumerate(stages.value) if env in _names(doc, stage))
+
+
+def insert_env(text: str, name: str, after: str | None = None, beside: str | None = None
+               ) -> str:
+    """gitops.yaml with `name` as a stage of its own after `after`'s stage, or in `beside`'s
+    stage (deployed in parallel with it)."""
+    doc = YamlText(text, CONFIG_FILE)
+    stages = _stages(doc)
+    if beside is not None:
+        stage = stages.value[_stage_index(doc, stages, beside)]
+        if isinstance(stage, SequenceNode):
+            doc.append(stage, name)
+        else:
+            doc.replace(stage, f"[{doc.format(beside, stage)}, {doc.format(name)}]", raw=True)
+    else:
+        index = _stage_index(doc, stages, str(after))
+        doc.insert_after(stages, index, [doc.format(name)])
+    return doc.result()
+
+
+def remove_env(text: str, name: str) -> str:
+    """gitops.yaml without `name` in the promotion stages, nor on its cluster."""
+    doc = YamlText(text, CONFIG_FILE)
+    stages = _stages(doc)
+    index = _stage_index(doc, stages, name)
+    stage = stages.value[index]
+    if isinstance(stage, SequenceNode) and len(stage.value) > 1:
+        doc.remove_item(stage, _names(doc, stage).index(name))
+    else:
+        doc.remove_item(stages, index)
+    clusters = doc.get(doc.root, CLUSTERS)
+    if isinstance(clusters, MappingNode):
+        for _, body in clusters.value:
+            members = doc.get(body, ENVIRONMENTS)
+            if isinstance(members, SequenceNode) and name in _names(doc, members):
+                doc.remove_item(members, _names(doc, members).index(name))
+    return doc.result()
+
+
+def _member_list(doc: YamlText, body: MappingNode, env: str) -> None:
+    """Add `env` to a cluster's `environments` (made when absent or empty)."""
+    members = doc.get(body, ENVIRONMENTS)
+    if isinstance(members, SequenceNode) and (members.value or members.flow_style):
+        doc.append(members, env)
+    elif isinstance(members, ScalarNode) and members.value in ("", "~", "null"):
+        doc.replace(members, (" " if members.start_mark.index == members.end_mark.index
+                              else "") + f"[{doc.format(env)}]", raw=True)
+    elif members is None:
+        doc.insert_lines(body, [f"{ENVIRONMENTS}: [{doc.format(env)}]"])
+    else:
+        raise GitopsError(f"{CONFIG_FILE}: the environments of a cluster are not a list")
+
+
+def place_env(text: str, cluster: str, env: str) -> str:
+    """gitops.yaml with `env` on `cluster` (no edit for the implicit in-cluster)."""
+    doc = YamlText(text, CONFIG_FILE)
+    clusters = doc.get(doc.root, CLUSTERS)
+    if clusters is None and cluster == IN_CLUSTER:
+        return text
+    clusters = _mapping(doc, clusters, f"'{CLUSTERS}'")
+    _member_list(doc, _mapping(doc, doc.get(clusters, cluster), f"cluster {cluster}"), env)
+    return doc.result()
+
+
+def _cluster_lines(doc: YamlText, cluster: Cluster, envs: Sequence[str]) -> list[str]:
+    key, value = next(iter(cluster.destination.items()))
+    field = "argocdName" if key == "name" else key
+    members = ", ".join(doc.format(env) for env in envs)
+    return [f"{cluster.name}:", f"  {field}: {doc.format(value)}",
+            f"  {ENVIRONMENTS}: [{members}]"]
+
+
+def add_cluster(text: str, cluster: Cluster, everyone: Sequence[str]) -> str:
+    """gitops.yaml with a new cluster (running no environment yet). Without `clusters:`, the
+    section is made, with the implicit in-cluster written out as running `everyone`."""
+    doc = YamlText(text, CONFIG_FILE)
+    root = _mapping(doc, doc.root, CONFIG_FILE)
+    clusters = doc.get(root, CLUSTERS)
+    if isinstance(clusters, MappingNode) and clusters.value and not clusters.flow_style:
+        doc.insert_lines(clusters, _cluster_lines(doc, cluster, ()))
+        return doc.result()
+    if clusters is not None:
+        raise GitopsError(f"{CONFIG_FILE}: write '{CLUSTERS}' as a block mapping to add to it")
+    local = Cluster(IN_CLUSTER, IN_CLUSTER_SERVER, None)
+    lines = ["", "# Clusters the environments deploy to: Argo CD knows each by its API server URL",
+             "# (server) or by the name it was registered under (argocdName).", f"{CLUSTERS}:"]
+    for entry, members in ((local, everyone), (cluster, ())):
+        lines += [f"  {line}" for line in _cluster_lines(doc, entry, members)]
+    doc.insert_lines(root, lines)
+    return doc.result()
+
+
+def remove_cluster(text: str, name: str) -> str:
+    """gitops.yaml without the cluster `name` (which runs no environment)."""
+    doc = YamlText(text, CONFIG_FILE)
+    clusters = _mapping(doc, doc.get(doc.root, CLUSTERS), f"'{CLUSTERS}'")
+    doc.remove(clusters, name)
+    return doc.result()
+
+
+INTENDED = "intendedDifferences"
+
+
+def _intended(doc: YamlText) -> SequenceNode | None:
+    found = doc.get(doc.root, INTENDED)
+    return found if isinstance(found, SequenceNode) and found.value else None
+
+
+def _file_under(doc: YamlText, item: Node, folder: str) -> str | None:
+    """The entry's `file` when it is inside `folder` (an overlay), else None."""
+    file = doc.scalar(doc.get(item, "file"))
+    return file if file is not None and file.startswith(f"{folder}/") else None
+
+
+def carry_intended(text: str, source: str, target: str) -> str:
+    """gitops.yaml where the intended differences caused by files of overlay `source` hold for
+    the same files of its copy `target` too (appended, with the same object, field, reason)."""
+    doc = YamlText(text, CONFIG_FILE)
+    entries = _intended(doc)
+    if entries is None or entries.flow_style:
+        return text
+    for item in list(entries.value):
+        file = _file_under(doc, item, source)
+        if file is None or not isinstance(item, MappingNode):
+            continue
+        pairs = []
+        for key_node, value_node in item.value:
+            written = doc.text[value_node.start_mark.index:value_node.end_mark.index]
+            if key_node.value == "file":  # the other values are copied as written
+                written = doc.format(target + file.removeprefix(source), value_node)
+            pairs.append(f"{key_node.value}: {written}")
+        doc.insert_after(entries, len(entries.value) - 1, pairs)
+    return doc.result()
+
+
+def drop_intended(text: str, folder: str) -> str:
+    """gitops.yaml without the intended differences caused by files of overlay `folder`."""
+    doc = YamlText(text, CONFIG_FILE)
+    entries = _intended(doc)
+    if entries is None:
+        return text
+    gone = [i for i, item in enumerate(entries.value) if _file_under(doc, item, folder)]
+    if gone and len(gone) == len(entries.value):
+        doc.remove(_mapping(doc, doc.root, CONFIG_FILE), INTENDED)
+    else:
+        for index in gone:
+            doc.remove_item(entries, index)
+    return doc.result()

@@ -1,0 +1,100 @@
+"""The `gitops cluster` use cases: list, add and remove the clusters gitops.yaml names.
+
+A cluster is where Argo CD deploys an environment, named by its API server URL or by the name
+it was registered under. Adding one changes gitops.yaml only: the AppProject gains a
+destination on it when an environment moves there (`gitops env new --cluster`), not before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..clusters import DNS_LABEL, Cluster, check_server
+from ..commit_message import cluster_message
+from ..config import CONFIG_FILE, Config, load_config
+from ..config_yaml import add_cluster, remove_cluster
+from ..delivery import Delivery, DeliveryOptions, FileEdit, Proposal, deliver, read_file
+from ..errors import ConfigError, GitopsError, UsageError
+
+
+@dataclass(frozen=True)
+class ClusterChange:
+    """What `cluster add` or `cluster remove` changed."""
+
+    cluster: Cluster
+    action: str  # add or remove
+    files: tuple[str, ...]
+
+
+def list_clusters(config: Config) -> tuple[Cluster, ...]:
+    return config.clusters
+
+
+def _new_cluster(name: str, server: str | None, argocd_name: str | None) -> Cluster:
+    if not DNS_LABEL.match(name) or len(name) > 63:
+        raise UsageError(f"cluster name '{name}' is not a DNS-1123 label")
+    if (server is None) == (argocd_name is None):
+        raise UsageError("give exactly one of --server and --argocd-name")
+    if server is not None:
+        try:
+            check_server(server)
+        except ConfigError as exc:
+            raise UsageError(str(exc).removeprefix(f"{CONFIG_FILE}: ")) from None
+    if argocd_name is not None and not DNS_LABEL.match(argocd_name):
+        raise UsageError(f"--argocd-name '{argocd_name}' is not a cluster name Argo CD accepts")
+    return Cluster(name, server, argocd_name)
+
+
+def _verify(tree: Path, proposal: Proposal[ClusterChange]) -> None:
+    """gitops.yaml reads back with the cluster there (added) or gone (removed)."""
+    wanted = proposal.data.cluster
+    names = {c.name: c for c in load_config(tree).clusters}
+    if proposal.data.action == "add":
+        got = names.get(wanted.name)
+        if got is None or (got.server, got.argocd_name) != (wanted.server, wanted.argocd_name):
+            raise GitopsError(f"{CONFIG_FILE}: the new cluster {wanted.name} did not read back")
+    elif wanted.name in names:
+        raise GitopsError(f"{CONFIG_FILE}: cluster {wanted.name} is still there")
+
+
+def add(config: Config, name: str, server: str | None, argocd_name: str | None,
+        options: DeliveryOptions) -> Delivery[ClusterChange]:
+    """Name a cluster in gitops.yaml, running no environment yet."""
+    cluster = _new_cluster(name, server, argocd_name)
+
+    def plan(tree: Path) -> Proposal[ClusterChange] | None:
+        cfg = load_config(tree)
+        for known in cfg.clusters:
+            same = (known.server, known.argocd_name) == (cluster.server, cluster.argocd_name)
+            if known.name == name and same and known.declared:
+                return None  # already there, exactly so
+            if known.name == name:
+                raise UsageError(f"cluster {name} already exists ({known.label})")
+            if same:
+                raise UsageError(f"{cluster.label} is already cluster {known.name}")
+        text = read_file(tree, CONFIG_FILE)
+        edit = FileEdit(CONFIG_FILE, text, add_cluster(text, cluster, cfg.environments))
+        message = cluster_message(name, f"add ({cluster.label})",
+                                  f"Environments deploy to it once placed there "
+                                  f"(gitops env new --cluster {name}).")
+        return Proposal((edit,), message, ClusterChange(cluster, "add", (CONFIG_FILE,)))
+
+    return deliver(config.root, plan, _verify, options, lambda p: f"cluster/add-{name}")
+
+
+def remove(config: Config, name: str, options: DeliveryOptions) -> Delivery[ClusterChange]:
+    """Drop a cluster from gitops.yaml; refused while an environment deploys to it."""
+
+    def plan(tree: Path) -> Proposal[ClusterChange] | None:
+        cfg = load_config(tree)
+        cluster = cfg.cluster(name)
+        if cluster.environments:
+            raise UsageError(f"cluster {name} runs {', '.join(cluster.environments)}: delete or "
+                             f"move {'it' if len(cluster.environments) == 1 else 'them'} first")
+        text = read_file(tree, CONFIG_FILE)
+        edit = FileEdit(CONFIG_FILE, text, remove_cluster(text, name))
+        message = cluster_message(name, "remove", f"No environment deploys to {cluster.label}.")
+        return Proposal((edit,), message, ClusterChange(cluster, "remove", (CONFIG_FILE,)))
+
+    return deliver(config.root, plan, _verify, options, lambda p: f"cluster/remove-{name}")
