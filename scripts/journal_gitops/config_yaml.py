@@ -79,11 +79,9 @@ def _member_list(doc: YamlText, body: MappingNode, env: str) -> None:
     members = doc.get(body, ENVIRONMENTS)
     if isinstance(members, SequenceNode) and (members.value or members.flow_style):
         doc.append(members, env)
-    elif isinstance(members, ScalarNode) and members.value in ("", "~", "null"):
-        doc.replace(members, (" " if members.start_mark.index == members.end_mark.index
-                              else "") + f"[{doc.format(env)}]", raw=True)
-    elif members is None:
-        doc.insert_lines(body, [f"{ENVIRONMENTS}: [{doc.format(env)}]"])
+    elif members is None or (isinstance(members, ScalarNode)
+                             and members.value in ("", "~", "null")):
+        doc.set(body, ENVIRONMENTS, f"[{doc.format(env)}]", raw=True)
     else:
         raise GitopsError(f"{CONFIG_FILE}: the environments of a cluster are not a list")
 

@@ -104,18 +104,20 @@ class YamlText:
         text = value if raw else self.format(value, node)
         self._edits.append(_Edit(node.start_mark.index, node.end_mark.index, text))
 
-    def set(self, mapping: MappingNode, key: str, value: str) -> None:
-        """Set a scalar value: in place when the key exists, as a new last key otherwise."""
+    def set(self, mapping: MappingNode, key: str, value: str, raw: bool = False) -> None:
+        """Set a scalar value: in place when the key exists, as a new last key otherwise;
+        `raw` writes the text as is (a flow list, a number)."""
         current = self.get(mapping, key)
+        text = value if raw else self.format(value)
         if isinstance(current, ScalarNode) and current.start_mark.index == current.end_mark.index:
             # `key:` with nothing after it: the value goes right after the colon.
             key_node = next(k for k, v in mapping.value if v is current)
             colon = self.text.index(":", key_node.end_mark.index) + 1
-            self._edits.append(_Edit(colon, colon, " " + self.format(value)))
+            self._edits.append(_Edit(colon, colon, " " + text))
         elif isinstance(current, ScalarNode):
-            self.replace(current, value)
+            self.replace(current, value, raw)
         else:
-            self.insert_lines(mapping, [f"{key}: {self.format(value)}"])
+            self.insert_lines(mapping, [f"{key}: {text}"])
 
     def insert_lines(self, mapping: MappingNode, lines: list[str]) -> None:
         """Add `key: value` lines after a mapping's last key, at its keys' indentation."""
@@ -230,11 +232,14 @@ class YamlText:
             return end
         while end > 0 and self.text[end - 1] in " \n":
             end -= 1
-        # Skip back over comment lines that belong to what follows.
+        # Skip back over comment lines that belong to what follows, and the blank lines
+        # above them.
         while True:
             line_start = self.text.rfind("\n", 0, end) + 1
             if self.text[line_start:end].lstrip().startswith("#") and line_start > 0:
                 end = line_start - 1
+                while end > 0 and self.text[end - 1] in " \n":
+                    end -= 1
                 continue
             return end
 
