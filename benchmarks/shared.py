@@ -30,7 +30,8 @@ def bare_render(directory: Path) -> None:
 
     subprocess.run(find_kustomize().build_args(directory), check=True, capture_output=True)
 
-__all__ = ["BIN", "ROOT", "TOOL_ENV", "bare_render", "best", "committed_copy", "copy_repo", "git"]
+__all__ = ["BIN", "ROOT", "TOOL_ENV", "bare_render", "best", "committed_copy", "copy_repo",
+           "generated_repo", "git", "init_git"]
 
 
 
@@ -48,3 +49,45 @@ def best(run: Callable[[], object], repeats: int = REPEATS) -> float:
         run()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def generated_repo(folder: Path, count: int, clusters: int = 1) -> list[str]:
+    """This repository with `count` environments cloned from dev, each with its Application
+    and project destination. With several clusters, the new environments go round them (the
+    first is Argo CD's own) and stand in parallel stages of one environment per cluster, as
+    regions do."""
+    import shutil
+
+    copy_repo(folder)
+    envs = [f"env{i:02d}" for i in range(count)]
+    servers = ["https://kubernetes.default.svc",
+               *(f"https://c{n}.k8s.example.com" for n in range(1, clusters))]
+    dev_overlay = folder / "overlays/dev"
+    dev_app = (folder / "apps/journal-dev.yaml").read_text()
+    project = folder / "argocd/project.yaml"
+    destinations = ""
+    for index, env in enumerate(envs):
+        server = servers[index % clusters]
+        target = folder / "overlays" / env
+        shutil.copytree(dev_overlay, target)
+        for name in ("kustomization.yaml", "namespace.yaml"):
+            path = target / name
+            path.write_text(path.read_text().replace("journal-dev", f"journal-{env}"))
+        (folder / f"apps/journal-{env}.yaml").write_text(
+            dev_app.replace("journal-dev", f"journal-{env}")
+            .replace("overlays/dev", f"overlays/{env}")
+            .replace("server: https://kubernetes.default.svc", f"server: {server}"))
+        destinations += f"    - server: {server}\n      namespace: journal-{env}\n"
+    text = project.read_text()
+    project.write_text(text.replace("  destinations:\n", "  destinations:\n" + destinations, 1))
+    config = folder / "gitops.yaml"
+    stages = "".join(f"  - [{', '.join(envs[i:i + clusters])}]\n"
+                     for i in range(0, count, clusters))
+    text = config.read_text().replace("environments:\n", "environments:\n" + stages, 1)
+    placed = ["dev", "staging", "prod"] + [env for i, env in enumerate(envs) if i % clusters == 0]
+    section = f"    environments: [{', '.join(placed)}]\n"
+    for n in range(1, clusters):
+        members = ", ".join(env for index, env in enumerate(envs) if index % clusters == n)
+        section += f"  c{n}:\n    server: {servers[n]}\n    environments: [{members}]\n"
+    config.write_text(text.replace("    environments: [dev, staging, prod]\n", section, 1))
+    return ["dev", "staging", "prod", *envs]

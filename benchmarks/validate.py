@@ -1,21 +1,21 @@
 """Wall time of `gitops validate` against bare kustomize renders of the same overlays.
 
 Prints ratios measured in one run (machines here are noisy, so only ratios mean anything):
-the repository's own environments, then a copy with 60 generated environments. Each timing is the
+the repository's own environments, then a copy with 60 generated environments on one cluster,
+then 60 spread over 4 clusters in parallel stages. Each timing is the
 best of several repeats. The baseline renders the overlays one after another, as a shell loop
 would, and also all at once, as a parallel loop would.
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from shared import BIN, ROOT, TOOL_ENV, bare_render, best, copy_repo
+from shared import BIN, ROOT, TOOL_ENV, bare_render, best, generated_repo
 
 GITOPS = str(BIN / "gitops")
 
@@ -49,34 +49,6 @@ def measure(repo: Path, envs: list[str]) -> tuple[float, float, float, float]:
     return best(validate), best(validate_cold, 3), best(sequential), best(parallel)
 
 
-def generated_repo(folder: Path, count: int) -> list[str]:
-    """This repository with `count` environments cloned from dev (each with its App and
-    project destination)."""
-    copy_repo(folder)
-    envs = [f"env{i:02d}" for i in range(count)]
-    dev_overlay = folder / "overlays/dev"
-    dev_app = (folder / "apps/journal-dev.yaml").read_text()
-    project = folder / "argocd/project.yaml"
-    destinations = ""
-    for env in envs:
-        target = folder / "overlays" / env
-        shutil.copytree(dev_overlay, target)
-        for name in ("kustomization.yaml", "namespace.yaml"):
-            path = target / name
-            path.write_text(path.read_text().replace("journal-dev", f"journal-{env}"))
-        (folder / f"apps/journal-{env}.yaml").write_text(
-            dev_app.replace("journal-dev", f"journal-{env}").replace("overlays/dev",
-                                                                     f"overlays/{env}"))
-        destinations += (f"    - server: https://kubernetes.default.svc\n"
-                         f"      namespace: journal-{env}\n")
-    text = project.read_text()
-    project.write_text(text.replace("  destinations:\n", "  destinations:\n" + destinations, 1))
-    config = folder / "gitops.yaml"
-    lines = "".join(f"  - {env}\n" for env in envs)
-    config.write_text(config.read_text().replace("environments:\n", "environments:\n" + lines, 1))
-    return ["dev", "staging", "prod", *envs]
-
-
 def report(label: str, timings: tuple[float, float, float, float]) -> None:
     validate, cold, sequential, parallel = timings
     print(f"{label:<16} validate {validate:5.2f}s (cold cache {cold:5.2f}s)  bare renders "
@@ -87,13 +59,16 @@ def report(label: str, timings: tuple[float, float, float, float]) -> None:
 
 def main() -> None:
     report("3 environments", measure(ROOT, ["dev", "staging", "prod"]))
-    with tempfile.TemporaryDirectory() as tmp:
-        envs = generated_repo(Path(tmp), 57)
-        check = subprocess.run([GITOPS, "--repo", tmp, "validate"], capture_output=True,
-                               text=True, check=False)
-        if check.returncode != 0:
-            sys.exit(f"the generated repository does not validate:\n{check.stdout}")
-        report(f"{len(envs)} environments", measure(Path(tmp), envs))
+    for clusters in (1, 4):
+        with tempfile.TemporaryDirectory() as tmp:
+            envs = generated_repo(Path(tmp), 57, clusters)
+            check = subprocess.run([GITOPS, "--repo", tmp, "validate"], capture_output=True,
+                                   text=True, check=False)
+            if check.returncode != 0:
+                sys.exit(f"the generated repository does not validate:\n{check.stdout}")
+            label = f"{len(envs)} environments" + (f" on {clusters} clusters" if clusters > 1
+                                                    else "")
+            report(label, measure(Path(tmp), envs))
 
 
 if __name__ == "__main__":
