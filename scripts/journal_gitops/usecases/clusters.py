@@ -7,7 +7,7 @@ destination on it when an environment moves there (`gitops env new --cluster`), 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..clusters import DNS_LABEL, Cluster, check_server
@@ -28,7 +28,10 @@ class ClusterChange:
 
 
 def list_clusters(config: Config) -> tuple[Cluster, ...]:
-    return config.clusters
+    """Every cluster, its environments in promotion order."""
+    order = {env: index for index, env in enumerate(config.environments)}
+    return tuple(replace(c, environments=tuple(sorted(c.environments, key=order.__getitem__)))
+                 for c in config.clusters)
 
 
 def _new_cluster(name: str, server: str | None, argocd_name: str | None) -> Cluster:
