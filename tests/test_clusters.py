@@ -148,7 +148,7 @@ def test_an_argocd_named_cluster_and_a_namespace_reused_there(
     ok(gitops, repo, "env", "delete", "qa-eu", "--in-place")
     assert {name: (repo / name).read_text() for name in before} == before
     assert ok(gitops, repo, "cluster", "list").splitlines()[2] == (
-        "eu          name prod-eu                    prod-eu, pre-eu")
+        "eu          name prod-eu                    pre-eu, prod-eu")
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [
