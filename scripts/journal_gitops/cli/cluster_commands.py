@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .options import Settings, common_options, delivery_options, pass_settings
+from .options import Settings, committing, common_options, pass_settings
 
 if TYPE_CHECKING:
     from ..delivery import Delivery, DeliveryOptions
@@ -38,10 +38,8 @@ def cluster_list(settings: Settings) -> None:
     from ..output.clusters import clusters_json, clusters_text
     from ..usecases.clusters import list_clusters
 
-    output = settings.format(TEXT_JSON)
-    clusters = list_clusters(settings.config())
-    click.echo(clusters_json(clusters) if output == "json" else clusters_text(clusters),
-               nl=False)
+    formatter = clusters_json if settings.format(TEXT_JSON) == "json" else clusters_text
+    click.echo(formatter(list_clusters(settings.config())), nl=False)
 
 
 @cluster.command("add")
@@ -49,9 +47,7 @@ def cluster_list(settings: Settings) -> None:
 @click.option("--server", metavar="URL", help="The cluster's API server URL, as Argo CD knows it.")
 @click.option("--argocd-name", metavar="NAME",
               help="Instead of --server: the name the cluster is registered under in Argo CD.")
-@delivery_options
-@common_options(*TEXT_JSON)
-@pass_settings
+@committing
 def cluster_add(settings: Settings, name: str, server: str | None, argocd_name: str | None,
                 delivery: DeliveryOptions) -> None:
     """Name cluster NAME in gitops.yaml (then: gitops env new ... --cluster NAME).
@@ -68,9 +64,7 @@ def cluster_add(settings: Settings, name: str, server: str | None, argocd_name: 
 
 @cluster.command("remove")
 @click.argument("name")
-@delivery_options
-@common_options(*TEXT_JSON)
-@pass_settings
+@committing
 def cluster_remove(settings: Settings, name: str, delivery: DeliveryOptions) -> None:
     """Drop cluster NAME from gitops.yaml (refused while an environment deploys to it)."""
     from ..usecases.clusters import remove

@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -133,3 +133,9 @@ set_option = click.option("--set", "values", multiple=True, metavar="KEY=VALUE",
                           help="Config value (repeatable).")
 env_option = click.option("--env", "envs", multiple=True, metavar="ENV",
                           help="Only this environment (repeatable; default: all).")
+
+
+def committing(func: F) -> F:
+    """A command that commits a change: the delivery options, --repo and --output (text or
+    json), and the settings."""
+    return cast(F, delivery_options(common_options("text", "json")(pass_settings(func))))
