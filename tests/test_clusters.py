@@ -149,6 +149,20 @@ def test_an_argocd_named_cluster_and_a_namespace_reused_there(
     assert {name: (repo / name).read_text() for name in before} == before
     assert ok(gitops, repo, "cluster", "list").splitlines()[2] == (
         "eu          name prod-eu                    pre-eu, prod-eu")
+    # Moving: the Application, the project's destination and gitops.yaml follow; a namespace
+    # that the other cluster already has is refused.
+    assert ok(gitops, repo, "env", "set", "pre-eu", "--cluster", "in-cluster",
+              "--in-place").splitlines()[0] == "pre-eu  cluster  eu -> in-cluster"
+    assert "  destination:\n    server: https://kubernetes.default.svc\n    namespace: " \
+           "journal-pre\n" in (repo / "apps/journal-pre-eu.yaml").read_text()
+    assert "    - server: https://kubernetes.default.svc\n      namespace: journal-pre\n" in (
+        repo / "argocd/project.yaml").read_text()
+    assert "    argocdName: prod-eu\n    environments: [prod-eu]\n" in (
+        repo / "gitops.yaml").read_text()
+    assert ok(gitops, repo, "validate").startswith("ok: dev, staging, pre-eu, prod, prod-eu ")
+    assert_refused(lambda: gitops("env", "set", "prod-eu", "--cluster", "in-cluster", repo=repo),
+                   2, "Error: namespace journal-prod is already prod's on cluster in-cluster\n",
+                   repo)
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [

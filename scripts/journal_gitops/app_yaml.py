@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import templates
 from .adapters.yamltext import YamlText
@@ -107,6 +107,26 @@ def sync_windows_edit(tree: Path, config: Config) -> FileEdit | None:
     if project.set_deny_windows(wanted_windows(config, names), set(names.values())):
         return project.edit()
     return None
+
+
+def set_destination(text: str, source: str, cluster: Cluster) -> str:
+    """An Application aimed at another cluster: `destination.server` or `.name` replaced, the
+    namespace and everything else as they were."""
+    doc = YamlText(text, source)
+    destination = doc.get(doc.get(doc.root, "spec"), "destination")
+    if not isinstance(destination, MappingNode) or destination.flow_style:
+        raise GitopsError(f"{source}: has no destination block to change")
+    (key, value), = cluster.destination.items()
+    written = [(k, v) for k, v in destination.value if k.value in ("server", "name")]
+    if written and isinstance(written[0][1], ScalarNode):
+        old_key, old_value = written[0]  # the line stays where it is, key and value new
+        doc.replace(old_key, key, raw=True)
+        doc.replace(old_value, value)
+        for other, _ in written[1:]:
+            doc.remove(destination, other.value)
+    else:
+        doc.set(destination, key, value)
+    return doc.result()
 
 
 def set_sync(text: str, source: str, auto: bool) -> str:

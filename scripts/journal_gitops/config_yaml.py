@@ -65,13 +65,18 @@ def remove_env(text: str, name: str) -> str:
         doc.remove_item(stage, _names(doc, stage).index(name))
     else:
         doc.remove_item(stages, index)
+    _unplace(doc, name)
+    return doc.result()
+
+
+def _unplace(doc: YamlText, name: str) -> None:
+    """Take `name` off the `environments` list of its cluster."""
     clusters = doc.get(doc.root, CLUSTERS)
     if isinstance(clusters, MappingNode):
         for _, body in clusters.value:
             members = doc.get(body, ENVIRONMENTS)
             if isinstance(members, SequenceNode) and name in _names(doc, members):
                 doc.remove_item(members, _names(doc, members).index(name))
-    return doc.result()
 
 
 def _member_list(doc: YamlText, body: MappingNode, env: str) -> None:
@@ -95,6 +100,13 @@ def place_env(text: str, cluster: str, env: str) -> str:
     clusters = _mapping(doc, clusters, f"'{CLUSTERS}'")
     _member_list(doc, _mapping(doc, doc.get(clusters, cluster), f"cluster {cluster}"), env)
     return doc.result()
+
+
+def move_env(text: str, env: str, cluster: str) -> str:
+    """gitops.yaml with `env` taken off its cluster and put on `cluster` (declared)."""
+    doc = YamlText(text, CONFIG_FILE)
+    _unplace(doc, env)
+    return place_env(doc.result(), cluster, env)
 
 
 def _cluster_lines(doc: YamlText, cluster: Cluster, envs: Sequence[str]) -> list[str]:

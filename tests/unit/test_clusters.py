@@ -294,3 +294,19 @@ def test_the_repository_passes_the_cluster_rules() -> None:
         assert check is not None
         found += list(check(context))
     assert found == []
+
+
+def test_set_destination_keeps_the_line_and_move_env() -> None:
+    from journal_gitops.app_yaml import set_destination
+
+    app = (ROOT / "apps/journal-prod.yaml").read_text()
+    named = set_destination(app, "apps/journal-prod.yaml", Cluster("eu", None, "prod-eu"))
+    assert named == app.replace("    server: https://kubernetes.default.svc\n",
+                                "    name: prod-eu\n")
+    assert set_destination(named, "apps/journal-prod.yaml",
+                           Cluster("in-cluster", "https://kubernetes.default.svc", None)) == app
+    from journal_gitops.config_yaml import move_env
+
+    assert move_env(TWO_REGIONS, "prod-us", "in-cluster") == TWO_REGIONS.replace(
+        "[dev, staging, prod]", "[dev, staging, prod, prod-us]").replace(
+        "environments: [prod-us]", "environments: []")

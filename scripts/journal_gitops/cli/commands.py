@@ -418,19 +418,22 @@ def env_new(settings: Settings, name: str, source: str, after: str | None, besid
 @sync_option
 @click.option("--min-soak", metavar="DURATION",
               help="Minimum soak of promoted tags in the environment before (24h; 0 removes).")
+@click.option("--cluster", metavar="NAME",
+              help="Deploy it to this cluster instead (see gitops cluster list).")
 @break_glass_option
 @delivery_options
 @common_options(*TEXT_JSON)
 @pass_settings
 def env_set(settings: Settings, name: str, replicas: tuple[str, ...], values: tuple[str, ...],
-            automated: bool | None, min_soak: str | None, break_glass: str | None,
-            delivery: DeliveryOptions) -> None:
-    """Change replicas, config values, the sync policy or the minimum soak of NAME."""
+            automated: bool | None, min_soak: str | None, cluster: str | None,
+            break_glass: str | None, delivery: DeliveryOptions) -> None:
+    """Change replicas, config values, the sync policy, the minimum soak or the cluster of
+    NAME."""
     from ..usecases.environments import SetEnv, set_env
 
     output = settings.format(TEXT_JSON)
-    done = set_env(settings.config(),
-                   SetEnv(name, replicas, values, automated, min_soak, break_glass), delivery)
+    done = set_env(settings.config(), SetEnv(name, replicas, values, automated, min_soak,
+                                             break_glass, cluster), delivery)
     _print_env_change(output, done, delivery, name)
 
 

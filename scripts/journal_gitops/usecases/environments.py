@@ -18,6 +18,7 @@ from ..adapters import kustomize
 from ..app_yaml import (
     ProjectFile,
     application_names,
+    set_destination,
     set_sync,
     wanted_windows,
 )
@@ -26,7 +27,14 @@ from ..clock import parse_duration
 from ..clusters import DNS_LABEL
 from ..commit_message import env_message
 from ..config import CONFIG_FILE, Config, load_config
-from ..config_yaml import carry_intended, drop_intended, insert_env, place_env, remove_env
+from ..config_yaml import (
+    carry_intended,
+    drop_intended,
+    insert_env,
+    move_env,
+    place_env,
+    remove_env,
+)
 from ..delivery import (
     Delivery,
     DeliveryOptions,
@@ -388,6 +396,7 @@ class SetEnv:
     automated: bool | None = None  # None: the sync policy stays
     min_soak: str | None = None  # "0" removes it
     break_glass: str | None = None
+    cluster: str | None = None  # move it to this cluster
 
 
 @dataclass(frozen=True)
@@ -426,6 +435,10 @@ class _SetEnvPlanner:
                                   set_sync(text, state.app_file, self.request.automated)))
             old, new = ("auto", "manual") if state.automated else ("manual", "auto")
             changes.append(ValueChange("sync", old, new))
+        moved = self._move(tree, cfg, state)
+        if moved is not None:
+            edits += moved[0]
+            changes.append(moved[1])
         overrides = Overrides(break_glass=self.request.break_glass)
         if edits:  # the environment itself changes: a freeze holds it
             check_not_frozen(cfg, [name], overrides)
@@ -438,6 +451,31 @@ class _SetEnvPlanner:
         said = ", ".join(f"{c.what} {c.old} -> {c.new}" for c in changes)
         return Proposal(tuple(edits), env_message(name, said, extra=overrides.trailers()),
                         EnvChange(name, "set", tuple(changes), _files(edits)))
+
+    def _move(self, tree: Path, cfg: Config, state: EnvState
+              ) -> tuple[list[FileEdit], ValueChange] | None:
+        """The edits that move the environment to another cluster: its Application's
+        destination, the AppProject's destination and gitops.yaml."""
+        name, wanted = self.request.name, self.request.cluster
+        old = cfg.cluster_of(name)
+        if wanted is None or wanted == old.name:
+            return None
+        new = cfg.cluster(wanted)
+        if state.app_file is None or state.namespace is None:
+            raise GitopsError(f"no Application deploys {cfg.overlay_rel(name)}")
+        for env in new.environments:
+            if read_state(tree, cfg, env).namespace == state.namespace:
+                raise UsageError(f"namespace {state.namespace} is already {env}'s on cluster "
+                                 f"{new.name}")
+        app_text = read_file(tree, state.app_file)
+        project = ProjectFile(tree, cfg)
+        project.remove_destination(old, state.namespace)
+        project.add_destination(new, state.namespace)
+        config_text = read_file(tree, CONFIG_FILE)
+        return ([FileEdit(state.app_file, app_text,
+                          set_destination(app_text, state.app_file, new)), project.edit(),
+                 FileEdit(CONFIG_FILE, config_text, move_env(config_text, name, new.name))],
+                ValueChange("cluster", old.name, new.name))
 
     def _soak(self, tree: Path, cfg: Config) -> tuple[FileEdit, ValueChange] | None:
         """gitops.yaml's edit for --min-soak, when it changes the value."""
