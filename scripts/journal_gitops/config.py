@@ -51,6 +51,17 @@ class Waiver:
 
 
 @dataclass(frozen=True)
+class Intended:
+    """A difference between environments declared intended (`gitops compare`): caused by an
+    overlay file and/or in an object (Kind/name), optionally one field and what is under it."""
+
+    file: str | None
+    object: str | None
+    field: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     repo_url: str
@@ -70,6 +81,7 @@ class Config:
     waivers: tuple[Waiver, ...] = field(default=())
     stages: tuple[tuple[str, ...], ...] = ()  # default: one stage per environment
     clusters: tuple[Cluster, ...] = ()  # default: every environment on in-cluster
+    intended: tuple[Intended, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.stages:
@@ -266,6 +278,38 @@ def _waiver_lines(text: str) -> list[int]:
     return lines
 
 
+INTENDED_KEY = "intendedDifferences"
+INTENDED_FIELDS = ("file", "object", "field", "reason")
+
+
+def _intended(raw: Any) -> tuple[Intended, ...]:
+    """`intendedDifferences`: each with a file and/or an object, an optional field, and a
+    reason (mandatory: a difference nobody can explain is drift)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise _fail(f"'{INTENDED_KEY}' must be a list")
+    out = []
+    for n, item in enumerate(raw, start=1):
+        where = f"{INTENDED_KEY} entry {n}"
+        if not isinstance(item, dict):
+            raise _fail(f"{where} must be a mapping")
+        unknown = sorted(set(map(str, item)) - set(INTENDED_FIELDS))
+        if unknown:
+            raise _fail(f"{where}: unknown key '{unknown[0]}' (file, object, field, reason)")
+        values = {key: item.get(key) for key in INTENDED_FIELDS}
+        if any(v is not None and (not isinstance(v, str) or not v.strip())
+               for v in values.values()):
+            raise _fail(f"{where}: every value must be a non-empty string")
+        if values["reason"] is None:
+            raise _fail(f"{where} needs a 'reason'")
+        if values["file"] is None and values["object"] is None:
+            raise _fail(f"{where} needs a 'file' or an 'object'")
+        out.append(Intended(values["file"], values["object"], values["field"],
+                            str(values["reason"]).strip()))
+    return tuple(out)
+
+
 def parse_config(root: Path, data: Any, text: str = "") -> Config:
     if not isinstance(data, dict):
         raise _fail("must be a mapping")
@@ -312,6 +356,7 @@ def parse_config(root: Path, data: Any, text: str = "") -> Config:
         waivers=_waivers(data.get("waivers"), envs, _waiver_lines(text)),
         stages=stages,
         clusters=parse_clusters(data.get(CLUSTERS), envs),
+        intended=_intended(data.get(INTENDED_KEY)),
     )
 
 

@@ -20,12 +20,11 @@ from typing import Any
 import yaml
 
 from ..adapters import kustomize
-from ..config import CONFIG_FILE, Config
-from ..errors import ConfigError, GitopsError, UsageError
+from ..config import Config, Intended
+from ..errors import GitopsError, UsageError
 from ..resources import Resource, parse_documents
 
 HASHED = re.compile(r"^(?P<base>.+)-[a-z0-9]{10}$")
-INTENDED_KEY = "intendedDifferences"
 
 
 class Group(Enum):
@@ -52,21 +51,6 @@ class Difference:
 
 
 @dataclass(frozen=True)
-class Intended:
-    """A difference declared intended in gitops.yaml."""
-
-    file: str | None
-    object: str | None
-    field: str | None
-    reason: str
-
-    def covers(self, diff: Difference) -> bool:
-        return ((self.file is None or self.file in diff.source.split(", "))
-                and (self.object is None or self.object == diff.object)
-                and (self.field is None or _under(diff.field, self.field)))
-
-
-@dataclass(frozen=True)
 class CompareReport:
     left: str
     right: str
@@ -79,38 +63,6 @@ class CompareReport:
     def undeclared(self) -> list[Difference]:
         """Drift: the differences of the second group that gitops.yaml does not declare."""
         return [d for d in self.group(Group.OTHER) if d.intended is None]
-
-
-# --- gitops.yaml ---------------------------------------------------------------------------
-
-
-def read_intended(root: Path) -> list[Intended]:
-    """The `intendedDifferences` of gitops.yaml: each with a file and/or an object, an optional
-    field, and a reason (mandatory: a difference nobody can explain is drift)."""
-    data = yaml.safe_load((root / CONFIG_FILE).read_text(encoding="utf-8")) or {}
-    raw = data.get(INTENDED_KEY, []) if isinstance(data, dict) else []
-    if not isinstance(raw, list):
-        raise ConfigError(f"{CONFIG_FILE}: '{INTENDED_KEY}' must be a list")
-    out = []
-    for n, item in enumerate(raw, start=1):
-        where = f"{CONFIG_FILE}: {INTENDED_KEY} entry {n}"
-        if not isinstance(item, dict):
-            raise ConfigError(f"{where} must be a mapping")
-        unknown = sorted(set(item) - {"file", "object", "field", "reason"})
-        if unknown:
-            raise ConfigError(f"{where}: unknown key '{unknown[0]}' (file, object, field, "
-                              f"reason)")
-        values = {key: item.get(key) for key in ("file", "object", "field", "reason")}
-        if any(v is not None and (not isinstance(v, str) or not v.strip())
-               for v in values.values()):
-            raise ConfigError(f"{where}: every value must be a non-empty string")
-        if values["reason"] is None:
-            raise ConfigError(f"{where} needs a 'reason'")
-        if values["file"] is None and values["object"] is None:
-            raise ConfigError(f"{where} needs a 'file' or an 'object'")
-        out.append(Intended(values["file"], values["object"], values["field"],
-                            str(values["reason"]).strip()))
-    return out
 
 
 # --- flattening --------------------------------------------------------------------------------
@@ -128,6 +80,13 @@ def _flatten(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
     else:
         yield path, value if isinstance(value, str) else yaml.safe_dump(
             value, default_flow_style=True).strip().removesuffix("...").strip()
+
+
+def _covers(intended: Intended, diff: Difference) -> bool:
+    """Whether a declared difference is this one: same file, object and field (or under it)."""
+    return ((intended.file is None or intended.file in diff.source.split(", "))
+            and (intended.object is None or intended.object == diff.object)
+            and (intended.field is None or _under(diff.field, intended.field)))
 
 
 def _under(path: str, prefix: str) -> bool:
@@ -264,7 +223,6 @@ def compare(config: Config, left: str, right: str) -> CompareReport:
     config.require_env(right)
     if left == right:
         raise UsageError("compare takes two different environments")
-    intended = read_intended(config.root)
     envs = (left, right)
     sides = _render(config, envs)
     namespaces = tuple(next((r.name for r in side if r.kind == "Namespace"), env)
@@ -293,7 +251,7 @@ def compare(config: Config, left: str, right: str) -> CompareReport:
                                     _source(obj, field, group, files, patches)))
     declared = []
     for diff in found:
-        reason = next((i.reason for i in intended if i.covers(diff)), None)
+        reason = next((i.reason for i in config.intended if _covers(i, diff)), None)
         declared.append(Difference(diff.group, diff.category, diff.object, diff.field,
                                    diff.left, diff.right, diff.source,
                                    reason if diff.group == Group.OTHER else None))
