@@ -224,6 +224,8 @@ def test_config_syntax_error(gitops: Runner, repo: Path) -> None:
      'write each Kubernetes version in quotes ("1.30"): unquoted, 1.30 reads as the number 1.3'),
     (("  - name: journal-fileserver\n", "  - name: journal-server\n"),
      "image journal-server is listed twice"),
+    (("  - file: overlays/prod/patches/frontend", "  - fil: overlays/prod/patches/frontend"),
+     "intendedDifferences entry 1: unknown key 'fil' (file, object, field, reason)"),
 ])
 def test_config_errors(gitops: Runner, repo: Path, change: tuple[str, str], message: str) -> None:
     path = repo / "gitops.yaml"
