@@ -48,6 +48,10 @@ CASES = [
          "promote/dev-to-staging/1a2b3c4"),
     Case("rollback", ("rollback", "dev", "--to", "start"),
          "rollback(dev): journal-server, journal-fileserver -> 805c8cf", "rollback/dev/"),
+    Case("promote-two", ("promote", "--from", "dev", "--to", "prod", "--to", "prod-b",
+                         "--skip-order", "both regions at once"),
+         "promote(prod,prod-b): journal-server, journal-fileserver -> 1a2b3c4",
+         "promote/dev-to-prod+prod-b/1a2b3c4"),
     Case("env-new", ("env", "new", "qa", "--from", "dev"), "env(qa): new environment from dev",
          "env/new-qa"),
     Case("env-set", ("env", "set", "dev", "--replicas", "frontend=2"),
@@ -59,12 +63,15 @@ CASES = [
 
 @pytest.fixture(scope="session")
 def lived_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This repository committed, then dev bumped to NEW in place: every case has work to do."""
+    """This repository committed, then dev bumped to NEW in place, and a second production
+    region prod-b beside prod: every case has work to do."""
     repo = init_git(copy_repo(tmp_path_factory.mktemp("crash") / "repo"))
     git(repo, "tag", "start")
-    done = subprocess.run([GITOPS, "--repo", str(repo), "bump", "--commit", NEW, "--in-place"],
-                          capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
+    for args in (("bump", "--commit", NEW), ("env", "new", "prod-b", "--from", "prod", "--beside",
+                                              "prod", "--host", "journal-b.example.com")):
+        done = subprocess.run([GITOPS, "--repo", str(repo), *args, "--in-place"],
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
     return repo
 
 
