@@ -124,6 +124,34 @@ def test_promote_json_names_each_environment(gitops: Runner, make_repo: MakeRepo
         ("prod-b", "journal-server", A), ("prod-b", "journal-fileserver", A)]
     assert data["prBody"].startswith("Changes **prod**.\n\n| what | from | to |\n")
     assert "\n\nChanges **prod-b**.\n\n" in data["prBody"]
+    # A target already up to date is named, and left out of the commit and the branch name.
+    ok(gitops, repo, "promote", "--from", "staging", "--to", "prod", "--in-place")
+    out = ok(gitops, repo, "promote", "--from", "staging", "--to", "prod", "--to", "prod-b")
+    assert out.splitlines()[:3] == ["prod-b  journal-server      805c8cf -> a1b2c3d",
+                                    "prod-b  journal-fileserver  805c8cf -> a1b2c3d",
+                                    "prod    -                   already runs it"]
+    branch = "promote/staging-to-prod-b/a1b2c3d"
+    assert git(repo, "log", "-1", "--format=%b", branch).splitlines()[0] == (
+        "Promotes what staging runs to prod-b. prod already runs it.")
+    assert git(repo, "show", "--format=", "--name-only", branch).splitlines() == [
+        "overlays/prod-b/kustomization.yaml"]
+
+
+def test_gate_takes_a_promotion_from_any_environment_of_a_parallel_stage(
+        gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    ok(gitops, repo, "env", "new", "qa-b", "--from", "staging", "--beside", "staging", "--host",
+       "qa-b.example.com", "--in-place")
+    ok(gitops, repo, "bump", "--commit", A, "--in-place")
+    ok(gitops, repo, "promote", "--from", "dev", "--to", "staging", "--to", "qa-b", "--in-place")
+    base = git(repo, "rev-parse", "HEAD")
+    ok(gitops, repo, "promote", "--from", "qa-b", "--to", "prod")
+    gate = json.loads(ok(gitops, repo, "gate", "--base", base, "--head",
+                         "promote/qa-b-to-prod/a1b2c3d", "--output", "json"))
+    assert (gate["ok"], gate["changed"], gate["violations"]) == (True, ["prod"], [])
+    # Deleting one of the two leaves a stage of one, written as a name again.
+    ok(gitops, repo, "env", "delete", "qa-b", "--in-place")
+    assert "  - dev\n  - staging\n  - prod\n" in (repo / "gitops.yaml").read_text()
 
 
 def test_an_argocd_named_cluster_and_a_namespace_reused_there(
@@ -153,6 +181,11 @@ def test_an_argocd_named_cluster_and_a_namespace_reused_there(
     # that the other cluster already has is refused.
     assert ok(gitops, repo, "env", "set", "pre-eu", "--cluster", "in-cluster",
               "--in-place").splitlines()[0] == "pre-eu  cluster  eu -> in-cluster"
+    assert git(repo, "log", "-1", "--format=%B").splitlines()[:3] == [
+        "env(pre-eu): cluster eu -> in-cluster", "",
+        "Argo CD deploys pre-eu to cluster in-cluster from scratch: new volumes (redis starts "
+        "empty) and a new ingress. What runs on eu is no longer managed by this Application: "
+        "remove it there once in-cluster serves."]
     assert "  destination:\n    server: https://kubernetes.default.svc\n    namespace: " \
            "journal-pre\n" in (repo / "apps/journal-pre-eu.yaml").read_text()
     assert "    - server: https://kubernetes.default.svc\n      namespace: journal-pre\n" in (
@@ -177,6 +210,8 @@ def test_an_argocd_named_cluster_and_a_namespace_reused_there(
      "cluster in-cluster already exists (https://kubernetes.default.svc)"),
     (("cluster", "add", "local", "--server", "https://kubernetes.default.svc"), 2,
      "https://kubernetes.default.svc is already cluster in-cluster"),
+    (("cluster", "add", "local", "--argocd-name", "in-cluster"), 2,
+     "name in-cluster is already cluster in-cluster (https://kubernetes.default.svc)"),
     (("cluster", "add", "in-cluster", "--server", "https://kubernetes.default.svc"), 0,
      "cluster in-cluster is already there"),
     (("cluster", "remove", "in-cluster"), 2,
@@ -205,6 +240,11 @@ def test_cluster_remove(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
     before = (repo / "gitops.yaml").read_text()
     ok(gitops, repo, "cluster", "add", "us", "--server", US, "--in-place")
+    data = json.loads(ok(gitops, repo, "cluster", "remove", "us", "--dry-run", "-o", "json"))
+    assert (data["cluster"], data["action"], data["server"], data["argocdName"],
+            data["files"], data["commit"]) == ("us", "remove", US, None, ["gitops.yaml"], None)
+    assert ok(gitops, repo, "cluster", "remove", "us", "--dry-run").splitlines()[-2:] == [
+        f"would remove cluster us ({US})", "dry run: nothing written"]
     assert ok(gitops, repo, "cluster", "remove", "us", "--in-place").splitlines()[0] == (
         f"removed cluster us ({US})")
     assert (repo / "gitops.yaml").read_text() == before

@@ -160,9 +160,9 @@ NEW_QA = ("new", "qa", "--from", "dev")
     ((*NEW_QA, "--host", "bad host"), 2, "host 'bad host' is not a DNS name"),
     ((*NEW_QA, "--host", "Bad_Host.example.com"), 2,
      "host 'Bad_Host.example.com' is not a DNS name"),
-    ((*NEW_QA, "--after", "prod"), 1,
-     "environment qa would not validate: qa: sync-policy: automated sync on qa, in production "
-     "(the last promotion stage): the Argo CD UI cannot roll it back"),
+    ((*NEW_QA, "--after", "prod"), 2,
+     "qa would come after production (prod), which would stop being production; pass --beside "
+     "prod to add a production environment"),
     (("set", "prod", "--auto-sync"), 1,
      "environment prod would not validate: prod: sync-policy: automated sync on prod, in "
      "production (the last promotion stage): the Argo CD UI cannot roll it back"),

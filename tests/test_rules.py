@@ -314,7 +314,8 @@ ARGO_CASES: list[tuple[str, Mutation, list[tuple[Any, ...]]]] = [
                 "dev",
                 "project-permits",
                 "Application/argocd/journal-dev",
-                "AppProject journal-root does not allow destination namespace journal-dev",
+                "AppProject journal-root does not allow destination namespace journal-dev on "
+                "https://kubernetes.default.svc",
             ),
             (
                 "dev",

@@ -56,11 +56,24 @@ class Cluster:
         """How listings show where it is."""
         return self.server or f"name {self.argocd_name}"
 
+    @property
+    def identity(self) -> tuple[str, str]:
+        """What Argo CD knows the cluster as: its own cluster answers to both its server URL
+        and the name in-cluster."""
+        return identity({"server": self.server, "name": self.argocd_name})
+
     def matches(self, destination: dict[str, Any]) -> bool:
         """Whether a destination (Application or AppProject entry) names this cluster."""
-        if self.server:
-            return destination.get("server") == self.server
-        return destination.get("name") == self.argocd_name and not destination.get("server")
+        return identity(destination) == self.identity
+
+
+def identity(destination: dict[str, Any]) -> tuple[str, str]:
+    """A destination's cluster as Argo CD resolves it: by server when it has one, else by
+    name; Argo CD's own cluster is one whichever way it is named."""
+    server, name = destination.get("server"), destination.get("name")
+    if server == IN_CLUSTER_SERVER or (not server and name == IN_CLUSTER):
+        return ("local", "")
+    return ("server", str(server)) if server else ("name", str(name or ""))
 
 
 def _fail(message: str) -> ConfigError:
@@ -133,14 +146,18 @@ def parse_clusters(raw: Any, envs: Sequence[str]) -> tuple[Cluster, ...]:
     if not isinstance(raw, dict) or not raw:
         raise _fail("'clusters' must map cluster names to their server or argocdName")
     clusters = [_cluster(name, body, envs) for name, body in raw.items()]
-    for key in ("server", "argocd_name"):
-        values = [getattr(c, key) for c in clusters if getattr(c, key)]
-        twice = next((v for v in values if values.count(v) > 1), None)
-        if twice:
-            field = "server" if key == "server" else "argocdName"
-            raise _fail(f"two clusters have the {field} {twice}")
+    seen: dict[tuple[str, str], Cluster] = {}
+    for cluster in clusters:
+        first = seen.setdefault(cluster.identity, cluster)
+        if first is not cluster:
+            raise _fail(f"clusters {first.name} and {cluster.name} are the same cluster "
+                        f"({first.label})")
     placed: dict[str, str] = {}
     for cluster in clusters:
+        twice = next((e for e in cluster.environments if cluster.environments.count(e) > 1),
+                     None)
+        if twice:
+            raise _fail(f"cluster {cluster.name} lists {twice} twice")
         for env in cluster.environments:
             if env in placed:
                 raise _fail(f"environment {env} is on two clusters: {placed[env]} and "

@@ -101,11 +101,15 @@ class Config:
         """The index of the stage `env` is in (0: where bumps land)."""
         return next(i for i, stage in enumerate(self.stages) if env in stage)
 
-    def previous_env(self, env: str) -> str | None:
-        """Where `env` gets its tags from: the stage before (its first environment when it
-        runs several in parallel); None in the first stage."""
+    def previous_stage(self, env: str) -> tuple[str, ...]:
+        """The environments `env` may get its tags from (none in the first stage)."""
         index = self.stage_of(env)
-        return self.stages[index - 1][0] if index > 0 else None
+        return self.stages[index - 1] if index > 0 else ()
+
+    def previous_env(self, env: str) -> str | None:
+        """Where `env` gets its tags from by default: the stage before (its first environment
+        when it runs several in parallel); None in the first stage."""
+        return next(iter(self.previous_stage(env)), None)
 
     def next_stage(self, env: str) -> tuple[str, ...]:
         """The environments `env` promotes to (none from production)."""

@@ -61,7 +61,10 @@ def remove_env(text: str, name: str) -> str:
     stages = _stages(doc)
     index = _stage_index(doc, stages, name)
     stage = stages.value[index]
-    if isinstance(stage, SequenceNode) and len(stage.value) > 1:
+    if isinstance(stage, SequenceNode) and stage.flow_style and len(stage.value) == 2:
+        kept = next(node for node in stage.value if doc.scalar(node) != name)
+        doc.replace(stage, doc.text[kept.start_mark.index:kept.end_mark.index], raw=True)
+    elif isinstance(stage, SequenceNode) and len(stage.value) > 1:
         doc.remove_item(stage, _names(doc, stage).index(name))
     else:
         doc.remove_item(stages, index)

@@ -188,7 +188,27 @@ def _changed(a: Resource, b: Resource) -> list[Risk]:
                            "against the new schema before the sync"))
     if a.pod_spec() is not None and b.pod_spec() is not None:
         found += _security(a, b) + _availability(a, b)
+    if a.kind == "Application" and a.group == "argoproj.io":
+        found += _destination(a, b)
     return found
+
+
+def _destination(a: Resource, b: Resource) -> list[Risk]:
+    """An Application aimed at another cluster or namespace starts there from nothing."""
+    from .clusters import identity
+
+    old, new = _dict(a.spec.get("destination")), _dict(b.spec.get("destination"))
+    if identity(old) == identity(new) and old.get("namespace") == new.get("namespace"):
+        return []
+
+    def where(d: dict[str, Any]) -> str:
+        cluster = d.get("server") or f"cluster {d.get('name')}"
+        return f"{d.get('namespace')} on {cluster}"
+    return [_risk(RiskKind.AVAILABILITY, b, f"destination moves from {where(old)} to "
+                  f"{where(new)}: everything is deployed there anew (volumes start empty), "
+                  f"and what runs at the old one is no longer managed",
+                  "copy the data first, move traffic once the new destination is healthy, "
+                  "then remove what is left at the old one by hand")]
 
 
 def _fields(a: Resource, b: Resource, fields: dict[str, Any], remedy: str) -> list[Risk]:

@@ -90,6 +90,10 @@ class StateChange:
     def changelog(self) -> tuple[Changelog, ...]:
         return ()
 
+    @property
+    def unchanged(self) -> tuple[str, ...]:
+        return ()
+
 
 def apply_snapshot(tree: Path, config: Config, env: str, target: EnvSnapshot,
                    image_names: Sequence[str] | None = None) -> StateChange:

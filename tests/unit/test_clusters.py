@@ -68,6 +68,23 @@ def test_without_clusters_every_environment_is_on_in_cluster() -> None:
                                        ("dev", "staging", "prod"), declared=False),)
 
 
+def test_argocds_own_cluster_answers_to_its_name_and_its_server() -> None:
+    local = Cluster("in-cluster", "https://kubernetes.default.svc", None)
+    assert local.matches({"name": "in-cluster"})
+    assert Cluster("local", None, "in-cluster").matches(
+        {"server": "https://kubernetes.default.svc"})
+    twice = BASE.replace("    environments: [dev, staging, prod]\n",
+                         "    environments: [dev, staging, prod]\n  local:\n"
+                         "    argocdName: in-cluster\n")
+    with pytest.raises(ConfigError) as caught:
+        config_of(twice)
+    assert str(caught.value) == ("gitops.yaml: clusters in-cluster and local are the same "
+                                 "cluster (https://kubernetes.default.svc)")
+    with pytest.raises(ConfigError) as caught:
+        config_of(BASE.replace("[dev, staging, prod]", "[dev, staging, prod, prod]"))
+    assert str(caught.value) == "gitops.yaml: cluster in-cluster lists prod twice"
+
+
 def test_an_argocd_name_is_the_destination_name() -> None:
     cluster = Cluster("eu", None, "prod-eu")
     assert cluster.destination == {"name": "prod-eu"}
@@ -114,8 +131,8 @@ def test_an_environment_on_two_clusters_and_a_server_twice_are_refused() -> None
     same = TWO_REGIONS.replace(US, "https://kubernetes.default.svc")
     with pytest.raises(ConfigError) as caught:
         config_of(same)
-    assert str(caught.value) == ("gitops.yaml: two clusters have the server "
-                                 "https://kubernetes.default.svc")
+    assert str(caught.value) == ("gitops.yaml: clusters in-cluster and us are the same cluster "
+                                 "(https://kubernetes.default.svc)")
 
 
 def test_bumps_land_in_every_environment_of_the_first_stage() -> None:
@@ -149,8 +166,14 @@ def test_after_adds_a_stage_after_a_parallel_one() -> None:
 
 def test_remove_env_leaves_its_stage_and_its_cluster() -> None:
     assert remove_env(TWO_REGIONS, "prod-us") == TWO_REGIONS.replace(
-        "  - [prod, prod-us]\n", "  - [prod]\n").replace(
+        "  - [prod, prod-us]\n", "  - prod\n").replace(
         "environments: [prod-us]", "environments: []")
+    three = BASE.replace("  - prod\n", "  - [prod, prod-us, prod-eu]\n", 1)
+    assert remove_env(three, "prod-us") == BASE.replace("  - prod\n", "  - [prod, prod-eu]\n", 1)
+    block = BASE.replace("  - staging\n", "  - - staging\n    - qa\n", 1)
+    assert remove_env(block, "staging") == BASE.replace("  - staging\n", "  - - qa\n", 1).replace(
+        "[dev, staging, prod]", "[dev, prod]")
+    assert remove_env(block, "qa") == BASE.replace("  - staging\n", "  - - staging\n", 1)
     assert remove_env(TWO_REGIONS, "staging") == TWO_REGIONS.replace(
         "  - staging\n", "", 1).replace("[dev, staging, prod]", "[dev, prod]")
 
@@ -259,6 +282,11 @@ def test_cluster_destination() -> None:
 
 def test_cluster_namespace() -> None:
     assert repo_hits("cluster-namespace", *APPS) == []
+    # Argo CD's own cluster named two ways is still one cluster.
+    assert repo_hits("cluster-namespace", application("staging", "journal-prod"),
+                     application("prod", name="in-cluster")) == [
+        ("Application/argocd/journal-prod", "prod deploys to namespace journal-prod on cluster "
+         "in-cluster, which is already staging's")]
     # The same namespace on two clusters is fine; on one cluster it is not.
     assert repo_hits("cluster-namespace", application("prod"),
                      application("prod-us", "journal-prod", server=US)) == []
@@ -310,3 +338,15 @@ def test_set_destination_keeps_the_line_and_move_env() -> None:
     assert move_env(TWO_REGIONS, "prod-us", "in-cluster") == TWO_REGIONS.replace(
         "[dev, staging, prod]", "[dev, staging, prod, prod-us]").replace(
         "environments: [prod-us]", "environments: []")
+
+
+def test_a_destination_that_moves_is_an_availability_risk() -> None:
+    from journal_gitops.risks import assess
+
+    moved = assess([application("prod-us")], [application("prod-us", server=US)])
+    assert [(str(r.kind), r.object, r.message) for r in moved] == [
+        ("availability", "Application/argocd/journal-prod-us", "destination moves from "
+         "journal-prod-us on https://kubernetes.default.svc to journal-prod-us on "
+         f"{US}: everything is deployed there anew (volumes start empty), and what runs at "
+         "the old one is no longer managed")]
+    assert assess([application("prod")], [application("prod", name="in-cluster")]) == ()

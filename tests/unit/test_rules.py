@@ -597,7 +597,8 @@ def test_project_permits() -> None:
                   projects=(strict,))
     assert hits(RuleId.PROJECT_PERMITS, context) == [
         (APP, f"AppProject journal does not allow source repo {REPO_URL}"),
-        (APP, "AppProject journal does not allow destination namespace journal-dev"),
+        (APP, "AppProject journal does not allow destination namespace journal-dev on "
+         "https://kubernetes.default.svc"),
         (APP, "AppProject journal does not allow StatefulSet (apps)"),
         (APP, "AppProject journal does not allow Service (core)"),
         (APP, "AppProject journal does not allow cluster-scoped Namespace (core)")]

@@ -99,9 +99,10 @@ class YamlText:
             return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
         return value
 
-    def replace(self, node: ScalarNode, value: str, raw: bool = False) -> None:
-        """Replace a scalar; `raw` writes the text as is (a number meant as a number)."""
-        text = value if raw else self.format(value, node)
+    def replace(self, node: Node, value: str, raw: bool = False) -> None:
+        """Replace a scalar (or, `raw`, any node) by `value`; `raw` writes the text as is (a
+        number meant as a number, a flow list)."""
+        text = value if raw else self.format(value, node if isinstance(node, ScalarNode) else None)
         self._edits.append(_Edit(node.start_mark.index, node.end_mark.index, text))
 
     def set(self, mapping: MappingNode, key: str, value: str, raw: bool = False) -> None:
@@ -201,6 +202,12 @@ class YamlText:
                 self._edits.append(_Edit(int(node.start_mark.index), end, ""))
             return
         line_start = self.text.rfind("\n", 0, node.start_mark.index)
+        dash = self.text.rfind("-", line_start + 1, node.start_mark.index)
+        if self.text[line_start + 1:dash].strip() and index + 1 < len(seq.value):
+            # `- - item` also opens the outer list's item: the next item moves up in its place.
+            after = seq.value[index + 1].start_mark.index
+            self._edits.append(_Edit(dash, self.text.rfind("-", 0, after), ""))
+            return
         self._edits.append(_Edit(line_start, self._value_end(node), ""))
 
     def result(self) -> str:

@@ -34,7 +34,9 @@ def cluster_change_text(done: Delivery[ClusterChange], options: DeliveryOptions,
     if short is not None or done.proposal is None:
         return short or ""
     cluster = done.proposal.data.cluster
-    verb = "added" if action == "add" else "removed"
+    verb = {"add": "added", "remove": "removed"}[action]
+    if options.dry_run:
+        verb = f"would {action}"
     return delivery_text(done, options, f"{verb} cluster {cluster.name} ({cluster.label})\n")
 
 
@@ -43,5 +45,6 @@ def cluster_change_json(done: Delivery[ClusterChange], options: DeliveryOptions,
     change = done.proposal.data if done.proposal else None
     return delivery_json(done, options, {
         "cluster": name, "action": action,
-        "destination": _cluster_json(change.cluster) if change else None,
+        "server": change.cluster.server if change else None,
+        "argocdName": change.cluster.argocd_name if change else None,
         "files": list(change.files) if change else []})

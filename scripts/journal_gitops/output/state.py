@@ -25,6 +25,9 @@ class Moves(Protocol):
     @property
     def changelog(self) -> tuple[Changelog, ...]: ...
 
+    @property
+    def unchanged(self) -> tuple[str, ...]: ...
+
 
 M = TypeVar("M", bound=Moves)
 
@@ -36,6 +39,7 @@ def state_rows(moves: Moves) -> str:
         rows += [(change.env, c.image, f"{short_sha(c.old)} -> {short_sha(c.new)}")
                  for c in change.images]
         rows += [(change.env, c.what, f"{c.old} -> {c.new}") for c in change.config]
+    rows += [(env, "-", "already runs it") for env in moves.unchanged]
     return table(("ENV", "WHAT", "CHANGE"), rows, header=False)
 
 
@@ -66,7 +70,7 @@ def state_json(done: Delivery[M], options: DeliveryOptions, app_url: str | None 
     `envs` all of them; each image and config entry names its environment."""
     moves = done.proposal.data if done.proposal else None
     data: dict[str, Any] = {"env": None, "envs": [], "images": [], "config": [],
-                            "prBody": None, "changelog": []}
+                            "unchanged": [], "prBody": None, "changelog": []}
     if moves is not None:
         changes = moves.changes
         data = {
@@ -78,6 +82,7 @@ def state_json(done: Delivery[M], options: DeliveryOptions, app_url: str | None 
                        for change in changes for c in change.images],
             "config": [{"env": change.env, "key": c.what, "old": c.old, "new": c.new}
                        for change in changes for c in change.config],
+            "unchanged": list(moves.unchanged),
             "changelog": changelog_json(moves.changelog),
         }
     return delivery_json(done, options, data)

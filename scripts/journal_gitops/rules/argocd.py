@@ -89,7 +89,8 @@ def project_problems(app: Resource, projects: dict[str, Resource],
     dest = mapping(app.spec.get("destination"))
     namespace = str(dest.get("namespace", ""))
     if not _destination_allowed(project, dest.get("server"), dest.get("name"), namespace):
-        yield f"{pname} does not allow destination namespace {namespace}"
+        cluster = dest.get("server") or f"cluster {dest.get('name')}"
+        yield f"{pname} does not allow destination namespace {namespace} on {cluster}"
     for key in dict.fromkeys((r.group, r.kind) for r in resources):
         label = f"{key[1]} ({key[0] or 'core'})"
         if key in CLUSTER_SCOPED:

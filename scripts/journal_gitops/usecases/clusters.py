@@ -74,8 +74,9 @@ def add(config: Config, name: str, server: str | None, argocd_name: str | None,
                 return None  # already there, exactly so
             if known.name == name:
                 raise UsageError(f"cluster {name} already exists ({known.label})")
-            if same:
-                raise UsageError(f"{cluster.label} is already cluster {known.name}")
+            if known.identity == cluster.identity:
+                raise UsageError(f"{cluster.label} is already cluster {known.name}"
+                                 f"{'' if same else f' ({known.label})'}")
         text = read_file(tree, CONFIG_FILE)
         edit = FileEdit(CONFIG_FILE, text, add_cluster(text, cluster, cfg.environments))
         message = cluster_message(name, f"add ({cluster.label})",

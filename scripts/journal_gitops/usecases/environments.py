@@ -56,6 +56,9 @@ from ..snapshot import ValueChange
 from ..validation import validate
 
 MAX_REPLICAS = 2**31 - 1  # replicas is an int32
+MOVE_NOTE = ("Argo CD deploys {env} to cluster {new} from scratch: new volumes (redis starts "
+             "empty) and a new ingress. What runs on {old} is no longer managed by this "
+             "Application: remove it there once {new} serves.")
 RESERVED = {"argocd"}  # `gitops diff` reports the Argo CD manifests under this name
 HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
@@ -320,6 +323,11 @@ class _NewEnvPlanner:
         after = request.after or (stages[-2][0] if cfg.is_production(request.source)
                                   and len(stages) > 1 else request.source)
         cfg.require_env(after)
+        if cfg.is_production(after):
+            raise UsageError(f"{request.name} would come after production "
+                             f"({', '.join(cfg.production)}), which would stop being "
+                             f"production; pass --beside {after} to add a production "
+                             f"environment")
         return after, None
 
     def _host(self, tree: Path, cfg: Config, old_host: str | None) -> str | None:
@@ -449,7 +457,9 @@ class _SetEnvPlanner:
         if not edits:
             return None
         said = ", ".join(f"{c.what} {c.old} -> {c.new}" for c in changes)
-        return Proposal(tuple(edits), env_message(name, said, extra=overrides.trailers()),
+        paragraph = "" if moved is None else MOVE_NOTE.format(
+            env=name, old=moved[1].old, new=moved[1].new)
+        return Proposal(tuple(edits), env_message(name, said, paragraph, overrides.trailers()),
                         EnvChange(name, "set", tuple(changes), _files(edits)))
 
     def _move(self, tree: Path, cfg: Config, state: EnvState

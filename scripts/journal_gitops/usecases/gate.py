@@ -165,6 +165,7 @@ class _Checker:
         previous = previous_env(self.base_cfg, env)
         if previous is None:
             return
+        stage = self.base_cfg.previous_stage(env)
         named = self.trailers.get(env, {}).get(PROMOTED_FROM.lower(), [])
         source = named[0] if named and named[0] in self.base_cfg.environments else previous
         source_state = _snapshot(self.base_root, self.base_cfg, source)
@@ -172,9 +173,9 @@ class _Checker:
             source_state.images.get(name) == pin for name, pin in moved.items())
         tags = ", ".join(dict.fromkeys(short_sha(pin.tag) for pin in moved.values()))
         # git log lists the newest commit first: named[0] is the latest promotion's source.
-        if (source != previous or not runs) and not self.has(env, SKIP_ORDER):
-            why = (f"they come from {source}, not {previous}" if source != previous
-                   else f"{previous} does not run them")
+        if (source not in stage or not runs) and not self.has(env, SKIP_ORDER):
+            why = (f"they come from {source}, not {' or '.join(stage)}" if source not in stage
+                   else f"{source} does not run them")
             yield Violation(env, "order", f"{env} gets {tags}, but {why}: a change out of "
                                           f"promotion order needs a {SKIP_ORDER} trailer")
         if self.has(env, SKIP_SOAK):

@@ -55,6 +55,7 @@ class Promotion:
     source: str
     changes: tuple[StateChange, ...]
     changelog: tuple[Changelog, ...] = ()
+    unchanged: tuple[str, ...] = ()  # targets that already run what the source runs
 
 
 def _check_order(config: Config, source: str, targets: Sequence[str], skip: str | None) -> None:
@@ -115,22 +116,27 @@ def promote(config: Config, request: PromoteRequest, options: DeliveryOptions
         trailers += request.overrides.trailers()
         trailers += [(ALLOW_ROLLBACK, env) for env in allowed]
         moved = [change.env for change in changes]
-        note = f"Promotes what {request.source} runs to {' and '.join(moved)}."
+        unchanged = tuple(target for target in targets if target not in moved)
+        note = f"Promotes what {request.source} runs to {' and '.join(moved)}." + (
+            f" {' and '.join(unchanged)} already run{'s' if len(unchanged) == 1 else ''} it."
+            if unchanged else "")
         logs = changelogs(cfg, request.source_repo,
                           [(c.env, c.old, c.new) for change in changes for c in change.images])
         notes = [note, *([""] if logs else []), *changelog_lines(logs)]
         text = state_message("promote", ChangeKind.PROMOTION, changes, notes, trailers)
         edits = tuple(change.edit for change in changes if change.edit is not None)
-        return Proposal(edits, text, Promotion(request.source, tuple(changes), logs))
+        return Proposal(edits, text, Promotion(request.source, tuple(changes), logs, unchanged))
 
     def verify(tree: Path, proposal: Proposal[Promotion]) -> None:
         for change in proposal.data.changes:
             verify_state(config, tree, change)
 
     def branch(proposal: Proposal[Promotion]) -> str:
-        images = [c for change in proposal.data.changes for c in change.images]
+        changes = proposal.data.changes
+        images = [c for change in changes for c in change.images]
         tag = short_sha(images[0].new) if images else "config"
-        return f"promote/{request.source}-to-{'+'.join(targets)}/{tag}"
+        moved = "+".join(change.env for change in changes)
+        return f"promote/{request.source}-to-{moved}/{tag}"
 
     return deliver(config.root, plan, verify, options, branch)
 
