@@ -21,6 +21,10 @@ def _start(name: str) -> None:
         from .checkpoints import checkpoint
 
         checkpoint("start")
+        if name == "gitops":
+            from .prestart import start_renders
+
+            start_renders(sys.argv[1:])
         from . import cli
 
         command = cli.cli if name == "gitops" else cli.bump_image

@@ -286,13 +286,43 @@ def render_or_raise(tool: Kustomize, root: Path, overlay: str, what: str | None 
     return result.manifests
 
 
+# Renders started before the command line was read (`start_early`), by kustomize command line.
+# Each is taken at most once, by the first render_many that asks for that very build.
+_early: dict[tuple[str, ...], Future[Render]] = {}
+_early_pools: list[ThreadPoolExecutor] = []
+
+
+def start_early(root: Path, overlays: Sequence[str]) -> None:
+    """Start rendering these overlays (folders relative to `root`) now, for a render_many of the
+    same builds to come; one that none takes only costs its CPU time."""
+    tool = find_kustomize()
+    pool = ThreadPoolExecutor(max_workers=render_workers(len(overlays)))
+    _early_pools.append(pool)
+    for rel in overlays:
+        directory = root / rel
+        key = tuple(tool.build_args(directory))
+        if key not in _early:
+            _early[key] = pool.submit(render, tool, directory)
+
+
+def forget_early() -> None:
+    """Drop the renders started early: the files may have changed since (a recovery ran)."""
+    _early.clear()
+
+
 @contextlib.contextmanager
 def render_many(root: Path, overlays: Mapping[str, str]) -> Iterator[dict[str, Future[Render]]]:
     """Start rendering every overlay at once (name -> folder relative to `root`); the caller
-    does other work meanwhile and takes each result when it needs it."""
+    does other work meanwhile and takes each result when it needs it. A build started early
+    (start_early) is taken over rather than started again."""
     tool = find_kustomize()
     with ThreadPoolExecutor(max_workers=render_workers(len(overlays))) as pool:
-        yield {name: pool.submit(render, tool, root / rel) for name, rel in overlays.items()}
+        started = {}
+        for name, rel in overlays.items():
+            directory = root / rel
+            early = _early.pop(tuple(tool.build_args(directory)), None)
+            started[name] = early or pool.submit(render, tool, directory)
+        yield started
 
 
 def render_workers(jobs: int) -> int:

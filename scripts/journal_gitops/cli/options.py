@@ -39,6 +39,9 @@ class Settings:
 
         root = self.repo.resolve() if self.repo else find_root(Path.cwd())
         if pending(root):
+            from ..adapters.kustomize import forget_early
+
+            forget_early()  # started before the recovery changed the files
             note = recover_clone(root)
             if note:
                 click.echo(f"gitops: {note}", err=True)

@@ -26,8 +26,9 @@ def repo_check_application_path(ctx: RepoContext) -> Iterator[Hit]:
         path = norm_path(source.get("path"))
         if source.get("chart") is not None or path.startswith(overlays):
             continue  # an overlay's absence is a render or orphan-application finding
-        target = (root / path).resolve()
-        if not target.is_relative_to(root) or not target.is_dir():
+        # A NUL byte names no file (resolve() raises on it).
+        target = (root / path).resolve() if "\0" not in path else None
+        if target is None or not target.is_relative_to(root) or not target.is_dir():
             yield app, f"path {path or '(empty)'} is not a folder of this repository", \
                 source_path(app, index, "path")
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..adapters import gitrepo, registry
+from ..adapters import gitrepo
 from ..changelog import Changelog, changelog_lines, changelogs
 from ..commit_message import bump_message
 from ..config import Config, ManagedImage, load_config
@@ -119,6 +119,8 @@ class _Pins:
         if not self.request.verify_registry:
             return self.digests.get(image)
         if new_name not in self.checked:
+            from ..adapters import registry  # urllib.request and ssl: only when asked for
+
             ref = registry.parse_reference(new_name, self.tag)
             found = registry.manifest_digest(ref)
             if found is None:
