@@ -51,7 +51,7 @@ from ..gate_yaml import remove_freezes, set_soak
 from ..gates import ActiveGate, Overrides, check_not_frozen
 from ..images import Pin
 from ..kustomization import Kustomization
-from ..resources import parse_documents
+from ..resources import Resource, parse_documents
 from ..snapshot import ValueChange
 from ..validation import validate
 
@@ -144,11 +144,27 @@ def parse_replicas(pairs: Sequence[str]) -> dict[str, int]:
     return out
 
 
-def _components(tree: Path, config: Config, env: str) -> list[str]:
-    """Workloads the overlay renders (what --replicas may name)."""
+def _rendered(tree: Path, config: Config, env: str) -> list[Resource]:
     overlay = config.overlay_rel(env)
-    manifests = kustomize.render_or_raise(kustomize.find_kustomize(), tree, overlay)
-    resources = parse_documents(manifests, overlay)
+    return parse_documents(kustomize.render_or_raise(kustomize.find_kustomize(), tree, overlay),
+                           overlay)
+
+
+def _render_all(tree: Path, config: Config) -> dict[str, list[Resource]]:
+    """Every environment rendered at once (the first failure, in order, is the error)."""
+    overlays = {env: config.overlay_rel(env) for env in config.environments}
+    with kustomize.render_many(tree, overlays) as started:
+        done = {env: future.result() for env, future in started.items()}
+    out = {}
+    for env, render in done.items():
+        if render.error is not None:
+            raise GitopsError(f"{overlays[env]}: {kustomize.error_text(render.error, tree)}")
+        out[env] = parse_documents(render.manifests, overlays[env])
+    return out
+
+
+def _components(resources: Sequence[Resource]) -> list[str]:
+    """Workloads the overlay renders (what --replicas may name)."""
     return sorted(r.name for r in resources if r.kind in ("Deployment", "StatefulSet"))
 
 
@@ -206,10 +222,8 @@ def _token(word: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![A-Za-z0-9_.-]){re.escape(word)}(?![A-Za-z0-9_.-])")
 
 
-def _host_of(tree: Path, config: Config, env: str) -> str | None:
-    overlay = config.overlay_rel(env)
-    manifests = kustomize.render_or_raise(kustomize.find_kustomize(), tree, overlay)
-    for resource in parse_documents(manifests, overlay):
+def _host_of(resources: Sequence[Resource]) -> str | None:
+    for resource in resources:
         if resource.kind == "Ingress":
             for rule in resource.spec.get("rules") or []:
                 if isinstance(rule, dict) and rule.get("host"):
@@ -285,11 +299,13 @@ class _NewEnvPlanner:
         auto = self.request.automated
         if auto is None:  # production is synced by hand whatever the source does
             auto = automated(app) and not production
-        old_host = _host_of(tree, cfg, source)
-        host = self._host(tree, cfg, old_host)
+        rendered = _render_all(tree, cfg)
+        old_host = _host_of(rendered[source])
+        host = self._host(rendered, old_host)
         app_file = f"{cfg.apps_dir}/journal-{name}.yaml"
         edits = self._overlay(tree, cfg, state.namespace, namespace, old_host, host, replicas,
-                              values, auto, app_file, state.replicas)
+                              values, auto, app_file, state.replicas,
+                              _components(rendered[source]))
         edits.append(FileEdit(app_file, None, templates.application(
             name, namespace, cfg.overlay_rel(name), cfg.repo_url, cfg.project,
             cluster.destination, auto, protected=protected(app) or production)))
@@ -330,20 +346,20 @@ class _NewEnvPlanner:
                              f"environment")
         return after, None
 
-    def _host(self, tree: Path, cfg: Config, old_host: str | None) -> str | None:
+    def _host(self, rendered: dict[str, list[Resource]], old_host: str | None) -> str | None:
         host = _new_host(old_host, self.request.source, self.request.name, self.request.host)
         if host is not None:
             if not HOST.match(host):
                 raise UsageError(f"host '{host}' is not a DNS name")
-            for env in cfg.environments:
-                if _host_of(tree, cfg, env) == host:
+            for env, resources in rendered.items():
+                if _host_of(resources) == host:
                     raise UsageError(f"host {host} is already {env}'s")
         return host
 
     def _overlay(self, tree: Path, cfg: Config, old_namespace: str | None, namespace: str,
                  old_host: str | None, host: str | None, replicas: dict[str, int],
                  values: dict[str, str], auto: bool, app_file: str,
-                 source_replicas: dict[str, int]) -> list[FileEdit]:
+                 source_replicas: dict[str, int], components: list[str]) -> list[FileEdit]:
         """The source overlay's files, each made about the new environment."""
         name, source = self.request.name, self.request.source
         overlay = cfg.overlay_rel(name)
@@ -368,7 +384,7 @@ class _NewEnvPlanner:
                                   f"copies regular files only (a link's target is not copied)")
             text = read_file(source_dir, rel)
             if rel == kustomization_name:
-                text = _new_overlay(text, f"{overlay}/{rel}", _components(tree, cfg, source),
+                text = _new_overlay(text, f"{overlay}/{rel}", components,
                                     replicas, values, namespace)
                 header = templates.overlay_header(
                     name, namespace, {**source_replicas, **replicas}, auto, app_file)
@@ -428,7 +444,7 @@ class _SetEnvPlanner:
         if replicas or values or self.request.replicas or self.request.values:
             text = read_file(tree, rel)
             kustomization = Kustomization(text, rel)
-            components = _components(tree, cfg, name) if replicas else []
+            components = _components(_rendered(tree, cfg, name)) if replicas else []
             _edit_overlay(kustomization, components, replicas, values)
             if replicas or values:
                 edits.append(FileEdit(rel, text, kustomization.result()))
