@@ -125,10 +125,19 @@ def yaml_error(exc: Exception) -> str:
 
 def parse_documents(text: str, source: str) -> list[Resource]:
     """Parse a YAML stream of objects (rendered output or a plain manifest file)."""
+    return as_resources(load_documents(text, source), source)
+
+
+def load_documents(text: str, source: str) -> list[Any]:
+    """The documents of a YAML stream, as plain data."""
     try:
-        docs = list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+        return list(yaml.load_all(text, Loader=yaml.CSafeLoader))
     except yaml.YAMLError as exc:
         raise GitopsError(f"{source}: {yaml_error(exc)}") from None
+
+
+def as_resources(docs: list[Any], source: str) -> list[Resource]:
+    """The Kubernetes objects of parsed documents (a List's items one by one)."""
     resources: list[Resource] = []
     for doc in docs:
         if doc is None:

@@ -16,11 +16,12 @@ from pathlib import Path
 
 from . import kustomize_inputs
 from .adapters import kustomize
+from .adapters.parse_cache import cached_documents
 from .adapters.schema_cache import CachedSchemaChecker as SchemaChecker
 from .argocd import ArgocdManifests, app_sources, norm_path, read_manifests, same_repo
 from .config import CONFIG_FILE, Config, Waiver
 from .errors import GitopsError
-from .resources import Resource, parse_documents
+from .resources import Resource, as_resources
 from .rules import (
     PLAINTEXT_SECRET,
     EnvContext,
@@ -147,7 +148,8 @@ def _check_env(config: Config, checker: SchemaChecker, render: kustomize.Render,
     findings = [Finding(RuleId.KUSTOMIZE_WARNING, w, env, None, overlay_file)
                 for w in render.warnings]
     try:
-        resources = parse_documents(render.manifests, config.overlay_rel(env))
+        overlay = config.overlay_rel(env)
+        resources = as_resources(cached_documents(render.manifests, overlay), overlay)
     except GitopsError as exc:
         return 0, [*findings, Finding(RuleId.RENDER, str(exc), env, None, overlay_file)]
     hits: list[tuple[str, Resource | None, str, FieldPath]] = []

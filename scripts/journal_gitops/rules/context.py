@@ -105,13 +105,17 @@ class EnvContext:
             yield from pod_containers(pod.workload, pod.spec, lists)
 
     def environment_apps(self) -> list[Resource]:
-        """Applications in git that deploy this environment's overlay from this repository."""
-        wanted = self.config.overlay_rel(self.env)
-        return [
-            app for app in self.applications
-            if any(norm_path(s.get("path")) == wanted and same_repo(
-                s.get("repoURL"), self.config.repo_url) for s in app_sources(app))
-        ]
+        """Applications in git that deploy this environment's overlay from this repository
+        (found once: several rules ask)."""
+        key = "\0applications"
+        if key not in self._index:
+            wanted = self.config.overlay_rel(self.env)
+            self._index[key] = [
+                app for app in self.applications
+                if any(norm_path(s.get("path")) == wanted and same_repo(
+                    s.get("repoURL"), self.config.repo_url) for s in app_sources(app))
+            ]
+        return self._index[key]
 
 
 def pod_containers(workload: Resource, spec: dict[str, Any],
