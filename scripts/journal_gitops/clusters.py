@@ -30,9 +30,11 @@ CLUSTERS = "clusters"
 IN_CLUSTER = "in-cluster"  # Argo CD's name for the cluster it runs in
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-# An API server URL: https, a host, an optional port and path, nothing a YAML reader or Argo
-# CD's destination matching could read otherwise.
-SERVER_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$")
+# An API server URL: https, a host (a name, an IPv4 or a bracketed IPv6 address), an optional
+# port and path, nothing a YAML reader or Argo CD's destination matching could read otherwise.
+# Argo CD matches the URL as written, so https://x and https://x:443 are two clusters to it.
+SERVER_URL = re.compile(
+    r"^https://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$")
 CLUSTER_KEYS = {"server", "argocdName", "environments"}
 
 

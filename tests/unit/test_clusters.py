@@ -350,3 +350,18 @@ def test_a_destination_that_moves_is_an_availability_risk() -> None:
          f"{US}: everything is deployed there anew (volumes start empty), and what runs at "
          "the old one is no longer managed")]
     assert assess([application("prod")], [application("prod", name="in-cluster")]) == ()
+
+
+@pytest.mark.parametrize(("url", "ok"), [
+    ("https://10.0.0.1:6443", True), ("https://[fd00::1]:6443", True),
+    ("https://api.example.com/k8s/clusters/c-1", True), ("https://api.example.com/", False),
+    ("http://api.example.com", False), ("https://api example.com", False),
+    ("https://[fd00::1", False)])
+def test_server_urls(url: str, ok: bool) -> None:
+    from journal_gitops.clusters import check_server
+
+    if ok:
+        assert check_server(url) == url
+    else:
+        with pytest.raises(ConfigError):
+            check_server(url)
