@@ -69,6 +69,11 @@ class Cluster:
         return identity(destination) == self.identity
 
 
+def cluster_of_destination(destination: dict[str, Any]) -> str:
+    """How messages name a destination's cluster: its server URL, or `cluster NAME`."""
+    return str(destination.get("server") or f"cluster {destination.get('name')}")
+
+
 def identity(destination: dict[str, Any]) -> tuple[str, str]:
     """A destination's cluster as Argo CD resolves it: by server when it has one, else by
     name; Argo CD's own cluster is one whichever way it is named."""
@@ -82,11 +87,19 @@ def _fail(message: str) -> ConfigError:
     return ConfigError(f"gitops.yaml: {message}")
 
 
+SERVER_RULE = "must be an https:// URL of the cluster's API server, without a trailing slash"
+
+
+def server_problem(value: str) -> str | None:
+    """What is wrong with an API server URL for Argo CD to hold a cluster under, if anything."""
+    return SERVER_RULE if not SERVER_URL.match(value) or value.endswith("/") else None
+
+
 def check_server(value: str, what: str = "--server") -> str:
-    """An API server URL Argo CD can hold a cluster under."""
-    if not SERVER_URL.match(value) or value.endswith("/"):
-        raise _fail(f"{what} {value!r} must be an https:// URL of the cluster's API server, "
-                    f"without a trailing slash")
+    """An API server URL Argo CD can hold a cluster under, or a gitops.yaml error."""
+    problem = server_problem(value)
+    if problem:
+        raise _fail(f"{what} {value!r} {problem}")
     return value
 
 

@@ -102,7 +102,10 @@ class Config:
         return next(i for i, stage in enumerate(self.stages) if env in stage)
 
     def previous_stage(self, env: str) -> tuple[str, ...]:
-        """The environments `env` may get its tags from (none in the first stage)."""
+        """The environments `env` may get its tags from (none in the first stage, nor for a
+        name that is not an environment here)."""
+        if env not in self.environments:
+            return ()
         index = self.stage_of(env)
         return self.stages[index - 1] if index > 0 else ()
 

@@ -91,11 +91,6 @@ def check_bump_order(config: Config, envs: Sequence[str], overrides: Overrides) 
                          f"promotion; pass --skip-order REASON to bump anyway")
 
 
-def previous_env(config: Config, env: str) -> str | None:
-    """Where `env` gets its tags from (see Config.previous_env); None for unknown names."""
-    return config.previous_env(env) if env in config.environments else None
-
-
 # --- history of an environment on the branch -----------------------------------------------
 
 

@@ -195,15 +195,14 @@ def _changed(a: Resource, b: Resource) -> list[Risk]:
 
 def _destination(a: Resource, b: Resource) -> list[Risk]:
     """An Application aimed at another cluster or namespace starts there from nothing."""
-    from .clusters import identity
+    from .clusters import cluster_of_destination, identity
 
     old, new = _dict(a.spec.get("destination")), _dict(b.spec.get("destination"))
     if identity(old) == identity(new) and old.get("namespace") == new.get("namespace"):
         return []
 
     def where(d: dict[str, Any]) -> str:
-        cluster = d.get("server") or f"cluster {d.get('name')}"
-        return f"{d.get('namespace')} on {cluster}"
+        return f"{d.get('namespace')} on {cluster_of_destination(d)}"
     return [_risk(RiskKind.AVAILABILITY, b, f"destination moves from {where(old)} to "
                   f"{where(new)}: everything is deployed there anew (volumes start empty), "
                   f"and what runs at the old one is no longer managed",

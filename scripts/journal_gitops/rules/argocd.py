@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..argocd import app_sources, automated
+from ..clusters import cluster_of_destination
 from ..resources import CLUSTER_SCOPED, Resource
 from .config_refs import SYNC_WAVE
 from .context import EnvContext, dicts, mapping
@@ -89,8 +90,8 @@ def project_problems(app: Resource, projects: dict[str, Resource],
     dest = mapping(app.spec.get("destination"))
     namespace = str(dest.get("namespace", ""))
     if not _destination_allowed(project, dest.get("server"), dest.get("name"), namespace):
-        cluster = dest.get("server") or f"cluster {dest.get('name')}"
-        yield f"{pname} does not allow destination namespace {namespace} on {cluster}"
+        yield (f"{pname} does not allow destination namespace {namespace} on "
+               f"{cluster_of_destination(dest)}")
     for key in dict.fromkeys((r.group, r.kind) for r in resources):
         label = f"{key[1]} ({key[0] or 'core'})"
         if key in CLUSTER_SCOPED:

@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..argocd import app_sources, norm_path, same_repo
-from ..resources import Resource
 from .argocd_repo import WILDCARD
 from .context import EnvContext, RepoContext, dicts, mapping
 from .model import Hit
@@ -35,20 +33,9 @@ def check_cluster_destination(ctx: EnvContext) -> Iterator[Hit]:
             ("spec", "destination", field)
 
 
-def _env_apps(ctx: RepoContext) -> Iterator[tuple[str, Resource]]:
-    """(environment, Application) for every Application that deploys an environment."""
-    overlays = {ctx.config.overlay_rel(env): env for env in ctx.config.environments}
-    for app in ctx.applications:
-        for source in app_sources(app):
-            env = overlays.get(norm_path(source.get("path")))
-            if env and same_repo(source.get("repoURL"), ctx.config.repo_url):
-                yield env, app
-                break
-
-
 def repo_check_cluster_namespace(ctx: RepoContext) -> Iterator[Hit]:
     seen: dict[tuple[str, str], str] = {}
-    for env, app in _env_apps(ctx):
+    for env, app in ctx.environment_apps():
         namespace = mapping(app.spec.get("destination")).get("namespace")
         if not namespace:
             continue
@@ -62,7 +49,7 @@ def repo_check_cluster_namespace(ctx: RepoContext) -> Iterator[Hit]:
 def repo_check_project_destinations(ctx: RepoContext) -> Iterator[Hit]:
     used: set[tuple[str, str]] = set()
     deployed: set[str] = set()
-    for env, app in _env_apps(ctx):
+    for env, app in ctx.environment_apps():
         deployed.add(env)
         used.add((ctx.config.cluster_of(env).name,
                   str(mapping(app.spec.get("destination")).get("namespace"))))

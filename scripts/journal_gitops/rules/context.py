@@ -170,6 +170,17 @@ class RepoContext:
                 if same_repo(source.get("repoURL"), self.config.repo_url):
                     yield app, index, source
 
+    def environment_apps(self) -> Iterator[tuple[str, Resource]]:
+        """(environment, Application) for every Application that deploys an environment's
+        overlay from this repository (each Application once)."""
+        overlays = {self.config.overlay_rel(env): env for env in self.config.environments}
+        seen: set[int] = set()
+        for app, _, source in self.own_sources():
+            env = overlays.get(norm_path(source.get("path")))
+            if env and id(app) not in seen:
+                seen.add(id(app))
+                yield env, app
+
 
 def source_path(app: Resource, index: int, *field: str | int) -> tuple[str | int, ...]:
     """The field path of one of an Application's sources (`source` or `sources[i]`)."""

@@ -18,7 +18,6 @@ from ..gates import (
     check_not_frozen,
     check_soak,
     is_rollback,
-    previous_env,
     rollback_refusal,
     steps,
 )
@@ -179,7 +178,7 @@ class _Planner:
             return None
         check_not_frozen(cfg, list(targets), overrides)
         for env, moved_targets in targets.items():
-            source = previous_env(cfg, env)
+            source = cfg.previous_env(env)
             pins = {name: Pin(t.new_tag, t.digest) for name, t in moved_targets.items()
                     if not any(c.rollback for c in changes if (c.env, c.image) == (env, name))}
             if source is not None and pins:

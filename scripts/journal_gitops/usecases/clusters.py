@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..clusters import DNS_LABEL, Cluster, check_server
+from ..clusters import DNS_LABEL, Cluster, server_problem
 from ..commit_message import cluster_message
 from ..config import CONFIG_FILE, Config, load_config
 from ..config_yaml import add_cluster, remove_cluster
 from ..delivery import Delivery, DeliveryOptions, FileEdit, Proposal, deliver, read_file
-from ..errors import ConfigError, GitopsError, UsageError
+from ..errors import GitopsError, UsageError
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,9 @@ def _new_cluster(name: str, server: str | None, argocd_name: str | None) -> Clus
         raise UsageError(f"cluster name '{name}' is not a DNS-1123 label")
     if (server is None) == (argocd_name is None):
         raise UsageError("give exactly one of --server and --argocd-name")
-    if server is not None:
-        try:
-            check_server(server)
-        except ConfigError as exc:
-            raise UsageError(str(exc).removeprefix(f"{CONFIG_FILE}: ")) from None
+    problem = server_problem(server) if server is not None else None
+    if problem:
+        raise UsageError(f"--server {server!r} {problem}")
     if argocd_name is not None and not DNS_LABEL.match(argocd_name):
         raise UsageError(f"--argocd-name '{argocd_name}' is not a cluster name Argo CD accepts")
     return Cluster(name, server, argocd_name)

@@ -36,7 +36,7 @@ from ..commit_message import (
 from ..config import Config, load_config
 from ..delivery import read_file
 from ..errors import ConfigError, GitopsError
-from ..gates import is_rollback, previous_env, soak_verdict, steps
+from ..gates import is_rollback, soak_verdict, steps
 from ..images import Pin
 from ..revisions import sides
 from ..shas import short_sha
@@ -162,7 +162,7 @@ class _Checker:
             yield from self._order_and_soak(env, forward)
 
     def _order_and_soak(self, env: str, moved: dict[str, Pin]) -> Iterator[Violation]:
-        previous = previous_env(self.base_cfg, env)
+        previous = self.base_cfg.previous_env(env)
         if previous is None:
             return
         stage = self.base_cfg.previous_stage(env)
