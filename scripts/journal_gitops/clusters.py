@@ -83,8 +83,7 @@ def identity(destination: dict[str, Any]) -> tuple[str, str]:
     return ("server", str(server)) if server else ("name", str(name or ""))
 
 
-def _fail(message: str) -> ConfigError:
-    return ConfigError(f"gitops.yaml: {message}")
+_fail = ConfigError.in_config
 
 
 SERVER_RULE = "must be an https:// URL of the cluster's API server, without a trailing slash"

@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from .clusters import CLUSTERS, Cluster, parse_clusters, parse_stages
-from .errors import ConfigError, UsageError
+from .errors import CONFIG_FILE, ConfigError, UsageError
 from .gate_config import GateConfig, parse_gates
 
-CONFIG_FILE = "gitops.yaml"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 TAG_SCHEMES = {"full": "{sha}", "short": "{short}"}
 K8S_VERSION = re.compile(r"^1\.\d+$")
@@ -180,8 +179,7 @@ class Config:
             raise UsageError(f"unknown environment '{env}' (known: {known})")
 
 
-def _fail(message: str) -> ConfigError:
-    return ConfigError(f"{CONFIG_FILE}: {message}")
+_fail = ConfigError.in_config
 
 
 def _str(data: dict[str, Any], key: str, default: str | None = None) -> str:

@@ -9,9 +9,8 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .adapters.yamltext import YamlText
 from .clusters import CLUSTERS, IN_CLUSTER, IN_CLUSTER_SERVER, Cluster
-from .errors import GitopsError
+from .errors import CONFIG_FILE, GitopsError
 
-CONFIG_FILE = "gitops.yaml"
 ENVIRONMENTS = "environments"
 
 

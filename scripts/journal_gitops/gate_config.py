@@ -28,7 +28,6 @@ from .errors import ConfigError, GitopsError, UsageError
 
 FREEZES = "freezes"
 MIN_SOAK = "minSoak"
-_FILE = "gitops.yaml"
 
 
 @dataclass(frozen=True)
@@ -107,8 +106,7 @@ class GateConfig:
         return forever[0] if forever else max(found, key=lambda f: f.end or moment)
 
 
-def _fail(message: str) -> ConfigError:
-    return ConfigError(f"{_FILE}: {message}")
+_fail = ConfigError.in_config
 
 
 def _text(item: dict[str, Any], key: str, where: str, required: bool = False) -> str | None:

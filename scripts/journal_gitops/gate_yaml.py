@@ -10,9 +10,9 @@ from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from .adapters.yamltext import YamlText
 from .clock import iso
+from .errors import CONFIG_FILE
 from .gate_config import FREEZES, MIN_SOAK, Freeze, window_key
 
-CONFIG_FILE = "gitops.yaml"
 WINDOWS = "syncWindows"
 
 

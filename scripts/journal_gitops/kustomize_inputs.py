@@ -18,7 +18,8 @@ from typing import Any
 
 import yaml
 
-from .config import CONFIG_FILE, KUSTOMIZATION_FILES
+from .config import KUSTOMIZATION_FILES
+from .errors import CONFIG_FILE
 
 REMOTE_MARKERS = ("://", "git@", "?ref=", "?version=", "?timeout=", "?submodules=")
 REMOTE_HOSTS = ("github.com/", "gitlab.com/", "bitbucket.org/", "dev.azure.com/")

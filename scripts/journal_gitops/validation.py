@@ -19,8 +19,8 @@ from .adapters import kustomize
 from .adapters.parse_cache import cached_documents
 from .adapters.schema_cache import CachedSchemaChecker as SchemaChecker
 from .argocd import ArgocdManifests, app_sources, norm_path, read_manifests, same_repo
-from .config import CONFIG_FILE, Config, Waiver
-from .errors import GitopsError
+from .config import Config, Waiver
+from .errors import CONFIG_FILE, GitopsError
 from .resources import Resource, as_resources
 from .rules import (
     PLAINTEXT_SECRET,

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from ..clusters import DNS_LABEL, Cluster, server_problem
 from ..commit_message import cluster_message
-from ..config import CONFIG_FILE, Config, load_config
+from ..config import Config, load_config
 from ..config_yaml import add_cluster, remove_cluster
 from ..delivery import Delivery, DeliveryOptions, FileEdit, Proposal, deliver, read_file
-from ..errors import GitopsError, UsageError
+from ..errors import CONFIG_FILE, GitopsError, UsageError
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from ..argocd import automated, find_application, protected
 from ..clock import parse_duration
 from ..clusters import DNS_LABEL
 from ..commit_message import env_message
-from ..config import CONFIG_FILE, Config, load_config
+from ..config import Config, load_config
 from ..config_yaml import (
     carry_intended,
     drop_intended,
@@ -45,7 +45,7 @@ from ..delivery import (
     deliver,
     read_file,
 )
-from ..errors import GitopsError, UsageError
+from ..errors import CONFIG_FILE, GitopsError, UsageError
 from ..gate_config import Freeze
 from ..gate_yaml import remove_freezes, set_soak
 from ..gates import ActiveGate, Overrides, check_not_frozen

@@ -12,10 +12,10 @@ from pathlib import Path
 from ..app_yaml import sync_windows_edit
 from ..clock import iso, now, parse_duration, parse_instant
 from ..commit_message import ChangeKind, CommitMessage, change_trailers
-from ..config import CONFIG_FILE, Config, load_config
+from ..config import Config, load_config
 from ..cron import parse_schedule, zone
 from ..delivery import Delivery, DeliveryOptions, FileEdit, Proposal, deliver, read_file
-from ..errors import GitopsError, UsageError
+from ..errors import CONFIG_FILE, GitopsError, UsageError
 from ..gate_config import Freeze
 from ..gate_yaml import add_freezes, remove_freezes
 from ..rules.sync_windows import window_problems
