@@ -14,7 +14,7 @@ from .errors import CONFIG_FILE, GitopsError
 ENVIRONMENTS = "environments"
 
 
-def _mapping(doc: YamlText, node: Node | None, what: str) -> MappingNode:
+def _mapping(node: Node | None, what: str) -> MappingNode:
     if not isinstance(node, MappingNode):
         raise GitopsError(f"{CONFIG_FILE}: {what} is not a mapping")
     return node
@@ -99,8 +99,8 @@ def place_env(text: str, cluster: str, env: str) -> str:
     clusters = doc.get(doc.root, CLUSTERS)
     if clusters is None and cluster == IN_CLUSTER:
         return text
-    clusters = _mapping(doc, clusters, f"'{CLUSTERS}'")
-    _member_list(doc, _mapping(doc, doc.get(clusters, cluster), f"cluster {cluster}"), env)
+    clusters = _mapping(clusters, f"'{CLUSTERS}'")
+    _member_list(doc, _mapping(doc.get(clusters, cluster), f"cluster {cluster}"), env)
     return doc.result()
 
 
@@ -123,7 +123,7 @@ def add_cluster(text: str, cluster: Cluster, everyone: Sequence[str]) -> str:
     """gitops.yaml with a new cluster (running no environment yet). Without `clusters:`, the
     section is made, with the implicit in-cluster written out as running `everyone`."""
     doc = YamlText(text, CONFIG_FILE)
-    root = _mapping(doc, doc.root, CONFIG_FILE)
+    root = _mapping(doc.root, CONFIG_FILE)
     clusters = doc.get(root, CLUSTERS)
     if isinstance(clusters, MappingNode) and clusters.value and not clusters.flow_style:
         doc.insert_lines(clusters, _cluster_lines(doc, cluster, ()))
@@ -142,7 +142,7 @@ def add_cluster(text: str, cluster: Cluster, everyone: Sequence[str]) -> str:
 def remove_cluster(text: str, name: str) -> str:
     """gitops.yaml without the cluster `name` (which runs no environment)."""
     doc = YamlText(text, CONFIG_FILE)
-    clusters = _mapping(doc, doc.get(doc.root, CLUSTERS), f"'{CLUSTERS}'")
+    clusters = _mapping(doc.get(doc.root, CLUSTERS), f"'{CLUSTERS}'")
     doc.remove(clusters, name)
     return doc.result()
 
@@ -190,7 +190,7 @@ def drop_intended(text: str, folder: str) -> str:
         return text
     gone = [i for i, item in enumerate(entries.value) if _file_under(doc, item, folder)]
     if gone and len(gone) == len(entries.value):
-        doc.remove(_mapping(doc, doc.root, CONFIG_FILE), INTENDED)
+        doc.remove(_mapping(doc.root, CONFIG_FILE), INTENDED)
     else:
         for index in gone:
             doc.remove_item(entries, index)
