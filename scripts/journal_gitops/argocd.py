@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .adapters.parse_cache import cached_documents
 from .config import KUSTOMIZATION_FILES, Config
 from .errors import GitopsError
-from .resources import Resource, parse_documents
+from .resources import Resource, as_resources
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")  # what the rules read
 DIRECTORY_SUFFIXES = (*MANIFEST_SUFFIXES, ".jsonnet")  # what Argo CD's directory source reads
@@ -86,7 +87,8 @@ def _read_file(root: Path, path: Path, resources: list[Resource],
                                           "rules cannot read", UNCHECKED_RULE))
         return
     try:
-        resources.extend(parse_documents(path.read_text(encoding="utf-8"), name))
+        resources.extend(as_resources(cached_documents(path.read_text(encoding="utf-8"), name),
+                                      name))
     except UnicodeDecodeError:
         errors.append(ManifestError(name, "not UTF-8 text"))
     except OSError as exc:

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 from .checkpoints import checkpoint
 from .errors import GitopsError
+from .pending_move import JOURNAL, pending
 from .shas import short_sha
 
 if TYPE_CHECKING:  # `pending` runs before every command: it must not load GitPython
     from .adapters import gitrepo
 
-JOURNAL = "journal.json"
 
 
 @dataclass(frozen=True)
@@ -138,25 +138,6 @@ def recover(repo: gitrepo.Repo) -> str | None:
         return f"undid an interrupted change: {journal.subject} (nothing was committed)"
     return (f"dropped the record of an interrupted change ({journal.subject}): "
             f"{journal.branch} has moved since")
-
-
-def pending(root: Path) -> bool:
-    """Whether the clone at `root` has a journal to recover, looked up without git."""
-    dot_git = root / ".git"
-    if dot_git.is_dir():
-        return (dot_git / "gitops" / JOURNAL).is_file()
-    try:
-        text = dot_git.read_text(encoding="utf-8").strip()
-    except OSError:
-        return False
-    if not text.startswith("gitdir:"):
-        return False
-    gitdir = (root / text.removeprefix("gitdir:").strip()).resolve()
-    try:
-        common = (gitdir / (gitdir / "commondir").read_text().strip()).resolve()
-    except OSError:
-        common = gitdir
-    return (common / "gitops" / JOURNAL).is_file()
 
 
 def recover_clone(root: Path) -> str | None:

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from .clusters import CLUSTERS, Cluster, parse_clusters, parse_stages
-from .errors import CONFIG_FILE, ConfigError, UsageError
+from .errors import CONFIG_FILE, ConfigError, GitopsError, UsageError
 from .gate_config import GateConfig, parse_gates
+from .repo_root import find
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 TAG_SCHEMES = {"full": "{sha}", "short": "{short}"}
@@ -367,17 +368,15 @@ def parse_config(root: Path, data: Any, text: str = "") -> Config:
 
 def find_root(start: Path) -> Path:
     """The nearest folder at or above `start` that holds gitops.yaml."""
-    for folder in [start, *start.parents]:
-        if (folder / CONFIG_FILE).is_file():
-            return folder
+    found = find(start)
+    if found is not None:
+        return found
     raise ConfigError(f"no {CONFIG_FILE} in {start} or any folder above it")
 
 
 def load_config(root: Path) -> Config:
     """Read gitops.yaml at the repository root."""
-    import yaml  # not at import time: `gitops --help` needs no YAML library
-
-    from .resources import yaml_error
+    from .adapters.parse_cache import cached_document  # YAML is loaded only on a miss
 
     path = root / CONFIG_FILE
     try:
@@ -389,7 +388,7 @@ def load_config(root: Path) -> Config:
     except UnicodeDecodeError:
         raise _fail("not UTF-8 text") from None
     try:
-        data = yaml.load(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError as exc:
-        raise _fail(yaml_error(exc)) from None
+        data = cached_document(text, CONFIG_FILE)
+    except GitopsError as exc:
+        raise ConfigError(str(exc)) from None
     return parse_config(root, data, text)

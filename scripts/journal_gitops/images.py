@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -106,14 +105,13 @@ def select_images(config: Config, names: Sequence[str]) -> list[ManagedImage]:
 def verify_images(config: Config, tree: Path,
                   expected: Mapping[str, Mapping[str, ImageTarget]]) -> None:
     """Render each changed overlay: every container of a moved image must run the new ref."""
-    tool = kustomize.find_kustomize()
-    envs = list(expected)
-    with ThreadPoolExecutor(max_workers=kustomize.render_workers(len(envs))) as pool:
-        renders = list(pool.map(lambda env: kustomize.render_or_raise(
-            tool, tree, config.overlay_rel(env), f"{env}: the edited overlay does not build"),
-            envs))
-    for env, manifests in zip(envs, renders, strict=True):
-        resources = parse_documents(manifests, config.overlay_rel(env))
+    with kustomize.render_many(tree, {env: config.overlay_rel(env) for env in expected}) as jobs:
+        renders = {env: job.result() for env, job in jobs.items()}
+    for env, render in renders.items():
+        if render.error is not None:
+            raise GitopsError(f"{env}: the edited overlay does not build: "
+                              f"{kustomize.error_text(render.error, tree)}")
+        resources = parse_documents(render.manifests, config.overlay_rel(env))
         for name, target in expected[env].items():
             want = f"{target.new_name}:{target.new_tag}" + (
                 f"@{target.digest}" if target.digest else "")

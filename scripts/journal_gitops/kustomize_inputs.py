@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .config import KUSTOMIZATION_FILES
-from .errors import CONFIG_FILE
+from .errors import CONFIG_FILE, GitopsError
 
 REMOTE_MARKERS = ("://", "git@", "?ref=", "?version=", "?timeout=", "?submodules=")
 REMOTE_HOSTS = ("github.com/", "gitlab.com/", "bitbucket.org/", "dev.azure.com/")
@@ -49,10 +47,12 @@ def load(path: Path) -> tuple[Any, str]:
     with _lock:
         if key in _cache:
             return _cache[key]
+    from .adapters.parse_cache import cached_document
+
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=yaml.CSafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = cached_document(text, str(path))
+    except (OSError, UnicodeDecodeError, GitopsError):
         data, text = None, ""
     with _lock:
         _cache[key] = (data, text)
@@ -200,6 +200,24 @@ def walk(start: Path, root: Path) -> Iterator[tuple[Path, Path, dict[str, Any], 
     `start` through entries that are folders inside `root`, each once, nearest first."""
     for folder, info in _walk(start, root.resolve()):
         yield folder, info.file, info.data, info.text
+
+
+def depends_on(directory: Path, root: Path | None = None) -> list[str]:
+    """Every path whose state `problems(directory, root)` depends on: the folders from
+    `directory` up to the repository root (each is looked in for gitops.yaml or .git), each
+    kustomization folder and file of the walk, and each step of every path they name (a step
+    that is a link can lead outside the repository)."""
+    start = directory.resolve()
+    base = (root or repository_root(directory)).resolve()
+    paths = [str(folder) for folder in [start, *start.parents] if folder.is_relative_to(base)]
+    for folder, info in _walk(directory, base):
+        paths += [str(folder), str(info.file)]
+        for _, entry, _ in entries(info.data):
+            step = folder
+            for part in Path(entry).parts:
+                step = step / part
+                paths.append(str(step))
+    return list(dict.fromkeys(paths))
 
 
 def problems(directory: Path, root: Path | None = None) -> list[InputProblem]:

@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from .errors import GitopsError
 
 WORKLOAD_KINDS = {
@@ -128,8 +126,20 @@ def parse_documents(text: str, source: str) -> list[Resource]:
     return as_resources(load_documents(text, source), source)
 
 
+def load_document(text: str, source: str) -> Any:
+    """The one document of a YAML text (a kustomization, gitops.yaml), as plain data."""
+    import yaml  # not at import time: a validate with its parse cache warm needs none
+
+    try:
+        return yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as exc:
+        raise GitopsError(f"{source}: {yaml_error(exc)}") from None
+
+
 def load_documents(text: str, source: str) -> list[Any]:
     """The documents of a YAML stream, as plain data."""
+    import yaml  # not at import time: a validate with its parse cache warm needs none
+
     try:
         return list(yaml.load_all(text, Loader=yaml.CSafeLoader))
     except yaml.YAMLError as exc:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import kustomize_inputs
 from .adapters import kustomize
 from .adapters.parse_cache import cached_documents
 from .adapters.schema_cache import CachedSchemaChecker as SchemaChecker
@@ -32,7 +31,9 @@ from .rules import (
     project_problems,
 )
 from .rules.synced_files import applies, unsynced_files
-from .source_lines import SourceIndex
+
+if TYPE_CHECKING:  # found lines are looked up only for findings, with the YAML library
+    from .source_lines import SourceIndex
 
 
 @dataclass(frozen=True)
@@ -136,9 +137,11 @@ def _locate(index: SourceIndex | None, resource: Resource | None, path: FieldPat
 def _check_env(config: Config, checker: SchemaChecker, render: kustomize.Render, env: str,
                apps: list[Resource], projects: dict[str, Resource]) -> tuple[int, list[Finding]]:
     overlay_file = config.overlay_file(env)
-    # render() refuses an overlay with non-local inputs; only then are they listed here
-    refused = kustomize_inputs.problems(config.overlay_path(env), config.root) if (
-        render.error is not None) else []
+    refused = []
+    if render.error is not None:  # render() refuses an overlay with non-local inputs: list them
+        from .kustomize_inputs import problems
+
+        refused = problems(config.overlay_path(env), config.root)
     if refused:
         return 0, [Finding(RuleId.KUSTOMIZE_INPUT, f"{p.message}; the overlay is not rendered",
                            env, None, p.file, p.line or None) for p in refused]
@@ -159,7 +162,11 @@ def _check_env(config: Config, checker: SchemaChecker, render: kustomize.Render,
     for rule in all_rules():
         if rule.check is not None:
             hits += [(rule.id, r, m, path) for r, m, path in _hits(rule.check, ctx)]
-    index = SourceIndex.of(config.root, [config.overlay_path(env)]) if hits else None
+    index = None
+    if hits:
+        from .source_lines import SourceIndex
+
+        index = SourceIndex.of(config.root, [config.overlay_path(env)])
     for rule_id, found, message, path in hits:
         fallback = found.source if found is not None and found.source.endswith(
             (".yaml", ".yml")) else overlay_file
@@ -181,6 +188,8 @@ def _repo_findings(config: Config, manifests: ArgocdManifests, complete: bool
             file = resource.source if resource is not None else config.apps_dir
             line = None
             if resource is not None:
+                from .source_lines import SourceIndex
+
                 index = SourceIndex(config.root.resolve())
                 index.add_file(config.root / resource.source)
                 found = index.locate(resource, path)
@@ -221,7 +230,7 @@ def apply_waivers(config: Config, findings: list[Finding], envs: Sequence[str] |
 
 
 def validate(config: Config, envs: Sequence[str] | None = None, crds: Path | None = None,
-             renders: Mapping[str, Future[kustomize.Render]] | None = None) -> Report:
+             renders: Mapping[str, kustomize.RenderJob] | None = None) -> Report:
     """Schemas and rules on every environment's render (`renders`, if the caller started them
     already, else started here), and on the Argo CD manifests while the renders run."""
     selected = config.select(envs)

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import re
+import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,8 @@ def read_json(path: Path) -> Any:
 
 def write_json(path: Path, data: Any) -> None:
     """Write atomically; a cache that cannot be written is only slower."""
+    import tempfile  # only when something is learnt: reading the cache is the common case
+
     try:
         path.parent.mkdir(exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -45,3 +49,31 @@ def write_json(path: Path, data: Any) -> None:
         Path(tmp).replace(path)
     except OSError:
         pass
+
+
+@lru_cache(maxsize=1)
+def _distributions() -> dict[str, str]:
+    """Normalised name -> version of every distribution on sys.path, from the names of their
+    `.dist-info` folders as importlib.metadata finds them: importing that (or the packages
+    themselves) costs more start-up time than a whole validate run of checks."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = [path.name for path in Path(entry or ".").iterdir()]
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                dist, _, version = name.removesuffix(".dist-info").partition("-")
+                found.setdefault(re.sub(r"[-_.]+", "-", dist).lower(), version)
+    return found
+
+
+def installed(*packages: str) -> bytes:
+    """`name=version` of each distribution, read once a process (the code it runs does not
+    change under it), to key what that code decides. One not installed as a distribution gets
+    a random value, so no cache entry is ever reused for it."""
+    found = _distributions()
+    return b"".join(
+        f"{package}={found[package]}\0".encode() if found.get(package) else os.urandom(16)
+        for package in packages)

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import GitopsError, ToolMissingError, UsageError
+from ..pending_move import STATE_DIR
 
 try:
     import git
@@ -123,7 +124,7 @@ def common_dir(repo: git.Repo) -> Path:
 def state_dir(repo: git.Repo) -> Path:
     """Where the tooling keeps its own state (lock, journal, temporary worktrees): inside the
     git directory, so that it never shows in the working tree and goes with the clone."""
-    folder = common_dir(repo) / "gitops"
+    folder = common_dir(repo) / STATE_DIR
     try:
         folder.mkdir(exist_ok=True)
     except (FileExistsError, NotADirectoryError):

@@ -11,13 +11,13 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from ..config import KUSTOMIZATION_FILES
 from ..errors import GitopsError, ToolMissingError
+from . import kustomize_runs
 from .cache import cache_dir, read_json, write_json
 
 MIN_MAJOR = 5
@@ -251,19 +251,24 @@ def _first_error(stderr: str) -> str:
     return lines[0] if lines else "kustomize failed without a message"
 
 
-def render(tool: Kustomize, directory: Path) -> Render:
-    """Build one kustomization; kustomize's stderr on success is a list of warnings."""
+def refusal(directory: Path) -> str | None:
+    """Why this folder is not handed to kustomize, if it is not: renders never fetch, so an
+    overlay with a remote (or missing, host-like) input is refused before any build."""
     if not directory.is_dir():
-        return Render("", (), "overlay folder does not exist")
+        return "overlay folder does not exist"
     if not any((directory / f).is_file() for f in KUSTOMIZATION_FILES):
-        return Render("", (), "no kustomization.yaml in the overlay folder")
-    from ..kustomize_inputs import problems  # renders never fetch: remote inputs are refused
+        return "no kustomization.yaml in the overlay folder"
+    from ..kustomize_inputs import problems
 
     refused = problems(directory)
     if refused:
         first = refused[0]
-        return Render("", (), f"not rendered: {first.file}: {first.message}")
-    out = _run(tool.build_args(directory))
+        return f"not rendered: {first.file}: {first.message}"
+    return None
+
+
+def outcome(out: subprocess.CompletedProcess[str]) -> Render:
+    """What one `kustomize build` gave; its stderr on success is a list of warnings."""
     if out.returncode != 0:
         return Render("", (), _first_error(out.stderr))
     warnings = tuple(
@@ -271,6 +276,14 @@ def render(tool: Kustomize, directory: Path) -> Render:
         for line in out.stderr.splitlines() if line.strip()
     )
     return Render(out.stdout, warnings, None)
+
+
+def render(tool: Kustomize, directory: Path) -> Render:
+    """Build one kustomization, unless it is refused."""
+    refused = refusal(directory)
+    if refused is not None:
+        return Render("", (), refused)
+    return outcome(_run(tool.build_args(directory)))
 
 
 def error_text(error: str, root: Path) -> str:
@@ -286,45 +299,46 @@ def render_or_raise(tool: Kustomize, root: Path, overlay: str, what: str | None 
     return result.manifests
 
 
-# Renders started before the command line was read (`start_early`), by kustomize command line.
-# Each is taken at most once, by the first render_many that asks for that very build.
-_early: dict[tuple[str, ...], Future[Render]] = {}
-_early_pools: list[ThreadPoolExecutor] = []
+class RenderJob:
+    """One overlay's render under way; result() waits for it."""
 
+    def __init__(self, build: kustomize_runs.Build | None, refused: str | None = None) -> None:
+        self.build = build
+        self.refused = refused
 
-def start_early(root: Path, overlays: Sequence[str]) -> None:
-    """Start rendering these overlays (folders relative to `root`) now, for a render_many of the
-    same builds to come; one that none takes only costs its CPU time."""
-    tool = find_kustomize()
-    pool = ThreadPoolExecutor(max_workers=render_workers(len(overlays)))
-    _early_pools.append(pool)
-    for rel in overlays:
-        directory = root / rel
-        key = tuple(tool.build_args(directory))
-        if key not in _early:
-            _early[key] = pool.submit(render, tool, directory)
-
-
-def forget_early() -> None:
-    """Drop the renders started early: the files may have changed since (a recovery ran)."""
-    _early.clear()
+    def result(self) -> Render:
+        if self.build is None:
+            return Render("", (), self.refused or "not rendered")
+        return outcome(self.build.outcome())
 
 
 @contextlib.contextmanager
-def render_many(root: Path, overlays: Mapping[str, str]) -> Iterator[dict[str, Future[Render]]]:
+def render_many(root: Path, overlays: Mapping[str, str]) -> Iterator[dict[str, RenderJob]]:
     """Start rendering every overlay at once (name -> folder relative to `root`); the caller
-    does other work meanwhile and takes each result when it needs it. A build started early
-    (start_early) is taken over rather than started again."""
+    does other work meanwhile and takes each result when it needs it. A build started before
+    the command loaded (kustomize_runs.start) is taken over rather than started again. On the
+    way out, builds not started yet are dropped and running ones waited for."""
     tool = find_kustomize()
-    with ThreadPoolExecutor(max_workers=render_workers(len(overlays))) as pool:
-        started = {}
-        for name, rel in overlays.items():
-            directory = root / rel
-            early = _early.pop(tuple(tool.build_args(directory)), None)
-            started[name] = early or pool.submit(render, tool, directory)
-        yield started
-
-
-def render_workers(jobs: int) -> int:
-    """kustomize is mostly CPU: a couple of processes per core keeps the cores busy."""
-    return max(1, min(jobs, (os.cpu_count() or 2) * 2))
+    jobs: dict[str, RenderJob] = {}
+    fresh: list[tuple[str, list[str]]] = []
+    for name, rel in overlays.items():
+        directory = root / rel
+        args = tool.build_args(directory)
+        early = kustomize_runs.take(args)
+        if early is not None:
+            jobs[name] = RenderJob(early)
+            continue
+        refused = refusal(directory)
+        if refused is not None:
+            jobs[name] = RenderJob(None, refused)
+        else:
+            fresh.append((name, args))
+    builds = kustomize_runs.run_all([args for _, args in fresh])
+    jobs.update((name, RenderJob(build)) for (name, _), build in zip(fresh, builds, strict=True))
+    try:
+        yield {name: jobs[name] for name in overlays}
+    finally:
+        for job in jobs.values():
+            if job.build is not None:
+                job.build.cancel()
+                job.build.outcome()

@@ -1,9 +1,10 @@
-"""Rendered manifests, parsed once per content: `gitops validate` reads every environment's
-render, and most renders are the same from one run to the next.
+"""YAML parsed once per content: `gitops validate` reads every environment's render, the Argo CD
+manifests and gitops.yaml, and most of them are the same from one run to the next.
 
-Building Python objects from YAML is most of validate's own work on many environments, so
-the parsed documents of each render are kept in the cache folder under the sha256 of the text
-(with the Python and PyYAML versions): a hit is the very same text, so it cannot be stale.
+Building Python objects from YAML is most of validate's own work on many environments, and
+importing PyYAML a good part of its start-up, so what a text parses to is kept in the cache
+folder under the sha256 of the text (with the way it is parsed and the Python and PyYAML
+versions): a hit is the very same text, so it cannot be stale, and needs no YAML library.
 They are stored with `marshal`, which loads many times faster than YAML is parsed; documents
 `marshal` cannot hold (a YAML timestamp becomes a datetime) are simply not kept. The folder
 keeps the KEEP entries used last.
@@ -16,44 +17,60 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
+from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ..resources import load_documents
-from .cache import cache_dir
+from ..resources import load_document, load_documents
+from .cache import cache_dir, installed
 
 KEEP = 400
-_SALT = f"{sys.version_info[:2]}|{marshal.version}|{yaml.__version__}|"
+
+
+@lru_cache(maxsize=1)
+def _salt() -> bytes:
+    return f"{sys.version_info[:2]}|{marshal.version}|".encode() + installed("pyyaml")
 
 
 def cached_documents(text: str, source: str) -> list[Any]:
     """load_documents(text, source), from the cache when this text was parsed before."""
+    found = cached("stream", text, lambda: load_documents(text, source))
+    return found if isinstance(found, list) else load_documents(text, source)
+
+
+def cached_document(text: str, source: str) -> Any:
+    """load_document(text, source), from the cache when this text was parsed before."""
+    return cached("document", text, lambda: load_document(text, source))
+
+
+def cached(how: str, text: str, parse: Callable[[], Any]) -> Any:
+    """parse() of `text`, from the cache when this text was parsed `how` before. What parse()
+    raises is raised, and nothing is kept."""
     folder = cache_dir("parsed")
     if folder is None:
-        return load_documents(text, source)
-    path = folder / hashlib.sha256((_SALT + text).encode()).hexdigest()
+        return parse()
+    path = folder / hashlib.sha256(_salt() + f"|{how}|{text}".encode()).hexdigest()
     try:
         found = marshal.loads(path.read_bytes())
-        if isinstance(found, list):
-            os.utime(path)  # kept as recently used
-            return found
+        os.utime(path)  # kept as recently used
+        return found
     except (OSError, ValueError, EOFError, TypeError):
         pass
-    docs = load_documents(text, source)
+    parsed = parse()
     try:
-        data = marshal.dumps(docs)
+        data = marshal.dumps(parsed)
     except ValueError:  # a datetime, or another type marshal does not know
-        return docs
+        return parsed
     _store(folder, path, data)
-    return docs
+    return parsed
 
 
 def _store(folder: Path, path: Path, data: bytes) -> None:
     """Write atomically, then drop the oldest entries beyond KEEP; a cache that cannot be
     written is only slower."""
+    import tempfile  # only on a miss
+
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:

@@ -11,18 +11,14 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
-import re
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, ToolMissingError
 from ..resources import Resource
-from .cache import cache_dir, read_json, write_json
+from .cache import cache_dir, installed, read_json, write_json
 
 if TYPE_CHECKING:
     from .schemas import SchemaChecker
@@ -66,32 +62,10 @@ def _digest_files(paths: Iterable[Path], digest: hashlib._Hash) -> None:
         digest.update(path.read_bytes())
 
 
-@lru_cache(maxsize=1)
-def _installed() -> bytes:
-    """`name=version` of the distributions whose code decides the findings, read once a process
-    (the code it runs does not change under it) from the names of their `.dist-info` folders on
-    sys.path, as importlib.metadata finds them: importing that costs more start-up time than a
-    whole run of the checks. One not installed as a distribution gets a random value, so no
-    cache entry is ever reused for it."""
-    found: dict[str, str] = {}
-    for entry in sys.path:
-        try:
-            names = [path.name for path in Path(entry or ".").iterdir()]
-        except OSError:
-            continue
-        for name in names:
-            if name.endswith(".dist-info"):
-                dist, _, version = name.removesuffix(".dist-info").partition("-")
-                found.setdefault(re.sub(r"[-_.]+", "-", dist).lower(), version)
-    return b"".join(
-        f"{package}={found[package]}\0".encode() if found.get(package) else os.urandom(16)
-        for package in ("journal-gitops", "kubernetes-validate", "jsonschema"))
-
-
 def _fingerprint(versions: tuple[str, ...], crd_dir: Path | None) -> str:
     """What besides the object decides its findings."""
     digest = hashlib.sha256(FORMAT.encode())
-    digest.update(_installed())
+    digest.update(installed("journal-gitops", "kubernetes-validate", "jsonschema"))
     for v in versions:
         digest.update(f"k8s={v}\0".encode())
         builtin_folder(v)

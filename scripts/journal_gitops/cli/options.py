@@ -34,14 +34,15 @@ class Settings:
 
     def config(self) -> Config:
         """gitops.yaml of --repo, or of the nearest folder above the current one that has it."""
-        from ..branch_move import pending, recover_clone
         from ..config import find_root, load_config
+        from ..pending_move import pending
 
         root = self.repo.resolve() if self.repo else find_root(Path.cwd())
         if pending(root):
-            from ..adapters.kustomize import forget_early
+            from ..adapters.kustomize_runs import forget
+            from ..branch_move import recover_clone
 
-            forget_early()  # started before the recovery changed the files
+            forget()  # started before the recovery changed the files
             note = recover_clone(root)
             if note:
                 click.echo(f"gitops: {note}", err=True)

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from ..adapters import gitrepo, kustomize
+from ..adapters import gitrepo, kustomize, kustomize_runs
 from ..argocd import read_manifests
 from ..config import Config, load_config
 from ..errors import ConfigError, GitopsError, UsageError
@@ -126,7 +126,7 @@ def _render_sides(tool: kustomize.Kustomize, roots: Sequence[Path], envs: Sequen
         for env in config.environments:
             if not envs or env in envs:
                 jobs.append((i, env, root / config.overlay_rel(env)))
-    with ThreadPoolExecutor(max_workers=kustomize.render_workers(len(jobs))) as pool:
+    with ThreadPoolExecutor(max_workers=kustomize_runs.workers(len(jobs))) as pool:
         results = list(pool.map(lambda job: kustomize.render(tool, job[2]), jobs))
     sides = []
     for root, config in zip(roots, configs, strict=True):
