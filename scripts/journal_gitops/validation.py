@@ -156,8 +156,9 @@ def _check_env(config: Config, checker: SchemaChecker, render: kustomize.Render,
     except GitopsError as exc:
         return 0, [*findings, Finding(RuleId.RENDER, str(exc), env, None, overlay_file)]
     hits: list[tuple[str, Resource | None, str, FieldPath]] = []
-    for resource in resources:
-        hits += [(f.rule, resource, f.message, ()) for f in checker.check(resource)]
+    for resource, schema in zip(resources, checker.check_render(render.manifests, resources),
+                                strict=True):
+        hits += [(f.rule, resource, f.message, ()) for f in schema]
     ctx = EnvContext(config, env, resources, apps, projects)
     for rule in all_rules():
         if rule.check is not None:

@@ -41,6 +41,18 @@ def test_a_hit_gives_the_same_findings_without_checking(cache: Path,
     assert checker.check(BAD) == first
 
 
+def test_a_render_seen_before_is_one_hit(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    good = Resource({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}, "t")
+    first = CachedSchemaChecker(("1.35",)).check_render("text", [BAD, good])
+    assert first[0] and first[1] == []
+    assert _entries(cache) == 3  # each object, and the render
+    checker = CachedSchemaChecker(("1.35",))
+    monkeypatch.setattr(checker, "check", lambda resource: pytest.fail("checked one by one"))
+    assert checker.check_render("text", [BAD, good]) == first
+    with pytest.raises(pytest.fail.Exception):  # another text is another entry
+        checker.check_render("other text", [BAD, good])
+
+
 def test_versions_and_objects_are_part_of_the_key(cache: Path) -> None:
     CachedSchemaChecker(("1.35",)).check(BAD)
     CachedSchemaChecker(("1.29", "1.35")).check(BAD)

@@ -98,6 +98,23 @@ class CachedSchemaChecker:
             self._checker = SchemaChecker(self.versions, self.crd_dir)
         return self._checker
 
+    def check_render(self, text: str, resources: list[Resource]) -> list[list[SchemaFinding]]:
+        """The findings of each object parsed from a render's `text`, from one cache entry for
+        the whole text when it was checked before (an environment rarely changes between two
+        runs, and most of a large repository's environments do not)."""
+        if self._folder is None:
+            return [self.check(resource) for resource in resources]
+        key = hashlib.sha256(f"{self._fingerprint}\0render\0{text}".encode()).hexdigest()
+        path = self._folder / key[:2] / key
+        cached = read_json(path)
+        if isinstance(cached, list) and len(cached) == len(resources) and all(
+                _entry(item) for item in cached):
+            return [[SchemaFinding(str(rule), str(message)) for rule, message in item]
+                    for item in cached]
+        findings = [self.check(resource) for resource in resources]
+        write_json(path, [[[f.rule, f.message] for f in found] for found in findings])
+        return findings
+
     def check(self, resource: Resource) -> list[SchemaFinding]:
         if self._folder is None:
             return self._real().check(resource)
@@ -105,9 +122,14 @@ class CachedSchemaChecker:
         key = hashlib.sha256(f"{self._fingerprint}\0{body}".encode()).hexdigest()
         path = self._folder / key[:2] / key
         cached = read_json(path)
-        if isinstance(cached, list) and all(
-                isinstance(item, list) and len(item) == 2 for item in cached):
+        if _entry(cached):
             return [SchemaFinding(str(rule), str(message)) for rule, message in cached]
         findings = self._real().check(resource)
         write_json(path, [[f.rule, f.message] for f in findings])
         return findings
+
+
+def _entry(cached: object) -> bool:
+    """Whether a cached value is one object's findings: a list of [rule, message]."""
+    return isinstance(cached, list) and all(
+        isinstance(item, list) and len(item) == 2 for item in cached)

@@ -82,6 +82,7 @@ class EnvContext:
     applications: list[Resource]
     projects: dict[str, Resource]
     _index: dict[str, list[Resource]] = field(default_factory=dict)
+    _pods: list[Pod] | None = None
 
     def of_kind(self, *kinds: str) -> list[Resource]:
         key = ",".join(kinds)
@@ -91,13 +92,22 @@ class EnvContext:
 
     def workloads(self) -> list[Resource]:
         """Every object that runs pods (Deployment, StatefulSet, Job, Pod...)."""
-        return [r for r in self.resources if r.pod_template() is not None]
+        return [pod.workload for pod in self._pod_list()]
 
     def pods(self) -> Iterator[Pod]:
         """The pod template of every workload."""
-        for workload in self.workloads():
-            template = workload.pod_template() or {}
-            yield Pod(workload, mapping(template.get("metadata")), mapping(template.get("spec")))
+        yield from self._pod_list()
+
+    def _pod_list(self) -> list[Pod]:
+        """The pod templates, found once: most rules walk them."""
+        if self._pods is None:
+            self._pods = []
+            for workload in self.resources:
+                template = workload.pod_template()
+                if template is not None:
+                    self._pods.append(Pod(workload, mapping(template.get("metadata")),
+                                          mapping(template.get("spec"))))
+        return self._pods
 
     def containers(self, lists: tuple[str, ...] = ALL_CONTAINERS) -> Iterator[Container]:
         """Every container in the given lists of every workload, workload by workload."""
