@@ -338,7 +338,8 @@ def render_many(root: Path, overlays: Mapping[str, str]) -> Iterator[dict[str, R
     try:
         yield {name: jobs[name] for name in overlays}
     finally:
-        for job in jobs.values():
-            if job.build is not None:
-                job.build.cancel()
-                job.build.outcome()
+        builds = [job.build for job in jobs.values() if job.build is not None]
+        for build in builds:
+            build.cancel()
+        for build in builds:
+            build.outcome()
