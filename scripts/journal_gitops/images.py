@@ -107,10 +107,11 @@ def verify_images(config: Config, tree: Path,
     """Render each changed overlay: every container of a moved image must run the new ref."""
     with kustomize.render_many(tree, {env: config.overlay_rel(env) for env in expected}) as jobs:
         renders = {env: job.result() for env, job in jobs.items()}
-    for env, render in renders.items():
+    for env, render in renders.items():  # every build first, then every image
         if render.error is not None:
             raise GitopsError(f"{env}: the edited overlay does not build: "
                               f"{kustomize.error_text(render.error, tree)}")
+    for env, render in renders.items():
         resources = parse_documents(render.manifests, config.overlay_rel(env))
         for name, target in expected[env].items():
             want = f"{target.new_name}:{target.new_tag}" + (

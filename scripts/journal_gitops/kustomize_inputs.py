@@ -157,7 +157,12 @@ def _analyse(folder: Path, file: Path, base: Path) -> _Folder | None:
     rel = file.relative_to(base).as_posix() if file.is_relative_to(base) else str(file)
     found, children, absent = [], [], []
     for field, entry, fetchable in entries(data):
-        target = (folder / entry).resolve()
+        try:
+            target = (folder / entry).resolve()
+        except (OSError, RuntimeError):  # a loop of links
+            found.append(InputProblem(rel, _line(text, entry),
+                                      f"{field} entry {entry} is a loop of links"))
+            continue
         message = None
         if _remote(entry):
             message = f"{field} entry {entry} is a remote location (URL, git or file://)"
@@ -180,19 +185,27 @@ def _analyse(folder: Path, file: Path, base: Path) -> _Folder | None:
     return result
 
 
-def _walk(start: Path, base: Path) -> Iterator[tuple[Path, _Folder]]:
+def _visit(start: Path, base: Path) -> Iterator[tuple[Path, _Folder | None]]:
+    """Every folder the walk looks in, each once, nearest first, with its kustomization as
+    read (None: no kustomization file there, or one that does not parse as a mapping)."""
     seen: set[Path] = set()
     pending = [start.resolve()]
     while pending:
         folder = pending.pop(0)
-        file = kustomization_file(folder)
-        if file is None or folder in seen:
+        if folder in seen:
             continue
         seen.add(folder)
-        info = _analyse(folder, file, base)
+        file = kustomization_file(folder)
+        info = _analyse(folder, file, base) if file is not None else None
+        yield folder, info
+        if info is not None:
+            pending.extend(info.children)
+
+
+def _walk(start: Path, base: Path) -> Iterator[tuple[Path, _Folder]]:
+    for folder, info in _visit(start, base):
         if info is not None:
             yield folder, info
-            pending.extend(info.children)
 
 
 def walk(start: Path, root: Path) -> Iterator[tuple[Path, Path, dict[str, Any], str]]:
@@ -203,16 +216,21 @@ def walk(start: Path, root: Path) -> Iterator[tuple[Path, Path, dict[str, Any], 
 
 
 def depends_on(directory: Path, root: Path | None = None) -> list[str]:
-    """Every path whose state `problems(directory, root)` depends on: the folders from
-    `directory` up to the repository root (each is looked in for gitops.yaml or .git), each
-    kustomization folder and file of the walk, and each step of every path they name (a step
-    that is a link can lead outside the repository)."""
+    """Every path whose state `problems(directory, root)` (and the folder kustomize is given)
+    depends on: `directory` as named and as resolved, and each folder above it up to the
+    repository root with the names looked for there (gitops.yaml, .git); each folder the walk
+    looks in with the kustomization names looked for there (also where none parses); and each
+    step of every path a kustomization names (a step that is a link can lead anywhere)."""
     start = directory.resolve()
     base = (root or repository_root(directory)).resolve()
-    paths = [str(folder) for folder in [start, *start.parents] if folder.is_relative_to(base)]
-    for folder, info in _walk(directory, base):
-        paths += [str(folder), str(info.file)]
-        for _, entry, _ in entries(info.data):
+    named = directory.absolute()
+    ancestors = [folder for folder in [start, *start.parents] if folder.is_relative_to(base)]
+    paths = [str(folder) for folder in [named, *named.parents] if folder.is_relative_to(base)]
+    for folder in ancestors:
+        paths += [str(folder), str(folder / CONFIG_FILE), str(folder / ".git")]
+    for folder, info in _visit(directory, base):
+        paths += [str(folder), *(str(folder / name) for name in KUSTOMIZATION_FILES)]
+        for _, entry, _ in entries(info.data) if info is not None else ():
             step = folder
             for part in Path(entry).parts:
                 step = step / part

@@ -4,12 +4,15 @@ Importing click, the rules and the schemas takes about as long as kustomize take
 the builds start first and the command takes them over when it gets to them (a build is taken
 only for the very same command line, see adapters.kustomize_runs).
 
-What to start is remembered in a plan, in the cache: the build command line of every
-environment, with the fingerprints of everything that decided it (gitops.yaml, the kustomize
-binary and the folders of the PATH it was found on) and of everything the check that the build
-fetches nothing read (see kustomize_inputs.depends_on). While every fingerprint holds, the builds
-start after a few `stat` calls, with only os, json, subprocess and threading loaded. Otherwise
-gitops.yaml is read, every overlay checked, the builds started and the plan written again.
+What to start is remembered in a plan, in the cache: each environment's overlay folder and
+whether its inputs are refused, and the kustomize command, with the fingerprints of everything
+that decided them: gitops.yaml, every place the search for kustomize looks, the tooling's own
+files, and everything the check that a build fetches nothing looked at (see
+kustomize_inputs.depends_on). A plan is good only for the repository, Python and kustomize
+search it was made for. While every fingerprint holds, the builds start after a few hundred
+`stat` calls, with only os, json, subprocess and threading loaded. Otherwise gitops.yaml is read,
+the overlays checked, the builds started and the plan made again; a plan that started builds
+the command did not take is dropped.
 
 The command line is read here only as far as it names the repository and the environments;
 anything else (help, a misspelt option) starts nothing, and the command line then says what is
@@ -19,9 +22,10 @@ wrong. A clone with a branch move to finish starts nothing either: the recovery 
 from __future__ import annotations
 
 import os
+import sys
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +36,7 @@ from .fingerprints import fingerprints, settled, unchanged
 from .pending_move import pending
 from .repo_root import find
 
-PLAN_VERSION = 1
+PLAN_VERSION = 2
 _SEARCH = ("PATH", "GITOPS_KUSTOMIZE")  # what decides which kustomize is found
 
 _VALUED = {"--repo", "--output", "-o", "--env", "--crds"}
@@ -77,7 +81,8 @@ def _repo(options: list[tuple[bool, str, str]]) -> str | None:
 
 
 def start_renders(argv: Sequence[str]) -> None:
-    """For `gitops validate`: start building the environments it will check."""
+    """For `gitops validate`: start building the environments it will check. Whatever goes
+    wrong here starts nothing more, and the command reports it in its own words."""
     parsed = _options(argv)
     if parsed is None or parsed[1] != "validate":
         return
@@ -92,11 +97,11 @@ def start_renders(argv: Sequence[str]) -> None:
         if commands is not None:
             kustomize_runs.start(commands)
             return
-        commands, saved = plan(root, envs)
-        kustomize_runs.start(commands)
-        if saved is not None:
-            _write_plan(root, saved)
-    except (OSError, ValueError):
+        saved = plan(root, envs, kustomize_runs.start)
+        path = _plan_file(root)
+        if saved is not None and path is not None:
+            write_json(path, saved)
+    except Exception:  # a shortcut only: the command checks everything again, and says why
         return
 
 
@@ -106,38 +111,61 @@ def _plan_file(root: Path) -> Path | None:
     return folder / f"{zlib.crc32(str(root).encode()):08x}.json" if folder else None
 
 
-def _search() -> dict[str, str]:
-    return {name: os.environ.get(name, "") for name in _SEARCH}
+def drop_plan(root: Path) -> None:
+    """Forget the plan of `root`: it started builds the command did not take."""
+    path = _plan_file(root)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def _key(root: Path) -> list[str]:
+    """What a plan is only good for: this repository, this Python installation and copy of
+    the tooling, and this kustomize search."""
+    return [str(PLAN_VERSION), str(root), sys.prefix, str(Path(__file__).parent),
+            *(os.environ.get(name, "") for name in _SEARCH)]
 
 
 def planned(root: Path, envs: Sequence[str]) -> list[list[str]] | None:
-    """The build command lines of `envs` (default: all), when the plan for `root` still holds."""
+    """The build command lines of `envs` (default: all) when the plan for `root` still holds;
+    None when there is none, or it does not cover them all."""
     path = _plan_file(root)
     saved: Any = read_json(path) if path else None
     try:
-        if (saved["version"], saved["root"], saved["search"]) != (PLAN_VERSION, str(root),
-                                                                   _search()):
+        if saved["key"] != _key(root) or str(root / CONFIG_FILE) not in saved["shared"]:
             return None
-        environments = saved["environments"]
+        tool, environments = saved["tool"], saved["environments"]
         chosen = list(dict.fromkeys(envs)) if envs else list(environments)
-        if not all(env in environments for env in chosen) or not unchanged(saved["shared"]):
+        if not all(env in environments for env in chosen) or not _is_kustomize(tool, saved):
             return None
-        if not all(unchanged(environments[env]["inputs"]) for env in chosen):
+        if not unchanged(saved["shared"]) or not all(
+                unchanged(environments[env]["inputs"]) for env in chosen):
             return None
-        commands = [list(environments[env]["args"]) for env in chosen]
+        overlays = [environments[env]["overlay"] for env in chosen
+                    if not environments[env]["refused"]]  # the command reports why
+        if not all(isinstance(rel, str) and _inside(rel) for rel in overlays):
+            return None
+        return [[*tool, str(root / rel)] for rel in overlays]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    # Only the binary the plan fingerprinted is ever started from it.
-    if all(isinstance(arg, str) for args in commands for arg in args) and all(
-            args and args[0] in saved["shared"] for args in commands):
-        return commands
-    return None
 
 
-def plan(root: Path, envs: Sequence[str]) -> tuple[list[list[str]], dict[str, Any] | None]:
-    """Read gitops.yaml and check every environment's inputs: the build command lines of `envs`
-    (default: all) that may start, and the plan to save (None when what it would rest on had not
-    settled). A problem here starts nothing: the command reports it."""
+def _is_kustomize(tool: Any, saved: Any) -> bool:
+    """A plan only ever starts `kustomize build` or `kubectl kustomize` from a path it
+    fingerprinted, whatever else a damaged or planted cache file holds."""
+    return (isinstance(tool, list) and len(tool) == 2 and tool[0] in saved["shared"]
+            and tool[1] in ("build", "kustomize") and isinstance(tool[0], str))
+
+
+def _inside(rel: str) -> bool:
+    path = Path(rel)
+    return bool(rel) and not path.is_absolute() and ".." not in path.parts
+
+
+def plan(root: Path, envs: Sequence[str],
+         start: Callable[[list[list[str]]], None]) -> dict[str, Any] | None:
+    """Read gitops.yaml and check the inputs of `envs` (default: all); `start` their builds,
+    then check every other environment and return the plan to save (None when what it would
+    rest on had not settled, or gitops.yaml or kustomize is not usable: the command says why)."""
     from .adapters import kustomize
     from .config import load_config
     from .kustomize_inputs import depends_on
@@ -148,28 +176,40 @@ def plan(root: Path, envs: Sequence[str]) -> tuple[list[list[str]], dict[str, An
         tool = kustomize.find_kustomize()
         selected = config.select(envs or None)
     except GitopsError:
-        return [], None
+        return None
+    directories = {env: config.root / config.overlay_rel(env) for env in config.environments}
+    refused = {env: kustomize.refusal(directories[env]) is not None for env in selected}
+    start([tool.build_args(directories[env]) for env in selected if not refused[env]])
     environments: dict[str, dict[str, Any]] = {}
-    commands = []
-    for env in config.environments:
-        directory = config.root / config.overlay_rel(env)
-        if kustomize.refusal(directory) is not None:
-            continue  # the command renders it itself, and reports why it is refused
-        args = tool.build_args(directory)
+    for env, directory in directories.items():
         inputs = fingerprints(depends_on(directory))
-        if env in selected:
-            commands.append(args)
-        if settled(inputs, since):
-            environments[env] = {"args": args, "inputs": inputs}
-    search = os.environ.get("PATH", "").split(os.pathsep)
-    shared = fingerprints([str(config.root / CONFIG_FILE), tool.command[0], *search])
-    if not settled(shared, since):
-        return commands, None
-    return commands, {"version": PLAN_VERSION, "root": str(root), "search": _search(),
-                      "shared": shared, "environments": environments}
+        if not settled(inputs, since):
+            return None  # planned again by a later run, once the files have settled
+        if env not in refused:
+            refused[env] = kustomize.refusal(directory) is not None
+        environments[env] = {"overlay": config.overlay_rel(env), "inputs": inputs,
+                             "refused": refused[env]}
+    shared = fingerprints([str(config.root / CONFIG_FILE), *_tool_paths(tool.command[0]),
+                           *_code_paths()])
+    if len(tool.command) != 2 or not settled(shared, since):
+        return None
+    return {"key": _key(root), "tool": list(tool.command), "shared": shared,
+            "environments": environments}
 
 
-def _write_plan(root: Path, saved: dict[str, Any]) -> None:
-    path = _plan_file(root)
-    if path is not None:
-        write_json(path, saved)
+def _tool_paths(chosen: str) -> list[str]:
+    """Every place the search for kustomize looks (kustomize then kubectl in each folder of
+    the PATH, $GITOPS_KUSTOMIZE, the kubectl extra's binary) and the binary it chose."""
+    from .adapters.kustomize import ENV_OVERRIDE, bundled_kubectl
+
+    folders = os.environ.get("PATH", "").split(os.pathsep)
+    paths = [chosen, *folders]
+    paths += [str(Path(folder) / name) for folder in folders for name in ("kustomize", "kubectl")]
+    override, bundled = os.environ.get(ENV_OVERRIDE), bundled_kubectl()
+    return paths + ([override] if override else []) + ([str(bundled)] if bundled else [])
+
+
+def _code_paths() -> list[str]:
+    """The tooling's own files and folders: another version may check inputs differently."""
+    files = sorted(Path(__file__).parent.rglob("*.py"))
+    return [str(path) for path in [*files, *sorted({file.parent for file in files})]]

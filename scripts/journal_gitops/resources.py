@@ -134,6 +134,8 @@ def load_document(text: str, source: str) -> Any:
         return yaml.load(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError as exc:
         raise GitopsError(f"{source}: {yaml_error(exc)}") from None
+    except ValueError as exc:  # a scalar YAML reads as a date or number that is not one
+        raise GitopsError(f"{source}: invalid YAML value: {exc}") from None
 
 
 def load_documents(text: str, source: str) -> list[Any]:
@@ -144,6 +146,8 @@ def load_documents(text: str, source: str) -> list[Any]:
         return list(yaml.load_all(text, Loader=yaml.CSafeLoader))
     except yaml.YAMLError as exc:
         raise GitopsError(f"{source}: {yaml_error(exc)}") from None
+    except ValueError as exc:  # a scalar YAML reads as a date or number that is not one
+        raise GitopsError(f"{source}: invalid YAML value: {exc}") from None
 
 
 def as_resources(docs: list[Any], source: str) -> list[Resource]:

@@ -1,5 +1,5 @@
-"""Background kustomize processes: run a few at a time, in order, and dropped once nobody waits
-for them."""
+"""Background kustomize processes: run a few at a time, in order, each with an outcome, and
+none left behind."""
 
 from __future__ import annotations
 
@@ -18,9 +18,20 @@ def test_every_command_line_runs_and_keeps_its_own_outcome() -> None:
         (n % 2, f"{n}\n") for n in range(7)]
 
 
-def test_a_missing_binary_is_an_outcome_not_an_exception(tmp_path: Path) -> None:
-    (build,) = kustomize_runs.run_all([[str(tmp_path / "no-such-kustomize"), "build"]])
-    assert build.outcome().returncode == 127
+@pytest.mark.parametrize("args", [["/no/such/kustomize", "build"], ["kustomize", "a\0b"]])
+def test_a_build_that_cannot_start_is_an_outcome_not_an_exception(args: list[str]) -> None:
+    builds = kustomize_runs.run_all([args] * 5 + [["echo", "after"]])  # more than the workers
+    assert [b.outcome().returncode for b in builds] == [127] * 5 + [0]
+
+
+def test_at_exit_no_build_is_left_running_or_waiting() -> None:
+    running, waiting = kustomize_runs.run_all([["sleep", "60"]]), [kustomize_runs.Build(["true"])]
+    kustomize_runs._unfinished.update(waiting)
+    while running[0]._process is None:
+        running[0]._done.wait(0.01)
+    kustomize_runs._stop_all()
+    assert running[0].outcome().returncode == -15  # SIGTERM
+    assert waiting[0].outcome().stderr == "cancelled"
 
 
 def test_a_cancelled_build_never_runs(tmp_path: Path) -> None:
@@ -32,12 +43,13 @@ def test_a_cancelled_build_never_runs(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-def test_leaving_render_many_drops_the_builds_not_started(monkeypatch: pytest.MonkeyPatch
-                                                          ) -> None:
+def test_leaving_render_many_settles_every_build(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kustomize_runs, "workers", lambda jobs: 1)  # one at a time, in order
     overlays = {env: f"overlays/{env}" for env in ("dev", "staging", "prod")}
     with kustomize.render_many(ROOT, overlays) as jobs:
-        pass
-    results = {env: job.result() for env, job in jobs.items()}
-    assert results["dev"].error is None and "kind: Deployment" in results["dev"].manifests
-    assert results["staging"].error == results["prod"].error == "cancelled"
+        assert jobs["dev"].result().error is None  # the rest are queued or running
+    assert "kind: Deployment" in jobs["dev"].result().manifests
+    for env in ("staging", "prod"):  # dropped if not started yet, else run to the end
+        result = jobs[env].result()
+        assert result.error == "cancelled" or "kind: Deployment" in result.manifests
+    assert not kustomize_runs._unfinished

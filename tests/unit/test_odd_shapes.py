@@ -95,3 +95,26 @@ def test_parsing_any_document_gives_objects_or_one_error(docs: list[Any]) -> Non
         assert str(exc).startswith("apps/odd.yaml: ")
     else:
         assert all(isinstance(r.body, dict) for r in objects)
+
+
+def test_a_value_yaml_cannot_build_is_an_error_not_a_traceback() -> None:
+    from journal_gitops.resources import load_document, load_documents
+
+    for load in (load_document, load_documents):
+        try:
+            load("when: 2026-13-45\n", "x.yaml")
+        except GitopsError as exc:
+            assert str(exc) == "x.yaml: invalid YAML value: month must be in 1..12"
+        else:
+            raise AssertionError("an impossible date parsed")
+
+
+def test_an_input_that_is_a_loop_of_links_is_refused(tmp_path: Any) -> None:
+    from journal_gitops.kustomize_inputs import problems
+
+    (tmp_path / "gitops.yaml").write_text("{}\n")
+    (tmp_path / "kustomization.yaml").write_text("resources:\n  - one/x\n")
+    (tmp_path / "one").symlink_to("two")
+    (tmp_path / "two").symlink_to("one")
+    assert [(p.file, p.line, p.message) for p in problems(tmp_path)] == [
+        ("kustomization.yaml", 2, "resources entry one/x is a loop of links")]

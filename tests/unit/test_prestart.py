@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,20 +73,32 @@ def settled_now(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fingerprints, "SETTLE_NS", -10**18)
 
 
-def _planned_repo(repo: Path) -> list[list[str]]:
-    commands, saved = prestart.plan(repo, [])
-    assert saved is not None
-    prestart._write_plan(repo, saved)
-    return commands
+def _plan(repo: Path, envs: tuple[str, ...] = ()) -> tuple[list[list[str]], dict[str, Any]]:
+    """The builds a fresh plan starts, and the plan, saved."""
+    started: list[list[str]] = []
+    saved = prestart.plan(repo, list(envs), started.extend)
+    path = prestart._plan_file(repo)
+    assert saved is not None and path is not None
+    path.write_text(json.dumps(saved))
+    return started, saved
+
+
+def _edit_plan(repo: Path, edit: Callable[[dict[str, Any]], object]) -> None:
+    path = prestart._plan_file(repo)
+    assert path is not None
+    saved = json.loads(path.read_text())
+    edit(saved)
+    path.write_text(json.dumps(saved))
 
 
 @pytest.mark.usefixtures("settled_now")
 def test_a_plan_starts_the_same_builds_while_nothing_it_read_changed(repo: Path) -> None:
-    commands = _planned_repo(repo)
-    assert commands == [_args(repo, env) for env in ("dev", "staging", "prod")]
-    assert prestart.planned(repo, []) == commands
-    assert prestart.planned(repo, ["prod", "dev", "prod"]) == [commands[2], commands[0]]
+    started, _ = _plan(repo)
+    assert started == [_args(repo, env) for env in ("dev", "staging", "prod")]
+    assert prestart.planned(repo, []) == started
+    assert prestart.planned(repo, ["prod", "dev", "prod"]) == [started[2], started[0]]
     assert prestart.planned(repo, ["qa"]) is None  # the command says it is unknown
+    assert _plan(repo, ("staging",))[0] == [started[1]]  # the others are planned, not started
 
 
 @pytest.mark.usefixtures("settled_now")
@@ -92,66 +107,127 @@ def test_a_plan_starts_the_same_builds_while_nothing_it_read_changed(repo: Path)
     "base/frontend/kustomization.yaml",  # a base it includes
     "gitops.yaml",  # environments and overlay folders
     "base/new-folder",  # a folder the overlay names (../../base) gains an entry
+    "overlays/dev/kustomization.yml",  # a second kustomization file (kustomize refuses that)
+    "overlays/gitops.yaml",  # the repository root the check looks for moves
 ])
 def test_a_change_to_anything_a_plan_read_voids_it(repo: Path, change: str) -> None:
-    _planned_repo(repo)
+    _plan(repo)
     path = repo / change
-    if path.exists():
-        path.write_text(path.read_text() + "\n# changed\n")
+    if path.suffix and path.exists():
+        with path.open("a") as handle:  # in place: the same inode
+            handle.write("\n# changed\n")
+    elif path.suffix:
+        path.write_text("resources: []\n")
     else:
         path.mkdir()
     assert prestart.planned(repo, ["dev"]) is None
 
 
 @pytest.mark.usefixtures("settled_now")
-def test_another_path_voids_a_plan(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _planned_repo(repo)
-    monkeypatch.setenv("PATH", f"{repo}:{os.environ['PATH']}")
-    assert prestart.planned(repo, []) is None
-
-
-@pytest.mark.usefixtures("settled_now")
-def test_an_overlay_that_would_fetch_is_never_started_early(repo: Path) -> None:
-    kustomization = repo / "overlays/staging/kustomization.yaml"
-    kustomization.write_text(kustomization.read_text().replace(
-        "resources:\n", "resources:\n  - https://github.com/org/repo//base?ref=v1\n", 1))
-    commands, saved = prestart.plan(repo, [])
-    assert commands == [_args(repo, "dev"), _args(repo, "prod")]
-    assert saved is not None and list(saved["environments"]) == ["dev", "prod"]
-
-
-def test_inputs_changed_in_the_last_seconds_are_not_planned(repo: Path) -> None:
-    commands, saved = prestart.plan(repo, ["dev"])
-    assert commands == [_args(repo, "dev")]  # started now all the same
-    assert saved is None  # gitops.yaml was written a moment ago: nothing is remembered
-
-
-@pytest.mark.usefixtures("settled_now")
-def test_a_plan_starts_only_the_binary_it_fingerprinted(repo: Path) -> None:
-    _planned_repo(repo)
-    path = prestart._plan_file(repo)
-    assert path is not None
-    saved = json.loads(path.read_text())
-    saved["environments"]["dev"]["args"][0] = "/bin/echo"
-    path.write_text(json.dumps(saved))
+def test_a_kustomization_that_did_not_parse_is_watched_too(repo: Path) -> None:
+    kustomization = repo / "overlays/dev/kustomization.yaml"
+    good = kustomization.read_text()
+    kustomization.write_text("resources: [\n")
+    _, saved = _plan(repo)
+    assert saved["environments"]["dev"]["refused"] is False  # kustomize reports the YAML error
+    with kustomization.open("w") as handle:  # fixed in place, with a remote input
+        handle.write(good.replace("resources:\n", "resources:\n  - https://example.com/x\n"))
     assert prestart.planned(repo, ["dev"]) is None
 
 
 @pytest.mark.usefixtures("settled_now")
+def test_a_linked_overlay_folder_that_points_elsewhere_voids_a_plan(repo: Path) -> None:
+    (repo / "variants").mkdir()
+    (repo / "overlays/dev").rename(repo / "variants/a")
+    shutil.copytree(repo / "variants/a", repo / "variants/b")
+    (repo / "overlays/dev").symlink_to("../variants/a")
+    _plan(repo)
+    (repo / "overlays/dev").unlink()
+    (repo / "overlays/dev").symlink_to("../variants/b")
+    assert prestart.planned(repo, ["dev"]) is None
+
+
+@pytest.mark.usefixtures("settled_now")
+def test_a_plan_is_only_good_for_its_search_python_and_tooling(
+        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, saved = _plan(repo)
+    assert str(Path(prestart.__file__)) in saved["shared"]  # an edit of the tooling voids it
+    for folder in os.environ["PATH"].split(os.pathsep):  # and a kustomize new on the PATH
+        assert str(Path(folder) / "kustomize") in saved["shared"]
+    assert prestart.planned(repo, []) is not None
+    for name, value in [("PATH", f"{repo}:{os.environ['PATH']}"),
+                        ("GITOPS_KUSTOMIZE", "/usr/bin/kubectl")]:
+        with monkeypatch.context() as patch:
+            patch.setenv(name, value)
+            assert prestart.planned(repo, []) is None
+    with monkeypatch.context() as patch:
+        patch.setattr(prestart, "__file__", str(repo / "elsewhere/prestart.py"))
+        assert prestart.planned(repo, []) is None
+
+
+@pytest.mark.usefixtures("settled_now")
+def test_an_overlay_that_would_fetch_is_planned_but_never_started_early(repo: Path) -> None:
+    kustomization = repo / "overlays/staging/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace(
+        "resources:\n", "resources:\n  - https://github.com/org/repo//base?ref=v1\n", 1))
+    started, saved = _plan(repo)
+    assert started == [_args(repo, "dev"), _args(repo, "prod")]
+    assert [saved["environments"][env]["refused"] for env in ("dev", "staging", "prod")] == [
+        False, True, False]
+    assert prestart.planned(repo, []) == started
+
+
+def test_inputs_changed_in_the_last_seconds_are_not_planned(repo: Path) -> None:
+    started: list[list[str]] = []
+    assert prestart.plan(repo, ["dev"], started.extend) is None  # copied a moment ago
+    assert started == [_args(repo, "dev")]  # started all the same
+
+
+@pytest.mark.usefixtures("settled_now")
+@pytest.mark.parametrize("plant", [
+    lambda saved: saved.update(tool=["/usr/bin/touch", "kustomize"]),  # not fingerprinted
+    lambda saved: saved.update(tool=[saved["tool"][0], "apply"]),
+    lambda saved: saved["environments"]["dev"].update(overlay="../../tmp"),
+    lambda saved: saved["environments"]["dev"].update(overlay="/tmp"),
+    lambda saved: saved["shared"].pop(next(p for p in saved["shared"] if "gitops.yaml" in p)),
+    lambda saved: saved.update(key=[]),
+    lambda saved: saved.update(environments=[]),
+])
+def test_a_damaged_or_planted_plan_starts_nothing(
+        repo: Path, plant: Callable[[dict[str, Any]], object]) -> None:
+    _plan(repo)
+    _edit_plan(repo, plant)
+    assert not prestart.planned(repo, [])
+
+
+@pytest.mark.usefixtures("settled_now")
 def test_validate_takes_over_the_builds_started_from_a_plan(repo: Path) -> None:
-    _planned_repo(repo)
+    _plan(repo)
     prestart.start_renders(["--repo", str(repo), "validate"])
     assert sorted(kustomize_runs._started) == sorted(
         tuple(_args(repo, env)) for env in ("dev", "staging", "prod"))
     result = run_gitops("validate", repo=repo)
     assert (result.exit_code, kustomize_runs._started) == (0, {})
+    assert prestart._plan_file(repo).is_file()  # type: ignore[union-attr]
+
+
+@pytest.mark.usefixtures("settled_now")
+def test_a_plan_that_started_builds_validate_did_not_take_is_dropped(repo: Path) -> None:
+    _plan(repo)
+    kustomize_runs.start([["true", "not", "a", "build"]])
+    try:
+        assert run_gitops("validate", repo=repo).exit_code == 0
+        assert not prestart._plan_file(repo).is_file()  # type: ignore[union-attr]
+    finally:
+        kustomize_runs.forget()
 
 
 def test_what_the_input_check_depends_on_includes_every_step_of_every_path() -> None:
     paths = depends_on(ROOT / "overlays/dev")
     dev = str(ROOT / "overlays/dev")
     assert paths[:3] == [dev, str(ROOT / "overlays"), str(ROOT)]
-    assert f"{dev}/kustomization.yaml" in paths
+    assert {f"{dev}/kustomization.yaml", f"{dev}/kustomization.yml", f"{dev}/Kustomization",
+            f"{dev}/gitops.yaml", f"{dev}/.git", str(ROOT / "gitops.yaml")} <= set(paths)
     assert [f"{dev}/..", f"{dev}/../..", f"{dev}/../../base"] == [
         p for p in paths if p.startswith(f"{dev}/..") and p.count("/") <= dev.count("/") + 3]
 

@@ -73,7 +73,12 @@ def installed(*packages: str) -> bytes:
     """`name=version` of each distribution, read once a process (the code it runs does not
     change under it), to key what that code decides. One not installed as a distribution gets
     a random value, so no cache entry is ever reused for it."""
-    found = _distributions()
     return b"".join(
-        f"{package}={found[package]}\0".encode() if found.get(package) else os.urandom(16)
-        for package in packages)
+        f"{package}={version}\0".encode() if (version := version_of(package)) else
+        os.urandom(16) for package in packages)
+
+
+def version_of(package: str) -> str | None:
+    """The installed version of a distribution (by its normalised name), if it has a
+    `.dist-info` folder on sys.path."""
+    return _distributions().get(package) or None

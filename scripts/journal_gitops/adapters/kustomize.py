@@ -300,15 +300,15 @@ def render_or_raise(tool: Kustomize, root: Path, overlay: str, what: str | None 
 
 
 class RenderJob:
-    """One overlay's render under way; result() waits for it."""
+    """One overlay's render under way (a build), or refused before any; result() waits."""
 
-    def __init__(self, build: kustomize_runs.Build | None, refused: str | None = None) -> None:
+    def __init__(self, build: kustomize_runs.Build | None, refused: str = "") -> None:
         self.build = build
         self.refused = refused
 
     def result(self) -> Render:
         if self.build is None:
-            return Render("", (), self.refused or "not rendered")
+            return Render("", (), self.refused)
         return outcome(self.build.outcome())
 
 
@@ -320,26 +320,27 @@ def render_many(root: Path, overlays: Mapping[str, str]) -> Iterator[dict[str, R
     way out, builds not started yet are dropped and running ones waited for."""
     tool = find_kustomize()
     jobs: dict[str, RenderJob] = {}
-    fresh: list[tuple[str, list[str]]] = []
-    for name, rel in overlays.items():
-        directory = root / rel
-        args = tool.build_args(directory)
-        early = kustomize_runs.take(args)
-        if early is not None:
-            jobs[name] = RenderJob(early)
-            continue
-        refused = refusal(directory)
-        if refused is not None:
-            jobs[name] = RenderJob(None, refused)
-        else:
-            fresh.append((name, args))
-    builds = kustomize_runs.run_all([args for _, args in fresh])
-    jobs.update((name, RenderJob(build)) for (name, _), build in zip(fresh, builds, strict=True))
     try:
+        fresh: list[tuple[str, list[str]]] = []
+        for name, rel in overlays.items():
+            directory = root / rel
+            args = tool.build_args(directory)
+            early = kustomize_runs.take(args)
+            if early is not None:
+                jobs[name] = RenderJob(early)
+                continue
+            refused = refusal(directory)
+            if refused is not None:
+                jobs[name] = RenderJob(None, refused)
+            else:
+                fresh.append((name, args))
+        builds = kustomize_runs.run_all([args for _, args in fresh])
+        jobs.update((name, RenderJob(build))
+                    for (name, _), build in zip(fresh, builds, strict=True))
         yield {name: jobs[name] for name in overlays}
     finally:
-        builds = [job.build for job in jobs.values() if job.build is not None]
-        for build in builds:
+        started = [job.build for job in jobs.values() if job.build is not None]
+        for build in started:
             build.cancel()
-        for build in builds:
+        for build in started:
             build.outcome()

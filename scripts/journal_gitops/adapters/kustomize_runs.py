@@ -1,14 +1,16 @@
 """kustomize processes run in the background, a few at a time.
 
-Every render goes through here. `gitops validate` starts its builds first thing (see
-prestart.py), before the command line, the rules and the schemas are imported: a build started
-that way is taken over only by a render of the very same command line, and at most once; a
-later render of the same folder runs kustomize again, since the files may have changed. Only
-os, subprocess and threading are used, so that starting costs next to nothing.
+render_many runs its builds here, and `gitops validate` starts its builds here first thing
+(see prestart.py), before the command line, the rules and the schemas are imported: a build
+started that way is taken over only by a render of the very same command line, and at most
+once; a later render of the same folder runs kustomize again, since the files may have changed.
+No build outlives the process: at exit, queued ones are dropped and running ones stopped. Only
+os, subprocess, threading and atexit are used, so that starting costs next to nothing.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import threading
@@ -27,6 +29,7 @@ class Build:
         self.args = tuple(args)
         self._done = threading.Event()
         self._claimed = False  # by a worker, to run it, or by cancel(), to skip it
+        self._process: subprocess.Popen[str] | None = None
         self._outcome = subprocess.CompletedProcess(self.args, 127, "", "not run")
 
     def _claim(self) -> bool:
@@ -38,18 +41,34 @@ class Build:
         if not self._claim():
             return
         try:
-            self._outcome = subprocess.run(self.args, capture_output=True, text=True,
-                                           check=False)
-        except OSError as exc:  # not there, or not executable
+            with subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) as process:
+                self._process = process
+                stdout, stderr = process.communicate()
+            self._outcome = subprocess.CompletedProcess(self.args, process.returncode, stdout,
+                                                        stderr)
+        except Exception as exc:  # not there, not executable, undecodable output: an outcome
             self._outcome = subprocess.CompletedProcess(self.args, 127, "", str(exc))
         finally:
-            self._done.set()
+            self._finish()
 
     def cancel(self) -> None:
         """Skip it if no worker has started it yet."""
         if self._claim():
             self._outcome = subprocess.CompletedProcess(self.args, 130, "", "cancelled")
-            self._done.set()
+            self._finish()
+
+    def _finish(self) -> None:
+        with _lock:
+            _unfinished.discard(self)
+        self._done.set()
+
+    def stop(self) -> None:
+        """Skip it, or end its process if it is running."""
+        self.cancel()
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.terminate()
 
     def outcome(self) -> subprocess.CompletedProcess[str]:
         self._done.wait()
@@ -57,6 +76,7 @@ class Build:
 
 
 _started: dict[tuple[str, ...], Build] = {}  # started early, not taken yet
+_unfinished: set[Build] = set()  # queued or running
 _lock = threading.Lock()
 
 
@@ -64,6 +84,8 @@ def run_all(commands: Sequence[Sequence[str]]) -> list[Build]:
     """Run these command lines in background threads, a few at a time, in this order."""
     builds = [Build(args) for args in commands]
     queue = list(reversed(builds))
+    with _lock:
+        _unfinished.update(builds)
 
     def worker() -> None:
         while True:
@@ -92,6 +114,12 @@ def take(args: Sequence[str]) -> Build | None:
         return _started.pop(tuple(args), None)
 
 
+def untaken() -> list[tuple[str, ...]]:
+    """The command lines started early that nothing has taken over (yet)."""
+    with _lock:
+        return list(_started)
+
+
 def forget() -> None:
     """Drop every early build not taken yet: the files changed since they started (a
     recovery ran)."""
@@ -99,4 +127,12 @@ def forget() -> None:
         dropped = list(_started.values())
         _started.clear()
     for build in dropped:
-        build.cancel()
+        build.stop()
+
+
+@atexit.register
+def _stop_all() -> None:
+    with _lock:
+        left = list(_unfinished)
+    for build in left:
+        build.stop()

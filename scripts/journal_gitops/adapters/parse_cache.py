@@ -23,14 +23,21 @@ from pathlib import Path
 from typing import Any
 
 from ..resources import load_document, load_documents
-from .cache import cache_dir, installed
+from .cache import cache_dir, version_of
 
 KEEP = 400
 
 
 @lru_cache(maxsize=1)
 def _salt() -> bytes:
-    return f"{sys.version_info[:2]}|{marshal.version}|".encode() + installed("pyyaml")
+    """The Python, marshal and PyYAML versions (PyYAML's from its own module when it is not
+    installed as a distribution, which costs importing it)."""
+    version = version_of("pyyaml")
+    if version is None:
+        import yaml
+
+        version = yaml.__version__
+    return f"{sys.version_info[:2]}|{marshal.version}|{version}|".encode()
 
 
 def cached_documents(text: str, source: str) -> list[Any]:

@@ -154,7 +154,7 @@ def _render_all(tree: Path, config: Config) -> dict[str, list[Resource]]:
     """Every environment rendered at once (the first failure, in order, is the error)."""
     overlays = {env: config.overlay_rel(env) for env in config.environments}
     with kustomize.render_many(tree, overlays) as started:
-        done = {env: future.result() for env, future in started.items()}
+        done = {env: job.result() for env, job in started.items()}
     out = {}
     for env, render in done.items():
         if render.error is not None:

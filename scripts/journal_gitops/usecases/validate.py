@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..adapters import kustomize
+from ..adapters import kustomize, kustomize_runs
 from ..config import Config
 
 if TYPE_CHECKING:
@@ -23,4 +23,9 @@ def validate(config: Config, envs: Sequence[str] | None = None, crds: Path | Non
     with kustomize.render_many(config.root, overlays) as renders:
         from ..validation import validate as check
 
-        return check(config, envs, crds, renders)
+        report = check(config, envs, crds, renders)
+    if kustomize_runs.untaken():  # the plan started builds this command does not run
+        from ..prestart import drop_plan
+
+        drop_plan(config.root)
+    return report
