@@ -15,6 +15,7 @@ else.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Mapping
 
 Fingerprint = list[int]  # [device, inode, mode, size, mtime ns, ctime ns], as JSON keeps it
@@ -34,6 +35,24 @@ def fingerprint(path: str) -> Fingerprint | None:
 
 def fingerprints(paths: Iterable[str]) -> dict[str, Fingerprint | None]:
     return {path: fingerprint(path) for path in paths}
+
+
+def presence(path: str) -> int | None:
+    """What kind of thing is at the path (file, folder, ...; links followed), or None: for
+    names only looked for, such as `.git`, whose times change with every git command."""
+    try:
+        return stat.S_IFMT(os.stat(path).st_mode)  # noqa: PTH116 (as in fingerprint)
+    except (OSError, ValueError):
+        return None
+
+
+def presences(paths: Iterable[str]) -> dict[str, int | None]:
+    return {path: presence(path) for path in paths}
+
+
+def present_as(recorded: Mapping[str, int | None]) -> bool:
+    """Every path holds the same kind of thing as when `recorded` was taken."""
+    return all(presence(path) == known for path, known in recorded.items())
 
 
 def unchanged(recorded: Mapping[str, Fingerprint | None]) -> bool:

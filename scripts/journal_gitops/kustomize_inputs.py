@@ -215,19 +215,17 @@ def walk(start: Path, root: Path) -> Iterator[tuple[Path, Path, dict[str, Any], 
         yield folder, info.file, info.data, info.text
 
 
-def depends_on(directory: Path, root: Path | None = None) -> list[str]:
-    """Every path whose state `problems(directory, root)` (and the folder kustomize is given)
-    depends on: `directory` as named and as resolved, and each folder above it up to the
-    repository root with the names looked for there (gitops.yaml, .git); each folder the walk
-    looks in with the kustomization names looked for there (also where none parses); and each
-    step of every path a kustomization names (a step that is a link can lead anywhere)."""
+def depends_on(directory: Path, root: Path | None = None) -> tuple[list[str], list[str]]:
+    """What `problems(directory, root)` depends on: the paths whose state it reads (each
+    folder from `directory` up to the repository root; each folder the walk looks in with the
+    kustomization names looked for there, also where none parses; each step of every path a
+    kustomization names, since a step that is a link can lead anywhere), and the names it only
+    looks for (gitops.yaml and .git in the folders up to the repository root)."""
     start = directory.resolve()
     base = (root or repository_root(directory)).resolve()
-    named = directory.absolute()
     ancestors = [folder for folder in [start, *start.parents] if folder.is_relative_to(base)]
-    paths = [str(folder) for folder in [named, *named.parents] if folder.is_relative_to(base)]
-    for folder in ancestors:
-        paths += [str(folder), str(folder / CONFIG_FILE), str(folder / ".git")]
+    paths = [str(folder) for folder in ancestors]
+    probes = [str(folder / name) for folder in ancestors for name in (CONFIG_FILE, ".git")]
     for folder, info in _visit(directory, base):
         paths += [str(folder), *(str(folder / name) for name in KUSTOMIZATION_FILES)]
         for _, entry, _ in entries(info.data) if info is not None else ():
@@ -235,7 +233,7 @@ def depends_on(directory: Path, root: Path | None = None) -> list[str]:
             for part in Path(entry).parts:
                 step = step / part
                 paths.append(str(step))
-    return list(dict.fromkeys(paths))
+    return list(dict.fromkeys(paths)), list(dict.fromkeys(probes))
 
 
 def problems(directory: Path, root: Path | None = None) -> list[InputProblem]:

@@ -32,11 +32,11 @@ from typing import Any
 from .adapters import kustomize_runs
 from .adapters.cache import cache_dir, read_json, write_json
 from .errors import CONFIG_FILE, GitopsError
-from .fingerprints import fingerprints, settled, unchanged
+from .fingerprints import fingerprints, presences, present_as, settled, unchanged
 from .pending_move import pending
 from .repo_root import find
 
-PLAN_VERSION = 2
+PLAN_VERSION = 3
 _SEARCH = ("PATH", "GITOPS_KUSTOMIZE")  # what decides which kustomize is found
 
 _VALUED = {"--repo", "--output", "-o", "--env", "--crds"}
@@ -138,7 +138,8 @@ def planned(root: Path, envs: Sequence[str]) -> list[list[str]] | None:
         if not all(env in environments for env in chosen) or not _is_kustomize(tool, saved):
             return None
         if not unchanged(saved["shared"]) or not all(
-                unchanged(environments[env]["inputs"]) for env in chosen):
+                unchanged(environments[env]["inputs"]) and present_as(environments[env]["probes"])
+                for env in chosen):
             return None
         overlays = [environments[env]["overlay"] for env in chosen
                     if not environments[env]["refused"]]  # the command reports why
@@ -182,19 +183,27 @@ def plan(root: Path, envs: Sequence[str],
     start([tool.build_args(directories[env]) for env in selected if not refused[env]])
     environments: dict[str, dict[str, Any]] = {}
     for env, directory in directories.items():
-        inputs = fingerprints(depends_on(directory))
+        paths, probes = depends_on(directory)
+        inputs = fingerprints([*_named(directory, config.root), *paths])
         if not settled(inputs, since):
             return None  # planned again by a later run, once the files have settled
         if env not in refused:
             refused[env] = kustomize.refusal(directory) is not None
-        environments[env] = {"overlay": config.overlay_rel(env), "inputs": inputs,
-                             "refused": refused[env]}
+        environments[env] = {"overlay": config.overlay_rel(env), "refused": refused[env],
+                             "inputs": inputs, "probes": presences(probes)}
     shared = fingerprints([str(config.root / CONFIG_FILE), *_tool_paths(tool.command[0]),
                            *_code_paths()])
     if len(tool.command) != 2 or not settled(shared, since):
         return None
     return {"key": _key(root), "tool": list(tool.command), "shared": shared,
             "environments": environments}
+
+
+def _named(directory: Path, root: Path) -> list[str]:
+    """The overlay folder as kustomize is given it, and each folder above it up to the
+    repository: a link among them can be pointed elsewhere, even outside the repository."""
+    return [str(folder) for folder in [directory, *directory.parents]
+            if folder.is_relative_to(root)]
 
 
 def _tool_paths(chosen: str) -> list[str]:

@@ -24,14 +24,18 @@ def test_a_build_that_cannot_start_is_an_outcome_not_an_exception(args: list[str
     assert [b.outcome().returncode for b in builds] == [127] * 5 + [0]
 
 
-def test_at_exit_no_build_is_left_running_or_waiting() -> None:
+def test_at_exit_no_build_is_left_running_or_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     running, waiting = kustomize_runs.run_all([["sleep", "60"]]), [kustomize_runs.Build(["true"])]
     kustomize_runs._unfinished.update(waiting)
     while running[0]._process is None:
         running[0]._done.wait(0.01)
+    monkeypatch.setattr(kustomize_runs, "_closing", False)  # set for the rest of the process
     kustomize_runs._stop_all()
     assert running[0].outcome().returncode == -15  # SIGTERM
     assert waiting[0].outcome().stderr == "cancelled"
+    late = kustomize_runs.Build(["sleep", "60"])  # started by a worker after the stop
+    late.run()
+    assert late.outcome().returncode == -15
 
 
 def test_a_cancelled_build_never_runs(tmp_path: Path) -> None:

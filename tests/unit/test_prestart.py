@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conftest import run_gitops
+from conftest import git, init_git, run_gitops
 from journal_gitops import fingerprints, prestart
 from journal_gitops.adapters import kustomize, kustomize_runs
 from journal_gitops.adapters.cache import installed
@@ -148,6 +148,29 @@ def test_a_linked_overlay_folder_that_points_elsewhere_voids_a_plan(repo: Path) 
 
 
 @pytest.mark.usefixtures("settled_now")
+def test_an_overlay_linked_outside_the_repository_that_points_elsewhere_voids_a_plan(
+        repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    (repo / "overlays/dev").rename(outside)
+    (outside / "kustomization.yaml").write_text(
+        (outside / "kustomization.yaml").read_text().replace("../../base", str(repo / "base")))
+    (repo / "overlays/dev").symlink_to(outside)
+    _plan(repo)
+    (repo / "overlays/dev").unlink()
+    (repo / "overlays/dev").symlink_to(tmp_path)
+    assert prestart.planned(repo, ["dev"]) is None
+
+
+@pytest.mark.usefixtures("settled_now")
+def test_git_commands_keep_a_plan(repo: Path) -> None:
+    init_git(repo)
+    _plan(repo)
+    git(repo, "commit", "--allow-empty", "-m", "later")
+    git(repo, "status")
+    assert prestart.planned(repo, []) is not None
+
+
+@pytest.mark.usefixtures("settled_now")
 def test_a_plan_is_only_good_for_its_search_python_and_tooling(
         repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _, saved = _plan(repo)
@@ -223,13 +246,15 @@ def test_a_plan_that_started_builds_validate_did_not_take_is_dropped(repo: Path)
 
 
 def test_what_the_input_check_depends_on_includes_every_step_of_every_path() -> None:
-    paths = depends_on(ROOT / "overlays/dev")
+    paths, probes = depends_on(ROOT / "overlays/dev")
     dev = str(ROOT / "overlays/dev")
     assert paths[:3] == [dev, str(ROOT / "overlays"), str(ROOT)]
-    assert {f"{dev}/kustomization.yaml", f"{dev}/kustomization.yml", f"{dev}/Kustomization",
-            f"{dev}/gitops.yaml", f"{dev}/.git", str(ROOT / "gitops.yaml")} <= set(paths)
+    assert {f"{dev}/kustomization.yaml", f"{dev}/kustomization.yml",
+            f"{dev}/Kustomization"} <= set(paths)
     assert [f"{dev}/..", f"{dev}/../..", f"{dev}/../../base"] == [
         p for p in paths if p.startswith(f"{dev}/..") and p.count("/") <= dev.count("/") + 3]
+    assert probes == [f"{folder}/{name}" for folder in (dev, ROOT / "overlays", ROOT)
+                      for name in ("gitops.yaml", ".git")]  # only whether they are there
 
 
 def test_installed_versions_are_read_without_importlib_metadata() -> None:

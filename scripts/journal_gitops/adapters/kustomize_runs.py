@@ -43,7 +43,11 @@ class Build:
         try:
             with subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True) as process:
-                self._process = process
+                with _lock:
+                    self._process = process
+                    closing = _closing
+                if closing:  # the process is exiting: it stopped the others before this one
+                    process.terminate()
                 stdout, stderr = process.communicate()
             self._outcome = subprocess.CompletedProcess(self.args, process.returncode, stdout,
                                                         stderr)
@@ -66,7 +70,8 @@ class Build:
     def stop(self) -> None:
         """Skip it, or end its process if it is running."""
         self.cancel()
-        process = self._process
+        with _lock:
+            process = self._process
         if process is not None and process.poll() is None:
             process.terminate()
 
@@ -77,6 +82,7 @@ class Build:
 
 _started: dict[tuple[str, ...], Build] = {}  # started early, not taken yet
 _unfinished: set[Build] = set()  # queued or running
+_closing = False  # set at exit: a process started from then on is stopped at once
 _lock = threading.Lock()
 
 
@@ -132,7 +138,9 @@ def forget() -> None:
 
 @atexit.register
 def _stop_all() -> None:
+    global _closing
     with _lock:
+        _closing = True
         left = list(_unfinished)
     for build in left:
         build.stop()
