@@ -146,7 +146,7 @@ def set_images(text: str, source: str, targets: list[ImageTarget]) -> str:
 def _load(text: str, source: str) -> dict[str, Any]:
     try:
         data = yaml.load(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: a value YAML reads as a date, and is not
         raise GitopsError(f"{source}: the edit would not parse; nothing was written") from None
     return data if isinstance(data, dict) else {}
 

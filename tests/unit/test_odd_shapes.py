@@ -118,3 +118,17 @@ def test_an_input_that_is_a_loop_of_links_is_refused(tmp_path: Any) -> None:
     (tmp_path / "two").symlink_to("one")
     assert [(p.file, p.line, p.message) for p in problems(tmp_path)] == [
         ("kustomization.yaml", 2, "resources entry one/x is a loop of links")]
+
+
+def test_an_impossible_date_is_quoted_when_written_and_refused_when_read() -> None:
+    from journal_gitops.adapters.yamltext import needs_quotes
+    from journal_gitops.kustomization import _load
+
+    assert needs_quotes("2024-13-45")  # YAML would read it as a date, and fail
+    try:
+        _load("images: []\nbuilt: 2024-13-45\n", "overlays/dev/kustomization.yaml")
+    except GitopsError as exc:
+        assert str(exc) == ("overlays/dev/kustomization.yaml: the edit would not parse; nothing "
+                            "was written")
+    else:
+        raise AssertionError("an impossible date parsed")

@@ -137,7 +137,7 @@ def _load_crds(folder: Path) -> dict[tuple[str, str], Any]:
     for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
         try:
             docs = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):  # ValueError: a value YAML reads as a date, and is not
             raise ConfigError(f"{path}: not valid YAML") from None
         for doc in docs:
             if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":

@@ -34,7 +34,7 @@ def needs_quotes(value: str) -> bool:
         return True
     try:
         return bool(yaml.safe_load(value) != value)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: YAML reads it as a date, and it is not
         return True
 
 

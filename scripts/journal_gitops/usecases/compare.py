@@ -135,7 +135,7 @@ def overlay_patches(root: Path, config: Config, env: str) -> list[Patch]:
     rel = config.overlay_file(env, root)
     try:
         data = yaml.safe_load((root / rel).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+    except (OSError, yaml.YAMLError, ValueError):  # ValueError: an impossible YAML date
         return []
     out = []
     for entry in data.get("patches") or []:
@@ -150,7 +150,7 @@ def overlay_patches(root: Path, config: Config, env: str) -> list[Patch]:
                 text = None
         try:
             doc = yaml.safe_load(text) if isinstance(text, str) else None
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):
             doc = None
         kind, name, fields = _patch_fields(doc)
         target = entry.get("target") or {}
