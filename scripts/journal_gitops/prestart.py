@@ -21,6 +21,7 @@ wrong. A clone with a branch move to finish starts nothing either: the recovery 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -106,7 +107,7 @@ def start_renders(argv: Sequence[str]) -> None:
 
 
 def _plan_file(root: Path) -> Path | None:
-    """Named by a cheap hash of the root; the root is stored inside and compared on reading."""
+    """Named by a cheap hash of the root; the plan's key holds the root itself."""
     folder = cache_dir("prestart")
     return folder / f"{zlib.crc32(str(root).encode()):08x}.json" if folder else None
 
@@ -115,7 +116,8 @@ def drop_plan(root: Path) -> None:
     """Forget the plan of `root`: it started builds the command did not take."""
     path = _plan_file(root)
     if path is not None:
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
+            path.unlink(missing_ok=True)
 
 
 def _key(root: Path) -> list[str]:
