@@ -61,10 +61,10 @@ _VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 
 
 def _run(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(args, capture_output=True, text=True, check=False)
-    except OSError as exc:  # not there, or not executable
-        return subprocess.CompletedProcess(args, 127, "", str(exc))
+    """Run kustomize (or a probe of it) here and now, as a background build would run it."""
+    build = kustomize_runs.Build(args)
+    build.run()
+    return build.outcome()
 
 
 def _identity(path: str) -> str | None:
