@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from journal_gitops.adapters import kustomize
-from journal_gitops.resources import Resource, parse_documents
+from journal_gitops.kube.objects import Resource, parse_documents
+from journal_gitops.overlays.render import render_or_raise
 from support import ROOT
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -42,7 +42,7 @@ def missing_tools() -> str | None:
 def rendered(env: str) -> list[Resource]:
     """The environment exactly as Argo CD would apply it."""
     overlay = f"overlays/{env}"
-    text = kustomize.render_or_raise(kustomize.find_kustomize(), ROOT, overlay)
+    text = render_or_raise(ROOT, overlay)
     return parse_documents(text, overlay)
 
 

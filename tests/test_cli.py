@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, SHARED_CRDS, Runner, findings
 from journal_gitops.adapters import kustomize
 from journal_gitops.output.validate import rules_markdown
-from journal_gitops.rules import RuleId, all_rules, get_rule
+from journal_gitops.validation.rules import all_rules, get_rule
 from support import bin_with
 
 CLEAN = "ok: dev, staging, prod (60 resources) pass every rule on Kubernetes 1.29, 1.35\n"
@@ -269,7 +269,7 @@ def test_rules_json_lists_every_rule_with_its_metadata(gitops: Runner) -> None:
     assert [rule["id"] for rule in data["rules"]] == [rule.id for rule in all_rules()]
     assert data["rules"][0] == {
         "id": "render", "severity": "critical", "summary": "every overlay builds with kustomize",
-        "why": get_rule(RuleId.RENDER).why, "fix": get_rule(RuleId.RENDER).fix}
+        "why": get_rule("render").why, "fix": get_rule("render").fix}
     assert all(set(rule) == {"id", "severity", "summary", "why", "fix"} and rule["why"]
                and rule["fix"] for rule in data["rules"])
 

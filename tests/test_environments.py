@@ -8,8 +8,9 @@ import json
 import pytest
 
 from conftest import MakeRepo, Runner
-from journal_gitops import templates
-from journal_gitops.app_yaml import set_sync
+from journal_gitops.argocd import templates
+from journal_gitops.argocd.edit import set_sync
+from journal_gitops.overlays import templates as overlay_templates
 from support import ROOT, START, assert_refused, git
 
 
@@ -22,7 +23,7 @@ def test_templates_match_the_hand_written_files(env: str, automated: bool,
                                 {"server": "https://kubernetes.default.svc"}, automated,
                                 protected)
     assert app == (ROOT / f"apps/journal-{env}.yaml").read_text()
-    assert templates.namespace(f"journal-{env}") == (
+    assert overlay_templates.namespace(f"journal-{env}") == (
         ROOT / f"overlays/{env}/namespace.yaml").read_text()
 
 

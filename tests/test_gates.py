@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED_CRDS, A, B, Runner
-from journal_gitops.clock import format_duration, now, parse_duration, parse_instant
-from journal_gitops.cron import parse_schedule, window_end, zone
+from journal_gitops.config.gates import Freeze, GateConfig
 from journal_gitops.errors import UsageError
-from journal_gitops.gate_config import Freeze, GateConfig
+from journal_gitops.timing.clock import now, parse_instant
+from journal_gitops.timing.cron import parse_schedule, window_end, zone
+from journal_gitops.timing.durations import format_duration, parse_duration
 from support import START, assert_refused, git
 
 PROD = "overlays/prod/kustomization.yaml"

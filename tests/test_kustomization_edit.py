@@ -6,7 +6,9 @@ import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from journal_gitops.kustomization import ImageTarget, needs_quotes, set_images
+from journal_gitops.adapters.yamltext import needs_quotes
+from journal_gitops.overlays.images import ImageTarget
+from journal_gitops.overlays.kustomization import set_images
 
 QUOTES = st.sampled_from(["plain", "single", "double"])
 HEX = st.text("0123456789abcdef", min_size=7, max_size=40)

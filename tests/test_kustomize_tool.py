@@ -55,7 +55,7 @@ def test_the_bundled_kubectl_is_found_without_one_on_the_path(
     tool = kustomize.find_kustomize()
     assert tool.command == (str(bundled), "kustomize")
     assert tool.version.startswith("5.")
-    result = kustomize.render(tool, ROOT / "overlays/staging")
+    result = kustomize.outcome(kustomize.run(tool.build_args(ROOT / "overlays/staging")))
     assert (result.error, result.warnings) == (None, ())
     assert "namespace: journal-staging" in result.manifests
 

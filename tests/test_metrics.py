@@ -89,4 +89,4 @@ def test_lead_time_needs_the_app_repository(gitops: Runner, history: tuple[Path,
 def test_since_takes_a_duration(gitops: Runner, make_repo: MakeRepo) -> None:
     result = gitops("metrics", "--since", "a month", repo=make_repo())
     assert (result.exit_code, result.output) == (
-        2, "Error: --since takes a number and h, d or w (like 30d), not 'a month'\n")
+        2, "Error: --since 'a month' is not a duration such as 30m, 24h or 2d\n")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from journal_gitops.resources import Resource
+from journal_gitops.kube.objects import Resource
 from pods import PATH, Pod, container_env, find, link, missing_tools, quantity, rendered, wait_until
 
 pytestmark = pytest.mark.skipif(missing_tools() is not None, reason=str(missing_tools()))

@@ -18,13 +18,9 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 def _start(name: str) -> None:
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        from .checkpoints import checkpoint
+        from .changes.checkpoints import checkpoint
 
         checkpoint("start")
-        if name == "gitops":
-            from .prestart import start_renders
-
-            start_renders(sys.argv[1:])
         from . import cli
 
         command = cli.cli if name == "gitops" else cli.bump_image

@@ -38,16 +38,8 @@ class ToolMissingError(GitopsError):
     exit_code = ExitCode.MISSING_TOOL
 
 
-CONFIG_FILE = "gitops.yaml"
-
-
 class ConfigError(GitopsError):
     """gitops.yaml is missing or does not describe a usable repository (exit 1)."""
-
-    @classmethod
-    def in_config(cls, message: str) -> ConfigError:
-        """An error of one of gitops.yaml's keys, named as in the file."""
-        return cls(f"{CONFIG_FILE}: {message}")
 
 
 class Terminated(BaseException):

@@ -11,10 +11,9 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from journal_gitops.argocd import ArgocdManifests
-from journal_gitops.clusters import Cluster
-from journal_gitops.config import Config, load_config, parse_config
-from journal_gitops.config_yaml import (
+from journal_gitops.argocd.manifests import ArgocdManifests
+from journal_gitops.config.clusters import Cluster
+from journal_gitops.config.edit import (
     add_cluster,
     carry_intended,
     drop_intended,
@@ -23,10 +22,13 @@ from journal_gitops.config_yaml import (
     remove_cluster,
     remove_env,
 )
+from journal_gitops.config.load import load_config, parse_config
+from journal_gitops.config.model import Config
 from journal_gitops.errors import ConfigError, UsageError
-from journal_gitops.gates import Overrides, check_bump_order
-from journal_gitops.resources import Resource
-from journal_gitops.rules import EnvContext, RepoContext, get_rule
+from journal_gitops.gates.checks import Overrides, check_bump_order
+from journal_gitops.kube.objects import Resource
+from journal_gitops.validation.rules import get_rule
+from journal_gitops.validation.rules.context import EnvContext, RepoContext
 
 BASE = (ROOT / "gitops.yaml").read_text()
 REPO_URL = "https://github.com/journal-app/journal-gitops.git"
@@ -312,7 +314,7 @@ def test_project_destinations() -> None:
 
 def test_the_repository_passes_the_cluster_rules() -> None:
     config = load_config(ROOT)
-    from journal_gitops.argocd import read_manifests
+    from journal_gitops.argocd.manifests import read_manifests
 
     manifests = read_manifests(ROOT, config)
     context = RepoContext(config, manifests)
@@ -325,7 +327,7 @@ def test_the_repository_passes_the_cluster_rules() -> None:
 
 
 def test_set_destination_keeps_the_line_and_move_env() -> None:
-    from journal_gitops.app_yaml import set_destination
+    from journal_gitops.argocd.edit import set_destination
 
     app = (ROOT / "apps/journal-prod.yaml").read_text()
     named = set_destination(app, "apps/journal-prod.yaml", Cluster("eu", None, "prod-eu"))
@@ -333,7 +335,7 @@ def test_set_destination_keeps_the_line_and_move_env() -> None:
                                 "    name: prod-eu\n")
     assert set_destination(named, "apps/journal-prod.yaml",
                            Cluster("in-cluster", "https://kubernetes.default.svc", None)) == app
-    from journal_gitops.config_yaml import move_env
+    from journal_gitops.config.edit import move_env
 
     assert move_env(TWO_REGIONS, "prod-us", "in-cluster") == TWO_REGIONS.replace(
         "[dev, staging, prod]", "[dev, staging, prod, prod-us]").replace(
@@ -341,7 +343,7 @@ def test_set_destination_keeps_the_line_and_move_env() -> None:
 
 
 def test_a_destination_that_moves_is_an_availability_risk() -> None:
-    from journal_gitops.risks import assess
+    from journal_gitops.kube.risks import assess
 
     moved = assess([application("prod-us")], [application("prod-us", server=US)])
     assert [(str(r.kind), r.object, r.message) for r in moved] == [
@@ -358,7 +360,7 @@ def test_a_destination_that_moves_is_an_availability_risk() -> None:
     ("http://api.example.com", False), ("https://api example.com", False),
     ("https://[fd00::1", False)])
 def test_server_urls(url: str, ok: bool) -> None:
-    from journal_gitops.clusters import check_server
+    from journal_gitops.config.clusters import check_server
 
     if ok:
         assert check_server(url) == url

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from journal_gitops.kube.objdiff import Change, ObjectDiff
+from journal_gitops.kube.risks import Risk, RiskKind
 from journal_gitops.output.diff import MAX_RISKS, diff_markdown
-from journal_gitops.risks import Risk, RiskKind
-from journal_gitops.usecases.diff import Change, DiffReport, EnvDiff, ObjectDiff
+from journal_gitops.usecases.diff import DiffReport, EnvDiff
 
 BASE, HEAD = "a" * 40, "b" * 40
 

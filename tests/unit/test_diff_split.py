@@ -3,8 +3,9 @@ nothing lost, each under GitHub's limit, each code block closed in the comment t
 
 from __future__ import annotations
 
+from journal_gitops.kube.objdiff import Change, ObjectDiff
 from journal_gitops.output.diff import MAX_CHARS, diff_markdown_parts
-from journal_gitops.usecases.diff import Change, DiffReport, EnvDiff, ObjectDiff
+from journal_gitops.usecases.diff import DiffReport, EnvDiff
 
 BASE, HEAD = "a" * 40, "b" * 40
 GITHUB_LIMIT = 65_536

@@ -16,18 +16,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from journal_gitops.adapters import kustomize
 from journal_gitops.adapters.schemas import SchemaChecker
-from journal_gitops.argocd import ArgocdManifests, read_manifests
-from journal_gitops.config import load_config
+from journal_gitops.argocd.manifests import ArgocdManifests, read_manifests
+from journal_gitops.config.load import load_config
 from journal_gitops.errors import GitopsError
-from journal_gitops.resources import Resource, parse_documents
-from journal_gitops.rules import EnvContext, RepoContext, all_rules
-from journal_gitops.source_lines import SourceIndex
+from journal_gitops.kube.objects import Resource, parse_documents
+from journal_gitops.overlays.render import render_or_raise
+from journal_gitops.validation.rules import all_rules
+from journal_gitops.validation.rules.context import EnvContext, RepoContext
+from journal_gitops.validation.source_lines import SourceIndex
 
 CONFIG = load_config(ROOT)
-RENDERED = parse_documents(kustomize.render_or_raise(kustomize.find_kustomize(), ROOT,
-                                                     "overlays/prod"), "overlays/prod")
+RENDERED = parse_documents(render_or_raise(ROOT, "overlays/prod"), "overlays/prod")
 ARGOCD = list(read_manifests(ROOT, CONFIG).resources)
 ODD = st.one_of(st.none(), st.integers(-3, 2**40), st.text(max_size=5), st.booleans(),
                 st.lists(st.one_of(st.integers(), st.text(max_size=3), st.none()), max_size=3),
@@ -80,7 +80,8 @@ def test_no_check_raises_on_odd_rendered_objects(resources: list[Resource],
             assert isinstance(hit[1], str)
     index = SourceIndex.of(ROOT, [ROOT / "overlays/prod"])
     for resource in resources[:5]:
-        assert all(isinstance(f.message, str) for f in SCHEMAS.check(resource))
+        assert all(isinstance(f.message, str) for f in SCHEMAS.check(
+            resource.api_version, resource.kind, resource.body))
         index.locate(resource, ("spec", "template", "spec", "containers", 0, "image"))
 
 
@@ -98,7 +99,8 @@ def test_parsing_any_document_gives_objects_or_one_error(docs: list[Any]) -> Non
 
 
 def test_a_value_yaml_cannot_build_is_an_error_not_a_traceback() -> None:
-    from journal_gitops.resources import load_document, load_documents
+    from journal_gitops.adapters.yamlload import load as load_document
+    from journal_gitops.adapters.yamlload import load_all as load_documents
 
     for load in (load_document, load_documents):
         try:
@@ -110,7 +112,7 @@ def test_a_value_yaml_cannot_build_is_an_error_not_a_traceback() -> None:
 
 
 def test_an_input_that_is_a_loop_of_links_is_refused(tmp_path: Any) -> None:
-    from journal_gitops.kustomize_inputs import problems
+    from journal_gitops.overlays.inputs import problems
 
     (tmp_path / "gitops.yaml").write_text("{}\n")
     (tmp_path / "kustomization.yaml").write_text("resources:\n  - one/x\n")
@@ -122,7 +124,7 @@ def test_an_input_that_is_a_loop_of_links_is_refused(tmp_path: Any) -> None:
 
 def test_an_impossible_date_is_quoted_when_written_and_refused_when_read() -> None:
     from journal_gitops.adapters.yamltext import needs_quotes
-    from journal_gitops.kustomization import _load
+    from journal_gitops.overlays.kustomization import _load
 
     assert needs_quotes("2024-13-45")  # YAML would read it as a date, and fail
     try:

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from journal_gitops.errors import UsageError
-from journal_gitops.resources import Resource
-from journal_gitops.risks import Risk, RiskKind, assess, parse_kinds, quantity
+from journal_gitops.kube.objects import Resource
+from journal_gitops.kube.quantity import quantity
+from journal_gitops.kube.risks import Risk, RiskKind, assess, parse_kinds
 
 Doc = dict[str, Any]
 NS = "journal-dev"

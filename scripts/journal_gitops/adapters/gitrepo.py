@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import GitopsError, ToolMissingError, UsageError
-from ..pending_move import STATE_DIR
+from .gitdirs import STATE_DIR
 
 try:
     import git
@@ -379,3 +379,34 @@ def commit_date(path: Path, sha: str) -> str | None:
 def head_date(repo: git.Repo) -> str:
     """The committer date (ISO 8601) of HEAD: the repository's own "now"."""
     return run(repo, "log", "-1", "--format=%cI", "HEAD").strip()
+
+
+def blobs(repo: git.Repo, specs: list[str]) -> list[str | None]:
+    """The text of each `COMMIT:PATH` (None where there is no such file, or it is not text),
+    read by one `git cat-file --batch` rather than one git process a file."""
+    if not specs:
+        return []
+    done = subprocess.run(["git", "cat-file", "--batch"], cwd=repo.working_tree_dir or repo.git_dir,
+                          input="".join(f"{spec}\n" for spec in specs).encode(),
+                          capture_output=True, check=False)
+    if done.returncode != 0:
+        raise GitopsError(f"git cat-file: {done.stderr.decode(errors='replace').strip()}")
+    out, at = done.stdout, 0
+    found: list[str | None] = []
+    for _ in specs:
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        at = end + 1
+        if len(header) != 3 or header[1] != b"blob":
+            found.append(None)
+            if len(header) == 3:  # a tree or a commit: its body follows all the same
+                at += int(header[2]) + 1
+            continue
+        size = int(header[2])
+        body = out[at:at + size]
+        at += size + 1
+        try:
+            found.append(body.decode("utf-8"))
+        except UnicodeDecodeError:
+            found.append(None)
+    return found

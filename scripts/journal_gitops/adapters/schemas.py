@@ -8,22 +8,69 @@ and each validator is built once.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-import yaml
-from referencing import Registry
-from referencing import Resource as SchemaResource
+from ..errors import ConfigError, GitopsError, ToolMissingError
+from .yamlload import load_all
 
-from ..errors import ConfigError
-from ..resources import Resource
-from ..rules.model import RuleId
-from .schema_cache import OWN_SCHEMAS, SchemaFinding, builtin_folder
+if TYPE_CHECKING:  # jsonschema is loaded only when an object is checked
+    import jsonschema
+    from referencing import Registry
+
+OWN_SCHEMAS = Path(__file__).parent.parent / "schemas"
+
+
+class Problem(str, Enum):
+    """What kind of schema finding: a built-in kind's, a custom resource's, or a kind with no
+    schema at all."""
+
+    BUILTIN = "builtin"
+    CUSTOM = "custom"
+    UNKNOWN_KIND = "unknown-kind"
+
+
+@dataclass(frozen=True)
+class SchemaFinding:
+    problem: Problem
+    message: str
+
+
+def schema_root() -> Path:
+    """The strict JSON schemas kubernetes-validate ships, one folder per version (found without
+    importing the package, which would import jsonschema)."""
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise ToolMissingError("kubernetes-validate is not installed: pip install it")
+    return Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
+
+
+def builtin_folder(version: str) -> Path:
+    """The schemas of one Kubernetes minor version; a version they lack is a missing tool."""
+    folder = schema_root() / f"v{version}.0-local-strict"
+    if not folder.is_dir():
+        known = sorted(
+            (p.name[1:].split(".0-")[0] for p in schema_root().glob("v*-local-strict")),
+            key=lambda v: tuple(int(x) for x in v.split(".")),
+        )
+        raise ToolMissingError(
+            f"Kubernetes {version} has no schemas in the installed kubernetes-validate "
+            f"(it has {known[0]} to {known[-1]}): upgrade it or change kubernetesVersions")
+    return folder
+
+
+def schema_filename(api_version: str, kind: str) -> str:
+    """The file of a built-in kind in a version's folder."""
+    group, _, version = api_version.rpartition("/")
+    prefix = f"{group.split('.')[0]}-" if group else ""
+    return f"{kind.lower()}-{prefix}{version}.json"
 
 
 def is_builtin_group(group: str) -> bool:
@@ -45,7 +92,9 @@ def _describe(error: jsonschema.ValidationError) -> str:
     """One line per error; alternatives (oneOf/anyOf) are reduced to their most relevant branch."""
     if error.validator in ("oneOf", "anyOf"):
         if error.context:
-            return _describe(jsonschema.exceptions.best_match(error.context))
+            from jsonschema.exceptions import best_match
+
+            return _describe(best_match(error.context))
         return f"{_error_path(error)}: must match exactly one of the allowed forms"
     message = error.message
     if len(message) > MAX_MESSAGE:
@@ -87,13 +136,12 @@ class _BuiltinSchemas:
         self._validators: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def _filename(self, group: str, version: str, kind: str) -> str:
-        prefix = f"{group.split('.')[0]}-" if group else ""
-        return f"{kind.lower()}-{prefix}{version}.json"
-
     def validator(self, api_version: str, kind: str) -> Any | None:
-        group, _, version = api_version.rpartition("/")
-        name = self._filename(group, version, kind)
+        import jsonschema
+        from referencing import Registry
+        from referencing import Resource as SchemaResource
+
+        name = schema_filename(api_version, kind)
         with self._lock:
             if name in self._validators:
                 return self._validators[name]
@@ -128,16 +176,20 @@ def _strict(node: Any) -> Any:
     return out
 
 
-@lru_cache(maxsize=4)
-def _load_crds(folder: Path) -> dict[tuple[str, str], Any]:
-    """apiVersion/kind -> validator for every served version of every CRD in a folder."""
+def crd_files(folder: Path) -> list[Path]:
+    """The YAML files of a CRD folder, in a stable order."""
     if not folder.is_dir():
         raise ConfigError(f"CRD folder {folder} does not exist")
+    return sorted(p for p in [*folder.glob("*.yaml"), *folder.glob("*.yml")] if p.is_file())
+
+
+def _crd_schemas(folder: Path) -> dict[tuple[str, str], Any]:
+    """apiVersion/kind -> the openAPIV3Schema of every served version of every CRD."""
     found: dict[tuple[str, str], Any] = {}
-    for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+    for path in crd_files(folder):
         try:
-            docs = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
-        except (yaml.YAMLError, ValueError):  # ValueError: a value YAML reads as a date, and is not
+            docs = load_all(path.read_text(encoding="utf-8"), str(path))
+        except (GitopsError, OSError, UnicodeDecodeError):
             raise ConfigError(f"{path}: not valid YAML") from None
         for doc in docs:
             if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
@@ -148,20 +200,39 @@ def _load_crds(folder: Path) -> dict[tuple[str, str], Any]:
                 schema = ((version.get("schema") or {}).get("openAPIV3Schema"))
                 if not version.get("served", True) or not schema or not kind:
                     continue
-                key = (f"{spec.get('group')}/{version.get('name')}", kind)
-                found[key] = jsonschema.Draft4Validator(_strict(schema))
+                found[(f"{spec.get('group')}/{version.get('name')}", kind)] = schema
     if not found:
         raise ConfigError(f"CRD folder {folder} holds no CustomResourceDefinition")
     return found
 
 
+@lru_cache(maxsize=4)
+def _load_crds(folder: Path) -> dict[tuple[str, str], Any]:
+    """apiVersion/kind -> validator for every served version of every CRD in a folder."""
+    import jsonschema
+
+    return {key: jsonschema.Draft4Validator(_strict(schema))
+            for key, schema in _crd_schemas(folder).items()}
+
+
 @lru_cache(maxsize=1)
 def _own_schemas() -> dict[tuple[str, str], Any]:
+    import jsonschema
+
     found: dict[tuple[str, str], Any] = {}
     for path in sorted(OWN_SCHEMAS.glob("*.json")):
         group, version, kind = path.stem.split("_")
         schema = json.loads(path.read_text(encoding="utf-8"))
         found[(f"{group}/{version}", kind)] = jsonschema.Draft202012Validator(schema)
+    return found
+
+
+def own_kinds() -> set[tuple[str, str]]:
+    """apiVersion/kind of every custom resource the project ships a schema for."""
+    found = set()
+    for path in OWN_SCHEMAS.glob("*.json"):
+        group, version, kind = path.stem.split("_")
+        found.add((f"{group}/{version}", kind))
     return found
 
 
@@ -173,47 +244,61 @@ class SchemaChecker:
         self._builtin = [_BuiltinSchemas(v) for v in self.versions]
         self._crds = _load_crds(crd_dir.resolve()) if crd_dir else {}
 
-    def check(self, resource: Resource) -> list[SchemaFinding]:
-        api_version, kind = resource.api_version, resource.kind
+    def check(self, api_version: str, kind: str, body: dict[str, Any]) -> list[SchemaFinding]:
+        """The findings of one object (its apiVersion, kind and body)."""
         key = (api_version, kind)
         custom = key in self._crds or key in _own_schemas()
-        if is_builtin_group(resource.group) and not custom:
-            return self._check_builtin(resource)
+        if is_builtin_group(api_version.rpartition("/")[0]) and not custom:
+            return self._check_builtin(api_version, kind, body)
         own, crd = _own_schemas().get(key), self._crds.get(key)
         if own is None and crd is None:
             where = "the project's schemas or the CRD folder" if self._crds else (
                 "the project's schemas (pass --crds to use upstream CRDs)"
             )
             message = f"no schema for {api_version} {kind} in {where}"
-            return [SchemaFinding(RuleId.UNKNOWN_KIND, message)]
+            return [SchemaFinding(Problem.UNKNOWN_KIND, message)]
         findings: list[SchemaFinding] = []
         for label, validator in (("schema", own), ("CRD", crd)):
             if validator is not None:
-                findings.extend(
-                    SchemaFinding(RuleId.CUSTOM_SCHEMA, f"{m} ({label})")
-                    for m in _messages(validator, resource.body)
-                )
+                findings.extend(SchemaFinding(Problem.CUSTOM, f"{m} ({label})")
+                                for m in _messages(validator, body))
         return findings
 
-    def _check_builtin(self, resource: Resource) -> list[SchemaFinding]:
+    def _check_builtin(self, api_version: str, kind: str, body: dict[str, Any]
+                       ) -> list[SchemaFinding]:
         by_message: dict[str, list[str]] = {}
         missing: list[str] = []
         for schemas in self._builtin:
-            validator = schemas.validator(resource.api_version, resource.kind)
+            validator = schemas.validator(api_version, kind)
             if validator is None:
                 missing.append(schemas.version)
                 continue
-            for message in _messages(validator, resource.body):
+            for message in _messages(validator, body):
                 by_message.setdefault(message, []).append(schemas.version)
         findings = []
         if missing:
             findings.append(SchemaFinding(
-                RuleId.SCHEMA,
-                f"{resource.api_version} {resource.kind} is not served by Kubernetes "
-                f"{', '.join(missing)}",
-            ))
+                Problem.BUILTIN,
+                f"{api_version} {kind} is not served by Kubernetes {', '.join(missing)}"))
         for message, versions in by_message.items():
             some = len(versions) != len(self.versions)
             suffix = f" (Kubernetes {', '.join(versions)})" if some else ""
-            findings.append(SchemaFinding(RuleId.SCHEMA, message + suffix))
+            findings.append(SchemaFinding(Problem.BUILTIN, message + suffix))
         return findings
+
+
+def files_read(versions: Iterable[str], api_version: str, kind: str,
+               custom: set[tuple[str, str]]) -> list[Path]:
+    """The schema files a check of one object reads, besides the CRD folder and the project's
+    own schemas (`custom`: the kinds those hold): a built-in kind's file, and the shared
+    definitions, in each version's folder."""
+    if (api_version, kind) in custom or not is_builtin_group(api_version.rpartition("/")[0]):
+        return []
+    name = schema_filename(api_version, kind)
+    return [folder / file for folder in map(builtin_folder, versions)
+            for file in ("_definitions.json", name)]
+
+
+def crd_kinds(folder: Path) -> set[tuple[str, str]]:
+    """apiVersion/kind of every served version of every CRD in a folder (no jsonschema)."""
+    return set(_crd_schemas(folder))

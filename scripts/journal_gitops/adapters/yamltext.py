@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..errors import GitopsError
-from ..resources import yaml_error
+from .yamlload import load, yaml_error
 
 # Plain scalars some YAML reader (YAML 1.1, YAML 1.2, Go's yaml) would not read as a string.
 _GO_NUMBER = re.compile(
@@ -33,8 +32,8 @@ def needs_quotes(value: str) -> bool:
     if re.search(r": |:$| #|[\[\]{},&*!|>'\"%@`]|^[-?:#]|\s", value):
         return True
     try:
-        return bool(yaml.safe_load(value) != value)
-    except (yaml.YAMLError, ValueError):  # ValueError: YAML reads it as a date, and it is not
+        return bool(load(value, "value") != value)
+    except GitopsError:  # YAML reads it as a date that is not one, or not at all
         return True
 
 

@@ -9,7 +9,7 @@ import click
 from .options import Settings, committing, common_options, pass_settings
 
 if TYPE_CHECKING:
-    from ..delivery import Delivery, DeliveryOptions
+    from ..changes.delivery import Delivery, DeliveryOptions
     from ..usecases.clusters import ClusterChange
 
 TEXT_JSON = ("text", "json")

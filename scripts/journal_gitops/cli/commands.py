@@ -25,8 +25,8 @@ from .options import (
 )
 
 if TYPE_CHECKING:
-    from ..delivery import Delivery, DeliveryOptions
-    from ..usecases.environments import EnvChange
+    from ..changes.delivery import Delivery, DeliveryOptions
+    from ..usecases.env.common import EnvChange
 
 TEXT_JSON = ("text", "json")
 
@@ -77,11 +77,11 @@ def render(settings: Settings, env: str) -> None:
 def rules(settings: Settings) -> None:
     """List the validation rules: severity, summary, and (in JSON) why and how to fix."""
     from ..output.validate import rules_json, rules_markdown, rules_text
-    from ..rules import rule_table
+    from ..validation.rules import all_rules
 
     output = settings.format(("text", "json", "markdown"))
     formatter = {"text": rules_text, "json": rules_json, "markdown": rules_markdown}[output]
-    click.echo(formatter(rule_table()), nl=False)
+    click.echo(formatter(all_rules()), nl=False)
 
 
 @click.command()
@@ -118,7 +118,7 @@ def bump(settings: Settings, commit: str, envs: tuple[str, ...], images: tuple[s
     Example:
         bump-image --commit 1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d --push
     """
-    from ..gates import Overrides
+    from ..gates.checks import Overrides
     from ..output.bump import bump_json, bump_text
     from ..usecases.bump import BumpRequest
     from ..usecases.bump import bump as run
@@ -161,7 +161,7 @@ def promote(settings: Settings, source: str, targets: tuple[str, ...], images: t
         gitops promote --from staging --to prod --push
         gitops promote --from staging --to prod-eu --to prod-us
     """
-    from ..gates import Overrides
+    from ..gates.checks import Overrides
     from ..output.changelog import app_web_url
     from ..output.state import state_json, state_text
     from ..usecases.promote import PromoteRequest
@@ -212,7 +212,7 @@ def rollback(settings: Settings, env: str, to: str | None, steps: int | None,
     Example:
         gitops rollback prod --push
     """
-    from ..gates import Overrides
+    from ..gates.checks import Overrides
     from ..output.state import state_json, state_text
     from ..usecases.rollback import RollbackRequest
     from ..usecases.rollback import rollback as run
@@ -253,8 +253,8 @@ def diff_command(ctx: click.Context, settings: Settings, base: str | None, head:
     Example:
         gitops diff --output markdown --fail-on immutable,deletion
     """
+    from ..kube.risks import parse_kinds
     from ..output.diff import diff_json, diff_markdown, diff_markdown_parts, diff_text
-    from ..risks import parse_kinds
     from ..usecases.diff import diff
 
     output = settings.format(("text", "markdown", "json"))
@@ -366,7 +366,7 @@ def _print_env_change(output: str, done: Delivery[EnvChange], delivery: Delivery
 def env_list(settings: Settings) -> None:
     """One row per environment, in promotion order."""
     from ..output.envs import envs_json, envs_text
-    from ..usecases.environments import list_envs
+    from ..usecases.env.listing import list_envs
 
     output = settings.format(TEXT_JSON)
     rows = list_envs(settings.config())
@@ -402,7 +402,7 @@ def env_new(settings: Settings, name: str, source: str, after: str | None, besid
         gitops env new qa --from dev --replicas frontend=2
         gitops env new prod-us --from prod --beside prod --cluster us-east
     """
-    from ..usecases.environments import NewEnv, new_env
+    from ..usecases.env.new import NewEnv, new_env
 
     output = settings.format(TEXT_JSON)
     request = NewEnv(name, source, after, replicas, values, namespace, host, automated, beside,
@@ -429,7 +429,7 @@ def env_set(settings: Settings, name: str, replicas: tuple[str, ...], values: tu
             break_glass: str | None, delivery: DeliveryOptions) -> None:
     """Change replicas, config values, the sync policy, the minimum soak or the cluster of
     NAME."""
-    from ..usecases.environments import SetEnv, set_env
+    from ..usecases.env.settings import SetEnv, set_env
 
     output = settings.format(TEXT_JSON)
     done = set_env(settings.config(), SetEnv(name, replicas, values, automated, min_soak,
@@ -446,7 +446,7 @@ def env_set(settings: Settings, name: str, replicas: tuple[str, ...], values: tu
 def env_delete(settings: Settings, name: str, break_glass: str | None,
                delivery: DeliveryOptions) -> None:
     """Delete environment NAME (never one in production, the last promotion stage)."""
-    from ..usecases.environments import delete_env
+    from ..usecases.env.delete import delete_env
 
     output = settings.format(TEXT_JSON)
     done = delete_env(settings.config(), name, delivery, break_glass)

@@ -11,7 +11,7 @@ from ..errors import ExitCode
 from .options import Settings, common_options, delivery_options, pass_settings
 
 if TYPE_CHECKING:
-    from ..delivery import DeliveryOptions
+    from ..changes.delivery import DeliveryOptions
 
 TEXT_JSON = ("text", "json")
 

@@ -18,8 +18,8 @@ import click
 from ..errors import UsageError
 
 if TYPE_CHECKING:
-    from ..config import Config
-    from ..delivery import DeliveryOptions
+    from ..changes.delivery import DeliveryOptions
+    from ..config.model import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("text", "json", "markdown", "github", "html")
@@ -34,15 +34,13 @@ class Settings:
 
     def config(self) -> Config:
         """gitops.yaml of --repo, or of the nearest folder above the current one that has it."""
-        from ..config import find_root, load_config
-        from ..pending_move import pending
+        from ..changes.pending import pending
+        from ..config.load import find_root, load_config
 
         root = self.repo.resolve() if self.repo else find_root(Path.cwd())
         if pending(root):
-            from ..adapters.kustomize_runs import forget
-            from ..branch_move import recover_clone
+            from ..changes.branch_move import recover_clone
 
-            forget()  # started before the recovery changed the files
             note = recover_clone(root)
             if note:
                 click.echo(f"gitops: {note}", err=True)
@@ -119,7 +117,7 @@ def delivery_options(func: F) -> F:
 def _delivery(base: str | None, branch: str | None, push: bool, remote: str, in_place: bool,
               dry_run: bool) -> DeliveryOptions:
     """The delivery options from their flags; pairs that contradict each other are refused."""
-    from ..delivery import DeliveryOptions
+    from ..changes.delivery import DeliveryOptions
 
     if in_place and branch:
         raise UsageError("--branch does not go with --in-place")

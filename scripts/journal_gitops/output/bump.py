@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..images import commit_of_tag
-from ..shas import SHORT, short_digest, short_sha
+from ..history.shas import SHORT, short_digest, short_sha
+from ..overlays.images import commit_of_tag
 from . import lines_of, table
 from .changelog import changelog_json, changelog_markdown
 from .delivery import already_proposed, delivery_json, delivery_text
 
 if TYPE_CHECKING:
-    from ..config import Config
-    from ..delivery import DeliveryOptions
+    from ..changes.delivery import DeliveryOptions
+    from ..config.model import Config
     from ..usecases.bump import BumpPlan, BumpResult
 
 

@@ -9,8 +9,8 @@ from . import json_document, table
 from .delivery import delivery_json, delivery_text, short_answer
 
 if TYPE_CHECKING:
-    from ..clusters import Cluster
-    from ..delivery import Delivery, DeliveryOptions
+    from ..changes.delivery import Delivery, DeliveryOptions
+    from ..config.clusters import Cluster
     from ..usecases.clusters import ClusterChange
 
 

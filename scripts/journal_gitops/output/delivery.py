@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..shas import short_sha
+from ..history.shas import short_sha
 from . import json_document
 
 if TYPE_CHECKING:
-    from ..delivery import Delivery, DeliveryOptions
+    from ..changes.delivery import Delivery, DeliveryOptions
 
 
 def already_proposed(done: Delivery[Any]) -> bool:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..images import split_image
-from ..shas import short_digest, short_sha
-from ..usecases.diff import Change, DiffReport, EnvDiff
+from ..history.shas import short_digest, short_sha
+from ..kube.images import split_image
+from ..kube.objdiff import Change
+from ..usecases.diff import DiffReport, EnvDiff
 from . import json_document, lines_of, table
 
 COMMENT_MARKER = "<!-- gitops-diff -->"

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..clock import iso
-from ..shas import short_pin
+from ..history.shas import short_pin
+from ..timing.clock import iso
 from . import json_document, table
 from .delivery import delivery_json, delivery_text, short_answer
 
 if TYPE_CHECKING:
-    from ..delivery import Delivery, DeliveryOptions
-    from ..gates import ActiveGate
-    from ..usecases.environments import EnvChange, EnvRow
+    from ..changes.delivery import Delivery, DeliveryOptions
+    from ..gates.checks import ActiveGate
+    from ..usecases.env.common import EnvChange
+    from ..usecases.env.listing import EnvRow
 
 
 def _sync(automated: bool | None) -> str | None:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..clock import iso
-from ..shas import short_sha
+from ..history.shas import short_sha
+from ..timing.clock import iso
 from . import json_document, lines_of, plural, table
 from .delivery import delivery_json, delivery_text, short_answer
 from .validate import github_escape
 
 if TYPE_CHECKING:
-    from ..delivery import Delivery, DeliveryOptions
-    from ..gate_config import Freeze
+    from ..changes.delivery import Delivery, DeliveryOptions
+    from ..config.gates import Freeze
     from ..usecases.freeze import FreezeChange
     from ..usecases.gate import GateReport
 

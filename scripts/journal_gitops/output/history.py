@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..shas import short_sha
+from ..history.shas import short_sha
 from . import json_document, table
 
 if TYPE_CHECKING:
-    from ..env_history import HistoryRow
+    from ..history.entries import HistoryRow
 
 
 def _when(iso: str) -> str:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from ..shas import short_sha
+from ..history.shas import short_sha
 from . import lines_of, table
 from .changelog import changelog_json, changelog_markdown
 from .delivery import delivery_json, delivery_text, short_answer
 
 if TYPE_CHECKING:
-    from ..changelog import Changelog
-    from ..delivery import Delivery, DeliveryOptions
-    from ..snapshot import StateChange
+    from ..changes.delivery import Delivery, DeliveryOptions
+    from ..history.changelog import Changelog
+    from ..overlays.snapshot import StateChange
 
 
 class Moves(Protocol):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from ..shas import short_digest, short_sha
+from ..history.shas import short_digest, short_sha
 from ..usecases.status import ImageStatus, StatusReport
 from . import json_document, lines_of, table
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from . import json_document, lines_of, plural, table
 
 if TYPE_CHECKING:  # importing these would load the rules and schemas for every command
-    from ..rules import Rule
-    from ..validation import Report
+    from ..validation.rules.model import Rule
+    from ..validation.run import Report
 
 
 def _summary(report: Report) -> str:

@@ -7,21 +7,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..adapters import gitrepo
-from ..changelog import Changelog, changelog_lines, changelogs
-from ..commit_message import bump_message
-from ..config import Config, ManagedImage, load_config
-from ..delivery import Delivery, DeliveryOptions, FileEdit, Proposal, deliver, read_file
+from ..adapters.files import FileEdit, read_file
+from ..changes.delivery import Delivery, DeliveryOptions, Proposal, deliver
+from ..config.load import load_config
+from ..config.model import Config, ManagedImage
 from ..errors import GitopsError, UsageError
-from ..gates import (
+from ..gates.checks import (
     Overrides,
     check_bump_order,
     check_not_frozen,
     check_soak,
     is_rollback,
     rollback_refusal,
-    steps,
 )
-from ..images import (
+from ..history.changelog import Changelog, changelog_lines, changelogs
+from ..history.shas import SHORT, short_sha
+from ..history.trailers import bump_message
+from ..history.walker import walk
+from ..kube.images import DIGEST
+from ..overlays.images import (
     ImageTarget,
     Pin,
     commit_of_tag,
@@ -31,9 +35,8 @@ from ..images import (
     select_images,
     verify_images,
 )
-from ..kustomization import Kustomization, set_images
-from ..shas import DIGEST, SHORT, short_sha
-from ..snapshot import ImageChange
+from ..overlays.kustomization import Kustomization, set_images
+from ..overlays.snapshot import ImageChange
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ class _Pins:
         if not self.request.verify_registry:
             return self.digests.get(image)
         if new_name not in self.checked:
-            from ..adapters import registry  # urllib.request and ssl: only when asked for
+            from ..adapters import registry
 
             ref = registry.parse_reference(new_name, self.tag)
             found = registry.manifest_digest(ref)
@@ -196,7 +199,7 @@ class _Planner:
         a tag it ran before."""
         if _is_rollback(self.config, self.request, self.sha, env, image, old):
             return True
-        if old is None or not is_rollback(steps(tree, cfg, env), image, old, self.tag):
+        if old is None or not is_rollback(walk(tree, cfg, env), image, old, self.tag):
             return False
         if not self.request.allow_rollback:
             raise GitopsError(rollback_refusal(env, image, old, self.tag))

@@ -10,12 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..clusters import DNS_LABEL, Cluster, server_problem
-from ..commit_message import cluster_message
-from ..config import Config, load_config
-from ..config_yaml import add_cluster, remove_cluster
-from ..delivery import Delivery, DeliveryOptions, FileEdit, Proposal, deliver, read_file
-from ..errors import CONFIG_FILE, GitopsError, UsageError
+from ..adapters.files import FileEdit, read_file
+from ..changes.delivery import Delivery, DeliveryOptions, Proposal, deliver
+from ..config import CONFIG_FILE
+from ..config.clusters import Cluster, server_problem
+from ..config.edit import add_cluster, remove_cluster
+from ..config.load import load_config
+from ..config.model import Config
+from ..errors import GitopsError, UsageError
+from ..history.trailers import cluster_message
+from ..kube.names import is_dns_label
 
 
 @dataclass(frozen=True)
@@ -35,14 +39,14 @@ def list_clusters(config: Config) -> tuple[Cluster, ...]:
 
 
 def _new_cluster(name: str, server: str | None, argocd_name: str | None) -> Cluster:
-    if not DNS_LABEL.match(name) or len(name) > 63:
+    if not is_dns_label(name) or len(name) > 63:
         raise UsageError(f"cluster name '{name}' is not a DNS-1123 label")
     if (server is None) == (argocd_name is None):
         raise UsageError("give exactly one of --server and --argocd-name")
     problem = server_problem(server) if server is not None else None
     if problem:
         raise UsageError(f"--server {server!r} {problem}")
-    if argocd_name is not None and not DNS_LABEL.match(argocd_name):
+    if argocd_name is not None and not is_dns_label(argocd_name):
         raise UsageError(f"--argocd-name '{argocd_name}' is not a cluster name Argo CD accepts")
     return Cluster(name, server, argocd_name)
 

@@ -9,22 +9,19 @@ that a patch of one overlay only changes) is drift unless gitops.yaml declares i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ..adapters import kustomize
-from ..config import Config, Intended
+from ..adapters.kustomize import error_text
+from ..adapters.yamlload import flow, load
+from ..config.model import Config, Intended
 from ..errors import GitopsError, UsageError
-from ..resources import Resource, parse_documents
-
-HASHED = re.compile(r"^(?P<base>.+)-[a-z0-9]{10}$")
+from ..kube.names import generated_base
+from ..kube.objects import Resource, parse_render
+from ..overlays.render import render_many
 
 
 class Group(Enum):
@@ -78,8 +75,7 @@ def _flatten(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
         for i, item in enumerate(value):
             yield from _flatten(item, f"{path}[{item['name'] if named else i}]")
     else:
-        yield path, value if isinstance(value, str) else yaml.safe_dump(
-            value, default_flow_style=True).strip().removesuffix("...").strip()
+        yield path, value if isinstance(value, str) else flow(value)
 
 
 def _covers(intended: Intended, diff: Difference) -> bool:
@@ -134,8 +130,10 @@ def overlay_patches(root: Path, config: Config, env: str) -> list[Patch]:
     """The patches of an environment's overlay, each with what it targets and sets."""
     rel = config.overlay_file(env, root)
     try:
-        data = yaml.safe_load((root / rel).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError, ValueError):  # ValueError: an impossible YAML date
+        data = load((root / rel).read_text(encoding="utf-8"), rel) or {}
+    except (OSError, UnicodeDecodeError, GitopsError):
+        return []
+    if not isinstance(data, dict):
         return []
     out = []
     for entry in data.get("patches") or []:
@@ -149,8 +147,8 @@ def overlay_patches(root: Path, config: Config, env: str) -> list[Patch]:
             except OSError:
                 text = None
         try:
-            doc = yaml.safe_load(text) if isinstance(text, str) else None
-        except (yaml.YAMLError, ValueError):
+            doc = load(text, source) if isinstance(text, str) else None
+        except GitopsError:
             doc = None
         kind, name, fields = _patch_fields(doc)
         target = entry.get("target") or {}
@@ -166,9 +164,9 @@ def _object_key(resource: Resource, namespace: str) -> str:
     name = resource.name
     if resource.kind == "Namespace" and name == namespace:
         name = "(the environment's namespace)"
-    match = HASHED.match(name)
-    if resource.kind in ("ConfigMap", "Secret") and match:
-        name = match.group("base")
+    base = generated_base(name)
+    if resource.kind in ("ConfigMap", "Secret") and base is not None:
+        name = base
     return f"{resource.kind}/{name}"
 
 
@@ -178,8 +176,8 @@ def _category(obj: str, field: str, left: str | None, right: str | None,
     if left is not None and right is not None:
         if (left, right) == namespaces:
             return Group.MANAGED, "namespace"
-        a, b = HASHED.match(left), HASHED.match(right)
-        if a and b and a.group("base") == b.group("base"):
+        base = generated_base(left)
+        if base is not None and base == generated_base(right):
             return Group.MANAGED, "name-hash"
     if field.endswith(".image") and "containers[" in field.lower():
         return Group.IMAGES, "image"
@@ -205,16 +203,13 @@ def _source(obj: str, field: str, group: Group, files: tuple[str, str],
 
 
 def _render(config: Config, envs: tuple[str, str]) -> list[list[Resource]]:
-    tool = kustomize.find_kustomize()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        renders = list(pool.map(lambda env: kustomize.render(tool, config.overlay_path(env)),
-                                envs))
+    with render_many(config.root, {env: config.overlay_rel(env) for env in envs}) as jobs:
+        renders = {env: job.result() for env, job in jobs.items()}
     out = []
-    for env, render in zip(envs, renders, strict=True):
+    for env, render in renders.items():
         if render.error is not None:
-            raise GitopsError(f"{env} does not render: "
-                              f"{kustomize.error_text(render.error, config.root)}")
-        out.append(parse_documents(render.manifests, env))
+            raise GitopsError(f"{env} does not render: {error_text(render.error, config.root)}")
+        out.append(parse_render(render.manifests, env))
     return out
 
 

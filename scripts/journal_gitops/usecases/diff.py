@@ -10,49 +10,23 @@ each environment's change (immutable fields, deletions, ...; see `risks`) come w
 from __future__ import annotations
 
 import contextlib
-import difflib
-import re
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from ..adapters import gitrepo, kustomize, kustomize_runs
-from ..argocd import read_manifests
-from ..config import Config, load_config
+from ..adapters import gitrepo
+from ..adapters.kustomize import Render, error_text
+from ..argocd.manifests import read_manifests
+from ..config.load import load_config
+from ..config.model import Config
 from ..errors import ConfigError, GitopsError, UsageError
-from ..resources import Resource, parse_documents
-from ..revisions import sides
-from ..risks import Risk, RiskKind, assess
+from ..history.revisions import sides
+from ..kube.objdiff import Change, ObjectDiff, compare
+from ..kube.objects import Resource, parse_render
+from ..kube.risks import Risk, RiskKind, assess
+from ..overlays.render import rendering
 
 ARGOCD = "argocd"  # the pseudo-environment of apps/ and argocd/
-HASHED = re.compile(r"^(?P<base>.+)-[a-z0-9]{10}$")
-Key = tuple[str, str, str]  # kind, namespace, name
-
-
-class Change(str, Enum):
-    """What happens to an object between the two revisions."""
-
-    ADDED = "added"
-    CHANGED = "changed"
-    REMOVED = "removed"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-@dataclass(frozen=True)
-class ObjectDiff:
-    kind: str
-    namespace: str
-    name: str
-    change: Change
-    diff: str
-    old_name: str | None = None  # a generated name that changed with the content
 
 
 @dataclass(frozen=True)
@@ -106,7 +80,7 @@ class DiffReport:
 class Side:
     root: Path
     config: Config
-    renders: dict[str, kustomize.Render]
+    renders: dict[str, Render]
     argocd: list[Resource]
     argocd_error: str | None
 
@@ -118,84 +92,21 @@ def _config(root: Path, side: str) -> Config:
         raise GitopsError(f"{side}: {exc}") from None
 
 
-def _render_sides(tool: kustomize.Kustomize, roots: Sequence[Path], envs: Sequence[str] | None
-                  ) -> list[Side]:
+def _render_sides(roots: Sequence[Path], envs: Sequence[str] | None) -> list[Side]:
     configs = [_config(root, side) for root, side in zip(roots, ("base", "head"), strict=True)]
-    jobs: list[tuple[int, str, Path]] = []
-    for i, (root, config) in enumerate(zip(roots, configs, strict=True)):
-        for env in config.environments:
-            if not envs or env in envs:
-                jobs.append((i, env, root / config.overlay_rel(env)))
-    with ThreadPoolExecutor(max_workers=kustomize_runs.workers(len(jobs))) as pool:
-        results = list(pool.map(lambda job: kustomize.render(tool, job[2]), jobs))
-    sides = []
-    for root, config in zip(roots, configs, strict=True):
-        manifests = read_manifests(root, config)
-        errors = [e for e in manifests.errors if not e.message.endswith("does not exist")]
-        sides.append(Side(root, config, {}, list(manifests.resources),
-                          f"{errors[0].file}: {errors[0].message}" if errors else None))
-    for (i, env, _), render in zip(jobs, results, strict=True):
-        sides[i].renders[env] = render
+    folders = {(i, env): root / config.overlay_rel(env)
+               for i, (root, config) in enumerate(zip(roots, configs, strict=True))
+               for env in config.environments if not envs or env in envs}
+    with rendering(folders) as jobs:
+        sides = []
+        for root, config in zip(roots, configs, strict=True):
+            manifests = read_manifests(root, config)
+            errors = [e for e in manifests.errors if not e.message.endswith("does not exist")]
+            sides.append(Side(root, config, {}, list(manifests.resources),
+                              f"{errors[0].file}: {errors[0].message}" if errors else None))
+        for (i, env), job in jobs.items():
+            sides[i].renders[env] = job.result()
     return sides
-
-
-# --- comparing -------------------------------------------------------------------------------
-
-
-def _key(resource: Resource) -> Key:
-    return resource.kind, resource.namespace or "", resource.name
-
-
-def _dump(body: dict[str, Any]) -> list[str]:
-    text = yaml.safe_dump(body, sort_keys=True, default_flow_style=False, width=1000)
-    return text.splitlines(keepends=True)
-
-
-def _unified(old: dict[str, Any] | None, new: dict[str, Any] | None, label: str) -> str:
-    a = _dump(old) if old is not None else []
-    b = _dump(new) if new is not None else []
-    return "".join(difflib.unified_diff(a, b, f"a/{label}", f"b/{label}", n=3))
-
-
-def _pair_renames(removed: dict[Key, Resource], added: dict[Key, Resource]
-                  ) -> list[tuple[Resource, Resource]]:
-    """Generated ConfigMaps/Secrets whose hash suffix changed: one object, new values."""
-    pairs = []
-    for key, new in list(added.items()):
-        match = HASHED.match(new.name)
-        if new.kind not in ("ConfigMap", "Secret") or not match:
-            continue
-        candidates = [k for k, old in removed.items()
-                      if k[0] == new.kind and k[1] == key[1]
-                      and (m := HASHED.match(old.name)) and m.group("base") == match.group("base")]
-        if len(candidates) == 1:
-            pairs.append((removed.pop(candidates[0]), added.pop(key)))
-    return pairs
-
-
-def compare(old: Sequence[Resource], new: Sequence[Resource]) -> tuple[ObjectDiff, ...]:
-    before = {_key(r): r for r in old}
-    after = {_key(r): r for r in new}
-    removed = {k: r for k, r in before.items() if k not in after}
-    added = {k: r for k, r in after.items() if k not in before}
-    out: list[ObjectDiff] = []
-    for key in sorted(k for k in before if k in after):
-        if before[key].body != after[key].body:
-            label = "/".join(p for p in key if p)
-            out.append(ObjectDiff(*key, Change.CHANGED,
-                                  _unified(before[key].body, after[key].body, label)))
-    for old_r, new_r in _pair_renames(removed, added):
-        label = "/".join(p for p in _key(new_r) if p)
-        old_body = {**old_r.body, "metadata": {**old_r.metadata, "name": new_r.name}}
-        out.append(ObjectDiff(*_key(new_r), Change.CHANGED, _unified(old_body, new_r.body, label),
-                              old_name=old_r.name))
-    for key in sorted(added):
-        out.append(ObjectDiff(*key, Change.ADDED, _unified(None, added[key].body,
-                                                      "/".join(p for p in key if p))))
-    for key in sorted(removed):
-        out.append(ObjectDiff(*key, Change.REMOVED, _unified(removed[key].body, None,
-                                                        "/".join(p for p in key if p))))
-    return tuple(sorted(out, key=lambda o: (o.kind, o.namespace, o.name)))
 
 
 def _images(env: str, resources: Sequence[Resource]) -> dict[tuple[str, str, str], str]:
@@ -211,9 +122,9 @@ def _resources(side: Side, env: str) -> tuple[list[Resource], str | None]:
     if render is None:
         return [], None
     if render.error is not None:
-        return [], kustomize.error_text(render.error, side.root)
+        return [], error_text(render.error, side.root)
     try:
-        return parse_documents(render.manifests, env), None
+        return parse_render(render.manifests, env), None
     except GitopsError as exc:
         return [], str(exc)
 
@@ -225,12 +136,11 @@ def diff(config: Config, base: str | None = None, head: str | None = None,
          envs: Sequence[str] = ()) -> DiffReport:
     repo = gitrepo.open_repo(config.root)
     base_sha, head_sha = sides(repo, base, head)
-    tool = kustomize.find_kustomize()
     with contextlib.ExitStack() as stack:
         base_root = stack.enter_context(gitrepo.worktree(repo, base_sha))
         head_root = (stack.enter_context(gitrepo.worktree(repo, head_sha)) if head_sha
                      else config.root)
-        old, new = _render_sides(tool, [base_root, head_root], envs or None)
+        old, new = _render_sides([base_root, head_root], envs or None)
         names = list(dict.fromkeys([*new.config.environments, *old.config.environments]))
         for env in envs:
             if env not in names:

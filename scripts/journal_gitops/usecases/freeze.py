@@ -9,16 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..app_yaml import sync_windows_edit
-from ..clock import iso, now, parse_duration, parse_instant
-from ..commit_message import ChangeKind, CommitMessage, change_trailers
-from ..config import Config, load_config
-from ..cron import parse_schedule, zone
-from ..delivery import Delivery, DeliveryOptions, FileEdit, Proposal, deliver, read_file
-from ..errors import CONFIG_FILE, GitopsError, UsageError
-from ..gate_config import Freeze
-from ..gate_yaml import add_freezes, remove_freezes
-from ..rules.sync_windows import window_problems
+from ..adapters.files import FileEdit, read_file
+from ..adapters.yamlload import load
+from ..argocd.edit import sync_windows_edit
+from ..changes.delivery import Delivery, DeliveryOptions, Proposal, deliver
+from ..config import CONFIG_FILE
+from ..config.edit import add_freezes, remove_freezes
+from ..config.gates import Freeze
+from ..config.load import load_config, parse_config
+from ..config.model import Config
+from ..errors import GitopsError, UsageError
+from ..history.trailers import ChangeKind, CommitMessage, change_trailers
+from ..timing.clock import iso, now, parse_instant
+from ..timing.cron import parse_schedule, zone
+from ..timing.durations import parse_duration
+from ..validation.rules.sync_windows import window_problems
 
 
 @dataclass(frozen=True)
@@ -107,11 +112,7 @@ def _edits(tree: Path, text: str, new_text: str) -> list[FileEdit]:
 
 def _config_from(tree: Path, text: str) -> Config:
     """The configuration gitops.yaml would give with `text` (read, not written)."""
-    import yaml
-
-    from ..config import parse_config
-
-    return parse_config(tree, yaml.load(text, Loader=yaml.CSafeLoader))
+    return parse_config(tree, load(text, CONFIG_FILE), text)
 
 
 def freeze(config: Config, request: FreezeRequest, options: DeliveryOptions

@@ -22,8 +22,14 @@ from datetime import datetime
 from pathlib import Path
 
 from ..adapters import gitrepo
-from ..clock import now
-from ..commit_message import (
+from ..adapters.files import read_file
+from ..config.load import load_config
+from ..config.model import Config
+from ..errors import ConfigError, GitopsError
+from ..gates.checks import is_rollback, soak_verdict
+from ..history.revisions import sides
+from ..history.shas import short_sha
+from ..history.trailers import (
     ALLOW_ROLLBACK,
     BREAK_GLASS,
     ENVIRONMENT,
@@ -33,14 +39,10 @@ from ..commit_message import (
     ChangeKind,
     parse,
 )
-from ..config import Config, load_config
-from ..delivery import read_file
-from ..errors import ConfigError, GitopsError
-from ..gates import is_rollback, soak_verdict, steps
-from ..images import Pin
-from ..revisions import sides
-from ..shas import short_sha
-from ..snapshot import EnvSnapshot, parse_snapshot
+from ..history.walker import walk
+from ..overlays.images import Pin
+from ..overlays.snapshot import EnvSnapshot, parse_snapshot
+from ..timing.clock import now
 
 RECORD = "\x1e"
 
@@ -90,7 +92,7 @@ def _changed_paths(repo: gitrepo.Repo, base: str, head: str | None) -> list[str]
 
 
 def _app_file(root: Path, config: Config, env: str) -> str | None:
-    from ..argocd import find_application
+    from ..argocd.manifests import find_application
 
     try:
         app = find_application(root, config, env)
@@ -144,7 +146,7 @@ class _Checker:
                  if pin != before.images.get(name) and pin.tag}
         if not moved:
             return
-        history = steps(self.base_root, self.base_cfg, env, self.base_sha)
+        history = walk(self.base_root, self.base_cfg, env, self.base_sha)
         rolled = {name for name, pin in moved.items()
                   if pin.tag and is_rollback(history, name, before.images.get(name, Pin(None, None))
                                              .tag, pin.tag)}
@@ -181,7 +183,7 @@ class _Checker:
         if self.has(env, SKIP_SOAK):
             return
         verdict = soak_verdict(self.base_cfg,
-                               steps(self.base_root, self.base_cfg, source, self.base_sha),
+                               walk(self.base_root, self.base_cfg, source, self.base_sha),
                                env, source, moved)
         if verdict is not None and verdict.refused(self.moment):
             yield Violation(env, "soak", f"{verdict.message(moved)}; a change sooner needs a "

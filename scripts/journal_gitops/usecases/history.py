@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..config import Config
-from ..env_history import HistoryRow, read_history
+from ..config.model import Config
+from ..history.entries import HistoryRow, read_history
 
 
 def history(config: Config, env: str, limit: int | None = None) -> list[HistoryRow]:

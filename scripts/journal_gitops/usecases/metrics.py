@@ -9,7 +9,6 @@ time of HEAD, so that the figures are those of the history as it stands and repe
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,14 +16,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..adapters import gitrepo
-from ..commit_message import ChangeKind
-from ..config import Config
-from ..env_history import HistoryRow, read_history
+from ..config.model import Config
 from ..errors import UsageError
-from ..images import commit_of_tag
-
-DURATION = re.compile(r"^(?P<n>[1-9][0-9]*)(?P<unit>[hdw])$")
-UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+from ..history.entries import HistoryRow, read_history
+from ..history.trailers import ChangeKind
+from ..overlays.images import commit_of_tag
+from ..timing.durations import parse_duration
 
 
 @dataclass(frozen=True)
@@ -69,13 +66,6 @@ def _median(values: Sequence[timedelta]) -> timedelta | None:
     if not values:
         return None
     return timedelta(seconds=statistics.median(v.total_seconds() for v in values))
-
-
-def parse_duration(text: str) -> timedelta:
-    match = DURATION.match(text.strip())
-    if not match:
-        raise UsageError(f"--since takes a number and h, d or w (like 30d), not '{text}'")
-    return int(match.group("n")) * UNITS[match.group("unit")]
 
 
 def _when(iso: str) -> datetime:
@@ -142,7 +132,9 @@ def env_metrics(config: Config, env: str, start: datetime | None, source_repo: P
 def metrics(config: Config, envs: Sequence[str], since: str | None,
             source_repo: Path | None) -> MetricsReport:
     selected = config.select(envs)
-    window = parse_duration(since) if since is not None else None
+    window = parse_duration(since, "--since") if since is not None else None
+    if window is not None and window <= timedelta(0):
+        raise UsageError("--since must be longer than 0")
     end = _when(gitrepo.head_date(gitrepo.open_repo(config.root)))
     start = end - window if window is not None else None
     return MetricsReport(end, since, source_repo is not None,

@@ -8,8 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..changelog import Changelog, changelog_lines, changelogs
-from ..commit_message import (
+from ..adapters.files import read_file
+from ..changes.delivery import Delivery, DeliveryOptions, Proposal, deliver
+from ..config.load import load_config
+from ..config.model import Config
+from ..errors import GitopsError, UsageError
+from ..gates.checks import Overrides, check_not_frozen, check_soak, is_rollback, rollback_refusal
+from ..history.changelog import Changelog, changelog_lines, changelogs
+from ..history.entries import read_history
+from ..history.shas import short_sha
+from ..history.trailers import (
     ALLOW_ROLLBACK,
     PROMOTED_COMMIT,
     PROMOTED_FROM,
@@ -18,22 +26,10 @@ from ..commit_message import (
     Trailer,
     state_message,
 )
-from ..config import Config, load_config
-from ..delivery import Delivery, DeliveryOptions, Proposal, deliver, read_file
-from ..env_history import read_history
-from ..errors import GitopsError, UsageError
-from ..gates import (
-    Overrides,
-    check_not_frozen,
-    check_soak,
-    is_rollback,
-    rollback_refusal,
-    steps,
-)
-from ..images import Pin, commit_of_tag, select_images
-from ..kustomization import Kustomization
-from ..shas import short_sha
-from ..snapshot import EnvSnapshot, StateChange, apply_snapshot, snapshot_of, verify_state
+from ..history.walker import walk
+from ..overlays.images import Pin, commit_of_tag, select_images
+from ..overlays.kustomization import Kustomization
+from ..overlays.snapshot import EnvSnapshot, StateChange, apply_snapshot, snapshot_of, verify_state
 
 
 @dataclass(frozen=True)
@@ -144,7 +140,7 @@ def promote(config: Config, request: PromoteRequest, options: DeliveryOptions
 def _forward(tree: Path, cfg: Config, request: PromoteRequest, change: StateChange) -> bool:
     """Hold one target's move to the gates: a move back needs --allow-rollback (returns True
     then, for its trailer), a move forward the source's soak."""
-    history = steps(tree, cfg, change.env)
+    history = walk(tree, cfg, change.env)
     rollbacks = [c for c in change.images if is_rollback(history, c.image, c.old, c.new)]
     if rollbacks and not request.allow_rollback:
         first = rollbacks[0]

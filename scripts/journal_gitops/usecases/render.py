@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ..adapters import kustomize
-from ..config import Config
+from ..config.model import Config
+from ..overlays.render import render_or_raise
 
 
 def render_env(config: Config, env: str) -> str:
     """The environment's manifests exactly as kustomize prints them."""
     config.require_env(env)
-    return kustomize.render_or_raise(kustomize.find_kustomize(), config.root,
+    return render_or_raise(config.root,
                                      config.overlay_rel(env))

@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..adapters import gitrepo
-from ..commit_message import ROLLED_BACK_TO, ChangeKind, state_message
-from ..config import Config, load_config
-from ..delivery import Delivery, DeliveryOptions, Proposal, deliver
-from ..env_history import read_history, state_at
+from ..changes.delivery import Delivery, DeliveryOptions, Proposal, deliver
+from ..config.load import load_config
+from ..config.model import Config
 from ..errors import GitopsError, UsageError
-from ..gates import Overrides, check_not_frozen
-from ..shas import SHORT
-from ..snapshot import EnvSnapshot, StateChange, apply_snapshot, verify_state
+from ..gates.checks import Overrides, check_not_frozen
+from ..history.entries import read_history, snapshot_at
+from ..history.shas import SHORT
+from ..history.trailers import ROLLED_BACK_TO, ChangeKind, state_message
+from ..overlays.snapshot import EnvSnapshot, StateChange, apply_snapshot, verify_state
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def _target(config: Config, request: RollbackRequest) -> _Target:
             if gitrepo.is_ancestor(config.root, row.commit, sha):
                 break
             undone.append(row.subject)
-        return _Target(sha, state_at(config, request.env, sha), undone)
+        return _Target(sha, snapshot_at(config, request.env, sha), undone)
     steps = 1 if request.steps is None else request.steps
     if steps < 1:
         raise UsageError("--steps must be at least 1")

@@ -8,14 +8,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from ..clock import format_duration, iso, now
-from ..config import Config
-from ..delivery import read_file
-from ..env_history import read_history
-from ..gates import soak_verdict, steps
-from ..images import Pin, commit_of_tag
-from ..kustomization import Kustomization
-from ..snapshot import snapshot_of
+from ..adapters.files import read_file
+from ..config.model import Config
+from ..gates.checks import soak_verdict
+from ..history.entries import read_history
+from ..history.walker import walk
+from ..overlays.images import Pin, commit_of_tag
+from ..overlays.kustomization import Kustomization
+from ..overlays.snapshot import snapshot_of
+from ..timing.clock import iso, now
+from ..timing.durations import format_duration
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def _gates(config: Config, env: str, previous: str | None,
         f"until {iso(active.end)}" if active.end else "until unfrozen")
     if previous is None or not waiting:
         return frozen, None
-    verdict = soak_verdict(config, steps(config.root, config, previous), env, previous, waiting)
+    verdict = soak_verdict(config, walk(config.root, config, previous), env, previous, waiting)
     if verdict is None or verdict.allowed_at is None:
         return frozen, None
     left = verdict.allowed_at - moment

@@ -1,0 +1,97 @@
+"""The files of a working tree: read exactly as stored, written all together or not at all, and
+never outside the tree, even through a symbolic link."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import GitopsError
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    path: str  # relative to the repository root
+    before: str | None  # None: the file is new
+    after: str | None  # None: the file is deleted
+
+
+
+def real_path(root: Path, rel: str) -> str:
+    """`rel` with symbolic links resolved, relative to `root`; refused when a link leads out of
+    the repository (an edit must never reach a file elsewhere on the machine)."""
+    top = root.resolve()
+    target = (root / rel).resolve()
+    if target != top and top not in target.parents:
+        raise GitopsError(f"{rel} leads out of the repository through a symbolic link: refused")
+    return target.relative_to(top).as_posix()
+
+
+def read_file(root: Path, rel: str) -> str:
+    """A file's text exactly as stored (line endings included), for editing in place."""
+    path = root / real_path(root, rel)
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise GitopsError(f"{rel} does not exist") from None
+    except UnicodeDecodeError:
+        raise GitopsError(f"{rel} is not UTF-8 text") from None
+    except IsADirectoryError:
+        raise GitopsError(f"{rel} is a folder, not a file") from None
+    except NotADirectoryError:
+        raise GitopsError(f"{rel}: a folder on its path is a file") from None
+    except OSError as exc:
+        raise GitopsError(f"cannot read {rel}: {exc.strerror}") from None
+
+
+def write_files(root: Path, edits: tuple[FileEdit, ...]) -> list[str]:
+    """All files change or none does: every new text is staged beside its file first. A
+    symbolic link inside the repository is kept: its target is written. Returns the paths
+    written, links resolved (what git must commit)."""
+    staged: list[tuple[Path, Path | None]] = []
+    written: list[str] = []
+    try:
+        for edit in edits:
+            link = root / edit.path
+            if edit.after is None:
+                real_path(root, str(Path(edit.path).parent))  # the folder must be ours
+                staged.append((link, None))
+                written.append(edit.path)
+                continue
+            rel = real_path(root, edit.path)
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(edit.after)
+            if target.exists():
+                Path(tmp).chmod(target.stat().st_mode & 0o777)
+            staged.append((target, Path(tmp)))
+            written.append(rel)
+    except OSError as exc:
+        for _, tmp_path in staged:
+            if tmp_path is not None:
+                tmp_path.unlink(missing_ok=True)
+        raise GitopsError(f"cannot write {exc.filename}: {exc.strerror}") from None
+    except GitopsError:
+        for _, tmp_path in staged:
+            if tmp_path is not None:
+                tmp_path.unlink(missing_ok=True)
+        raise
+    for target, tmp_path in staged:
+        if tmp_path is None:
+            target.unlink(missing_ok=True)
+            _remove_empty_parents(target.parent, root)
+        else:
+            tmp_path.replace(target)
+    return list(dict.fromkeys(written))
+
+
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    """A deleted environment leaves no empty folders behind."""
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

@@ -1,0 +1,168 @@
+"""The cache folder and its entries.
+
+The folder is $GITOPS_CACHE_DIR, else $XDG_CACHE_HOME/journal-gitops, else
+~/.cache/journal-gitops; GITOPS_NO_CACHE=1 turns caching off. It is made private (0700), and a
+folder that another user owns or that others may write is not used: an entry decides what
+validate reports. Everything in it can be deleted at any time.
+
+Each namespace keeps at most a fixed number of entries, the ones used last. An entry is one
+file named by its key, holding the key and a checksum of its payload: a truncated, corrupt or
+misplaced file is not an entry and is dropped. Payloads are data (bytes, JSON); nothing read
+from the cache is ever run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import stat
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+NO_CACHE = "GITOPS_NO_CACHE"
+CACHE_DIR = "GITOPS_CACHE_DIR"
+MAGIC = b"journal-gitops cache 1\n"
+_problems: list[str] = []
+
+
+def key_of(*parts: bytes | str) -> str:
+    """A key from the parts that decide an answer (each part length-prefixed, so that no two
+    different lists of parts give the same key)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def _base() -> Path:
+    given = os.environ.get(CACHE_DIR)
+    if given:
+        return Path(given)
+    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(home) / "journal-gitops"
+
+
+def _unsafe(folder: Path) -> str | None:
+    """Why a folder is not a private cache of this user, or None."""
+    try:
+        info = folder.lstat()
+    except OSError as exc:
+        return f"cannot read {folder}: {exc.strerror}"
+    if stat.S_ISLNK(info.st_mode):
+        return f"{folder} is a symbolic link"
+    if not stat.S_ISDIR(info.st_mode):
+        return f"{folder} is not a folder"
+    if info.st_uid != os.geteuid():
+        return f"{folder} belongs to another user"
+    if info.st_mode & 0o022:
+        return f"{folder} may be written by other users (chmod 700 it)"
+    return None
+
+
+@lru_cache(maxsize=1)
+def root() -> Path | None:
+    """The cache folder, made if need be; None when caching is off or the folder is unsafe
+    (then `problem()` says why)."""
+    if os.environ.get(NO_CACHE):
+        return None
+    folder = _base()
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        _problems.append(f"cannot make {folder}: {exc.strerror}")
+        return None
+    why = _unsafe(folder)
+    if why is not None:
+        _problems.append(why)
+        return None
+    return folder
+
+
+def problem() -> str | None:
+    """Why the cache was not used in this process, if it was wanted and could not be."""
+    return _problems[0] if _problems else None
+
+
+class Namespace:
+    """One kind of entry, in a subfolder of its own, keeping the `keep` used last."""
+
+    def __init__(self, name: str, keep: int) -> None:
+        self.name = name
+        self.keep = keep
+        self._written = 0
+
+    def _folder(self) -> Path | None:
+        base = root()
+        if base is None:
+            return None
+        folder = base / self.name
+        try:
+            folder.mkdir(mode=0o700, exist_ok=True)
+        except OSError:
+            return None
+        return folder if _unsafe(folder) is None else None
+
+    def get(self, key: str) -> bytes | None:
+        """The payload stored under `key`, or None."""
+        folder = self._folder()
+        if folder is None:
+            return None
+        path = folder / key
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        head = MAGIC + key.encode() + b"\n"
+        body = data[len(head) + 32:]
+        if not data.startswith(head) or data[len(head):len(head) + 32] != \
+                hashlib.sha256(body).digest():
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used now: kept over older entries
+        return body
+
+    def put(self, key: str, payload: bytes) -> None:
+        """Store `payload` under `key`; a cache that cannot be written is only slower."""
+        folder = self._folder()
+        if folder is None:
+            return
+        tmp = folder / f".tmp-{os.getpid()}-{key}"
+        data = MAGIC + key.encode() + b"\n" + hashlib.sha256(payload).digest() + payload
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            tmp.replace(folder / key)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            return
+        self._written += 1
+        if self._written % self.keep == 1 or self.keep == 1:
+            self._evict(folder)
+
+    def _evict(self, folder: Path) -> None:
+        """Drop all but the `keep` entries used last (and temporary files a dead process left)."""
+        entries: list[tuple[float, str]] = []
+        with contextlib.suppress(OSError), os.scandir(folder) as found:
+            for entry in found:
+                with contextlib.suppress(OSError):
+                    entries.append((entry.stat(follow_symlinks=False).st_mtime, entry.path))
+        entries.sort(reverse=True)
+        for _, path in entries[self.keep:]:
+            with contextlib.suppress(OSError):
+                Path(path).unlink()
+
+
+def digest_files(paths: Iterable[Path]) -> bytes:
+    """The content of files, in the order given, as one digest (names included)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        data = path.read_bytes()
+        digest.update(f"{path.name}\0{len(data)}\0".encode() + data)
+    return digest.digest()

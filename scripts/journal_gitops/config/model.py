@@ -1,0 +1,178 @@
+"""gitops.yaml: what the tooling knows about this repository that the manifests do not say."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..adapters.kustomize import KUSTOMIZATION_FILES
+from ..errors import UsageError
+from .clusters import Cluster, parse_clusters
+from .gates import GateConfig
+
+TAG_SCHEMES = {"full": "{sha}", "short": "{short}"}
+K8S_VERSION = re.compile(r"^1\.\d+$")
+
+
+@dataclass(frozen=True)
+class ManagedImage:
+    """An image the overlays pin; `from_app` images are built from the app repo at one commit."""
+
+    name: str
+    new_name: str | None
+    from_app: bool
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A finding accepted on purpose: one rule on one resource (Kind/namespace/name, or
+    Kind/name for that kind and name in any namespace), in one environment or all of them."""
+
+    rule: str
+    resource: str
+    reason: str
+    env: str | None = None  # None: every environment and the Argo CD manifests
+    expires: datetime.date | None = None
+    line: int = 0  # of its entry in gitops.yaml
+
+    def matches(self, rule: str, resource: str | None, env: str | None) -> bool:
+        if rule != self.rule or resource is None or (self.env is not None and env != self.env):
+            return False
+        if resource == self.resource:
+            return True
+        kind, _, rest = resource.partition("/")
+        return self.resource.count("/") == 1 and f"{kind}/{rest.rpartition('/')[2]}" == \
+            self.resource
+
+
+@dataclass(frozen=True)
+class Intended:
+    """A difference between environments declared intended (`gitops compare`): caused by an
+    overlay file and/or in an object (Kind/name), optionally one field and what is under it."""
+
+    file: str | None
+    object: str | None
+    field: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    repo_url: str
+    project: str
+    environments: tuple[str, ...]
+    images: tuple[ManagedImage, ...]
+    tag_scheme: str
+    short_length: int
+    kubernetes_versions: tuple[str, ...]
+    app_repo_url: str | None = None
+    crds: Path | None = None
+    overlays_dir: str = "overlays"
+    apps_dir: str = "apps"
+    argocd_dir: str = "argocd"
+    gates: GateConfig = field(default_factory=GateConfig)  # freezes, minimum soak
+    deploy_branch: str = "main"
+    waivers: tuple[Waiver, ...] = field(default=())
+    stages: tuple[tuple[str, ...], ...] = ()  # default: one stage per environment
+    clusters: tuple[Cluster, ...] = ()  # default: every environment on in-cluster
+    intended: tuple[Intended, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.stages:
+            object.__setattr__(self, "stages", tuple((env,) for env in self.environments))
+        if not self.clusters:
+            object.__setattr__(self, "clusters", parse_clusters(None, self.environments))
+
+    @property
+    def production(self) -> tuple[str, ...]:
+        """The environments of the last stage: each one is production (manual sync)."""
+        return self.stages[-1]
+
+    def is_production(self, env: str) -> bool:
+        return env in self.stages[-1]
+
+    def stage_of(self, env: str) -> int:
+        """The index of the stage `env` is in (0: where bumps land)."""
+        return next(i for i, stage in enumerate(self.stages) if env in stage)
+
+    def previous_stage(self, env: str) -> tuple[str, ...]:
+        """The environments `env` may get its tags from (none in the first stage, nor for a
+        name that is not an environment here)."""
+        if env not in self.environments:
+            return ()
+        index = self.stage_of(env)
+        return self.stages[index - 1] if index > 0 else ()
+
+    def previous_env(self, env: str) -> str | None:
+        """Where `env` gets its tags from by default: the stage before (its first environment
+        when it runs several in parallel); None in the first stage."""
+        return next(iter(self.previous_stage(env)), None)
+
+    def next_stage(self, env: str) -> tuple[str, ...]:
+        """The environments `env` promotes to (none from production)."""
+        index = self.stage_of(env)
+        return self.stages[index + 1] if index + 1 < len(self.stages) else ()
+
+    def cluster_of(self, env: str) -> Cluster:
+        return next(c for c in self.clusters if env in c.environments)
+
+    def cluster(self, name: str) -> Cluster:
+        """A declared cluster by name, or a usage error naming the known ones."""
+        for cluster in self.clusters:
+            if cluster.name == name:
+                return cluster
+        known = ", ".join(c.name for c in self.clusters)
+        raise UsageError(f"unknown cluster '{name}' (known: {known})")
+
+    def overlay_path(self, env: str) -> Path:
+        return self.root / self.overlays_dir / env
+
+    def overlay_rel(self, env: str) -> str:
+        return f"{self.overlays_dir}/{env}"
+
+    def overlay_file(self, env: str, tree: Path | None = None) -> str:
+        """The overlay's kustomization file (any of the names kustomize accepts)."""
+        folder = (tree or self.root) / self.overlay_rel(env)
+        for name in KUSTOMIZATION_FILES:
+            if (folder / name).is_file():
+                return f"{self.overlay_rel(env)}/{name}"
+        return f"{self.overlay_rel(env)}/{KUSTOMIZATION_FILES[0]}"
+
+    @property
+    def tag_scheme_label(self) -> str:
+        """The scheme as gitops.yaml names it (full, short, or the template)."""
+        names = {template: name for name, template in TAG_SCHEMES.items()}
+        return names.get(self.tag_scheme, self.tag_scheme)
+
+    @property
+    def app_images(self) -> tuple[ManagedImage, ...]:
+        return tuple(image for image in self.images if image.from_app)
+
+    def tag_pattern(self) -> re.Pattern[str]:
+        """A regex that a tag made by the tag scheme from any commit matches."""
+        parts = re.split(r"(\{sha\}|\{short\})", self.tag_scheme)
+        out = []
+        for part in parts:
+            if part == "{sha}":
+                out.append("[0-9a-f]{40}")
+            elif part == "{short}":
+                out.append(f"[0-9a-f]{{{self.short_length}}}")
+            else:
+                out.append(re.escape(part))
+        return re.compile("^" + "".join(out) + "$")
+
+    def select(self, envs: Sequence[str] | None) -> list[str]:
+        """The environments named (default: all), each once, each one known."""
+        selected = list(dict.fromkeys(envs)) if envs else list(self.environments)
+        for env in selected:
+            self.require_env(env)
+        return selected
+
+    def require_env(self, env: str) -> None:
+        if env not in self.environments:
+            known = ", ".join(self.environments)
+            raise UsageError(f"unknown environment '{env}' (known: {known})")

@@ -1,0 +1,210 @@
+"""Every input of a kustomization tree is a file or folder of this repository.
+
+kustomize fetches a `resources:` (or `bases:`, `components:`) entry it cannot find on disk as a
+remote: a URL, a `git@` or `file://` location, `github.com/org/repo//path?ref=...`, or a path it
+does not find locally. The render then depends on what another place serves and needs the
+network. These checks read the kustomization files themselves, before any render, and
+`render.refusal` refuses to build an overlay with any problem, so no build ever
+fetches anything.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..adapters.kustomize import KUSTOMIZATION_FILES
+from ..adapters.yamlload import load as load_yaml
+from ..config import CONFIG_FILE
+from ..errors import GitopsError
+
+REMOTE_MARKERS = ("://", "git@", "?ref=", "?version=", "?timeout=", "?submodules=")
+REMOTE_HOSTS = ("github.com/", "gitlab.com/", "bitbucket.org/", "dev.azure.com/")
+FOLDER_FIELDS = ("resources", "bases", "components")  # may be kustomizations, fetched if remote
+FILE_LIST_FIELDS = ("crds", "configurations", "generators", "transformers", "validators",
+                    "patchesStrategicMerge")
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    file: str  # the kustomization file, relative to the repository root
+    line: int  # of the entry, 0 when not found
+    message: str
+
+
+_parsed: dict[str, Any] = {}  # text -> data, within one process (content-keyed)
+_lock = threading.Lock()
+
+
+def load(path: Path) -> tuple[Any, str]:
+    """A kustomization file's data and text (None and "" when it cannot be read)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None, ""
+    with _lock:
+        if text in _parsed:
+            return _parsed[text], text
+    try:
+        data = load_yaml(text, str(path))
+    except GitopsError:
+        data = None
+    with _lock:
+        _parsed[text] = data
+    return data, text
+
+
+def repository_root(directory: Path) -> Path:
+    """The folder holding gitops.yaml (or .git) at or above `directory`; else `directory`."""
+    start = directory.resolve()
+    for folder in [start, *start.parents]:
+        if (folder / CONFIG_FILE).is_file() or (folder / ".git").exists():
+            return folder
+    return start
+
+
+def kustomization_file(folder: Path) -> Path | None:
+    return next((folder / n for n in KUSTOMIZATION_FILES if (folder / n).is_file()), None)
+
+
+def entries(data: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """(field, entry, is a folder that may be fetched) of every path a kustomization names."""
+    out: list[tuple[str, str, bool]] = []
+
+    def strings(value: Any) -> list[str]:
+        items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+        return [str(v) for v in items if isinstance(v, str | int) and "\n" not in str(v)]
+
+    for field in FOLDER_FIELDS:
+        out += [(field, entry, True) for entry in strings(data.get(field))]
+    for field in FILE_LIST_FIELDS:
+        out += [(field, entry, False) for entry in strings(data.get(field))]
+    for field in ("patches", "patchesJson6902", "replacements"):
+        for item in data.get(field) or [] if isinstance(data.get(field), list) else []:
+            if isinstance(item, dict):
+                out += [(field, entry, False) for entry in strings(item.get("path"))]
+    for field in ("configMapGenerator", "secretGenerator"):
+        for item in data.get(field) or [] if isinstance(data.get(field), list) else []:
+            if not isinstance(item, dict):
+                continue
+            for entry in strings(item.get("files")):
+                out.append((field, entry.split("=", 1)[-1], False))
+            out += [(field, entry, False) for entry in [*strings(item.get("envs")),
+                                                          *strings(item.get("env"))]]
+    openapi = data.get("openapi")
+    if isinstance(openapi, dict):
+        out += [("openapi", entry, False) for entry in strings(openapi.get("path"))]
+    return out
+
+
+def _line(text: str, entry: str) -> int:
+    for number, line in enumerate(text.splitlines(), 1):
+        if entry in line and not line.lstrip().startswith("#"):
+            return number
+    return 0
+
+
+def _remote(entry: str) -> bool:
+    return any(m in entry for m in REMOTE_MARKERS) or entry.startswith(REMOTE_HOSTS) or (
+        "//" in entry.lstrip("/"))
+
+
+def _host_like(entry: str) -> bool:
+    """kustomize reads a missing `host.tld/org/repo` path as a git repository to clone; a
+    missing `nope.yaml` or `sub/dir` is only an error it reports itself."""
+    first = entry.split("/", 1)[0]
+    return "/" in entry and "." in first.strip(".")
+
+
+@dataclass(frozen=True)
+class _Folder:
+    """One kustomization as the walk needs it: its inputs' problems and its local folders."""
+
+    file: Path
+    data: dict[str, Any]
+    text: str
+    problems: tuple[InputProblem, ...]
+    children: tuple[Path, ...]
+
+
+def _analyse(folder: Path, file: Path, base: Path) -> _Folder | None:
+    """The entries of one kustomization file, each resolved and checked."""
+    data, text = load(file)
+    if not isinstance(data, dict):
+        return None  # kustomize reports a broken file itself, without fetching anything
+    rel = file.relative_to(base).as_posix() if file.is_relative_to(base) else str(file)
+    found, children = [], []
+    for field, entry, fetchable in entries(data):
+        try:
+            target = (folder / entry).resolve()
+        except (OSError, RuntimeError):  # a loop of links
+            found.append(InputProblem(rel, _line(text, entry),
+                                      f"{field} entry {entry} is a loop of links"))
+            continue
+        message = None
+        if _remote(entry):
+            message = f"{field} entry {entry} is a remote location (URL, git or file://)"
+        elif Path(entry).is_absolute():
+            message = f"{field} entry {entry} is an absolute path"
+        elif not target.is_relative_to(base):
+            message = f"{field} entry {entry} is outside this repository"
+        elif fetchable and target.is_dir():
+            children.append(target)
+        if fetchable and message is None and not target.exists() and _host_like(entry):
+            message = (f"{field} entry {entry} does not exist in this repository (kustomize "
+                       f"would try to fetch it)")
+        if message:
+            found.append(InputProblem(rel, _line(text, entry), message))
+    return _Folder(file, data, text, tuple(found), tuple(children))
+
+
+def _visit(start: Path, base: Path) -> Iterator[tuple[Path, _Folder | None]]:
+    """Every folder the walk looks in, each once, nearest first, with its kustomization as
+    read (None: no kustomization file there, or one that does not parse as a mapping)."""
+    seen: set[Path] = set()
+    pending = [start.resolve()]
+    while pending:
+        folder = pending.pop(0)
+        if folder in seen:
+            continue
+        seen.add(folder)
+        file = kustomization_file(folder)
+        info = _analyse(folder, file, base) if file is not None else None
+        yield folder, info
+        if info is not None:
+            pending.extend(info.children)
+
+
+def _walk(start: Path, base: Path) -> Iterator[tuple[Path, _Folder]]:
+    for folder, info in _visit(start, base):
+        if info is not None:
+            yield folder, info
+
+
+def walk(start: Path, root: Path) -> Iterator[tuple[Path, Path, dict[str, Any], str]]:
+    """(folder, kustomization file, its data, its text) of every kustomization reached from
+    `start` through entries that are folders inside `root`, each once, nearest first."""
+    for folder, info in _walk(start, root.resolve()):
+        yield folder, info.file, info.data, info.text
+
+
+def folders(directory: Path, root: Path) -> list[Path] | None:
+    """Every folder kustomize loads a kustomization from when it builds `directory` (each
+    resolved); None when one of them has a kustomization the walk cannot read, so that what it
+    loads cannot be known."""
+    found = []
+    for folder, info in _visit(directory, root.resolve()):
+        if info is None and kustomization_file(folder) is not None:
+            return None
+        found.append(folder)
+    return found
+
+
+def problems(directory: Path, root: Path | None = None) -> list[InputProblem]:
+    """Every input of the kustomization in `directory` (and of those it includes) that is not
+    a path inside `root` (default: the repository around `directory`)."""
+    base = (root or repository_root(directory)).resolve()
+    return [problem for _, info in _walk(directory, base) for problem in info.problems]

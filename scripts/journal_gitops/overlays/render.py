@@ -1,0 +1,186 @@
+"""Rendering overlays with the real kustomize: never fetching, and never twice for the same
+inputs.
+
+An overlay is refused before any build when one of its inputs is not a file of this repository
+(see inputs.py): renders never fetch. kustomize, with its default load restrictions, reads
+only files inside the folder of each kustomization it loads, so what a build can read is the
+content of those folders. A successful build is remembered under a hash of exactly that (every
+file of every folder the kustomization tree reaches, with their paths in the repository) and
+of the kustomize binary's sha256: a build of the same inputs by the same kustomize gives the
+same output, wherever the repository is. An output that names the repository's own path is
+not kept, nor is a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from ..adapters import processes
+from ..adapters.kustomize import (
+    KUSTOMIZATION_FILES,
+    Kustomize,
+    Render,
+    error_text,
+    find_kustomize,
+    outcome,
+)
+from ..cache import binaries
+from ..cache.store import Namespace, key_of
+from ..errors import GitopsError
+from . import inputs
+
+RENDERS = Namespace("renders", keep=2000)
+K = TypeVar("K")
+
+
+def kustomize_tool() -> Kustomize:
+    """The kustomize every render uses (what is learnt about its binary is remembered)."""
+    return find_kustomize(binaries.remember)
+
+
+def refusal(directory: Path) -> str | None:
+    """Why this folder is not handed to kustomize, if it is not: renders never fetch, so an
+    overlay with a remote (or missing, host-like) input is refused before any build."""
+    if not directory.is_dir():
+        return "overlay folder does not exist"
+    if not any((directory / f).is_file() for f in KUSTOMIZATION_FILES):
+        return "no kustomization.yaml in the overlay folder"
+    refused = inputs.problems(directory)
+    if refused:
+        first = refused[0]
+        return f"not rendered: {first.file}: {first.message}"
+    return None
+
+
+def _subtree(folder: Path, digest: list[bytes]) -> None:
+    """Every entry under `folder` (links not followed: a link's target is its text, and what
+    it leads to inside a loaded folder is hashed there), in a stable order."""
+    for current, dirs, files in os.walk(folder, followlinks=False):
+        dirs.sort()
+        here = Path(current)
+        for name in sorted([*dirs, *files]):
+            path = here / name
+            rel = path.relative_to(folder).as_posix().encode()
+            info = path.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                digest.append(b"L" + rel + b"\0" + str(path.readlink()).encode())
+            elif stat.S_ISREG(info.st_mode):
+                digest.append(b"F" + rel + b"\0" + path.read_bytes())
+            elif stat.S_ISDIR(info.st_mode):
+                digest.append(b"D" + rel)
+            else:
+                raise OSError(f"{path} is not a file or folder")
+
+
+def input_key(tool: Kustomize, directory: Path) -> str | None:
+    """The key of a build of `directory`: None when it cannot be known for sure (a
+    kustomization the walk cannot read, a file that cannot be read, a binary that is gone)."""
+    base = inputs.repository_root(directory)
+    folders = inputs.folders(directory, base)
+    binary = binaries.sha256(tool.command[0])
+    if folders is None or binary is None:
+        return None
+    parts: list[bytes] = []
+    try:
+        for folder in sorted(folders):
+            parts.append(b"R" + folder.relative_to(base).as_posix().encode())
+            _subtree(folder, parts)
+    except (OSError, ValueError):
+        return None
+    start = directory.resolve().relative_to(base).as_posix()
+    return key_of("render", binary, *tool.command[1:], start, *parts)
+
+
+def _remembered(key: str | None) -> Render | None:
+    found = RENDERS.get(key) if key is not None else None
+    if found is None:
+        return None
+    try:
+        data = json.loads(found)
+        return Render(str(data["manifests"]), tuple(map(str, data["warnings"])), None)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _remember(key: str | None, render: Render, root: Path) -> None:
+    text = render.manifests + "\n".join(render.warnings)
+    if key is None or render.error is not None or str(root.resolve()) in text or \
+            str(root) in text:
+        return
+    RENDERS.put(key, json.dumps({"manifests": render.manifests,
+                                 "warnings": list(render.warnings)}).encode())
+
+
+@dataclass
+class RenderJob:
+    """One overlay's render: remembered, refused, or a build under way; result() waits."""
+
+    directory: Path
+    build: processes.Build | None = None
+    known: Render | None = None
+    key: str | None = None
+
+    def result(self) -> Render:
+        if self.known is not None:
+            return self.known
+        if self.build is None:
+            return Render("", (), "not rendered")
+        self.known = outcome(self.build.outcome())
+        _remember(self.key, self.known, inputs.repository_root(self.directory))
+        return self.known
+
+
+def _job(tool: Kustomize, directory: Path) -> RenderJob:
+    """A job that needs no build (refused, or remembered), or one whose build is to start."""
+    refused = refusal(directory)
+    if refused is not None:
+        return RenderJob(directory, known=Render("", (), refused))
+    key = input_key(tool, directory)
+    return RenderJob(directory, known=_remembered(key), key=key)
+
+
+def render(directory: Path) -> Render:
+    """Build one overlay, unless it is refused."""
+    with rendering({"": directory}) as jobs:
+        return jobs[""].result()
+
+
+@contextlib.contextmanager
+def rendering(directories: Mapping[K, Path]) -> Iterator[dict[K, RenderJob]]:
+    """Start rendering every overlay folder at once; the caller does other work meanwhile and
+    takes each result when it needs it. On the way out, builds not started yet are dropped and
+    running ones waited for."""
+    tool = kustomize_tool()
+    jobs = {name: _job(tool, directory) for name, directory in directories.items()}
+    waiting = [job for job in jobs.values() if job.known is None]
+    builds = processes.run_all([tool.build_args(job.directory) for job in waiting])
+    for job, build in zip(waiting, builds, strict=True):
+        job.build = build
+    try:
+        yield jobs
+    finally:
+        for build in builds:
+            build.cancel()
+        for build in builds:
+            build.outcome()
+
+
+def render_many(root: Path, overlays: Mapping[str, str]
+                ) -> contextlib.AbstractContextManager[dict[str, RenderJob]]:
+    """`rendering` of overlays named by their folders relative to `root` (name -> folder)."""
+    return rendering({name: root / rel for name, rel in overlays.items()})
+
+
+def render_or_raise(root: Path, overlay: str, what: str | None = None) -> str:
+    """The manifests of `root/overlay`, or one error naming the overlay (or `what`)."""
+    result = render(root / overlay)
+    if result.error is not None:
+        raise GitopsError(f"{what or overlay}: {error_text(result.error, root)}")
+    return result.manifests

@@ -1,0 +1,42 @@
+"""The one clock of the tooling, and the times people write.
+
+Release gates depend on the time (a freeze ends, a soak is over), so every gate asks `now()`
+here. `GITOPS_NOW` (an ISO-8601 time such as 2026-03-06T16:00:00Z) sets it, for tests and for
+asking "would this pass at that time?"; without it the clock is the system's, in UTC.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+from ..errors import UsageError
+
+NOW_VARIABLE = "GITOPS_NOW"
+
+
+def parse_instant(text: str, what: str) -> datetime:
+    """An ISO-8601 date-time (UTC when it names no offset), as an aware UTC time."""
+    value = text.strip()
+    try:
+        parsed = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith(("Z", "z"))
+                                        else value)
+    except ValueError:
+        raise UsageError(f"{what} {text!r} is not an ISO-8601 time such as "
+                         f"2026-03-09T08:00:00Z") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def now() -> datetime:
+    """The current time in UTC, or the one GITOPS_NOW sets."""
+    fixed = os.environ.get(NOW_VARIABLE)
+    if fixed:
+        return parse_instant(fixed, NOW_VARIABLE)
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def iso(moment: datetime) -> str:
+    """A time as gitops.yaml and the outputs write it: UTC, to the second, with Z."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

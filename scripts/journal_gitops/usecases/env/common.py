@@ -1,0 +1,146 @@
+"""What the env commands share: an environment's state as its files give it, the values
+--replicas and --set take, and the validation every env change must pass before it commits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...adapters.files import FileEdit, read_file
+from ...adapters.kustomize import error_text
+from ...argocd.manifests import automated, find_application
+from ...changes.delivery import Delivery, DeliveryOptions, Planner, Proposal, Verifier, deliver
+from ...config.load import load_config
+from ...config.model import Config
+from ...errors import GitopsError, UsageError
+from ...kube.objects import Resource, parse_render
+from ...overlays.images import Pin
+from ...overlays.kustomization import Kustomization
+from ...overlays.render import render_many, render_or_raise
+from ...overlays.snapshot import ValueChange
+
+MAX_REPLICAS = 2**31 - 1  # replicas is an int32
+RESERVED = {"argocd"}  # `gitops diff` reports the Argo CD manifests under this name
+
+
+@dataclass(frozen=True)
+class EnvState:
+    name: str
+    namespace: str | None
+    replicas: dict[str, int]
+    config: dict[str, str]
+    images: dict[str, Pin]
+    automated: bool | None  # None: no Application found
+    app_file: str | None
+
+
+@dataclass(frozen=True)
+class EnvChange:
+    """What `env new`, `env set` or `env delete` changes."""
+
+    env: str
+    action: str  # new, set or delete
+    changes: tuple[ValueChange, ...]  # for set: each setting from, to
+    files: tuple[str, ...]  # every file the commit adds, changes or removes
+
+
+def read_state(tree: Path, config: Config, env: str) -> EnvState:
+    rel = config.overlay_file(env, tree)
+    kustomization = Kustomization(read_file(tree, rel), rel)
+    app = find_application(tree, config, env)
+    images = {e.name: Pin(e.new_tag, e.digest) for e in kustomization.images()
+              if any(i.name == e.name for i in config.app_images)}
+    return EnvState(env, kustomization.namespace(), kustomization.replicas(),
+                    kustomization.config(), images, automated(app) if app else None,
+                    app.source if app else None)
+
+
+# --- parsing of --replicas and --set ---------------------------------------------------------
+
+
+def parse_assignments(pairs: Sequence[str], option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key or not value:
+            raise UsageError(f"{option} takes KEY=VALUE, not '{pair}'")
+        out[key] = value
+    return out
+
+
+def parse_replicas(pairs: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for key, value in parse_assignments(pairs, "--replicas").items():
+        if not re.fullmatch(r"[0-9]+", value) or int(value) > MAX_REPLICAS:
+            raise UsageError(f"--replicas {key}={value}: the count must be a whole number from "
+                             f"0 to {MAX_REPLICAS}")
+        out[key] = int(value)
+    return out
+
+
+def render_env(tree: Path, config: Config, env: str) -> list[Resource]:
+    overlay = config.overlay_rel(env)
+    return parse_render(render_or_raise(tree, overlay),
+                           overlay)
+
+
+def render_all(tree: Path, config: Config) -> dict[str, list[Resource]]:
+    """Every environment rendered at once (the first failure, in order, is the error)."""
+    overlays = {env: config.overlay_rel(env) for env in config.environments}
+    with render_many(tree, overlays) as started:
+        done = {env: job.result() for env, job in started.items()}
+    out = {}
+    for env, render in done.items():
+        if render.error is not None:
+            raise GitopsError(f"{overlays[env]}: {error_text(render.error, tree)}")
+        out[env] = parse_render(render.manifests, overlays[env])
+    return out
+
+
+def components(resources: Sequence[Resource]) -> list[str]:
+    """Workloads the overlay renders (what --replicas may name)."""
+    return sorted(r.name for r in resources if r.kind in ("Deployment", "StatefulSet"))
+
+
+def edit_overlay(kustomization: Kustomization, components: list[str],
+                  replicas: dict[str, int], values: dict[str, str]) -> None:
+    for component, count in replicas.items():
+        if component not in components:
+            raise UsageError(f"unknown component '{component}' (components: "
+                             f"{', '.join(components)})")
+        kustomization.set_replicas(component, count)
+    known = kustomization.config()
+    for key, value in values.items():
+        if key not in known:
+            raise UsageError(f"unknown config key '{key}' (keys: {', '.join(sorted(known))})")
+        kustomization.set_config(key, value)
+
+
+def validate_tree(tree: Path, what: str) -> None:
+    """The changed repository must validate clean, or nothing is written."""
+    from ...validation.run import validate  # the rules and schemas: only when a change is made
+
+    report = validate(load_config(tree))
+    if report.findings:
+        first = report.findings[0]
+        more = f" (and {len(report.findings) - 1} more)" if len(report.findings) > 1 else ""
+        where = f"{first.env}: " if first.env else ""
+        raise GitopsError(f"{what} would not validate: {where}{first.rule}: {first.message}{more}")
+
+
+def verifier(what: str) -> Verifier[EnvChange]:
+    def verify(tree: Path, proposal: Proposal[EnvChange]) -> None:
+        validate_tree(tree, what)
+    return verify
+
+
+def files_of(edits: Sequence[FileEdit]) -> tuple[str, ...]:
+    return tuple(edit.path for edit in edits)
+
+
+def deliver_env(config: Config, planner: Planner[EnvChange], checked: str, branch: str,
+             options: DeliveryOptions) -> Delivery[EnvChange]:
+    """Every env change: validated as a whole repository before it is committed."""
+    return deliver(config.root, planner, verifier(checked), options, lambda p: branch)

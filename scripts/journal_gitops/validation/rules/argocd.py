@@ -1,0 +1,195 @@
+"""Argo CD rules: exactly one Application deploys each overlay, its AppProject permits what it
+deploys, and its sync options, waves and policy are ones Argo CD reads as meant."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator
+from typing import Any
+
+from ...argocd.manifests import app_sources, automated
+from ...kube.destinations import cluster_of_destination
+from ...kube.objects import CLUSTER_SCOPED, Resource
+from .config_refs import SYNC_WAVE
+from .context import EnvContext, dicts, mapping
+from .model import Hit, Rule, Severity
+
+SYNC_OPTIONS_ANNOTATION = "argocd.argoproj.io/sync-options"
+BOOL = frozenset({"true", "false"})
+# Argo CD's sync options and the values each takes (Argo CD docs, "Sync Options").
+SYNC_OPTION_VALUES: dict[str, frozenset[str]] = {
+    "Validate": BOOL, "CreateNamespace": BOOL, "PruneLast": BOOL, "ApplyOutOfSyncOnly": BOOL,
+    "PrunePropagationPolicy": frozenset({"foreground", "background", "orphan"}),
+    "Replace": BOOL, "ServerSideApply": BOOL, "FailOnSharedResource": BOOL,
+    "RespectIgnoreDifferences": BOOL, "SkipDryRunOnMissingResource": BOOL, "Force": BOOL,
+    "ClientSideApplyMigration": BOOL,
+    "Prune": frozenset({"true", "false", "confirm"}),
+    "Delete": frozenset({"true", "false", "confirm"}),
+}
+
+
+def check_application(ctx: EnvContext) -> Iterator[Hit]:
+    overlay = ctx.config.overlay_rel(ctx.env)
+    apps = ctx.environment_apps()
+    if not apps:
+        yield None, f"no Application deploys {overlay} from {ctx.config.repo_url}"
+        return
+    if len(apps) > 1:
+        names = ", ".join(sorted(app.name for app in apps))
+        yield None, f"{len(apps)} Applications deploy {overlay}: {names}"
+    namespaces = {r.namespace for r in ctx.resources if r.namespace}
+    for app in apps:
+        dest = mapping(app.spec.get("destination")).get("namespace")
+        if namespaces and {str(dest)} != namespaces:
+            yield app, (f"destination namespace {dest} but {overlay} renders into "
+                        f"{', '.join(sorted(namespaces))}")
+        if app.spec.get("project") != ctx.config.project:
+            yield app, (f"project {app.spec.get('project')} is not {ctx.config.project} "
+                        f"(gitops.yaml)")
+
+
+def _glob(pattern: Any, value: Any) -> bool:
+    return fnmatch.fnmatchcase(str(value), str(pattern))
+
+
+def _kind_listed(entries: Any, group: str, kind: str) -> bool:
+    return any(_glob(e.get("group", ""), group) and _glob(e.get("kind", ""), kind)
+               for e in dicts(entries))
+
+
+def _destination_allowed(project: Resource, server: str | None, name: str | None,
+                         namespace: str) -> bool:
+    allowed = False
+    for dest in dicts(project.spec.get("destinations")):
+        ns_pattern = str(dest.get("namespace", ""))
+        negated = ns_pattern.startswith("!")
+        cluster_ok = (server is not None and _glob(dest.get("server", ""), server)) or (
+            name is not None and _glob(dest.get("name", ""), name))
+        if not cluster_ok:
+            continue
+        if negated and _glob(ns_pattern[1:], namespace):
+            return False
+        if not negated and _glob(ns_pattern, namespace):
+            allowed = True
+    return allowed
+
+
+def project_problems(app: Resource, projects: dict[str, Resource],
+                     resources: list[Resource]) -> Iterator[str]:
+    """What the Application's AppProject forbids: its repo, destination, or a kind it deploys."""
+    project = projects.get(str(app.spec.get("project")))
+    if project is None:
+        yield f"AppProject {app.spec.get('project')} is not defined in git"
+        return
+    pname, spec = f"AppProject {project.name}", project.spec
+    for source in app_sources(app):
+        repo = str(source.get("repoURL", ""))
+        repos = spec.get("sourceRepos")
+        if not any(_glob(p, repo) for p in (repos if isinstance(repos, list) else [])):
+            yield f"{pname} does not allow source repo {repo}"
+    dest = mapping(app.spec.get("destination"))
+    namespace = str(dest.get("namespace", ""))
+    if not _destination_allowed(project, dest.get("server"), dest.get("name"), namespace):
+        yield (f"{pname} does not allow destination namespace {namespace} on "
+               f"{cluster_of_destination(dest)}")
+    for key in dict.fromkeys((r.group, r.kind) for r in resources):
+        label = f"{key[1]} ({key[0] or 'core'})"
+        if key in CLUSTER_SCOPED:
+            if not _kind_listed(spec.get("clusterResourceWhitelist"), *key) or \
+                    _kind_listed(spec.get("clusterResourceBlacklist"), *key):
+                yield f"{pname} does not allow cluster-scoped {label}"
+            continue
+        whitelist = spec.get("namespaceResourceWhitelist")
+        if (whitelist is not None and not _kind_listed(whitelist, *key)) or _kind_listed(
+                spec.get("namespaceResourceBlacklist"), *key):
+            yield f"{pname} does not allow {label}"
+
+
+def check_project_permits(ctx: EnvContext) -> Iterator[Hit]:
+    for app in ctx.environment_apps():
+        for problem in project_problems(app, ctx.projects, ctx.resources):
+            yield app, problem
+
+
+def _bad_sync_option(option: str) -> str | None:
+    key, sep, value = option.strip().partition("=")
+    if not sep:
+        return f"sync option {option!r} is not KEY=VALUE"
+    if key not in SYNC_OPTION_VALUES:
+        return f"unknown sync option {key}"
+    allowed = SYNC_OPTION_VALUES[key]
+    if value not in allowed:
+        return f"sync option {key}={value}: expected one of {', '.join(sorted(allowed))}"
+    return None
+
+
+def check_sync_options(ctx: EnvContext) -> Iterator[Hit]:
+    for app in ctx.environment_apps():
+        options = mapping(app.spec.get("syncPolicy")).get("syncOptions")
+        for option in options if isinstance(options, list) else []:
+            problem = _bad_sync_option(str(option))
+            if problem:
+                yield app, problem
+    for resource in ctx.resources:
+        annotations = mapping(resource.metadata.get("annotations"))
+        for option in str(annotations.get(SYNC_OPTIONS_ANNOTATION) or "").split(","):
+            problem = _bad_sync_option(option) if option.strip() else None
+            if problem:
+                yield resource, problem
+        wave = annotations.get(SYNC_WAVE)
+        if wave is not None and not str(wave).lstrip("-").isdigit():
+            yield resource, f"{SYNC_WAVE} {wave!r} is not a whole number"
+
+
+def check_sync_policy(ctx: EnvContext) -> Iterator[Hit]:
+    if not ctx.config.is_production(ctx.env):
+        return
+    for app in ctx.environment_apps():
+        if automated(app):
+            yield app, (f"automated sync on {ctx.env}, in production (the last promotion stage): "
+                        f"the Argo CD UI cannot roll it back"), ("spec", "syncPolicy", "automated")
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+APPLICATION = Rule(
+    "application", Severity.HIGH,
+    summary="one Application per overlay, with its namespace and the configured project; none for "
+            "other overlays",
+    why="An overlay no Application deploys silently drifts from git; two Applications on one "
+        "overlay fight over the same objects, each pruning or overwriting the other's.",
+    fix="Keep one apps/<app>.yaml per environment with source.path overlays/ENV, "
+        "destination.namespace the overlay's namespace and spec.project from gitops.yaml.",
+    check=check_application)
+
+
+PROJECT_PERMITS = Rule(
+    "project-permits", Severity.CRITICAL,
+    summary="the Application's AppProject allows its repo, its destination and every rendered "
+            "kind",
+    why="Argo CD refuses to sync an Application whose AppProject does not permit its source repo, "
+        "its destination or one of the kinds it renders.",
+    fix="Add the repo to sourceRepos, the namespace to destinations and the kind to the namespace "
+        "or cluster resource whitelist in argocd/, or stop rendering the kind.",
+    check=check_project_permits)
+
+
+SYNC_OPTIONS = Rule(
+    "sync-options", Severity.HIGH,
+    summary="every Argo CD sync option (Application or annotation) and sync wave is one Argo CD "
+            "knows",
+    why="Argo CD ignores a sync option it does not know or a value it cannot read, without a "
+        "warning: the Prune=false or wave ordering the manifest asks for never happens.",
+    fix="Write KEY=VALUE with a key and value from Argo CD's Sync Options page (e.g. "
+        "PruneLast=true), and a whole number as argocd.argoproj.io/sync-wave.",
+    check=check_sync_options)
+
+
+SYNC_POLICY = Rule(
+    "sync-policy", Severity.MEDIUM,
+    summary="no environment of the last promotion stage has automated sync",
+    why="Under automated sync Argo CD reverts any manual change at once, so the UI's rollback is "
+        "refused; production should change only when someone syncs it.",
+    fix="Switch automated sync off in the Application of each production environment (gitops env "
+        "set ENV --manual-sync) and sync them by hand after review.",
+    check=check_sync_policy)

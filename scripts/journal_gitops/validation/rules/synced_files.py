@@ -1,0 +1,92 @@
+"""Argo CD applies every file of `apps/` and `argocd/`: each is synced by some Application, or is
+one of the two bootstrap files applied by hand (the root app and its own AppProject).
+
+A file nothing syncs is a change that merges and then never reaches the cluster: `gitops env new`
+edits the environments' AppProject, and if no Application applied it, Argo CD would refuse the
+new Application until someone ran `kubectl apply` by hand.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterator
+
+from ...argocd.manifests import ArgocdManifests, app_sources, manifest_files, norm_path, same_repo
+from ...config.model import Config
+from ...kube.objects import Resource
+from .model import Rule, Severity
+
+BRACES = re.compile(r"\{([^{}]*)\}")
+UNSYNCED = ("no Application applies {file}, and it is not a bootstrap file (the root app or its "
+            "AppProject): a change to it never reaches the cluster")
+
+
+def _patterns(glob: str) -> list[str]:
+    """Argo CD's include/exclude globs, `{a,b}` alternatives expanded."""
+    match = BRACES.search(glob)
+    if match is None:
+        return [glob]
+    return [expanded for choice in match.group(1).split(",")
+            for expanded in _patterns(glob[:match.start()] + choice + glob[match.end():])]
+
+
+def _matches(glob: str, name: str) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in _patterns(glob))
+
+
+def applies(app: Resource, config: Config, file: str) -> bool:
+    """Whether the Application syncs this repository file (a directory source of its folder)."""
+    folder, _, name = file.rpartition("/")
+    for source in app_sources(app):
+        if not same_repo(source.get("repoURL"), config.repo_url) or "path" not in source:
+            continue
+        if norm_path(source.get("path")) != folder:
+            continue
+        directory = source.get("directory")
+        directory = directory if isinstance(directory, dict) else {}
+        include, exclude = directory.get("include"), directory.get("exclude")
+        if include and not _matches(str(include), name):
+            continue
+        if exclude and _matches(str(exclude), name):
+            continue
+        return True
+    return False
+
+
+def bootstrap_files(config: Config, manifests: ArgocdManifests) -> set[str]:
+    """The files of the root apps (Applications that sync apps/) and of their AppProjects."""
+    roots = [app for app in manifests.applications
+             if any(same_repo(s.get("repoURL"), config.repo_url)
+                    and norm_path(s.get("path")) == config.apps_dir for s in app_sources(app))]
+    names = {str(app.spec.get("project")) for app in roots}
+    return ({app.source for app in roots}
+            | {p.source for p in manifests.projects.values() if p.name in names})
+
+
+def unsynced_files(config: Config, manifests: ArgocdManifests) -> Iterator[tuple[str, str]]:
+    """(file, message) for every file of apps/ and argocd/ that nothing applies."""
+    bootstrap = bootstrap_files(config, manifests)
+    for folder in (config.apps_dir, config.argocd_dir):
+        path = config.root / folder
+        if not path.is_dir():
+            continue
+        for file in manifest_files(path):
+            rel = f"{folder}/{file.name}"
+            if rel in bootstrap or any(applies(app, config, rel)
+                                       for app in manifests.applications):
+                continue
+            yield rel, UNSYNCED.format(file=rel)
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+SYNCED_FILES = Rule(
+    "synced-files", Severity.HIGH,
+    summary="every file in apps/ and argocd/ is applied by an Application or is the root app or "
+            "its AppProject",
+    why="A file no Application syncs changes in git but never in the cluster: a new environment's "
+        "destination in the AppProject, for one, stays unknown to Argo CD, which then refuses the "
+        "new Application until someone applies the file by hand.",
+    fix="Add the file's folder (or the file, with directory.include) as a source of the root app "
+        "in argocd/root-app.yaml; only the root app and its own AppProject are applied by hand.")
