@@ -221,11 +221,23 @@ def test_config_syntax_error(gitops: Runner, repo: Path) -> None:
     (("  - staging\n", "  - dev\n"), "'environments' lists dev twice"),
     (('  - "1.35"', '  - "v1.35"'), "Kubernetes version 'v1.35' must look like 1.29"),
     (('  - "1.35"', '  - 1.30'),
-     'write each Kubernetes version in quotes ("1.30"): unquoted, 1.30 reads as the number 1.3'),
+     'line 48: write each Kubernetes version in quotes ("1.30"): unquoted, 1.30 reads as the '
+     'number 1.3'),
     (("  - name: journal-fileserver\n", "  - name: journal-server\n"),
      "image journal-server is listed twice"),
     (("  - file: overlays/prod/patches/frontend", "  - fil: overlays/prod/patches/frontend"),
-     "intendedDifferences entry 1: unknown key 'fil' (file, object, field, reason)"),
+     "line 55: unknown key 'fil' in intendedDifferences[1] (did you mean 'file'?)"),
+    (("environments:", "enviroments:"),
+     "line 13: unknown key 'enviroments' (did you mean 'environments'?)"),
+    (("project: journal\n", "overlaysDir: x\n"),
+     "line 8: unknown key 'overlaysDir' (known: app, clusters, crds, deployBranch, environments, "
+     "freezes, images, intendedDifferences, kubernetesVersions, minSoak, project, repoURL, "
+     "shortLength, tagScheme, waivers)"),
+    (("project: journal\n", ""),
+     "'project' is missing: the AppProject every environment's Application belongs to"),
+    (("shortLength: 7", "shortLength: seven"), "line 43: 'shortLength' must be a whole number"),
+    (("project: journal\n", "project: journal\nproject: other\n"),
+     "key 'project' is written twice, at lines 8 and 9"),
 ])
 def test_config_errors(gitops: Runner, repo: Path, change: tuple[str, str], message: str) -> None:
     path = repo / "gitops.yaml"

@@ -118,7 +118,7 @@ def test_a_declaration_needs_a_reason(gitops: Runner, repo: Path) -> None:
         "    reason: Production load needs bigger requests and limits for redis.\n", ""))
     result = gitops("compare", "staging", "prod", repo=repo)
     assert (result.exit_code, result.output) == (
-        1, "Error: gitops.yaml: intendedDifferences entry 3 needs a 'reason'\n")
+        1, "Error: gitops.yaml: line 59: 'reason' is missing in intendedDifferences[3]\n")
 
 
 def test_compare_needs_two_known_environments(gitops: Runner, repo: Path) -> None:

@@ -638,4 +638,4 @@ def test_an_unused_waiver_is_a_finding_and_a_bad_one_an_error(repo: Path, gitops
     _waive(repo, "  - rule: probes\n    resource: Deployment/web\n")
     result = gitops("validate", repo=repo)
     assert (result.exit_code, result.output) == (
-        1, "Error: gitops.yaml: waiver 2: 'reason' must be a non-empty string\n")
+        1, "Error: gitops.yaml: line 70: 'reason' is missing in waivers[2]\n")

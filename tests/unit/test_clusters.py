@@ -96,8 +96,8 @@ def test_an_argocd_name_is_the_destination_name() -> None:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (("  - prod\n", "  - []\n"), "each stage of 'environments' must be a name or a non-empty "
-                                 "list of names"),
+    (("  - prod\n", "  - []\n"), "line 16: each stage of 'environments' must be a name or a "
+                                 "non-empty list of names"),
     (("  - prod\n", "  - [prod, Prod2]\n"), "environment name 'Prod2' is not a DNS-1123 label"),
     (("  - prod\n", "  - [prod, staging]\n"), "'environments' lists staging twice"),
     (("    environments: [dev, staging, prod]\n", "    environments: [dev, staging]\n"),
@@ -112,10 +112,16 @@ def test_an_argocd_name_is_the_destination_name() -> None:
       "    server: https://kubernetes.default.svc\n    argocdName: local\n"),
      "cluster in-cluster: give exactly one of 'server' and 'argocdName'"),
     (("    server: https://kubernetes.default.svc\n", "    sever: https://a.example\n"),
-     "cluster in-cluster: unknown key sever (known: argocdName, environments, server)"),
+     "line 22: unknown key 'sever' in clusters.in-cluster (did you mean 'server'?)"),
     (("  in-cluster:\n", "  In_Cluster:\n"), "cluster name 'In_Cluster' is not a DNS-1123 label"),
     (("clusters:\n  in-cluster:", "clusters: []\nx:\n  in-cluster:"),
-     "'clusters' must map cluster names to their server or argocdName"),
+     "line 21: unknown key 'x' (known: app, clusters, crds, deployBranch, environments, freezes, "
+     "images, intendedDifferences, kubernetesVersions, minSoak, project, repoURL, shortLength, "
+     "tagScheme, waivers)"),
+    (("clusters:\n  in-cluster:", "clusters: {}\nx:\n  in-cluster:"),
+     "line 21: unknown key 'x' (known: app, clusters, crds, deployBranch, environments, freezes, "
+     "images, intendedDifferences, kubernetesVersions, minSoak, project, repoURL, shortLength, "
+     "tagScheme, waivers)"),
 ])
 def test_config_errors(change: tuple[str, str], message: str) -> None:
     assert change[0] in BASE

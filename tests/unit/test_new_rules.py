@@ -202,9 +202,10 @@ def test_project_wildcards() -> None:
 
 
 def _config(waivers: Any) -> Any:
-    return parse_config(Path(), {"repoURL": REPO_URL, "environments": ["dev", "prod"],
-                                    "images": [{"name": "x", "source": "third-party"}],
-                                    "waivers": waivers})
+    return parse_config(Path(), {"repoURL": REPO_URL, "project": "journal",
+                                 "environments": ["dev", "prod"],
+                                 "images": [{"name": "x", "source": "third-party"}],
+                                 "waivers": waivers})
 
 
 FINDING = Finding("probes", "container web: no livenessProbe", "dev",
@@ -238,8 +239,10 @@ def test_expired_unused_and_other_env_waivers_are_findings() -> None:
 
 
 @pytest.mark.parametrize(("waivers", "error"), [
-    ("x", "gitops.yaml: 'waivers' must be a list"),
+    ("x", "gitops.yaml: 'waivers' must be a list or empty"),
     ([{"rule": "probes", "resource": "Deployment/web"}],
+     "gitops.yaml: 'reason' is missing in waivers[1]"),
+    ([{"rule": "probes", "resource": "Deployment/web", "reason": " "}],
      "gitops.yaml: waiver 1: 'reason' must be a non-empty string"),
     ([{"rule": "probes", "resource": "web", "reason": "r"}],
      "gitops.yaml: waiver 1: resource 'web' must be Kind/namespace/name or Kind/name"),
@@ -248,7 +251,8 @@ def test_expired_unused_and_other_env_waivers_are_findings() -> None:
     ([{"rule": "probes", "resource": "Deployment/web", "reason": "r", "env": "qa"}],
      "gitops.yaml: waiver 1: env 'qa' is not an environment"),
     ([{"rule": "probes", "resource": "Deployment/web", "reason": "r", "until": 1}],
-     "gitops.yaml: waiver 1: unknown key until (known: env, expires, reason, resource, rule)"),
+     "gitops.yaml: unknown key 'until' in waivers[1] (known: env, expires, reason, resource, "
+     "rule)"),
 ])
 def test_bad_waivers_are_one_line_config_errors(waivers: Any, error: str) -> None:
     with pytest.raises(ConfigError) as caught:

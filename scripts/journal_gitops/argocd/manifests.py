@@ -40,6 +40,7 @@ class ArgocdManifests:
 
     resources: tuple[Resource, ...]
     errors: tuple[ManifestError, ...]
+    texts: tuple[tuple[str, str], ...] = ()  # (file, text) of every file read
 
     @property
     def applications(self) -> list[Resource]:
@@ -64,30 +65,42 @@ def manifest_files(folder: Path, recurse: bool = False,
                   and not p.is_symlink())
 
 
-def _globs(pattern: Any) -> list[str]:
-    """An include/exclude value as fnmatch patterns: `{a,b}` alternatives expanded."""
-    text = str(pattern or "")
-    match = re.match(r"^\{(.*)\}$", text)
-    return [p.strip() for p in match.group(1).split(",")] if match else ([text] if text else [])
+BRACES = re.compile(r"\{([^{}]*)\}")
 
 
-def _wanted(rel: str, directory: dict[str, Any]) -> bool:
-    include, exclude = _globs(directory.get("include")), _globs(directory.get("exclude"))
+def _patterns(glob: str) -> list[str]:
+    """An include/exclude glob as fnmatch patterns: `{a,b}` alternatives expanded."""
+    match = BRACES.search(glob)
+    if match is None:
+        return [glob] if glob else []
+    return [expanded for choice in match.group(1).split(",")
+            for expanded in _patterns(glob[:match.start()] + choice.strip() + glob[match.end():])]
+
+
+def included(rel: str, directory: dict[str, Any]) -> bool:
+    """Whether a directory source with these settings (include, exclude) reads the file at
+    `rel` inside its folder (matched by its path there, or its name)."""
     name = rel.rsplit("/", 1)[-1]
-    def hit(patterns: list[str]) -> bool:
-        return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
-    return (not include or hit(include)) and not hit(exclude)
+
+    def hit(glob: Any) -> bool:
+        return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p)
+                   for p in _patterns(str(glob or "")))
+
+    include, exclude = directory.get("include"), directory.get("exclude")
+    return (not include or hit(include)) and not (exclude and hit(exclude))
 
 
 def _read_file(root: Path, path: Path, resources: list[Resource],
-               errors: list[ManifestError]) -> None:
+               errors: list[ManifestError], texts: list[tuple[str, str]]) -> None:
     name = path.relative_to(root).as_posix()
     if path.suffix == ".jsonnet":
         errors.append(ManifestError(name, "Argo CD applies jsonnet from this folder, which the "
                                           "rules cannot read", UNCHECKED_RULE))
         return
     try:
-        resources.extend(parse_documents(path.read_text(encoding="utf-8"), name))
+        text = path.read_text(encoding="utf-8")
+        resources.extend(parse_documents(text, name))
+        texts.append((name, text))
     except UnicodeDecodeError:
         errors.append(ManifestError(name, "not UTF-8 text"))
     except OSError as exc:
@@ -122,6 +135,7 @@ def read_manifests(root: Path, config: Config, folders: tuple[str, ...] | None =
     every other folder the Applications found sync, as Argo CD's directory source reads it."""
     resources: list[Resource] = []
     errors: list[ManifestError] = []
+    texts: list[tuple[str, str]] = []
     done: set[Path] = set()
     for rel in folders or (config.apps_dir, config.argocd_dir):
         folder = root / rel
@@ -130,16 +144,16 @@ def read_manifests(root: Path, config: Config, folders: tuple[str, ...] | None =
             continue
         for path in manifest_files(folder, suffixes=DIRECTORY_SUFFIXES):
             done.add(path)
-            _read_file(root, path, resources, errors)
+            _read_file(root, path, resources, errors, texts)
     if folders is None:
         apps = [r for r in resources if r.kind == "Application"]
         for rel, recurse, directory in synced_folders(root, config, apps):
             folder = root / rel
             for path in manifest_files(folder, recurse, DIRECTORY_SUFFIXES):
-                if path not in done and _wanted(path.relative_to(folder).as_posix(), directory):
+                if path not in done and included(path.relative_to(folder).as_posix(), directory):
                     done.add(path)
-                    _read_file(root, path, resources, errors)
-    return ArgocdManifests(tuple(resources), tuple(errors))
+                    _read_file(root, path, resources, errors, texts)
+    return ArgocdManifests(tuple(resources), tuple(errors), tuple(texts))
 
 
 def norm_path(path: Any) -> str:

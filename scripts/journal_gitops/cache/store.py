@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import os
 import stat
 from collections.abc import Iterable
@@ -157,6 +158,23 @@ class Namespace:
         for _, path in entries[self.keep:]:
             with contextlib.suppress(OSError):
                 Path(path).unlink()
+
+
+PACKAGE = Path(__file__).resolve().parent.parent
+
+
+@lru_cache(maxsize=8)
+def source_digest(*libraries: str) -> bytes:
+    """The tooling's own code (its modules and the schemas it ships), and that of the named
+    installed packages: what an answer worked out by code depends on besides its input."""
+    folders = [PACKAGE]
+    for name in libraries:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
+            folders.append(Path(next(iter(spec.submodule_search_locations))))
+    files = [path for folder in folders for path in sorted(folder.rglob("*"))
+             if path.suffix in (".py", ".json") and path.is_file()]
+    return digest_files(files)
 
 
 def digest_files(paths: Iterable[Path]) -> bytes:

@@ -34,7 +34,6 @@ CLUSTERS = "clusters"
 # Argo CD matches the URL as written, so https://x and https://x:443 are two clusters to it.
 SERVER_URL = re.compile(
     r"^https://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$")
-CLUSTER_KEYS = {"server", "argocdName", "environments"}
 
 
 @dataclass(frozen=True)
@@ -87,17 +86,11 @@ def check_server(value: str, what: str = "--server") -> str:
     return value
 
 
-def parse_stages(raw: Any) -> tuple[tuple[str, ...], ...]:
+def parse_stages(raw: list[str | list[str]]) -> tuple[tuple[str, ...], ...]:
     """`environments:`: each item a name (a stage of one) or a list of names (in parallel)."""
-    if not isinstance(raw, list) or not raw:
-        raise _fail("'environments' must be a non-empty list of stages, in promotion order "
-                    "(a name, or a list of names deployed in parallel)")
     stages: list[tuple[str, ...]] = []
     for item in raw:
         names = item if isinstance(item, list) else [item]
-        if not names or not all(isinstance(name, str) for name in names):
-            raise _fail("each stage of 'environments' must be a name or a non-empty list of "
-                        "names")
         for name in names:
             if not is_dns_label(name):
                 raise _fail(f"environment name '{name}' is not a DNS-1123 label")
@@ -109,40 +102,28 @@ def parse_stages(raw: Any) -> tuple[tuple[str, ...], ...]:
     return tuple(stages)
 
 
-def _cluster(name: Any, body: Any, envs: Sequence[str]) -> Cluster:
-    if not isinstance(name, str) or not is_dns_label(name):
+def _cluster(name: str, body: dict[str, Any], envs: Sequence[str]) -> Cluster:
+    if not is_dns_label(name):
         raise _fail(f"cluster name {name!r} is not a DNS-1123 label")
-    if not isinstance(body, dict):
-        raise _fail(f"cluster {name}: give its 'server' (API URL) or 'argocdName'")
-    unknown = sorted(set(map(str, body)) - CLUSTER_KEYS)
-    if unknown:
-        raise _fail(f"cluster {name}: unknown key {unknown[0]} (known: "
-                    f"{', '.join(sorted(CLUSTER_KEYS))})")
     server, argocd_name = body.get("server"), body.get("argocdName")
     if (server is None) == (argocd_name is None):
         raise _fail(f"cluster {name}: give exactly one of 'server' and 'argocdName'")
     if server is not None:
-        if not isinstance(server, str):
-            raise _fail(f"cluster {name}: 'server' must be a URL")
         check_server(server, f"cluster {name}: server")
-    if argocd_name is not None and (not isinstance(argocd_name, str)
-                                    or not is_dns_label(argocd_name)):
+    if argocd_name is not None and not is_dns_label(argocd_name):
         raise _fail(f"cluster {name}: 'argocdName' must be the name Argo CD knows it by")
-    members = body.get("environments")
-    members = [] if members is None else members
-    if not isinstance(members, list) or not all(isinstance(e, str) for e in members):
-        raise _fail(f"cluster {name}: 'environments' must be a list of environment names")
+    members = body.get("environments") or []
     for env in members:
         if env not in envs:
             raise _fail(f"cluster {name}: environment '{env}' is not in 'environments'")
     return Cluster(name, server, argocd_name, tuple(members))
 
 
-def parse_clusters(raw: Any, envs: Sequence[str]) -> tuple[Cluster, ...]:
+def parse_clusters(raw: dict[str, Any] | None, envs: Sequence[str]) -> tuple[Cluster, ...]:
     """`clusters:`; absent, every environment is on the implicit in-cluster."""
     if raw is None:
         return (Cluster(IN_CLUSTER, IN_CLUSTER_SERVER, None, tuple(envs), declared=False),)
-    if not isinstance(raw, dict) or not raw:
+    if not raw:
         raise _fail("'clusters' must map cluster names to their server or argocdName")
     clusters = [_cluster(name, body, envs) for name, body in raw.items()]
     seen: dict[tuple[str, str], Cluster] = {}

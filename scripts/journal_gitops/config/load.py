@@ -1,56 +1,181 @@
-"""Reading gitops.yaml into a Config."""
+"""Reading gitops.yaml into a Config, in one place.
+
+The text is read strictly (a key written twice is an error), then held to schema.json: an
+unknown key, a value of the wrong type or a missing key is one line naming the key, its line and,
+for a misspelt key, the nearest known one. The checks across keys (a cluster's environments
+are environments, a waiver's env exists, ...) follow in code. Passing the schema is remembered
+under a hash of the text, the schema and this code, so that most runs need no JSON-schema
+library.
+"""
 
 from __future__ import annotations
 
 import datetime
+import difflib
+import json
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..adapters.yamlload import load
+from ..adapters.yamlload import MappingNode, Node, SequenceNode, compose_all, load
+from ..cache.store import Namespace, key_of, source_digest
 from ..errors import ConfigError, GitopsError
 from . import CONFIG_FILE, invalid
 from .clusters import CLUSTERS, parse_clusters, parse_stages
 from .gates import parse_gates
 from .model import K8S_VERSION, TAG_SCHEMES, Config, Intended, ManagedImage, Waiver
 
+if TYPE_CHECKING:  # loaded only when a text is checked for the first time
+    from jsonschema import ValidationError
+
+SCHEMA = Path(__file__).with_name("schema.json")
+CHECKED = Namespace("config-checked", keep=64)
 _fail = invalid
 
 
-def _str(data: dict[str, Any], key: str, default: str | None = None) -> str:
-    value = data.get(key, default)
-    if not isinstance(value, str) or not value:
-        raise _fail(f"'{key}' must be a non-empty string")
-    return value
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    """The JSON Schema of gitops.yaml, as shipped with the tooling."""
+    loaded: dict[str, Any] = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    return loaded
 
 
-def _images(raw: Any) -> tuple[ManagedImage, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise _fail("'images' must be a non-empty list")
+def _where(path: Sequence[str | int]) -> str:
+    """A key path as messages write it: clusters.in-cluster.server, images[1].source."""
+    out = ""
+    for part in path:
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _node_at(text: str, path: Sequence[str | int]) -> tuple[Node | None, Node | None]:
+    """The node at a key path of the text, and the key node naming it (None where not found)."""
+    try:
+        documents = compose_all(text, CONFIG_FILE)
+    except GitopsError:
+        return None, None
+    node: Node | None = documents[0] if documents else None
+    key: Node | None = None
+    for part in path:
+        if isinstance(node, MappingNode):
+            found = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            key, node = found if found else (None, None)
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            key, node = None, node.value[part]
+        else:
+            return None, None
+    return node, key
+
+
+def _line(text: str, path: Sequence[str | int], key: str | None = None) -> int | None:
+    """The line of the value at `path`, or of its key `key` (a mapping's entry)."""
+    node, key_node = _node_at(text, path)
+    if key is not None and isinstance(node, MappingNode):
+        key_node = next((k for k, _ in node.value if k.value == key), None)
+        return key_node.start_mark.line + 1 if key_node is not None else None
+    found = key_node or node
+    return found.start_mark.line + 1 if found is not None else None
+
+
+TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "text",
+              "integer": "a whole number", "null": "empty", "boolean": "true or false"}
+
+
+def _known(schema_node: Any) -> list[str]:
+    return sorted(schema_node.get("properties", {})) if isinstance(schema_node, dict) else []
+
+
+def _message(error: ValidationError, text: str) -> str:
+    """One line for the schema's complaint: the key, its line, and what is wrong."""
+    path = list(error.absolute_path)
+    where = _where(path)
+    inside = f" in {where}" if where else ""
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = _known(error.schema)
+        unknown = sorted((str(k) for k in error.instance if str(k) not in known),
+                         key=lambda k: _line(text, path, k) or 0)
+        name = unknown[0] if unknown else "?"
+        near = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f"did you mean '{near[0]}'?" if near else f"known: {', '.join(known)}"
+        line = _line(text, path, name)
+        return f"{_at(line)}unknown key '{name}'{inside} ({hint})"
+    line = _line(text, path)
+    if error.validator == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else "?"
+        described = error.schema.get("properties", {}).get(missing, {}).get("description") \
+            if isinstance(error.schema, dict) else None
+        what = f": {described[0].lower()}{described[1:].rstrip('.')}" if described else ""
+        return f"{_at(line) if path else ''}'{missing}' is missing{inside}{what}"
+    for level in (error, *_parents(error)):  # the schema's own words, where it has them
+        custom = level.schema.get("errorMessage") if isinstance(level.schema, dict) else None
+        if isinstance(custom, str):
+            return f"{_at(line)}{custom}"
+    if error.validator == "type":
+        wanted = error.validator_value
+        kinds = " or ".join(TYPE_NAMES.get(str(kind), str(kind)) for kind in (
+            wanted if isinstance(wanted, list) else [wanted]))
+        return f"{_at(line)}'{where}' must be {kinds}"
+    if error.validator == "enum":
+        allowed = ", ".join(map(str, error.validator_value or ()))  # type: ignore[arg-type]
+        return f"{_at(line)}'{where}' must be one of {allowed}"
+    return f"{_at(line)}'{where}': {error.message}"
+
+
+def _parents(error: ValidationError) -> list[Any]:
+    found: list[Any] = []
+    parent = error.parent
+    while parent is not None:
+        found.append(parent)
+        parent = parent.parent
+    return found
+
+
+def _at(line: int | None) -> str:
+    return f"line {line}: " if line else ""
+
+
+def check_schema(data: Any, text: str = "") -> None:
+    """Hold gitops.yaml's data to the schema; the first problem is a ConfigError."""
+    import jsonschema
+    from jsonschema.exceptions import best_match
+
+    def strings(checker: Any, instance: Any) -> bool:  # YAML timestamps are text to JSON
+        return isinstance(instance, str | datetime.date)
+
+    checker = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("string", strings)
+    validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft202012Validator, type_checker=checker)(schema())
+    error = best_match(validator.iter_errors(data))
+    if error is not None:
+        raise _fail(_message(error, text))
+
+
+def _checked(data: Any, text: str) -> None:
+    """check_schema, remembered for a text that passed it before."""
+    key = key_of("config-checked", source_digest(), SCHEMA.read_bytes(), text)
+    if CHECKED.get(key) is not None:
+        return
+    check_schema(data, text)
+    CHECKED.put(key, b"ok")
+
+
+def _images(raw: list[dict[str, Any]]) -> tuple[ManagedImage, ...]:
     images: list[ManagedImage] = []
     for item in raw:
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            raise _fail("each entry of 'images' needs a 'name'")
+        name, new_name = item["name"], item.get("newName")
         source = item.get("source", "app")
-        if source not in ("app", "third-party"):
-            raise _fail(f"image {item['name']}: 'source' must be 'app' or 'third-party'")
-        new_name = item.get("newName")
-        if new_name is not None and not isinstance(new_name, str):
-            raise _fail(f"image {item['name']}: 'newName' must be a string")
         if source == "app" and not new_name:
-            raise _fail(f"image {item['name']}: an app image needs 'newName' (its registry path)")
-        if any(image.name == item["name"] for image in images):
-            raise _fail(f"image {item['name']} is listed twice")
-        images.append(ManagedImage(item["name"], new_name, source == "app"))
+            raise _fail(f"image {name}: an app image needs 'newName' (its registry path)")
+        if any(image.name == name for image in images):
+            raise _fail(f"image {name} is listed twice")
+        images.append(ManagedImage(name, new_name, source == "app"))
     return tuple(images)
 
 
-def _tag_scheme(raw: Any) -> str:
-    scheme = raw if raw is not None else "full"
-    if not isinstance(scheme, str):
-        raise _fail("'tagScheme' must be a string")
-    scheme = TAG_SCHEMES.get(scheme, scheme)
+def _tag_scheme(raw: str | None) -> str:
+    scheme = TAG_SCHEMES.get(raw or "full", raw or "full")
     if "{sha}" not in scheme and "{short}" not in scheme:
         raise _fail(
             f"'tagScheme' {raw!r} must be full, short, or a template with {{sha}} or {{short}}"
@@ -60,12 +185,12 @@ def _tag_scheme(raw: Any) -> str:
     return scheme
 
 
-WAIVER_KEYS = {"rule", "resource", "env", "reason", "expires"}
 RESOURCE_REF = re.compile(r"^[A-Za-z][A-Za-z0-9]*/([^/\s]+/)?[^/\s]+$")
 
 
-def _expiry(raw: Any, where: str) -> datetime.date | None:
-    if raw is None or (isinstance(raw, datetime.date) and not isinstance(raw, datetime.datetime)):
+def _expiry(raw: Any) -> datetime.date | None:
+    """A waiver's expiry: a YAML date, or text that is one (None: not a date)."""
+    if isinstance(raw, datetime.date) and not isinstance(raw, datetime.datetime):
         return raw
     try:
         return datetime.date.fromisoformat(str(raw)) if re.fullmatch(
@@ -74,23 +199,14 @@ def _expiry(raw: Any, where: str) -> datetime.date | None:
         return None
 
 
-def _waivers(raw: Any, envs: Sequence[str], lines: Sequence[int]) -> tuple[Waiver, ...]:
+def _waivers(raw: list[dict[str, Any]] | None, envs: Sequence[str], text: str
+             ) -> tuple[Waiver, ...]:
     """The `waivers:` list; any doubt about an entry is a config error, never a silent skip."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise _fail("'waivers' must be a list")
     found = []
-    for index, item in enumerate(raw):
+    for index, item in enumerate(raw or []):
         where = f"waiver {index + 1}"
-        if not isinstance(item, dict):
-            raise _fail(f"{where} must be a mapping with rule, resource and reason")
-        unknown = sorted(set(map(str, item)) - WAIVER_KEYS)
-        if unknown:
-            known = ", ".join(sorted(WAIVER_KEYS))
-            raise _fail(f"{where}: unknown key {unknown[0]} (known: {known})")
         for key in ("rule", "resource", "reason"):
-            if not isinstance(item.get(key), str) or not item[key].strip():
+            if not item[key].strip():
                 raise _fail(f"{where}: '{key}' must be a non-empty string")
         if not RESOURCE_REF.match(item["resource"]):
             raise _fail(f"{where}: resource {item['resource']!r} must be Kind/namespace/name or "
@@ -98,52 +214,27 @@ def _waivers(raw: Any, envs: Sequence[str], lines: Sequence[int]) -> tuple[Waive
         env = item.get("env")
         if env is not None and env not in envs:
             raise _fail(f"{where}: env {env!r} is not an environment")
-        expires = _expiry(item.get("expires"), where)
+        expires = _expiry(item["expires"]) if item.get("expires") is not None else None
         if item.get("expires") is not None and expires is None:
             raise _fail(f"{where}: expires {item['expires']!r} must be a date YYYY-MM-DD")
         found.append(Waiver(item["rule"], item["resource"], item["reason"].strip(), env, expires,
-                            lines[index] if index < len(lines) else 0))
+                            _line(text, ["waivers", index]) or 0 if text else 0))
     return tuple(found)
-
-
-def _waiver_lines(text: str) -> list[int]:
-    """The line of each `waivers:` entry (a top-level list of mappings), for annotations."""
-    lines, inside = [], False
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.startswith("waivers:"):
-            inside = True
-        elif inside and line[:1] not in ("", " ", "#", "-"):
-            inside = False
-        elif inside and line.lstrip().startswith("- ") and len(line) - len(line.lstrip()) <= 2:
-            lines.append(number)
-    return lines
 
 
 INTENDED_KEY = "intendedDifferences"
 INTENDED_FIELDS = ("file", "object", "field", "reason")
 
 
-def _intended(raw: Any) -> tuple[Intended, ...]:
+def _intended(raw: list[dict[str, Any]] | None) -> tuple[Intended, ...]:
     """`intendedDifferences`: each with a file and/or an object, an optional field, and a
     reason (mandatory: a difference nobody can explain is drift)."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise _fail(f"'{INTENDED_KEY}' must be a list")
     out = []
-    for n, item in enumerate(raw, start=1):
+    for n, item in enumerate(raw or [], start=1):
         where = f"{INTENDED_KEY} entry {n}"
-        if not isinstance(item, dict):
-            raise _fail(f"{where} must be a mapping")
-        unknown = sorted(set(map(str, item)) - set(INTENDED_FIELDS))
-        if unknown:
-            raise _fail(f"{where}: unknown key '{unknown[0]}' (file, object, field, reason)")
         values = {key: item.get(key) for key in INTENDED_FIELDS}
-        if any(v is not None and (not isinstance(v, str) or not v.strip())
-               for v in values.values()):
+        if any(v is not None and not v.strip() for v in values.values()):
             raise _fail(f"{where}: every value must be a non-empty string")
-        if values["reason"] is None:
-            raise _fail(f"{where} needs a 'reason'")
         if values["file"] is None and values["object"] is None:
             raise _fail(f"{where} needs a 'file' or an 'object'")
         out.append(Intended(values["file"], values["object"], values["field"],
@@ -152,49 +243,36 @@ def _intended(raw: Any) -> tuple[Intended, ...]:
 
 
 def parse_config(root: Path, data: Any, text: str = "") -> Config:
-    if not isinstance(data, dict):
-        raise _fail("must be a mapping")
-    stages = parse_stages(data.get("environments"))
+    """The Config of gitops.yaml's data (and text, for the lines messages name)."""
+    if text:
+        _checked(data, text)
+    else:
+        check_schema(data)
+    stages = parse_stages(data["environments"])
     envs = [env for stage in stages for env in stage]
     versions = data.get("kubernetesVersions", ["1.29", "1.35"])
-    if not isinstance(versions, list) or not versions:
-        raise _fail("'kubernetesVersions' must be a non-empty list like [\"1.29\", \"1.35\"]")
-    if any(not isinstance(v, str) for v in versions):
-        raise _fail('write each Kubernetes version in quotes ("1.30"): unquoted, 1.30 reads '
-                    'as the number 1.3')
-    versions = list(versions)
     for version in versions:
         if not K8S_VERSION.match(version):
             raise _fail(f"Kubernetes version '{version}' must look like 1.29")
-    short_length = data.get("shortLength", 7)
-    if not isinstance(short_length, int) or not 7 <= short_length <= 40:
-        raise _fail("'shortLength' must be a whole number from 7 to 40")
-    crds = data.get("crds")
-    if crds is not None and not isinstance(crds, str):
-        raise _fail("'crds' must be a folder path")
     app = data.get("app") or {}
-    if not isinstance(app, dict):
-        raise _fail("'app' must be a mapping")
-    app_url = app.get("repoURL")
-    if app_url is not None and not isinstance(app_url, str):
-        raise _fail("'app.repoURL' must be a string")
     branch = data.get("deployBranch", "main")
-    if not isinstance(branch, str) or not re.fullmatch(r"[A-Za-z0-9._/-]+", branch):
+    if not re.fullmatch(r"[A-Za-z0-9._/-]+", branch):
         raise _fail("'deployBranch' must be a branch name such as main")
+    crds = data.get("crds")
     return Config(
         root=root,
-        repo_url=_str(data, "repoURL"),
-        project=_str(data, "project", "journal"),
+        repo_url=data["repoURL"],
+        project=data["project"],
         environments=tuple(envs),
-        images=_images(data.get("images")),
+        images=_images(data["images"]),
         tag_scheme=_tag_scheme(data.get("tagScheme")),
-        short_length=short_length,
+        short_length=data.get("shortLength", 7),
         kubernetes_versions=tuple(versions),
-        app_repo_url=app_url,
+        app_repo_url=app.get("repoURL"),
         crds=(root / crds) if crds else None,
         gates=parse_gates(data, envs),
         deploy_branch=branch,
-        waivers=_waivers(data.get("waivers"), envs, _waiver_lines(text)),
+        waivers=_waivers(data.get("waivers"), envs, text),
         stages=stages,
         clusters=parse_clusters(data.get(CLUSTERS), envs),
         intended=_intended(data.get(INTENDED_KEY)),

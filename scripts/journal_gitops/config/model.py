@@ -153,14 +153,16 @@ class Config:
         return tuple(image for image in self.images if image.from_app)
 
     def tag_pattern(self) -> re.Pattern[str]:
-        """A regex that a tag made by the tag scheme from any commit matches."""
-        parts = re.split(r"(\{sha\}|\{short\})", self.tag_scheme)
-        out = []
-        for part in parts:
-            if part == "{sha}":
-                out.append("[0-9a-f]{40}")
-            elif part == "{short}":
-                out.append(f"[0-9a-f]{{{self.short_length}}}")
+        """A regex that a tag made by the tag scheme from any commit matches; the commit is its
+        group `sha` (or `short`)."""
+        out, named = [], set()
+        for part in re.split(r"(\{sha\}|\{short\})", self.tag_scheme):
+            if part in ("{sha}", "{short}"):
+                group = part.strip("{}")
+                length = 40 if group == "sha" else self.short_length
+                name = f"?P<{group}>" if group not in named else ""
+                named.add(group)
+                out.append(f"({name}[0-9a-f]{{{length}}})")
             else:
                 out.append(re.escape(part))
         return re.compile("^" + "".join(out) + "$")

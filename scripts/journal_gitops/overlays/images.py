@@ -59,11 +59,7 @@ def require_full_sha(config: Config, sha: str) -> None:
 
 def commit_of_tag(config: Config, tag: str | None) -> str | None:
     """The commit (or its short form) a tag made by the tag scheme came from."""
-    if not tag:
-        return None
-    pattern = re.escape(config.tag_scheme).replace(r"\{sha\}", "(?P<sha>[0-9a-f]{40})")
-    pattern = pattern.replace(r"\{short\}", f"(?P<short>[0-9a-f]{{{config.short_length}}})")
-    match = re.fullmatch(pattern, tag)
+    match = config.tag_pattern().match(tag) if tag else None
     if not match:
         return None
     return match.groupdict().get("sha") or match.groupdict().get("short")

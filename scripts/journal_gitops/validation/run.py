@@ -8,7 +8,7 @@ environment, never an exception. Waivers from gitops.yaml are applied last.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,14 +65,17 @@ SCHEMA_RULES = {Problem.BUILTIN: SCHEMA.id, Problem.CUSTOM: CUSTOM_SCHEMA.id,
                 Problem.UNKNOWN_KIND: UNKNOWN_KIND.id}
 
 
-def _schema_findings(checker: SchemaFindings, resources: Iterable[Resource], env: str | None,
-                     file: str | None) -> list[Finding]:
-    return [
-        Finding(SCHEMA_RULES[found.problem], found.message, env, resource.ref,
-                file or resource.source)
-        for resource in resources
-        for found in checker.check(resource)
-    ]
+def _manifest_schema_findings(checker: SchemaFindings, manifests: ArgocdManifests
+                              ) -> list[Finding]:
+    """The schema findings of the Argo CD manifests, file by file."""
+    findings = []
+    for file, text in manifests.texts:
+        resources = [r for r in manifests.resources if r.source == file]
+        for resource, found in zip(resources, checker.check_render(text, resources),
+                                   strict=True):
+            findings += [Finding(SCHEMA_RULES[f.problem], f.message, None, resource.ref, file)
+                         for f in found]
+    return findings
 
 
 def _orphan_apps(config: Config, apps: list[Resource]) -> list[Finding]:
@@ -206,7 +209,7 @@ def validate(config: Config, envs: Sequence[str] | None = None, crds: Path | Non
     argocd = list(manifests.resources)
     findings = [Finding(e.rule, e.message, None, None, e.file) for e in manifests.errors]
     apps, projects = manifests.applications, manifests.projects
-    findings += _schema_findings(checker, argocd, None, None)
+    findings += _manifest_schema_findings(checker, manifests)
     findings += [Finding(PLAINTEXT_SECRET.id, PLAINTEXT_SECRET_MESSAGE, None, r.ref, r.source)
                  for r in argocd if r.kind == "Secret" and r.group == ""]
     findings += _repo_findings(config, manifests, not envs)

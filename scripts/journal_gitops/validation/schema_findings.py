@@ -11,7 +11,6 @@ files loaded.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from ..adapters.schemas import (
-    OWN_SCHEMAS,
     Problem,
     SchemaChecker,
     SchemaFinding,
@@ -29,26 +27,11 @@ from ..adapters.schemas import (
     files_read,
     own_kinds,
 )
-from ..cache.store import Namespace, digest_files, key_of
+from ..cache.store import Namespace, digest_files, key_of, source_digest
 from ..kube.objects import Resource
 
 FINDINGS = Namespace("schema-findings", keep=2000)
-PACKAGE = Path(__file__).resolve().parent.parent
 CHECKER_LIBRARIES = ("jsonschema", "referencing", "jsonschema_specifications")
-
-
-@lru_cache(maxsize=1)
-def code_digest() -> bytes:
-    """The source of the checker: this package's modules and schemas, and the libraries that
-    run the schemas."""
-    folders = [PACKAGE]
-    for name in CHECKER_LIBRARIES:
-        spec = importlib.util.find_spec(name)
-        if spec is not None and spec.submodule_search_locations:
-            folders.append(Path(next(iter(spec.submodule_search_locations))))
-    files = [path for folder in folders for path in sorted(folder.rglob("*"))
-             if path.suffix in (".py", ".json") and path.is_file()]
-    return digest_files(files)
 
 
 @lru_cache(maxsize=4096)
@@ -88,8 +71,8 @@ class SchemaFindings:
             schemas = [str(path).encode() + _file_digest(path) for path in files]
         except OSError:
             return None
-        return key_of("schema-findings", code_digest(), *self.versions, self._crds,
-                      str(OWN_SCHEMAS).encode(), text, *schemas)
+        return key_of("schema-findings", source_digest(*CHECKER_LIBRARIES), *self.versions,
+                      self._crds, text, *schemas)
 
     def check_render(self, text: str, resources: Sequence[Resource]
                      ) -> list[list[SchemaFinding]]:

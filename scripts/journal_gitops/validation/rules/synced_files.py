@@ -8,31 +8,22 @@ new Application until someone ran `kubectl apply` by hand.
 
 from __future__ import annotations
 
-import fnmatch
-import re
 from collections.abc import Iterator
 
-from ...argocd.manifests import ArgocdManifests, app_sources, manifest_files, norm_path, same_repo
+from ...argocd.manifests import (
+    ArgocdManifests,
+    app_sources,
+    included,
+    manifest_files,
+    norm_path,
+    same_repo,
+)
 from ...config.model import Config
 from ...kube.objects import Resource
 from .model import Rule, Severity
 
-BRACES = re.compile(r"\{([^{}]*)\}")
 UNSYNCED = ("no Application applies {file}, and it is not a bootstrap file (the root app or its "
             "AppProject): a change to it never reaches the cluster")
-
-
-def _patterns(glob: str) -> list[str]:
-    """Argo CD's include/exclude globs, `{a,b}` alternatives expanded."""
-    match = BRACES.search(glob)
-    if match is None:
-        return [glob]
-    return [expanded for choice in match.group(1).split(",")
-            for expanded in _patterns(glob[:match.start()] + choice + glob[match.end():])]
-
-
-def _matches(glob: str, name: str) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in _patterns(glob))
 
 
 def applies(app: Resource, config: Config, file: str) -> bool:
@@ -44,13 +35,8 @@ def applies(app: Resource, config: Config, file: str) -> bool:
         if norm_path(source.get("path")) != folder:
             continue
         directory = source.get("directory")
-        directory = directory if isinstance(directory, dict) else {}
-        include, exclude = directory.get("include"), directory.get("exclude")
-        if include and not _matches(str(include), name):
-            continue
-        if exclude and _matches(str(exclude), name):
-            continue
-        return True
+        if included(name, directory if isinstance(directory, dict) else {}):
+            return True
     return False
 
 
