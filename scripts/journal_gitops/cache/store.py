@@ -72,6 +72,8 @@ def root() -> Path | None:
     folder = _base()
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except FileExistsError:
+        pass  # not a folder: said below
     except OSError as exc:
         _problems.append(f"cannot make {folder}: {exc.strerror}")
         return None

@@ -15,7 +15,23 @@ import click
 
 from .. import version
 from ..errors import ExitCode, GitopsError, Terminated
-from . import cluster_commands, commands, gate_commands
+from . import (
+    bump,
+    cluster,
+    compare,
+    diff,
+    env,
+    freeze,
+    gate,
+    history,
+    metrics,
+    promote,
+    render,
+    rollback,
+    rules,
+    status,
+    validate,
+)
 from .options import common_options
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -40,6 +56,16 @@ def _fail(message: str, code: int, as_json: bool) -> None:
     sys.exit(code)
 
 
+def _cache_note() -> None:
+    """One line on stderr when the cache was wanted and could not be used (the command's
+    answer is the same, only slower)."""
+    from ..cache.store import problem
+
+    why = problem()
+    if why is not None:
+        click.echo(f"gitops: cache not used: {why}", err=True)
+
+
 class _Interrupted(Exception):
     """Ctrl-C or SIGTERM, carried past click (which would print a blank line for Ctrl-C)."""
 
@@ -58,6 +84,8 @@ class _Entry(click.Command):
             raise _Interrupted("interrupted", ExitCode.INTERRUPTED) from None
         except Terminated:
             raise _Interrupted("terminated", ExitCode.TERMINATED) from None
+        finally:
+            _cache_note()
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
@@ -101,19 +129,18 @@ def cli() -> None:
     """
 
 
-for _command in (commands.validate, commands.render, commands.rules, commands.bump,
-                 commands.promote, commands.history, commands.rollback, commands.diff_command,
-                 commands.env, commands.compare_command, commands.metrics, commands.status,
-                 cluster_commands.cluster, gate_commands.freeze, gate_commands.unfreeze,
-                 gate_commands.gate):
+for _command in (validate.validate, render.render, rules.rules, bump.bump, promote.promote,
+                 history.history, rollback.rollback, diff.diff_command, env.env,
+                 compare.compare_command, metrics.metrics, status.status, cluster.cluster,
+                 freeze.freeze, freeze.unfreeze, gate.gate):
     cli.add_command(_command)
 
-bump_image = _Entry("bump-image", callback=commands.bump.callback, params=[
-    *commands.bump.params,
+bump_image = _Entry("bump-image", callback=bump.bump.callback, params=[
+    *bump.bump.params,
     click.Option(["--version"], is_flag=True, expose_value=False, is_eager=True,
                  callback=lambda ctx, param, value: _version(ctx, value, "bump-image"),
                  help="Show the version and exit."),
-], help=commands.bump.help, context_settings=CONTEXT)
+], help=bump.bump.help, context_settings=CONTEXT)
 
 
 def _version(ctx: click.Context, value: bool, name: str) -> None:

@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -137,7 +137,16 @@ env_option = click.option("--env", "envs", multiple=True, metavar="ENV",
                           help="Only this environment (repeatable; default: all).")
 
 
-def committing(func: F) -> F:
-    """A command that commits a change: the delivery options, --repo and --output (text or
-    json), and the settings."""
-    return cast(F, delivery_options(common_options("text", "json")(pass_settings(func))))
+break_glass_option = click.option(
+    "--break-glass", metavar="REASON",
+    help="Change a frozen environment anyway; the reason goes in a Break-Glass trailer.")
+skip_order_option = click.option(
+    "--skip-order", metavar="REASON",
+    help="Go out of promotion order; the reason goes in a Skip-Order trailer.")
+skip_soak_option = click.option(
+    "--skip-soak", metavar="REASON",
+    help="Promote before the minimum soak is over; the reason goes in a Skip-Soak trailer.")
+base_option = click.option(
+    "--base", metavar="REF",
+    help="Old side (default: the merge-base with origin/main, or main).")
+head_option = click.option("--head", metavar="REF", help="New side (default: the working tree).")

@@ -26,7 +26,8 @@ def freeze_json_of(freeze: Freeze) -> dict[str, Any]:
             "duration": freeze.duration, "timeZone": freeze.time_zone}
 
 
-def freeze_text(done: Delivery[FreezeChange], options: DeliveryOptions, action: str) -> str:
+def freeze_text(done: Delivery[FreezeChange], options: DeliveryOptions, action: str,
+                envs: tuple[str, ...]) -> str:
     nothing = ("nothing to unfreeze: no such freeze (recurring windows stay without --recurring)"
                if action == "unfreeze" else "already frozen like that")
     short = short_answer(done, nothing)

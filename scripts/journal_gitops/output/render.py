@@ -7,3 +7,8 @@ from . import json_document
 
 def render_json(env: str, manifests: str) -> str:
     return json_document({"env": env, "manifests": manifests})
+
+
+def render_text(env: str, manifests: str) -> str:
+    """The manifests exactly as kustomize printed them."""
+    return manifests

@@ -65,7 +65,8 @@ def state_text(done: Delivery[M], options: DeliveryOptions, nothing: str,
     return delivery_text(done, options, state_rows(moves), state_markdown(moves, app_url))
 
 
-def state_json(done: Delivery[M], options: DeliveryOptions, app_url: str | None = None) -> str:
+def state_json(done: Delivery[M], options: DeliveryOptions, nothing: str,
+               app_url: str | None = None) -> str:
     """`env` is the first environment changed (the only one but for a promotion to several),
     `envs` all of them; each image and config entry names its environment."""
     moves = done.proposal.data if done.proposal else None
