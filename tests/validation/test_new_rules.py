@@ -19,7 +19,7 @@ from journal_gitops.validation.findings import Finding
 from journal_gitops.validation.rules import all_rules, get_rule
 from journal_gitops.validation.rules.context import RepoContext
 from journal_gitops.validation.waivers import apply_waivers
-from unit.test_rules import (
+from validation.test_rules import (
     CONFIG,
     LABELS,
     REPO_URL,

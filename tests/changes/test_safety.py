@@ -17,7 +17,7 @@ import pytest
 from conftest import Runner
 from journal_gitops.adapters import registry
 from journal_gitops.errors import GitopsError
-from support import assert_refused, commit_elsewhere, git
+from support import ROOT, assert_refused, commit_elsewhere, git
 
 NEW = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
 LATER = "2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e"
@@ -303,7 +303,7 @@ def test_a_bearer_realm_over_plain_http_gets_no_credentials() -> None:
 
 
 def test_json_error_document(gitops: Runner) -> None:
-    result = gitops("history", "qa", "--output", "json", repo=Path(__file__).parent.parent)
+    result = gitops("history", "qa", "--output", "json", repo=ROOT)
     assert result.exit_code == 2
     assert json.loads(result.output) == {
         "version": 1, "ok": False,
