@@ -3,7 +3,11 @@ every schema, gives exactly its findings.
 
 One case per rule family, plus what only a real render shows: kustomize warnings, schemas,
 generated names, overlay replicas, and the Argo CD manifests in apps/ and argocd/. Each rule's
-own cases, failing and near-miss, are in tests/unit/test_rules.py.
+own cases, failing and near-miss, are in tests/validation/test_rules.py.
+
+Every case runs twice over: with the cache (each command run twice, the second from a warm
+cache, and both must answer the same) and with GITOPS_NO_CACHE=1. The expected answer is the
+same for all three.
 """
 
 from __future__ import annotations
@@ -15,9 +19,26 @@ from typing import Any
 
 import pytest
 
-from conftest import SHARED_CRDS, Runner, edit_yaml, findings
+from click.testing import Result
+
+from conftest import SHARED_CRDS, Runner, edit_yaml, findings, run_gitops
 
 Mutation = Callable[[Path], None]
+
+
+@pytest.fixture(params=["cache", "no-cache"])
+def gitops(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Runner:
+    """The CLI, with the cache (run twice: cold or warm, then warm) or without it."""
+    if request.param == "no-cache":
+        monkeypatch.setenv("GITOPS_NO_CACHE", "1")
+        return run_gitops
+
+    def twice(*args: str, **kwargs: Any) -> Result:
+        first, second = run_gitops(*args, **kwargs), run_gitops(*args, **kwargs)
+        assert (second.exit_code, second.output) == (first.exit_code, first.output)
+        return second
+
+    return twice
 DEV_FRONTEND = "Deployment/journal-dev/frontend"
 DEV_FILESERVER = "Deployment/journal-dev/fileserver"
 REPO_URL = "https://github.com/journal-app/journal-gitops.git"

@@ -47,16 +47,24 @@ MAX_NODES = 200_000  # nodes of one document, every alias counted as what it sta
 
 
 def _check(node: Node, source: str) -> None:
-    """Refuse a key written twice in one mapping, and a document too large once its aliases
-    are expanded; walks at most MAX_NODES nodes."""
+    """Refuse a key written twice in one mapping, an alias to a node that contains it (a
+    cycle), and a document too large once its aliases are expanded (MAX_NODES)."""
     seen = 0
-    stack: list[Node] = [node]
+    inside: set[int] = set()  # the nodes on the path from the root to the current one
+    stack: list[tuple[Node, bool]] = [(node, False)]
     while stack:
-        current = stack.pop()
+        current, leaving = stack.pop()
+        if leaving:
+            inside.discard(id(current))
+            continue
+        if id(current) in inside:
+            raise GitopsError(f"{source}: line {current.start_mark.line + 1}: an alias refers to "
+                              f"a node that contains it")
         seen += 1
         if seen > MAX_NODES:
             raise GitopsError(f"{source}: refused: more than {MAX_NODES} YAML nodes once its "
                               f"aliases are expanded")
+        children: list[Node] = []
         if isinstance(current, MappingNode):
             keys: dict[tuple[str, str], int] = {}
             for key, value in current.value:
@@ -67,9 +75,13 @@ def _check(node: Node, source: str) -> None:
                         raise GitopsError(f"{source}: key {key.value!r} is written twice, at "
                                           f"lines {first} and {line}")
                     keys[(key.tag, key.value)] = line
-                stack += (key, value)
+                children += (key, value)
         elif isinstance(current, SequenceNode):
-            stack += current.value
+            children = list(current.value)
+        if children:
+            inside.add(id(current))
+            stack.append((current, True))
+            stack += [(child, False) for child in reversed(children)]
 
 
 def _strict(text: str, source: str) -> list[Any]:

@@ -38,7 +38,10 @@ def key_of(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
-def _base() -> Path:
+def _base() -> Path | None:
+    """Where the cache folder is asked to be (None: caching is off)."""
+    if os.environ.get(NO_CACHE):
+        return None
     given = os.environ.get(CACHE_DIR)
     if given:
         return Path(given)
@@ -63,13 +66,15 @@ def _unsafe(folder: Path) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1)
 def root() -> Path | None:
     """The cache folder, made if need be; None when caching is off or the folder is unsafe
     (then `problem()` says why)."""
-    if os.environ.get(NO_CACHE):
-        return None
-    folder = _base()
+    base = _base()
+    return _checked_root(base) if base is not None else None
+
+
+@lru_cache(maxsize=4)
+def _checked_root(folder: Path) -> Path | None:
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except FileExistsError:
@@ -86,7 +91,7 @@ def root() -> Path | None:
 
 def problem() -> str | None:
     """Why the cache was not used in this process, if it was wanted and could not be."""
-    return _problems[0] if _problems else None
+    return _problems[-1] if _problems else None
 
 
 class Namespace:
