@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from click.testing import Result
 
 from conftest import SHARED_CRDS, Runner, edit_yaml, findings, run_gitops
