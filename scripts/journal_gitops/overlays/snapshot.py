@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from ..adapters.files import FileEdit, read_file
 from ..adapters.yamlload import load
@@ -18,9 +18,6 @@ from ..kube.objects import parse_render
 from .images import ImageTarget, Pin, verify_images
 from .kustomization import Kustomization
 from .render import render_or_raise
-
-if TYPE_CHECKING:
-    from ..history.changelog import Changelog
 
 
 @dataclass(frozen=True)
@@ -79,19 +76,6 @@ class StateChange:
     images: tuple[ImageChange, ...]
     config: tuple[ValueChange, ...]
     targets: dict[str, ImageTarget]
-
-    @property
-    def changes(self) -> tuple[StateChange, ...]:
-        """Every environment's change (a rollback has one; see usecases.promote.Promotion)."""
-        return (self,)
-
-    @property
-    def changelog(self) -> tuple[Changelog, ...]:
-        return ()
-
-    @property
-    def unchanged(self) -> tuple[str, ...]:
-        return ()
 
 
 def apply_snapshot(tree: Path, config: Config, env: str, target: EnvSnapshot,

@@ -12,6 +12,7 @@ from ..config.load import load_config
 from ..config.model import Config
 from ..errors import GitopsError, UsageError
 from ..gates.checks import Overrides, check_not_frozen
+from ..history.changelog import Changelog
 from ..history.entries import read_history, snapshot_at
 from ..history.shas import SHORT
 from ..history.trailers import ROLLED_BACK_TO, ChangeKind, state_message
@@ -24,6 +25,25 @@ class RollbackRequest:
     to: str | None = None
     steps: int | None = None
     overrides: Overrides = field(default_factory=Overrides)
+
+
+@dataclass(frozen=True)
+class Rollback:
+    """A rollback: the one environment's change (shaped like a promotion's)."""
+
+    change: StateChange
+
+    @property
+    def changes(self) -> tuple[StateChange, ...]:
+        return (self.change,)
+
+    @property
+    def changelog(self) -> tuple[Changelog, ...]:
+        return ()
+
+    @property
+    def unchanged(self) -> tuple[str, ...]:
+        return ()
 
 
 @dataclass(frozen=True)
@@ -70,14 +90,14 @@ def _target(config: Config, request: RollbackRequest) -> _Target:
 
 
 def rollback(config: Config, request: RollbackRequest, options: DeliveryOptions
-             ) -> Delivery[StateChange]:
+             ) -> Delivery[Rollback]:
     config.require_env(request.env)
     request.overrides.trailers()  # a reason must be one line, before anything is planned
     check_not_frozen(config, [request.env], request.overrides)
     target = _target(config, request)
     sha = target.commit
 
-    def plan(tree: Path) -> Proposal[StateChange] | None:
+    def plan(tree: Path) -> Proposal[Rollback] | None:
         cfg = load_config(tree)
         change = apply_snapshot(tree, cfg, request.env, target.state)
         if change.edit is None:
@@ -87,10 +107,10 @@ def rollback(config: Config, request: RollbackRequest, options: DeliveryOptions
                  f"{sha[:SHORT]}, undoing:"] + [f"- {subject}" for subject in target.undone]
         text = state_message("rollback", ChangeKind.ROLLBACK, [change], notes,
                              [(ROLLED_BACK_TO, sha), *request.overrides.trailers()])
-        return Proposal((change.edit,), text, change)
+        return Proposal((change.edit,), text, Rollback(change))
 
-    def verify(tree: Path, proposal: Proposal[StateChange]) -> None:
-        verify_state(config, tree, proposal.data)
+    def verify(tree: Path, proposal: Proposal[Rollback]) -> None:
+        verify_state(config, tree, proposal.data.change)
 
     return deliver(config.root, plan, verify, options,
                    lambda p: f"rollback/{request.env}/{sha[:SHORT]}")

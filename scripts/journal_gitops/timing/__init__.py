@@ -1,0 +1,1 @@
+"""Times, durations and schedules as people write them, and the one clock of the tooling."""
