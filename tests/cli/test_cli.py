@@ -146,13 +146,15 @@ def test_overlay_without_kustomization(gitops: Runner, repo: Path) -> None:
 
 
 def test_overlay_yaml_syntax_error(gitops: Runner, repo: Path) -> None:
+    """A kustomization the check cannot read is not handed to kustomize either."""
     path = repo / "overlays/dev/kustomization.yaml"
     path.write_text(path.read_text().replace("resources:\n", "resources: [\n", 1))
     result = gitops("validate", "--output", "json", repo=repo)
     assert result.exit_code == 1
     assert findings(result) == [
-        ("dev", "render", None,
-         "invalid Kustomization: yaml: line 8: did not find expected node content")]
+        ("dev", "kustomize-input", None,
+         "cannot be read as kustomize reads it: YAML syntax error at line 9: did not find "
+         "expected node content; the overlay is not rendered")]
 
 
 def test_overlay_missing_resource_file(gitops: Runner, repo: Path) -> None:

@@ -112,13 +112,13 @@ def test_a_value_yaml_cannot_build_is_an_error_not_a_traceback() -> None:
 
 
 def test_an_input_that_is_a_loop_of_links_is_refused(tmp_path: Any) -> None:
-    from journal_gitops.overlays.inputs import problems
+    from journal_gitops.overlays.inputs import inspect
 
     (tmp_path / "gitops.yaml").write_text("{}\n")
     (tmp_path / "kustomization.yaml").write_text("resources:\n  - one/x\n")
     (tmp_path / "one").symlink_to("two")
     (tmp_path / "two").symlink_to("one")
-    assert [(p.file, p.line, p.message) for p in problems(tmp_path)] == [
+    assert [(p.file, p.line, p.message) for p in inspect(tmp_path).problems] == [
         ("kustomization.yaml", 2, "resources entry one/x is a loop of links")]
 
 

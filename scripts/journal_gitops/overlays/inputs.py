@@ -3,13 +3,17 @@
 kustomize fetches a `resources:` (or `bases:`, `components:`) entry it cannot find on disk as a
 remote: a URL, a `git@` or `file://` location, `github.com/org/repo//path?ref=...`, or a path it
 does not find locally. The render then depends on what another place serves and needs the
-network. These checks read the kustomization files themselves, before any render, and
-`render.refusal` refuses to build an overlay with any problem, so no build ever
-fetches anything.
+network. `inspect` reads the kustomization files themselves, before any render, and an overlay
+with any problem is not built (render.refusal), so no build ever fetches anything.
+
+A kustomization is read here as strictly as kustomize reads it, or more: one YAML document of
+UTF-8 text, a mapping, no custom tags, no key written twice. A file that cannot be read that way
+is itself a problem, never skipped: kustomize might still read it, and fetch what it names.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,35 +39,40 @@ class InputProblem:
     message: str
 
 
-_parsed: dict[str, Any] = {}  # text -> data, within one process (content-keyed)
+_parsed: dict[str, dict[str, Any] | str] = {}  # text -> data or why not: content-keyed
 _lock = threading.Lock()
 
 
-def load(path: Path) -> tuple[Any, str]:
-    """A kustomization file's data and text (None and "" when it cannot be read)."""
+def load(path: Path) -> tuple[dict[str, Any] | str, str]:
+    """A kustomization file's data and text, or why it cannot be read as kustomize reads it."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None, ""
+    except UnicodeDecodeError:
+        return "it is not UTF-8 text", ""
+    except OSError as exc:
+        return f"it cannot be read: {exc.strerror}", ""
     with _lock:
         if text in _parsed:
             return _parsed[text], text
     try:
-        data = load_yaml(text, str(path))
-    except GitopsError:
-        data = None
+        data = load_yaml(text, path.name)
+        found: dict[str, Any] | str = data if isinstance(data, dict) else (
+            "it is not a mapping of kustomization fields")
+    except GitopsError as exc:
+        found = str(exc).removeprefix(f"{path.name}: ")
     with _lock:
-        _parsed[text] = data
-    return data, text
+        _parsed[text] = found
+    return found, text
 
 
 def repository_root(directory: Path) -> Path:
-    """The folder holding gitops.yaml (or .git) at or above `directory`; else `directory`."""
-    start = directory.resolve()
+    """The folder holding gitops.yaml (or .git) at or above `directory` as it is named (a link
+    on the way is not followed: the repository is the one the path is in); else `directory`."""
+    start = Path(os.path.normpath(directory.absolute()))
     for folder in [start, *start.parents]:
         if (folder / CONFIG_FILE).is_file() or (folder / ".git").exists():
-            return folder
-    return start
+            return folder.resolve()
+    return start.resolve()
 
 
 def kustomization_file(folder: Path) -> Path | None:
@@ -130,12 +139,13 @@ class _Folder:
     children: tuple[Path, ...]
 
 
-def _analyse(folder: Path, file: Path, base: Path) -> _Folder | None:
+def _analyse(folder: Path, file: Path, base: Path) -> _Folder:
     """The entries of one kustomization file, each resolved and checked."""
     data, text = load(file)
-    if not isinstance(data, dict):
-        return None  # kustomize reports a broken file itself, without fetching anything
     rel = file.relative_to(base).as_posix() if file.is_relative_to(base) else str(file)
+    if isinstance(data, str):
+        problem = InputProblem(rel, 0, f"cannot be read as kustomize reads it: {data}")
+        return _Folder(file, {}, text, (problem,), ())
     found, children = [], []
     for field, entry, fetchable in entries(data):
         try:
@@ -163,7 +173,7 @@ def _analyse(folder: Path, file: Path, base: Path) -> _Folder | None:
 
 def _visit(start: Path, base: Path) -> Iterator[tuple[Path, _Folder | None]]:
     """Every folder the walk looks in, each once, nearest first, with its kustomization as
-    read (None: no kustomization file there, or one that does not parse as a mapping)."""
+    read (None: no kustomization file there)."""
     seen: set[Path] = set()
     pending = [start.resolve()]
     while pending:
@@ -178,33 +188,27 @@ def _visit(start: Path, base: Path) -> Iterator[tuple[Path, _Folder | None]]:
             pending.extend(info.children)
 
 
-def _walk(start: Path, base: Path) -> Iterator[tuple[Path, _Folder]]:
-    for folder, info in _visit(start, base):
-        if info is not None:
-            yield folder, info
+@dataclass(frozen=True)
+class Inputs:
+    """What a build of one overlay reads: every folder kustomize loads a kustomization from
+    (each resolved), and the problems that refuse the build."""
+
+    folders: tuple[Path, ...]
+    problems: tuple[InputProblem, ...]
+
+
+def inspect(directory: Path, root: Path | None = None) -> Inputs:
+    """The inputs of the kustomization in `directory` and of those it includes, each checked to
+    be a path inside `root` (default: the repository around `directory`)."""
+    base = (root or repository_root(directory)).resolve()
+    found = list(_visit(directory, base))
+    return Inputs(tuple(folder for folder, _ in found),
+                  tuple(p for _, info in found if info is not None for p in info.problems))
 
 
 def walk(start: Path, root: Path) -> Iterator[tuple[Path, Path, dict[str, Any], str]]:
     """(folder, kustomization file, its data, its text) of every kustomization reached from
     `start` through entries that are folders inside `root`, each once, nearest first."""
-    for folder, info in _walk(start, root.resolve()):
-        yield folder, info.file, info.data, info.text
-
-
-def folders(directory: Path, root: Path) -> list[Path] | None:
-    """Every folder kustomize loads a kustomization from when it builds `directory` (each
-    resolved); None when one of them has a kustomization the walk cannot read, so that what it
-    loads cannot be known."""
-    found = []
-    for folder, info in _visit(directory, root.resolve()):
-        if info is None and kustomization_file(folder) is not None:
-            return None
-        found.append(folder)
-    return found
-
-
-def problems(directory: Path, root: Path | None = None) -> list[InputProblem]:
-    """Every input of the kustomization in `directory` (and of those it includes) that is not
-    a path inside `root` (default: the repository around `directory`)."""
-    base = (root or repository_root(directory)).resolve()
-    return [problem for _, info in _walk(directory, base) for problem in info.problems]
+    for folder, info in _visit(start, root.resolve()):
+        if info is not None:
+            yield folder, info.file, info.data, info.text

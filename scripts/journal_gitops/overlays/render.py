@@ -45,16 +45,16 @@ def kustomize_tool() -> Kustomize:
     return find_kustomize(binaries.remember)
 
 
-def refusal(directory: Path) -> str | None:
+def refusal(directory: Path, found: inputs.Inputs) -> str | None:
     """Why this folder is not handed to kustomize, if it is not: renders never fetch, so an
-    overlay with a remote (or missing, host-like) input is refused before any build."""
+    overlay with a remote (or missing, host-like, or unreadable) input is refused before any
+    build."""
     if not directory.is_dir():
         return "overlay folder does not exist"
     if not any((directory / f).is_file() for f in KUSTOMIZATION_FILES):
         return "no kustomization.yaml in the overlay folder"
-    refused = inputs.problems(directory)
-    if refused:
-        first = refused[0]
+    if found.problems:
+        first = found.problems[0]
         return f"not rendered: {first.file}: {first.message}"
     return None
 
@@ -79,17 +79,16 @@ def _subtree(folder: Path, digest: list[bytes]) -> None:
                 raise OSError(f"{path} is not a file or folder")
 
 
-def input_key(tool: Kustomize, directory: Path) -> str | None:
-    """The key of a build of `directory`: None when it cannot be known for sure (a
-    kustomization the walk cannot read, a file that cannot be read, a binary that is gone)."""
+def input_key(tool: Kustomize, directory: Path, found: inputs.Inputs) -> str | None:
+    """The key of a build of `directory` whose inputs are `found`: None when it cannot be known
+    for sure (a file that cannot be read, a binary that is gone)."""
     base = inputs.repository_root(directory)
-    folders = inputs.folders(directory, base)
     binary = binaries.sha256(tool.command[0])
-    if folders is None or binary is None:
+    if binary is None:
         return None
     parts: list[bytes] = []
     try:
-        for folder in sorted(folders):
+        for folder in sorted(found.folders):
             parts.append(b"R" + folder.relative_to(base).as_posix().encode())
             _subtree(folder, parts)
     except (OSError, ValueError):
@@ -120,12 +119,14 @@ def _remember(key: str | None, render: Render, root: Path) -> None:
 
 @dataclass
 class RenderJob:
-    """One overlay's render: remembered, refused, or a build under way; result() waits."""
+    """One overlay's render: remembered, refused, or a build under way; result() waits.
+    `problems`: why its inputs refuse it (none when it was handed to kustomize)."""
 
     directory: Path
     build: processes.Build | None = None
     known: Render | None = None
     key: str | None = None
+    problems: tuple[inputs.InputProblem, ...] = ()
 
     def result(self) -> Render:
         if self.known is not None:
@@ -139,10 +140,11 @@ class RenderJob:
 
 def _job(tool: Kustomize, directory: Path) -> RenderJob:
     """A job that needs no build (refused, or remembered), or one whose build is to start."""
-    refused = refusal(directory)
+    found = inputs.inspect(directory) if directory.is_dir() else inputs.Inputs((), ())
+    refused = refusal(directory, found)
     if refused is not None:
-        return RenderJob(directory, known=Render("", (), refused))
-    key = input_key(tool, directory)
+        return RenderJob(directory, known=Render("", (), refused), problems=found.problems)
+    key = input_key(tool, directory, found)
     return RenderJob(directory, known=_remembered(key), key=key)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..adapters.kustomize import Render, error_text
+from ..adapters.kustomize import error_text
 from ..adapters.schemas import Problem
 from ..argocd.manifests import ArgocdManifests, app_sources, norm_path, read_manifests, same_repo
 from ..config.model import Config
@@ -129,17 +129,13 @@ def _locate(index: SourceIndex | None, resource: Resource | None, path: FieldPat
     return found if found is not None else (fallback, None)
 
 
-def _check_env(config: Config, checker: SchemaFindings, render: Render, env: str,
+def _check_env(config: Config, checker: SchemaFindings, job: RenderJob, env: str,
                apps: list[Resource], projects: dict[str, Resource]) -> tuple[int, list[Finding]]:
     overlay_file = config.overlay_file(env)
-    refused = []
-    if render.error is not None:  # render() refuses an overlay with non-local inputs: list them
-        from ..overlays.inputs import problems
-
-        refused = problems(config.overlay_path(env), config.root)
-    if refused:
+    render = job.result()
+    if job.problems:  # inputs that refuse the overlay: each one a finding
         return 0, [Finding(KUSTOMIZE_INPUT.id, f"{p.message}; the overlay is not rendered",
-                           env, None, p.file, p.line or None) for p in refused]
+                           env, None, p.file, p.line or None) for p in job.problems]
     if render.error is not None:
         message = error_text(render.error, config.root)
         return 0, [Finding(RENDER.id, message, env, None, overlay_file)]
@@ -220,7 +216,7 @@ def validate(config: Config, envs: Sequence[str] | None = None, crds: Path | Non
                      for file, message in unsynced_files(config, manifests)]
     summaries = []
     for env in selected:
-        count, env_findings = _check_env(config, checker, renders[env].result(), env, apps,
+        count, env_findings = _check_env(config, checker, renders[env], env, apps,
                                          projects)
         findings += env_findings
         summaries.append(EnvSummary(env, count, len(env_findings)))
