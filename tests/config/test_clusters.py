@@ -28,7 +28,11 @@ from journal_gitops.errors import ConfigError, UsageError
 from journal_gitops.gates.checks import Overrides, check_bump_order
 from journal_gitops.kube.objects import Resource
 from journal_gitops.validation.rules import get_rule
-from journal_gitops.validation.rules.context import EnvContext, RepoContext
+from journal_gitops.validation.rules.context import (
+    AppContext,
+    RenderSummary,
+    RepoContext,
+)
 
 BASE = (ROOT / "gitops.yaml").read_text()
 REPO_URL = "https://github.com/journal-app/journal-gitops.git"
@@ -260,9 +264,9 @@ ALLOWED = (*({"server": LOCAL, "namespace": f"journal-{env}"}
 
 
 def env_hits(env: str, *apps: Resource, config: Config = TWO) -> list[tuple[str | None, str]]:
-    check = get_rule("cluster-destination").check
+    check = get_rule("cluster-destination").app_check
     assert check is not None
-    context = EnvContext(config, env, [], list(apps), {})
+    context = AppContext.of(config, env, list(apps), {}, RenderSummary((), ()))
     return [(h[0].ref if h[0] else None, h[1]) for h in check(context)]
 
 

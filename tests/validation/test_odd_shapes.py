@@ -23,7 +23,12 @@ from journal_gitops.errors import GitopsError
 from journal_gitops.kube.objects import Resource, parse_documents
 from journal_gitops.overlays.render import render_or_raise
 from journal_gitops.validation.rules import all_rules
-from journal_gitops.validation.rules.context import EnvContext, RepoContext
+from journal_gitops.validation.rules.context import (
+    AppContext,
+    EnvContext,
+    RenderSummary,
+    RepoContext,
+)
 from journal_gitops.validation.source_lines import SourceIndex
 
 CONFIG = load_config(ROOT)
@@ -71,10 +76,14 @@ def mutated(draw: st.DrawFn, objects: list[Resource]) -> list[Resource]:
 def test_no_check_raises_on_odd_rendered_objects(resources: list[Resource],
                                                  argocd: list[Resource]) -> None:
     manifests = ArgocdManifests(tuple(argocd), ())
-    context = EnvContext(CONFIG, "prod", resources, manifests.applications, manifests.projects)
+    context = EnvContext.of(CONFIG, "prod", resources)
+    apps = AppContext.of(CONFIG, "prod", manifests.applications, manifests.projects,
+                         RenderSummary.of(resources))
     repo = RepoContext(CONFIG, manifests)
     for rule in all_rules():
         for hit in (rule.check(context) if rule.check else ()):
+            assert isinstance(hit[1], str)
+        for hit in (rule.app_check(apps) if rule.app_check else ()):
             assert isinstance(hit[1], str)
         for hit in (rule.repo_check(repo) if rule.repo_check else ()):
             assert isinstance(hit[1], str)

@@ -8,6 +8,7 @@ cases that need a real render.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from conftest import ROOT
 from journal_gitops.config.load import load_config
 from journal_gitops.kube.objects import Resource
 from journal_gitops.validation.rules import all_rules, get_rule
-from journal_gitops.validation.rules.context import EnvContext
+from journal_gitops.validation.rules.context import AppContext, EnvContext, RenderSummary
 from journal_gitops.validation.rules.model import Severity
 
 CONFIG = load_config(ROOT)
@@ -80,20 +81,33 @@ def project(name: str = "journal", **spec: Any) -> Resource:
                     "argocd/project.yaml")
 
 
+@dataclass(frozen=True)
+class Env:
+    """An environment as its rules see it: its render, and its Applications with a summary of
+    the render."""
+
+    render: EnvContext
+    apps: AppContext
+
+
 def ctx(*docs: Doc, env: str = "dev", apps: tuple[Resource, ...] | None = None,
-        projects: tuple[Resource, ...] = ()) -> EnvContext:
+        projects: tuple[Resource, ...] = ()) -> Env:
     """An environment of these objects; by default one Application deploys it."""
-    return EnvContext(CONFIG, env, [Resource(copy.deepcopy(d), f"overlays/{env}") for d in docs],
-                      list(apps if apps is not None else [app(f"journal-{env}", f"overlays/{env}",
-                                                              f"journal-{env}")]),
-                      {p.name: p for p in projects})
+    resources = [Resource(copy.deepcopy(d), f"overlays/{env}") for d in docs]
+    deployed = list(apps if apps is not None else [app(f"journal-{env}", f"overlays/{env}",
+                                                       f"journal-{env}")])
+    return Env(EnvContext.of(CONFIG, env, resources),
+               AppContext.of(CONFIG, env, deployed, {p.name: p for p in projects},
+                             RenderSummary.of(resources)))
 
 
-def hits(rule_id: str, context: EnvContext) -> list[tuple[str | None, str]]:
-    check = get_rule(rule_id).check
-    if check is None:
+def hits(rule_id: str, context: Env) -> list[tuple[str | None, str]]:
+    rule = get_rule(rule_id)
+    if rule.check is None and rule.app_check is None:
         raise AssertionError(f"{rule_id} has no check")
-    return [(hit[0].ref if hit[0] is not None else None, hit[1]) for hit in check(context)]
+    found = [*(rule.app_check(context.apps) if rule.app_check else ()),
+             *(rule.check(context.render) if rule.check else ())]
+    return [(hit[0].ref if hit[0] is not None else None, hit[1]) for hit in found]
 
 
 WEB = "Deployment/journal-dev/web"
@@ -112,9 +126,13 @@ def test_registry_lists_every_id_once_in_the_documented_order() -> None:
 
 
 def test_only_rendering_and_schema_rules_have_no_check() -> None:
-    assert [r.id for r in all_rules() if r.check is None and r.repo_check is None] == [
+    assert [r.id for r in all_rules()
+            if r.check is None and r.app_check is None and r.repo_check is None] == [
         "render", "yaml", "kustomize-input", "unchecked-file", "kustomize-warning", "schema",
         "custom-schema", "unknown-kind", "synced-files", "waiver-expired", "waiver-unused"]
+    assert [r.id for r in all_rules() if r.app_check is not None] == [
+        "application", "project-permits", "cluster-destination", "sync-options", "sync-policy",
+        "sync-windows"]
     assert [r.id for r in all_rules() if r.repo_check is not None] == [
         "application-path", "target-revision", "project-wildcard", "project-destinations",
         "cluster-namespace"]
@@ -151,13 +169,13 @@ def test_the_walk_yields_pods_and_containers_with_their_list() -> None:
     context = ctx(workload("web", container("a"), pod={"initContainers": [container("init")],
                                                         "ephemeralContainers": [container("dbg")]}),
                   job, service())
-    assert [(p.workload.ref, sorted(p.spec)) for p in context.pods()] == [
+    assert [(p.workload.ref, sorted(p.spec)) for p in context.render.pods()] == [
         (WEB, ["containers", "ephemeralContainers", "initContainers"]),
         ("CronJob/journal-dev/nightly", ["containers"])]
-    assert [(c.workload.name, c.list_name, c.name) for c in context.containers()] == [
+    assert [(c.workload.name, c.list_name, c.name) for c in context.render.containers()] == [
         ("web", "initContainers", "init"), ("web", "containers", "a"),
         ("web", "ephemeralContainers", "dbg"), ("nightly", "containers", "run")]
-    assert [c.label for c in context.containers(("containers",))] == [
+    assert [c.label for c in context.render.containers(("containers",))] == [
         "container a", "container run"]
 
 
@@ -167,8 +185,8 @@ def test_the_walk_skips_odd_shapes() -> None:
     no_spec = {"apiVersion": "apps/v1", "kind": "Deployment",
                "metadata": {"name": "bare"}, "spec": {"template": "nope"}}
     context = ctx(odd, no_spec)
-    assert [c.name for c in context.containers()] == ["ok"]
-    assert [p.workload.name for p in context.pods()] == ["odd"]
+    assert [c.name for c in context.render.containers()] == ["ok"]
+    assert [p.workload.name for p in context.render.pods()] == ["odd"]
 
 
 ODD_SHAPES = [
@@ -191,7 +209,8 @@ ODD_SHAPES = [
 ]
 
 
-@pytest.mark.parametrize("rule", [r for r in all_rules() if r.check], ids=lambda r: r.id)
+@pytest.mark.parametrize("rule", [r for r in all_rules() if r.check or r.app_check],
+                         ids=lambda r: r.id)
 def test_no_rule_crashes_on_odd_shapes(rule: Any) -> None:
     odd_app = Resource({"kind": "Application", "metadata": {"name": "a"},
                         "spec": {"source": {"repoURL": REPO_URL, "path": "overlays/prod"},
@@ -199,7 +218,8 @@ def test_no_rule_crashes_on_odd_shapes(rule: Any) -> None:
                                  "project": "journal"}}, "apps/a.yaml")
     context = ctx(*ODD_SHAPES, env="prod", apps=(odd_app,),
                   projects=(project(destinations=["x"], namespaceResourceWhitelist=["y"]),))
-    found = list(rule.check(context))
+    found = [*(rule.check(context.render) if rule.check else ()),
+             *(rule.app_check(context.apps) if rule.app_check else ())]
     assert all(isinstance(hit[1], str) for hit in found)
 
 

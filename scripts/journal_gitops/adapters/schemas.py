@@ -43,6 +43,7 @@ class SchemaFinding:
     message: str
 
 
+@lru_cache(maxsize=1)
 def schema_root() -> Path:
     """The strict JSON schemas kubernetes-validate ships, one folder per version (found without
     importing the package, which would import jsonschema)."""
@@ -52,6 +53,7 @@ def schema_root() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
 
 
+@lru_cache(maxsize=16)
 def builtin_folder(version: str) -> Path:
     """The schemas of one Kubernetes minor version; a version they lack is a missing tool."""
     folder = schema_root() / f"v{version}.0-local-strict"

@@ -21,7 +21,7 @@ from yaml import MappingNode, Node, ScalarNode, SequenceNode
 from ..errors import GitopsError
 
 __all__ = ["MappingNode", "Node", "ScalarNode", "SequenceNode", "compose_all", "dump",
-           "flow", "load", "load_all", "load_output", "yaml_error"]
+           "flow", "load", "load_all", "load_output", "load_text", "yaml_error"]
 
 # What a reader may be handed beyond a syntax error: a scalar YAML reads as a date or number
 # that is not one raises ValueError from the constructor.
@@ -84,10 +84,10 @@ def _check(node: Node, source: str) -> None:
             stack += [(child, False) for child in reversed(children)]
 
 
-def _strict(text: str, source: str) -> list[Any]:
+def _strict(text: str, source: str, loader_class: Any = yaml.CSafeLoader) -> list[Any]:
     if len(text) > MAX_TEXT:
         raise GitopsError(f"{source}: refused: larger than {MAX_TEXT >> 20} MiB")
-    loader = yaml.CSafeLoader(text)
+    loader = loader_class(text)
     try:
         documents = []
         while loader.check_node():
@@ -106,6 +106,15 @@ def load(text: str, source: str) -> Any:
     """The one document of a YAML text people write (gitops.yaml, a kustomization), as plain
     data; an empty text is None, and a second document is an error."""
     documents = _strict(text, source)
+    if len(documents) > 1:
+        raise GitopsError(f"{source}: holds more than one YAML document")
+    return documents[0] if documents else None
+
+
+def load_text(text: str, source: str) -> Any:
+    """The one document of a YAML text people write with every scalar as it is written (the
+    text of `1.10` is "1.10", not the number 1.1): what a value reads as in the file."""
+    documents = _strict(text, source, yaml.CBaseLoader)
     if len(documents) > 1:
         raise GitopsError(f"{source}: holds more than one YAML document")
     return documents[0] if documents else None

@@ -16,7 +16,7 @@ from ..config.clusters import Cluster
 from ..config.gates import desired_window, window_key
 from ..config.model import Config
 from ..errors import GitopsError
-from .manifests import find_application
+from .manifests import environment_applications
 from .templates import AUTO_SYNC, MANUAL_SYNC
 
 
@@ -77,12 +77,7 @@ class ProjectFile:
 
 def application_names(tree: Path, config: Config) -> dict[str, str]:
     """Each environment's Application name (environments without one are left out)."""
-    names = {}
-    for env in config.environments:
-        app = find_application(tree, config, env)
-        if app is not None:
-            names[env] = app.name
-    return names
+    return {env: app.name for env, app in environment_applications(tree, config).items()}
 
 
 def wanted_windows(config: Config, names: dict[str, str]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +43,11 @@ class ArgocdManifests:
     errors: tuple[ManifestError, ...]
     texts: tuple[tuple[str, str], ...] = ()  # (file, text) of every file read
 
-    @property
+    @cached_property
     def applications(self) -> list[Resource]:
         return [r for r in self.resources if r.kind == "Application" and r.group == "argoproj.io"]
 
-    @property
+    @cached_property
     def projects(self) -> dict[str, Resource]:
         return {r.name: r for r in self.resources if r.kind == "AppProject"}
 
@@ -189,14 +190,23 @@ def protected(app: Resource) -> bool:
     return {"Prune=false", "Delete=false"} <= {o.strip() for o in str(options or "").split(",")}
 
 
-def find_application(root: Path, config: Config, env: str) -> Resource | None:
-    """The Application in `apps/` that deploys an environment's overlay."""
+def environment_applications(root: Path, config: Config) -> dict[str, Resource]:
+    """Each environment's Application in `apps/` (the first one that deploys its overlay;
+    environments without one are left out), read once for all of them."""
     manifests = read_manifests(root, config, (config.apps_dir,))
     error = manifests.first_error()
     if error is not None and not error.endswith("does not exist"):
         raise GitopsError(error)
-    wanted = config.overlay_rel(env)
+    overlays = {config.overlay_rel(env): env for env in config.environments}
+    found: dict[str, Resource] = {}
     for app in manifests.applications:
-        if any(norm_path(s.get("path")) == wanted for s in app_sources(app)):
-            return app
-    return None
+        for source in app_sources(app):
+            env = overlays.get(norm_path(source.get("path")))
+            if env is not None:
+                found.setdefault(env, app)
+    return found
+
+
+def find_application(root: Path, config: Config, env: str) -> Resource | None:
+    """The Application in `apps/` that deploys an environment's overlay."""
+    return environment_applications(root, config).get(env)

@@ -63,12 +63,14 @@ def _merged(config: Config, step: Step, paths: tuple[str, ...]) -> tuple[str, Ch
     return message.subject, message.kind
 
 
-def read_history(config: Config, env: str, limit: int | None = None) -> list[HistoryRow]:
-    """Newest first, along the first-parent line (a merged pull request is one change)."""
+def read_history(config: Config, env: str, limit: int | None = None,
+                 steps: tuple[Step, ...] | None = None) -> list[HistoryRow]:
+    """Newest first, along the first-parent line (a merged pull request is one change);
+    `steps`: the environment's walk, when the caller has it already."""
     config.require_env(env)
     if limit is not None and limit < 1:
         raise UsageError("--limit must be at least 1")
-    steps = walk(config.root, config, env)
+    steps = walk(config.root, config, env) if steps is None else steps
     paths = overlay_paths(config, env)
     rows: list[HistoryRow] = []
     for index, step in enumerate(steps):

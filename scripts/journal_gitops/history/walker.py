@@ -46,27 +46,51 @@ def _state(texts: Sequence[str | None], source: str) -> EnvSnapshot | None:
     return parse_snapshot(text, source)
 
 
-@lru_cache(maxsize=64)
-def _walk(root: str, tip: str, paths: tuple[str, ...]) -> tuple[Step, ...]:
+@lru_cache(maxsize=16)
+def _walk_all(root: str, tip: str, envs: tuple[tuple[str, tuple[str, ...]], ...]
+              ) -> dict[str, tuple[Step, ...]]:
+    """Every environment's steps, from one `git log` over all their overlays and one batch of
+    file reads: the cost does not grow with the number of environments beyond reading them."""
     repo = gitrepo.open_repo(Path(root))
-    fmt = FIELD.join(("%H", "%P", "%an", "%aI", "%cI", "%B")) + RECORD
-    log = gitrepo.run(repo, "log", "--first-parent", f"--format={fmt}", tip, "--", *paths)
-    records = [r.strip("\n").split(FIELD) for r in log.split(RECORD) if r.strip()]
-    texts = gitrepo.blobs(repo, [f"{r[0]}:{path}" for r in records for path in paths])
-    steps = []
-    for index, (sha, parents, author, authored, landed, body) in enumerate(records):
-        found = texts[index * len(paths):(index + 1) * len(paths)]
-        steps.append(Step(sha, tuple(parents.split()), author, authored,
-                          datetime.fromisoformat(landed), body, _state(found, paths[0])))
-    return tuple(steps)
+    fmt = RECORD + FIELD.join(("%H", "%P", "%an", "%aI", "%cI", "%B")) + FIELD
+    everything = [path for _, paths in envs for path in paths]
+    log = gitrepo.run(repo, "log", "--first-parent", "--name-only", f"--format={fmt}", tip,
+                      "--", *everything)
+    owner = {path: env for env, paths in envs for path in paths}
+    commits: list[tuple[list[str], set[str]]] = []  # (fields, environments changed)
+    for record in log.split(RECORD)[1:]:
+        *fields, names = record.split(FIELD)
+        changed = {owner[name] for name in names.split("\n") if name in owner}
+        commits.append((fields, changed))
+    paths_of = dict(envs)
+    specs = [f"{fields[0]}:{path}" for fields, changed in commits for env in sorted(changed)
+             for path in paths_of[env]]
+    texts = iter(gitrepo.blobs(repo, specs))
+    steps: dict[str, list[Step]] = {env: [] for env, _ in envs}
+    for (sha, parents, author, authored, landed, body), changed in commits:
+        for env in sorted(changed):
+            found = [next(texts) for _ in paths_of[env]]
+            steps[env].append(Step(sha, tuple(parents.split()), author, authored,
+                                   datetime.fromisoformat(landed), body.strip("\n") + "\n",
+                                   _state(found, paths_of[env][0])))
+    return {env: tuple(found) for env, found in steps.items()}
+
+
+def walk_all(root: Path, config: Config, rev: str = "HEAD", extra: str | None = None
+             ) -> dict[str, tuple[Step, ...]]:
+    """Every environment's changes on the first-parent line of `rev`, newest first (and those
+    of `extra`, an overlay folder's name that is not an environment of `config`)."""
+    tip = gitrepo.rev(gitrepo.open_repo(root), rev)
+    if tip is None:
+        raise GitopsError(f"{rev} is not a commit")
+    envs = [*config.environments, *([extra] if extra else [])]
+    return _walk_all(str(root), tip, tuple((e, overlay_paths(config, e)) for e in envs))
 
 
 def walk(root: Path, config: Config, env: str, rev: str = "HEAD") -> tuple[Step, ...]:
     """The environment's changes on the first-parent line of `rev`, newest first."""
-    tip = gitrepo.rev(gitrepo.open_repo(root), rev)
-    if tip is None:
-        raise GitopsError(f"{rev} is not a commit")
-    return _walk(str(root), tip, overlay_paths(config, env))
+    extra = None if env in config.environments else env
+    return walk_all(root, config, rev, extra)[env]
 
 
 def state_at(root: Path, config: Config, env: str, commit: str) -> EnvSnapshot | None:

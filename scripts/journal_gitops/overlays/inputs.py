@@ -139,27 +139,29 @@ class _Folder:
     children: tuple[Path, ...]
 
 
-def _analyse(folder: Path, file: Path, base: Path) -> _Folder:
-    """The entries of one kustomization file, each resolved and checked."""
-    data, text = load(file)
+def _analyse(folder: Path, file: Path, base: Path, data: dict[str, Any] | str, text: str
+             ) -> _Folder:
+    """The entries of one kustomization file (as `load` read it), each resolved and checked."""
     rel = file.relative_to(base).as_posix() if file.is_relative_to(base) else str(file)
     if isinstance(data, str):
         problem = InputProblem(rel, 0, f"cannot be read as kustomize reads it: {data}")
         return _Folder(file, {}, text, (problem,), ())
     found, children = [], []
+    top = str(base)
     for field, entry, fetchable in entries(data):
         try:
             target = (folder / entry).resolve()
-        except (OSError, RuntimeError):  # a loop of links
+        except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL
             found.append(InputProblem(rel, _line(text, entry),
                                       f"{field} entry {entry} is a loop of links"))
             continue
+        inside = str(target) == top or str(target).startswith(top + os.sep)
         message = None
         if _remote(entry):
             message = f"{field} entry {entry} is a remote location (URL, git or file://)"
-        elif Path(entry).is_absolute():
+        elif entry.startswith("/"):
             message = f"{field} entry {entry} is an absolute path"
-        elif not target.is_relative_to(base):
+        elif not inside:
             message = f"{field} entry {entry} is outside this repository"
         elif fetchable and target.is_dir():
             children.append(target)
@@ -171,9 +173,15 @@ def _analyse(folder: Path, file: Path, base: Path) -> _Folder:
     return _Folder(file, data, text, tuple(found), tuple(children))
 
 
-def _visit(start: Path, base: Path) -> Iterator[tuple[Path, _Folder | None]]:
+Batch = dict[tuple[Path, str, Path], _Folder]
+
+
+def _visit(start: Path, base: Path, batch: Batch | None = None
+           ) -> Iterator[tuple[Path, _Folder | None]]:
     """Every folder the walk looks in, each once, nearest first, with its kustomization as
-    read (None: no kustomization file there)."""
+    read (None: no kustomization file there). `batch` holds the kustomizations already read by
+    walks made together (the overlays of one command, which shares their bases): the same text
+    in the same folder is analysed once."""
     seen: set[Path] = set()
     pending = [start.resolve()]
     while pending:
@@ -182,7 +190,15 @@ def _visit(start: Path, base: Path) -> Iterator[tuple[Path, _Folder | None]]:
             continue
         seen.add(folder)
         file = kustomization_file(folder)
-        info = _analyse(folder, file, base) if file is not None else None
+        info = None
+        if file is not None:
+            data, text = load(file)
+            key = (folder, text if isinstance(data, dict) else f"\0{data}", base)
+            info = batch.get(key) if batch is not None else None
+            if info is None:
+                info = _analyse(folder, file, base, data, text)
+                if batch is not None:
+                    batch[key] = info
         yield folder, info
         if info is not None:
             pending.extend(info.children)
@@ -197,11 +213,12 @@ class Inputs:
     problems: tuple[InputProblem, ...]
 
 
-def inspect(directory: Path, root: Path | None = None) -> Inputs:
+def inspect(directory: Path, root: Path | None = None, batch: Batch | None = None) -> Inputs:
     """The inputs of the kustomization in `directory` and of those it includes, each checked to
-    be a path inside `root` (default: the repository around `directory`)."""
+    be a path inside `root` (default: the repository around `directory`); `batch`: see
+    _visit."""
     base = (root or repository_root(directory)).resolve()
-    found = list(_visit(directory, base))
+    found = list(_visit(directory, base, batch))
     return Inputs(tuple(folder for folder, _ in found),
                   tuple(p for _, info in found if info is not None for p in info.problems))
 

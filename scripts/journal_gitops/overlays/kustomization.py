@@ -9,7 +9,7 @@ from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from ..adapters.yamlload import load
+from ..adapters.yamlload import load, load_text
 from ..adapters.yamltext import YamlText, needs_quotes
 from ..errors import GitopsError, UsageError
 from .images import ImageTarget
@@ -27,14 +27,73 @@ class ImageEntry:
     digest: str | None
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class OverlayValues:
+    """What an overlay's kustomization sets that the tooling reads: each value as written."""
+
+    source: str
+    entries: tuple[ImageEntry, ...] | None  # None: no images: list
+    replicas: dict[str, int]
+    config: dict[str, str]
+    namespace: str | None
+
+    def images(self) -> list[ImageEntry]:
+        if self.entries is None:
+            raise GitopsError(f"{self.source}: has no images: list")
+        return list(self.entries)
+
+    def image(self, name: str) -> ImageEntry | None:
+        return next((e for e in self.images() if e.name == name), None)
+
+
+def read_values(text: str, source: str) -> OverlayValues:
+    """The values of an overlay's kustomization text (a fast read: nothing to edit)."""
+    data = load_text(text, source)
+    if not isinstance(data, dict):
+        raise GitopsError(f"{source}: not a kustomization (expected a mapping)")
+    images = data.get("images")
+    entries: list[ImageEntry] | None = None
+    if isinstance(images, list):
+        entries = []
+        for item in images:
+            name = _text(item.get("name")) if isinstance(item, dict) else None
+            if name is None:
+                raise GitopsError(f"{source}: an images: entry has no name")
+            if all(e.name != name for e in entries):
+                entries.append(ImageEntry(name, *(_text(item.get(k)) for k in (
+                    "newName", "newTag", "digest"))))
+    replicas: dict[str, int] = {}
+    listed = data.get("replicas")
+    for item in listed if isinstance(listed, list) else []:
+        name, count = (_text(item.get(k)) if isinstance(item, dict) else None
+                       for k in ("name", "count"))
+        if name is not None and count is not None and count.isdigit():
+            replicas[name] = int(count)
+    config: dict[str, str] = {}
+    generators = data.get("configMapGenerator")
+    for generator in generators if isinstance(generators, list) else []:
+        literals = generator.get("literals") if isinstance(generator, dict) else None
+        for literal in literals if isinstance(literals, list) else []:
+            if isinstance(literal, str) and "=" in literal:
+                key, value = literal.split("=", 1)
+                config[key] = value
+    return OverlayValues(source, None if entries is None else tuple(entries), replicas, config,
+                         _text(data.get("namespace")))
+
+
 class Kustomization(YamlText):
-    """An overlay's kustomization, with its values read and edits pending."""
+    """An overlay's kustomization, with its values read (see OverlayValues) and edits pending."""
 
     def __init__(self, text: str, source: str) -> None:
         super().__init__(text, source)
         if not isinstance(self.root, MappingNode):
             raise GitopsError(f"{source}: not a kustomization (expected a mapping)")
         self.mapping: MappingNode = self.root
+        self.values = read_values(self.text, source)
 
     # -- images ------------------------------------------------------------------------------
 
@@ -48,15 +107,10 @@ class Kustomization(YamlText):
         return images
 
     def image(self, name: str) -> ImageEntry | None:
-        node = self.item(self._images(), "name", name)
-        if node is None:
-            return None
-        return ImageEntry(name, *(self.scalar(self.get(node, k))
-                                  for k in ("newName", "newTag", "digest")))
+        return self.values.image(name)
 
     def images(self) -> list[ImageEntry]:
-        names = [self.scalar(self.get(item, "name")) for item in self._images().value]
-        return [entry for name in names if name and (entry := self.image(name))]
+        return self.values.images()
 
     def set_image(self, target: ImageTarget) -> None:
         images = self._images()
@@ -82,13 +136,7 @@ class Kustomization(YamlText):
     # -- replicas, config, namespace ----------------------------------------------------------
 
     def replicas(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        seq = self.get(self.mapping, "replicas")
-        for item in seq.value if isinstance(seq, SequenceNode) else []:
-            name, count = self.scalar(self.get(item, "name")), self.scalar(self.get(item, "count"))
-            if name is not None and count is not None and count.isdigit():
-                out[name] = int(count)
-        return out
+        return self.values.replicas
 
     def set_replicas(self, component: str, count: int) -> None:
         seq = self.get(self.mapping, "replicas")
@@ -116,7 +164,7 @@ class Kustomization(YamlText):
         return out
 
     def config(self) -> dict[str, str]:
-        return {k: str(n.value).split("=", 1)[1] for k, n in self._literal_nodes().items()}
+        return self.values.config
 
     def set_config(self, key: str, value: str) -> None:
         node = self._literal_nodes().get(key)
@@ -126,7 +174,7 @@ class Kustomization(YamlText):
         self.replace(node, f"{key}={value}")
 
     def namespace(self) -> str | None:
-        return self.scalar(self.get(self.mapping, "namespace"))
+        return self.values.namespace
 
 
 def set_images(text: str, source: str, targets: list[ImageTarget]) -> str:

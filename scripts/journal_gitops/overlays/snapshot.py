@@ -16,7 +16,7 @@ from ..errors import GitopsError
 from ..kube.images import DIGEST
 from ..kube.objects import parse_render
 from .images import ImageTarget, Pin, verify_images
-from .kustomization import Kustomization
+from .kustomization import Kustomization, OverlayValues, read_values
 from .render import render_or_raise
 
 
@@ -28,12 +28,11 @@ class EnvSnapshot:
     config: dict[str, str]
 
 
-def snapshot_of(kustomization: Kustomization, names: Sequence[str] | None = None
-                ) -> EnvSnapshot:
+def snapshot_of(values: OverlayValues, names: Sequence[str] | None = None) -> EnvSnapshot:
     """The images (those named, default all) and config values an overlay pins."""
-    images = {e.name: Pin(e.new_tag, e.digest) for e in kustomization.images()
+    images = {e.name: Pin(e.new_tag, e.digest) for e in values.images()
               if names is None or e.name in names}
-    return EnvSnapshot(images, kustomization.config())
+    return EnvSnapshot(images, values.config)
 
 
 def parse_snapshot(text: str | None, source: str) -> EnvSnapshot | None:
@@ -41,7 +40,7 @@ def parse_snapshot(text: str | None, source: str) -> EnvSnapshot | None:
     if text is None:
         return None
     try:
-        return snapshot_of(Kustomization(text, source))
+        return snapshot_of(read_values(text, source))
     except GitopsError:
         return None
 
@@ -123,14 +122,14 @@ def apply_snapshot(tree: Path, config: Config, env: str, target: EnvSnapshot,
 def _check(before: str, after: str, rel: str, targets: dict[str, ImageTarget],
            values: dict[str, str]) -> None:
     """Read the edit back: exactly the intended values changed, nothing else."""
-    edited = Kustomization(after, rel)
+    edited = read_values(after, rel)
     for name, t in targets.items():
         entry = edited.image(name)
         if entry is None or (entry.new_name, entry.new_tag, entry.digest) != (
                 t.new_name, t.new_tag, t.digest):
             raise GitopsError(f"{rel}: the edit of {name} did not read back as intended")
     for key, value in values.items():
-        if edited.config().get(key) != value:
+        if edited.config.get(key) != value:
             raise GitopsError(f"{rel}: the edit of {key} did not read back as intended")
     old = load(before, rel)
     new = load(after, rel)

@@ -20,6 +20,7 @@ from ..config.model import Config
 from ..errors import UsageError
 from ..history.entries import HistoryRow, read_history
 from ..history.trailers import ChangeKind
+from ..history.walker import Step, walk_all
 from ..overlays.images import commit_of_tag
 from ..timing.durations import parse_duration
 
@@ -108,9 +109,10 @@ def _lead_time(config: Config, source_repo: Path | None, row: HistoryRow) -> tim
     return _when(row.date) - _when(when) if when else None
 
 
-def env_metrics(config: Config, env: str, start: datetime | None, source_repo: Path | None
-                ) -> EnvMetrics:
-    rows = [r for r in reversed(read_history(config, env)) if _deploys(r)]  # oldest first
+def env_metrics(config: Config, env: str, start: datetime | None, source_repo: Path | None,
+                steps: tuple[Step, ...] | None = None) -> EnvMetrics:
+    history = read_history(config, env, steps=steps)
+    rows = [r for r in reversed(history) if _deploys(r)]  # oldest first
     inside = [r for r in rows if start is None or _when(r.date) >= start]
     deployments = [r for r in inside if r.kind != ChangeKind.ROLLBACK]
     failed: dict[str, HistoryRow] = {}
@@ -137,5 +139,6 @@ def metrics(config: Config, envs: Sequence[str], since: str | None,
         raise UsageError("--since must be longer than 0")
     end = _when(gitrepo.head_date(gitrepo.open_repo(config.root)))
     start = end - window if window is not None else None
-    return MetricsReport(end, since, source_repo is not None,
-                         tuple(env_metrics(config, env, start, source_repo) for env in selected))
+    walks = walk_all(config.root, config)
+    return MetricsReport(end, since, source_repo is not None, tuple(
+        env_metrics(config, env, start, source_repo, walks[env]) for env in selected))

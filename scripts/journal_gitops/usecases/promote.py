@@ -28,7 +28,7 @@ from ..history.trailers import (
 )
 from ..history.walker import walk
 from ..overlays.images import Pin, commit_of_tag, select_images
-from ..overlays.kustomization import Kustomization
+from ..overlays.kustomization import read_values
 from ..overlays.snapshot import EnvSnapshot, StateChange, apply_snapshot, snapshot_of, verify_state
 
 
@@ -90,7 +90,7 @@ def promote(config: Config, request: PromoteRequest, options: DeliveryOptions
     def plan(tree: Path) -> Proposal[Promotion] | None:
         cfg = load_config(tree)
         rel = cfg.overlay_file(request.source, tree)
-        source = snapshot_of(Kustomization(read_file(tree, rel), rel), names)
+        source = snapshot_of(read_values(read_file(tree, rel), rel), names)
         state = EnvSnapshot(source.images, source.config if request.with_config else {})
         changes = [change for change in (apply_snapshot(tree, cfg, target, state, names)
                                          for target in targets) if change.edit is not None]

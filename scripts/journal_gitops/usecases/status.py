@@ -12,9 +12,9 @@ from ..adapters.files import read_file
 from ..config.model import Config
 from ..gates.checks import soak_verdict
 from ..history.entries import read_history
-from ..history.walker import walk
+from ..history.walker import Step, walk_all
 from ..overlays.images import Pin, commit_of_tag
-from ..overlays.kustomization import Kustomization
+from ..overlays.kustomization import read_values
 from ..overlays.snapshot import snapshot_of
 from ..timing.clock import iso, now
 from ..timing.durations import format_duration
@@ -41,8 +41,8 @@ class StatusReport:
     rows: tuple[ImageStatus, ...]
 
 
-def _gates(config: Config, env: str, previous: str | None,
-           waiting: Mapping[str, Pin]) -> tuple[str | None, str | None]:
+def _gates(config: Config, env: str, previous: str | None, waiting: Mapping[str, Pin],
+           walks: Mapping[str, tuple[Step, ...]]) -> tuple[str | None, str | None]:
     """Whether the environment is frozen (and until when), and how long what waits in the
     previous environment must still soak before it may be promoted ("0": it may now)."""
     moment = now()
@@ -51,7 +51,7 @@ def _gates(config: Config, env: str, previous: str | None,
         f"until {iso(active.end)}" if active.end else "until unfrozen")
     if previous is None or not waiting:
         return frozen, None
-    verdict = soak_verdict(config, walk(config.root, config, previous), env, previous, waiting)
+    verdict = soak_verdict(config, walks[previous], env, previous, waiting)
     if verdict is None or verdict.allowed_at is None:
         return frozen, None
     left = verdict.allowed_at - moment
@@ -62,14 +62,15 @@ def status(config: Config) -> StatusReport:
     pins = {}
     for env in config.environments:
         rel = config.overlay_file(env)
-        pins[env] = snapshot_of(Kustomization(read_file(config.root, rel), rel)).images
+        pins[env] = snapshot_of(read_values(read_file(config.root, rel), rel)).images
     rows: list[ImageStatus] = []
+    walks = walk_all(config.root, config)
     for env in config.environments:
-        history = read_history(config, env)
+        history = read_history(config, env, steps=walks[env])
         previous = config.previous_env(env)
         waiting = {name: pin for name, pin in pins[previous].items()
                    if pins[env].get(name) != pin} if previous else {}
-        frozen, soak = _gates(config, env, previous, waiting)
+        frozen, soak = _gates(config, env, previous, waiting, walks)
         for image in config.app_images:
             pin = pins[env].get(image.name)
             tag = pin.tag if pin else None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..adapters.kustomize import error_text
+from ..adapters.kustomize import Render, error_text
 from ..adapters.schemas import Problem
 from ..argocd.manifests import ArgocdManifests, app_sources, norm_path, read_manifests, same_repo
 from ..config.model import Config
@@ -21,10 +21,11 @@ from ..errors import GitopsError
 from ..kube.objects import Resource, parse_render
 from ..overlays.render import RenderJob, render_many
 from .findings import Finding, WaivedFinding
+from .remembered import Checked, context_key, recall, remember
 from .rules import all_rules
 from .rules.argocd import APPLICATION, PROJECT_PERMITS, project_problems
 from .rules.config_refs import PLAINTEXT_SECRET, PLAINTEXT_SECRET_MESSAGE
-from .rules.context import EnvContext, RepoContext
+from .rules.context import AppContext, EnvConfig, EnvContext, RenderSummary, RepoContext, deployers
 from .rules.model import FieldPath
 from .rules.pipeline import (
     CUSTOM_SCHEMA,
@@ -35,7 +36,7 @@ from .rules.pipeline import (
     UNKNOWN_KIND,
 )
 from .rules.synced_files import SYNCED_FILES, applies, unsynced_files
-from .schema_findings import SchemaFindings
+from .schema_findings import SchemaFindings, schema_digests
 from .waivers import apply_waivers
 
 if TYPE_CHECKING:  # found lines are looked up only for findings
@@ -63,6 +64,9 @@ class Report:
 
 SCHEMA_RULES = {Problem.BUILTIN: SCHEMA.id, Problem.CUSTOM: CUSTOM_SCHEMA.id,
                 Problem.UNKNOWN_KIND: UNKNOWN_KIND.id}
+# An environment's findings in rule order (the schema rules as one: in object order).
+RULE_ORDER = {rule.id: index for index, rule in enumerate(all_rules())}
+RULE_ORDER.update(dict.fromkeys(SCHEMA_RULES.values(), RULE_ORDER[SCHEMA.id]))
 
 
 def _manifest_schema_findings(checker: SchemaFindings, manifests: ArgocdManifests
@@ -103,7 +107,7 @@ def _app_of_apps(config: Config, apps: list[Resource], argocd: list[Resource],
         paths = [norm_path(s.get("path")) for s in app_sources(app)
                  if same_repo(s.get("repoURL"), config.repo_url)]
         if config.apps_dir in paths:
-            deployed = [r for r in argocd if applies(app, config, r.source)]
+            deployed = [(r.group, r.kind) for r in argocd if applies(app, config, r.source)]
             findings += [Finding(PROJECT_PERMITS.id, problem, None, app.ref, app.source)
                          for problem in project_problems(app, projects, deployed)]
     return findings
@@ -129,28 +133,38 @@ def _locate(index: SourceIndex | None, resource: Resource | None, path: FieldPat
     return found if found is not None else (fallback, None)
 
 
-def _check_env(config: Config, checker: SchemaFindings, job: RenderJob, env: str,
-               apps: list[Resource], projects: dict[str, Resource]) -> tuple[int, list[Finding]]:
+def _located(config: Config, env: str, hits: list[tuple[str, Resource | None, str, FieldPath]],
+             overlay_file: str, index: SourceIndex | None) -> list[Finding]:
+    """Findings of hits, each on the line of the file its object (or field) is written at."""
+    findings = []
+    for rule_id, found, message, path in hits:
+        fallback = found.source if found is not None and found.source.endswith(
+            (".yaml", ".yml")) else overlay_file
+        file, line = _locate(index, found, path, fallback)
+        findings.append(Finding(rule_id, message, env,
+                                found.ref if found is not None else None, file, line))
+    return findings
+
+
+def _render_findings(config: Config, checker: SchemaFindings, env: str, view: EnvConfig,
+                     render: Render) -> Checked | list[Finding]:
+    """What the render's schemas and rules find (a list of findings alone: it did not build
+    or parse)."""
     overlay_file = config.overlay_file(env)
-    render = job.result()
-    if job.problems:  # inputs that refuse the overlay: each one a finding
-        return 0, [Finding(KUSTOMIZE_INPUT.id, f"{p.message}; the overlay is not rendered",
-                           env, None, p.file, p.line or None) for p in job.problems]
     if render.error is not None:
-        message = error_text(render.error, config.root)
-        return 0, [Finding(RENDER.id, message, env, None, overlay_file)]
+        return [Finding(RENDER.id, error_text(render.error, config.root), env, None,
+                        overlay_file)]
     findings = [Finding(KUSTOMIZE_WARNING.id, w, env, None, overlay_file)
                 for w in render.warnings]
     try:
-        overlay = config.overlay_rel(env)
-        resources = parse_render(render.manifests, overlay)
+        resources = parse_render(render.manifests, config.overlay_rel(env))
     except GitopsError as exc:
-        return 0, [*findings, Finding(RENDER.id, str(exc), env, None, overlay_file)]
+        return [*findings, Finding(RENDER.id, str(exc), env, None, overlay_file)]
     hits: list[tuple[str, Resource | None, str, FieldPath]] = []
     for resource, schema in zip(resources, checker.check_render(render.manifests, resources),
                                 strict=True):
         hits += [(SCHEMA_RULES[f.problem], resource, f.message, ()) for f in schema]
-    ctx = EnvContext(config, env, resources, apps, projects)
+    ctx = EnvContext(view, env, resources)
     for rule in all_rules():
         if rule.check is not None:
             hits += [(rule.id, r, m, path) for r, m, path in _hits(rule.check, ctx)]
@@ -159,13 +173,54 @@ def _check_env(config: Config, checker: SchemaFindings, job: RenderJob, env: str
         from .source_lines import SourceIndex
 
         index = SourceIndex.of(config.root, [config.overlay_path(env)])
-    for rule_id, found, message, path in hits:
-        fallback = found.source if found is not None and found.source.endswith(
-            (".yaml", ".yml")) else overlay_file
-        file, line = _locate(index, found, path, fallback)
-        findings.append(Finding(rule_id, message, env,
-                                found.ref if found is not None else None, file, line))
-    return len(resources), findings
+    findings += _located(config, env, hits, overlay_file, index)
+    return Checked(len(resources), tuple(findings), RenderSummary.of(resources),
+                   schema_digests(checker.files(resources)))
+
+
+def _app_findings(config: Config, env: str, view: EnvConfig, argocd: Argocd,
+                  summary: RenderSummary) -> list[Finding]:
+    """What the Argo CD rules find about the environment's Applications."""
+    ctx = AppContext(view, env, argocd.deployers.get(view.overlay, ()), argocd.projects, summary)
+    hits: list[tuple[str, Resource | None, str, FieldPath]] = []
+    for rule in all_rules():
+        if rule.app_check is not None:
+            hits += [(rule.id, r, m, path) for r, m, path in _hits(rule.app_check, ctx)]
+    if not hits:
+        return []
+    from .source_lines import SourceIndex
+
+    return _located(config, env, hits, config.overlay_file(env),
+                    SourceIndex(config.root.resolve()))
+
+
+@dataclass(frozen=True)
+class Argocd:
+    """What the Argo CD rules of every environment read: the Applications that deploy each
+    folder of this repository, and the AppProjects by name."""
+
+    deployers: dict[str, tuple[Resource, ...]]
+    projects: dict[str, Resource]
+
+
+def _check_env(config: Config, checker: SchemaFindings, job: RenderJob, env: str,
+               argocd: Argocd, context: str) -> tuple[int, list[Finding]]:
+    """An environment's resource count and findings. What its render gives is remembered
+    (see remembered.py); the Argo CD rules, which also read the manifests in apps/ and argocd/,
+    run every time on a summary of the render."""
+    if job.problems:  # inputs that refuse the overlay: each one a finding
+        return 0, [Finding(KUSTOMIZE_INPUT.id, f"{p.message}; the overlay is not rendered",
+                           env, None, p.file, p.line or None) for p in job.problems]
+    view = EnvConfig.of(config, env)
+    checked = recall(context, job.key, view)
+    if checked is None:
+        worked = _render_findings(config, checker, env, view, job.result())
+        if isinstance(worked, list):
+            return 0, worked
+        checked = worked
+        remember(context, job.key, view, checked)
+    findings = [*_app_findings(config, env, view, argocd, checked.summary), *checked.findings]
+    return checked.resources, sorted(findings, key=lambda f: RULE_ORDER[f.rule])
 
 
 def _repo_findings(config: Config, manifests: ArgocdManifests, complete: bool
@@ -215,9 +270,10 @@ def validate(config: Config, envs: Sequence[str] | None = None, crds: Path | Non
         findings += [Finding(SYNCED_FILES.id, message, None, None, file)
                      for file, message in unsynced_files(config, manifests)]
     summaries = []
+    context = context_key(checker)
+    shared = Argocd(deployers(apps, config.repo_url), projects)
     for env in selected:
-        count, env_findings = _check_env(config, checker, renders[env], env, apps,
-                                         projects)
+        count, env_findings = _check_env(config, checker, renders[env], env, shared, context)
         findings += env_findings
         summaries.append(EnvSummary(env, count, len(env_findings)))
     kept, waived = apply_waivers(config, findings, envs)

@@ -35,9 +35,17 @@ CHECKER_LIBRARIES = ("jsonschema", "referencing", "jsonschema_specifications")
 
 
 @lru_cache(maxsize=4096)
-def _file_digest(path: Path) -> bytes:
+def _file_digest(path: Path) -> str:
     """A schema file's content (installed with the tooling: read once a process)."""
-    return hashlib.sha256(path.read_bytes()).digest()
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def schema_digests(files: Sequence[Path]) -> list[tuple[str, str]] | None:
+    """(path, sha256) of each schema file; None when one cannot be read."""
+    try:
+        return [(str(path), _file_digest(path)) for path in files]
+    except OSError:
+        return None
 
 
 class SchemaFindings:
@@ -62,17 +70,25 @@ class SchemaFindings:
         """The findings of one object (not remembered)."""
         return self._real().check(resource.api_version, resource.kind, resource.body)
 
+    def files(self, resources: Sequence[Resource]) -> list[Path]:
+        """The schema files a check of these objects reads (besides the CRD folder and the
+        project's own schemas, which are part of every key)."""
+        return sorted({path for r in resources
+                       for path in files_read(self.versions, r.api_version, r.kind,
+                                              self._custom)})
+
+    def context(self) -> bytes:
+        """What decides every finding besides the objects and the schema files they need."""
+        return key_of("schemas", source_digest(*CHECKER_LIBRARIES), *self.versions,
+                      self._crds).encode()
+
     def key(self, text: str, resources: Sequence[Resource]) -> str | None:
         """What decides the findings of a render: None when a schema file cannot be read."""
-        files = sorted({path for r in resources
-                        for path in files_read(self.versions, r.api_version, r.kind,
-                                               self._custom)})
-        try:
-            schemas = [str(path).encode() + _file_digest(path) for path in files]
-        except OSError:
+        schemas = schema_digests(self.files(resources))
+        if schemas is None:
             return None
-        return key_of("schema-findings", source_digest(*CHECKER_LIBRARIES), *self.versions,
-                      self._crds, text, *schemas)
+        return key_of("schema-findings", self.context(), text,
+                      *(f"{path}\0{digest}" for path, digest in schemas))
 
     def check_render(self, text: str, resources: Sequence[Resource]
                      ) -> list[list[SchemaFinding]]:

@@ -10,14 +10,14 @@ from pathlib import Path
 
 from ...adapters.files import FileEdit, read_file
 from ...adapters.kustomize import error_text
-from ...argocd.manifests import automated, find_application
+from ...argocd.manifests import automated, environment_applications
 from ...changes.delivery import Delivery, DeliveryOptions, Planner, Proposal, Verifier, deliver
 from ...config.load import load_config
 from ...config.model import Config
 from ...errors import GitopsError, UsageError
 from ...kube.objects import Resource, parse_render
 from ...overlays.images import Pin
-from ...overlays.kustomization import Kustomization
+from ...overlays.kustomization import Kustomization, read_values
 from ...overlays.render import render_many, render_or_raise
 from ...overlays.snapshot import ValueChange
 
@@ -46,15 +46,17 @@ class EnvChange:
     files: tuple[str, ...]  # every file the commit adds, changes or removes
 
 
-def read_state(tree: Path, config: Config, env: str) -> EnvState:
+def read_state(tree: Path, config: Config, env: str,
+               apps: dict[str, Resource] | None = None) -> EnvState:
+    """What an environment's overlay and Application say (`apps`: every environment's
+    Application, when the caller has read them already)."""
     rel = config.overlay_file(env, tree)
-    kustomization = Kustomization(read_file(tree, rel), rel)
-    app = find_application(tree, config, env)
-    images = {e.name: Pin(e.new_tag, e.digest) for e in kustomization.images()
+    values = read_values(read_file(tree, rel), rel)
+    app = (apps if apps is not None else environment_applications(tree, config)).get(env)
+    images = {e.name: Pin(e.new_tag, e.digest) for e in values.images()
               if any(i.name == e.name for i in config.app_images)}
-    return EnvState(env, kustomization.namespace(), kustomization.replicas(),
-                    kustomization.config(), images, automated(app) if app else None,
-                    app.source if app else None)
+    return EnvState(env, values.namespace, values.replicas, values.config, images,
+                    automated(app) if app else None, app.source if app else None)
 
 
 # --- parsing of --replicas and --set ---------------------------------------------------------
@@ -82,12 +84,12 @@ def parse_replicas(pairs: Sequence[str]) -> dict[str, int]:
 
 def render_env(tree: Path, config: Config, env: str) -> list[Resource]:
     overlay = config.overlay_rel(env)
-    return parse_render(render_or_raise(tree, overlay),
-                           overlay)
+    return parse_render(render_or_raise(tree, overlay), overlay)
 
 
-def render_all(tree: Path, config: Config) -> dict[str, list[Resource]]:
-    """Every environment rendered at once (the first failure, in order, is the error)."""
+def render_all(tree: Path, config: Config) -> dict[str, str]:
+    """Every environment's render, rendered at once (the first failure, in order, is the
+    error)."""
     overlays = {env: config.overlay_rel(env) for env in config.environments}
     with render_many(tree, overlays) as started:
         done = {env: job.result() for env, job in started.items()}
@@ -95,8 +97,21 @@ def render_all(tree: Path, config: Config) -> dict[str, list[Resource]]:
     for env, render in done.items():
         if render.error is not None:
             raise GitopsError(f"{overlays[env]}: {error_text(render.error, tree)}")
-        out[env] = parse_render(render.manifests, overlays[env])
+        out[env] = render.manifests
     return out
+
+
+def ingress_hosts(manifests: str, source: str) -> list[str]:
+    """The hosts of a render's Ingresses. Only the documents that name an Ingress are read:
+    kustomize writes one `---` line between documents, so each is found without the others."""
+    wanted = [doc for doc in manifests.split("\n---\n") if "Ingress" in doc]
+    hosts = []
+    for resource in parse_render("\n---\n".join(wanted), source):
+        rules = resource.spec.get("rules") if resource.kind == "Ingress" else None
+        for rule in rules if isinstance(rules, list) else []:
+            if isinstance(rule, dict) and rule.get("host"):
+                hosts.append(str(rule["host"]))
+    return hosts
 
 
 def components(resources: Sequence[Resource]) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...argocd.manifests import environment_applications
 from ...config.model import Config
 from ...gates.checks import ActiveGate
 from .common import EnvState, read_state
@@ -21,7 +22,8 @@ class EnvRow:
 
 def list_envs(config: Config) -> list[EnvRow]:
     """Every environment in promotion order, with what it lacks of the stage before it."""
-    states = {env: read_state(config.root, config, env) for env in config.environments}
+    apps = environment_applications(config.root, config)
+    states = {env: read_state(config.root, config, env, apps) for env in config.environments}
     rows: list[EnvRow] = []
     for env, state in states.items():
         source = config.previous_env(env)

@@ -4,14 +4,13 @@ AppProject destination and place in the promotion order."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ...adapters.files import FileEdit, read_file
 from ...adapters.yamlload import ScalarNode
 from ...argocd.edit import ProjectFile
-from ...argocd.manifests import automated, find_application, protected
+from ...argocd.manifests import automated, environment_applications, protected
 from ...argocd.templates import application
 from ...changes.delivery import Delivery, DeliveryOptions, Proposal
 from ...config import CONFIG_FILE
@@ -21,7 +20,7 @@ from ...config.model import Config
 from ...errors import GitopsError, UsageError
 from ...history.trailers import env_message
 from ...kube.names import is_dns_label, is_dns_subdomain
-from ...kube.objects import Resource
+from ...kube.objects import parse_render
 from ...overlays.kustomization import Kustomization
 from ...overlays.templates import namespace as namespace_file
 from ...overlays.templates import overlay_header
@@ -32,6 +31,7 @@ from .common import (
     deliver_env,
     edit_overlay,
     files_of,
+    ingress_hosts,
     parse_assignments,
     parse_replicas,
     read_state,
@@ -57,15 +57,6 @@ class NewEnv:
 
 def _token(word: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![A-Za-z0-9_.-]){re.escape(word)}(?![A-Za-z0-9_.-])")
-
-
-def _host_of(resources: Sequence[Resource]) -> str | None:
-    for resource in resources:
-        if resource.kind == "Ingress":
-            for rule in resource.spec.get("rules") or []:
-                if isinstance(rule, dict) and rule.get("host"):
-                    return str(rule["host"])
-    return None
 
 
 def _new_host(old: str | None, source: str, name: str, given: str | None) -> str | None:
@@ -122,14 +113,15 @@ class _NewEnvPlanner:
         namespace = self.request.namespace or f"journal-{name}"
         if not is_dns_label(namespace):
             raise UsageError(f"namespace '{namespace}' is not a DNS-1123 label")
+        apps = environment_applications(tree, cfg)
         for env in cluster.environments:
-            if read_state(tree, cfg, env).namespace == namespace:
+            if read_state(tree, cfg, env, apps).namespace == namespace:
                 raise UsageError(f"namespace {namespace} is already {env}'s on cluster "
                                  f"{cluster.name}")
         replicas = parse_replicas(self.request.replicas)
         values = parse_assignments(self.request.values, "--set")
-        state = read_state(tree, cfg, source)
-        app = find_application(tree, cfg, source)
+        state = read_state(tree, cfg, source, apps)
+        app = apps.get(source)
         if app is None:
             raise GitopsError(f"no Application deploys {cfg.overlay_rel(source)}")
         production = beside is not None and cfg.is_production(beside)
@@ -137,12 +129,13 @@ class _NewEnvPlanner:
         if auto is None:  # production is synced by hand whatever the source does
             auto = automated(app) and not production
         rendered = render_all(tree, cfg)
-        old_host = _host_of(rendered[source])
-        host = self._host(rendered, old_host)
+        hosts = {env: ingress_hosts(text, cfg.overlay_rel(env)) for env, text in rendered.items()}
+        old_host = next(iter(hosts[source]), None)
+        host = self._host(hosts, old_host)
         app_file = f"{cfg.apps_dir}/journal-{name}.yaml"
         edits = self._overlay(tree, cfg, state.namespace, namespace, old_host, host, replicas,
                               values, auto, app_file, state.replicas,
-                              components(rendered[source]))
+                              components(parse_render(rendered[source], cfg.overlay_rel(source))))
         edits.append(FileEdit(app_file, None, application(
             name, namespace, cfg.overlay_rel(name), cfg.repo_url, cfg.project,
             cluster.destination, auto, protected=protected(app) or production)))
@@ -183,13 +176,13 @@ class _NewEnvPlanner:
                              f"environment")
         return after, None
 
-    def _host(self, rendered: dict[str, list[Resource]], old_host: str | None) -> str | None:
+    def _host(self, hosts: dict[str, list[str]], old_host: str | None) -> str | None:
         host = _new_host(old_host, self.request.source, self.request.name, self.request.host)
         if host is not None:
             if not is_dns_subdomain(host):
                 raise UsageError(f"host '{host}' is not a DNS name")
-            for env, resources in rendered.items():
-                if _host_of(resources) == host:
+            for env, names in hosts.items():
+                if next(iter(names), None) == host:
                     raise UsageError(f"host {host} is already {env}'s")
         return host
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ...adapters.files import FileEdit, read_file
 from ...argocd.edit import ProjectFile, set_destination, set_sync
+from ...argocd.manifests import environment_applications
 from ...changes.delivery import Delivery, DeliveryOptions, Proposal
 from ...config import CONFIG_FILE
 from ...config.edit import move_env, set_soak
@@ -116,8 +117,9 @@ class _SetEnvPlanner:
         new = cfg.cluster(wanted)
         if state.app_file is None or state.namespace is None:
             raise GitopsError(f"no Application deploys {cfg.overlay_rel(name)}")
+        apps = environment_applications(tree, cfg)
         for env in new.environments:
-            if read_state(tree, cfg, env).namespace == state.namespace:
+            if read_state(tree, cfg, env, apps).namespace == state.namespace:
                 raise UsageError(f"namespace {state.namespace} is already {env}'s on cluster "
                                  f"{new.name}")
         app_text = read_file(tree, state.app_file)

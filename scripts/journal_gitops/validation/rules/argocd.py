@@ -4,14 +4,14 @@ deploys, and its sync options, waves and policy are ones Argo CD reads as meant.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ...argocd.manifests import app_sources, automated
 from ...kube.destinations import cluster_of_destination
 from ...kube.objects import CLUSTER_SCOPED, Resource
 from .config_refs import SYNC_WAVE
-from .context import EnvContext, dicts, mapping
+from .context import AppContext, EnvContext, dicts, mapping
 from .model import Hit, Rule, Severity
 
 SYNC_OPTIONS_ANNOTATION = "argocd.argoproj.io/sync-options"
@@ -28,16 +28,16 @@ SYNC_OPTION_VALUES: dict[str, frozenset[str]] = {
 }
 
 
-def check_application(ctx: EnvContext) -> Iterator[Hit]:
-    overlay = ctx.config.overlay_rel(ctx.env)
-    apps = ctx.environment_apps()
+def app_check_application(ctx: AppContext) -> Iterator[Hit]:
+    overlay = ctx.config.overlay
+    apps = ctx.applications
     if not apps:
         yield None, f"no Application deploys {overlay} from {ctx.config.repo_url}"
         return
     if len(apps) > 1:
         names = ", ".join(sorted(app.name for app in apps))
         yield None, f"{len(apps)} Applications deploy {overlay}: {names}"
-    namespaces = {r.namespace for r in ctx.resources if r.namespace}
+    namespaces = set(ctx.render.namespaces)
     for app in apps:
         dest = mapping(app.spec.get("destination")).get("namespace")
         if namespaces and {str(dest)} != namespaces:
@@ -75,7 +75,7 @@ def _destination_allowed(project: Resource, server: str | None, name: str | None
 
 
 def project_problems(app: Resource, projects: dict[str, Resource],
-                     resources: list[Resource]) -> Iterator[str]:
+                     kinds: Iterable[tuple[str, str]]) -> Iterator[str]:
     """What the Application's AppProject forbids: its repo, destination, or a kind it deploys."""
     project = projects.get(str(app.spec.get("project")))
     if project is None:
@@ -92,7 +92,7 @@ def project_problems(app: Resource, projects: dict[str, Resource],
     if not _destination_allowed(project, dest.get("server"), dest.get("name"), namespace):
         yield (f"{pname} does not allow destination namespace {namespace} on "
                f"{cluster_of_destination(dest)}")
-    for key in dict.fromkeys((r.group, r.kind) for r in resources):
+    for key in dict.fromkeys(kinds):
         label = f"{key[1]} ({key[0] or 'core'})"
         if key in CLUSTER_SCOPED:
             if not _kind_listed(spec.get("clusterResourceWhitelist"), *key) or \
@@ -105,9 +105,9 @@ def project_problems(app: Resource, projects: dict[str, Resource],
             yield f"{pname} does not allow {label}"
 
 
-def check_project_permits(ctx: EnvContext) -> Iterator[Hit]:
-    for app in ctx.environment_apps():
-        for problem in project_problems(app, ctx.projects, ctx.resources):
+def app_check_project_permits(ctx: AppContext) -> Iterator[Hit]:
+    for app in ctx.applications:
+        for problem in project_problems(app, ctx.projects, ctx.render.kinds):
             yield app, problem
 
 
@@ -123,13 +123,16 @@ def _bad_sync_option(option: str) -> str | None:
     return None
 
 
-def check_sync_options(ctx: EnvContext) -> Iterator[Hit]:
-    for app in ctx.environment_apps():
+def app_check_sync_options(ctx: AppContext) -> Iterator[Hit]:
+    for app in ctx.applications:
         options = mapping(app.spec.get("syncPolicy")).get("syncOptions")
         for option in options if isinstance(options, list) else []:
             problem = _bad_sync_option(str(option))
             if problem:
                 yield app, problem
+
+
+def check_sync_options(ctx: EnvContext) -> Iterator[Hit]:
     for resource in ctx.resources:
         annotations = mapping(resource.metadata.get("annotations"))
         for option in str(annotations.get(SYNC_OPTIONS_ANNOTATION) or "").split(","):
@@ -141,10 +144,10 @@ def check_sync_options(ctx: EnvContext) -> Iterator[Hit]:
             yield resource, f"{SYNC_WAVE} {wave!r} is not a whole number"
 
 
-def check_sync_policy(ctx: EnvContext) -> Iterator[Hit]:
-    if not ctx.config.is_production(ctx.env):
+def app_check_sync_policy(ctx: AppContext) -> Iterator[Hit]:
+    if not ctx.config.production:
         return
-    for app in ctx.environment_apps():
+    for app in ctx.applications:
         if automated(app):
             yield app, (f"automated sync on {ctx.env}, in production (the last promotion stage): "
                         f"the Argo CD UI cannot roll it back"), ("spec", "syncPolicy", "automated")
@@ -160,7 +163,7 @@ APPLICATION = Rule(
         "overlay fight over the same objects, each pruning or overwriting the other's.",
     fix="Keep one apps/<app>.yaml per environment with source.path overlays/ENV, "
         "destination.namespace the overlay's namespace and spec.project from gitops.yaml.",
-    check=check_application)
+    app_check=app_check_application)
 
 
 PROJECT_PERMITS = Rule(
@@ -171,7 +174,7 @@ PROJECT_PERMITS = Rule(
         "its destination or one of the kinds it renders.",
     fix="Add the repo to sourceRepos, the namespace to destinations and the kind to the namespace "
         "or cluster resource whitelist in argocd/, or stop rendering the kind.",
-    check=check_project_permits)
+    app_check=app_check_project_permits)
 
 
 SYNC_OPTIONS = Rule(
@@ -182,7 +185,7 @@ SYNC_OPTIONS = Rule(
         "warning: the Prune=false or wave ordering the manifest asks for never happens.",
     fix="Write KEY=VALUE with a key and value from Argo CD's Sync Options page (e.g. "
         "PruneLast=true), and a whole number as argocd.argoproj.io/sync-wave.",
-    check=check_sync_options)
+    check=check_sync_options, app_check=app_check_sync_options)
 
 
 SYNC_POLICY = Rule(
@@ -192,4 +195,4 @@ SYNC_POLICY = Rule(
         "refused; production should change only when someone syncs it.",
     fix="Switch automated sync off in the Application of each production environment (gitops env "
         "set ENV --manual-sync) and sync them by hand after review.",
-    check=check_sync_policy)
+    app_check=app_check_sync_policy)

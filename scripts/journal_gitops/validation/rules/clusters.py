@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .argocd_repo import WILDCARD
-from .context import EnvContext, RepoContext, dicts, mapping
+from .context import AppContext, RepoContext, dicts, mapping
 from .model import Hit, Rule, Severity
 
 
@@ -18,9 +18,9 @@ def _where(destination: dict[str, Any]) -> str:
     return f"name {destination['name']}" if destination.get("name") else "no cluster"
 
 
-def check_cluster_destination(ctx: EnvContext) -> Iterator[Hit]:
-    cluster = ctx.config.cluster_of(ctx.env)
-    for app in ctx.environment_apps():
+def app_check_cluster_destination(ctx: AppContext) -> Iterator[Hit]:
+    cluster = ctx.config.cluster
+    for app in ctx.applications:
         destination = mapping(app.spec.get("destination"))
         if cluster.matches(destination):
             continue
@@ -96,7 +96,7 @@ CLUSTER_DESTINATION = Rule(
         "'cluster not found').",
     fix="Set spec.destination.server (or .name) to the cluster's entry in gitops.yaml, or move "
         "the environment to that cluster's `environments` list there.",
-    check=check_cluster_destination)
+    app_check=app_check_cluster_destination)
 
 
 CLUSTER_NAMESPACE = Rule(

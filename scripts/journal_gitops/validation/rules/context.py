@@ -8,11 +8,13 @@ no check crashes on an odd shape or repeats the nested loops.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ...argocd.manifests import ArgocdManifests, app_sources, norm_path, same_repo
-from ...config.model import Config
+from ...config.clusters import Cluster
+from ...config.gates import Freeze
+from ...config.model import Config, ManagedImage
 from ...kube.objects import WORKLOAD_KINDS, Resource, selects
 
 # Labels the controllers add to pods; a Service may select on them although templates lack them.
@@ -72,17 +74,50 @@ class Container:
         return (*WORKLOAD_KINDS.get(self.workload.kind, ()), "spec", self.list_name, index)
 
 
+@dataclass(frozen=True)
+class EnvConfig:
+    """What the rules of one environment know of gitops.yaml: this and no more, so that their
+    findings may be remembered under it (validation.remembered). Clusters come without the
+    environments they run: adding an environment elsewhere changes no other's findings."""
+
+    env: str
+    overlay: str  # the overlay folder, relative to the repository root
+    repo_url: str
+    project: str
+    production: bool  # in the last promotion stage
+    cluster: Cluster  # where it deploys
+    clusters: tuple[Cluster, ...]  # every declared cluster
+    app_images: tuple[ManagedImage, ...]
+    tag_pattern: str  # a regex every tag made by the tag scheme matches
+    tag_scheme_label: str
+    recurring_freezes: tuple[Freeze, ...]
+
+    @classmethod
+    def of(cls, config: Config, env: str) -> EnvConfig:
+        def bare(cluster: Cluster) -> Cluster:
+            return replace(cluster, environments=())
+
+        return cls(env, config.overlay_rel(env), config.repo_url, config.project,
+                   config.is_production(env), bare(config.cluster_of(env)),
+                   tuple(map(bare, config.clusters)), config.app_images,
+                   config.tag_pattern().pattern, config.tag_scheme_label,
+                   tuple(f for f in config.gates.freezes_of(env) if f.recurring))
+
+
 @dataclass
 class EnvContext:
-    """What the rules see of one environment."""
+    """What the rules see of one environment's render (not the Argo CD manifests: see
+    AppContext), and of gitops.yaml (EnvConfig)."""
 
-    config: Config
+    config: EnvConfig
     env: str
     resources: list[Resource]
-    applications: list[Resource]
-    projects: dict[str, Resource]
     _index: dict[str, list[Resource]] = field(default_factory=dict)
     _pods: list[Pod] | None = None
+
+    @classmethod
+    def of(cls, config: Config, env: str, resources: list[Resource]) -> EnvContext:
+        return cls(EnvConfig.of(config, env), env, resources)
 
     def of_kind(self, *kinds: str) -> list[Resource]:
         key = ",".join(kinds)
@@ -114,18 +149,48 @@ class EnvContext:
         for pod in self.pods():
             yield from pod_containers(pod.workload, pod.spec, lists)
 
-    def environment_apps(self) -> list[Resource]:
-        """Applications in git that deploy this environment's overlay from this repository
-        (found once: several rules ask)."""
-        key = "\0applications"
-        if key not in self._index:
-            wanted = self.config.overlay_rel(self.env)
-            self._index[key] = [
-                app for app in self.applications
-                if any(norm_path(s.get("path")) == wanted and same_repo(
-                    s.get("repoURL"), self.config.repo_url) for s in app_sources(app))
-            ]
-        return self._index[key]
+
+@dataclass(frozen=True)
+class RenderSummary:
+    """What the Argo CD rules of an environment know of its render: the namespaces it renders
+    into and the kinds it deploys (group, kind), each once, in render order."""
+
+    namespaces: tuple[str, ...]
+    kinds: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, resources: list[Resource]) -> RenderSummary:
+        return cls(tuple(dict.fromkeys(r.namespace for r in resources if r.namespace)),
+                   tuple(dict.fromkeys((r.group, r.kind) for r in resources)))
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """What the Argo CD rules see of one environment: the Applications in git that deploy its
+    overlay from this repository, the AppProjects, and a summary of its render."""
+
+    config: EnvConfig
+    env: str
+    applications: tuple[Resource, ...]
+    projects: dict[str, Resource]
+    render: RenderSummary
+
+    @classmethod
+    def of(cls, config: Config | EnvConfig, env: str, applications: list[Resource],
+           projects: dict[str, Resource], render: RenderSummary) -> AppContext:
+        view = config if isinstance(config, EnvConfig) else EnvConfig.of(config, env)
+        own = deployers(applications, view.repo_url).get(view.overlay, ())
+        return cls(view, env, own, projects, render)
+
+
+def deployers(applications: list[Resource], repo_url: str) -> dict[str, tuple[Resource, ...]]:
+    """The Applications that deploy each folder of this repository (by its path), each once."""
+    found: dict[str, list[Resource]] = {}
+    for app in applications:
+        for path in dict.fromkeys(norm_path(s.get("path")) for s in app_sources(app)
+                                  if same_repo(s.get("repoURL"), repo_url)):
+            found.setdefault(path, []).append(app)
+    return {path: tuple(apps) for path, apps in found.items()}
 
 
 def pod_containers(workload: Resource, spec: dict[str, Any],

@@ -3,6 +3,7 @@ come from where gitops.yaml says they are built, tagged by the configured scheme
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ...kube.images import split_image
@@ -23,7 +24,7 @@ def check_image_tag(ctx: EnvContext) -> Iterator[Hit]:
 
 
 def check_tag_scheme(ctx: EnvContext) -> Iterator[Hit]:
-    pattern = ctx.config.tag_pattern()
+    pattern = re.compile(ctx.config.tag_pattern)
     for c in ctx.containers():
         repo, tag, _ = split_image(str(c.body.get("image", "")))
         for image in ctx.config.app_images:

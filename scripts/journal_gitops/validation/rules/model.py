@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 from ...kube.objects import Resource
 
 if TYPE_CHECKING:
-    from .context import EnvContext, RepoContext
+    from .context import AppContext, EnvContext, RepoContext
 
 FieldPath = tuple[str | int, ...]  # keys and list indexes from the object's root
 # What a check reports: the object (None: the environment) and a message, and optionally the
 # path of the field at fault, which `--output github` traces to its line in the source file.
 Hit = tuple[Resource | None, str] | tuple[Resource | None, str, FieldPath]
 Check = Callable[["EnvContext"], Iterator[Hit]]
+AppCheck = Callable[["AppContext"], Iterator[Hit]]
 RepoCheck = Callable[["RepoContext"], Iterator[Hit]]
 
 
@@ -33,8 +34,9 @@ class Severity(str, Enum):
 class Rule:
     """One rule: what it checks, why that matters, how to fix a finding, and its check.
 
-    `check` runs on each environment, `repo_check` once on the Argo CD manifests; both are None
-    for findings that rendering, the schemas or the waivers produce.
+    `check` runs on each environment's render, `app_check` on each environment's Applications
+    (with a summary of its render), `repo_check` once on the Argo CD manifests; all are None for
+    findings that rendering, the schemas or the waivers produce.
     """
 
     id: str
@@ -43,4 +45,5 @@ class Rule:
     why: str
     fix: str
     check: Check | None = None
+    app_check: AppCheck | None = None
     repo_check: RepoCheck | None = None

@@ -10,7 +10,7 @@ from pathlib import Path
 from ...argocd.manifests import read_manifests
 from ...config.gates import desired_window, window_key
 from ...config.model import Config
-from .context import EnvContext, dicts
+from .context import AppContext, RenderSummary, dicts
 from .model import Hit, Rule, Severity
 
 
@@ -20,9 +20,9 @@ def _when(key: tuple[str, int, str, tuple[str, ...], bool]) -> str:
     return f"'{key[0]}' for {length} ({key[2]})"
 
 
-def check_sync_windows(ctx: EnvContext) -> Iterator[Hit]:
-    freezes = [f for f in ctx.config.gates.freezes_of(ctx.env) if f.recurring]
-    for app in ctx.environment_apps():
+def app_check_sync_windows(ctx: AppContext) -> Iterator[Hit]:
+    freezes = ctx.config.recurring_freezes
+    for app in ctx.applications:
         project = ctx.projects.get(str(app.spec.get("project")))
         if project is None:
             continue  # project-permits reports it
@@ -45,8 +45,9 @@ def window_problems(root: Path, config: Config) -> list[str]:
     manifests = read_manifests(root, config)
     out = []
     for env in config.environments:
-        ctx = EnvContext(config, env, [], manifests.applications, manifests.projects)
-        out += [f"{env}: {hit[1]}" for hit in check_sync_windows(ctx)]
+        ctx = AppContext.of(config, env, manifests.applications, manifests.projects,
+                            RenderSummary((), ()))
+        out += [f"{env}: {hit[1]}" for hit in app_check_sync_windows(ctx)]
     return out
 
 
@@ -60,4 +61,4 @@ SYNC_WINDOWS = Rule(
         "inside the other.",
     fix="Change recurring freezes with gitops freeze --schedule and gitops unfreeze --recurring, "
         "which write both; or make spec.syncWindows match gitops.yaml.",
-    check=check_sync_windows)
+    app_check=app_check_sync_windows)

@@ -9,6 +9,7 @@ new Application until someone ran `kubectl apply` by hand.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from ...argocd.manifests import (
     ArgocdManifests,
@@ -26,18 +27,19 @@ UNSYNCED = ("no Application applies {file}, and it is not a bootstrap file (the 
             "AppProject): a change to it never reaches the cluster")
 
 
+def directory_sources(app: Resource, config: Config) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(folder, directory settings) of each of an Application's sources on this repository."""
+    for source in app_sources(app):
+        if same_repo(source.get("repoURL"), config.repo_url) and "path" in source:
+            directory = source.get("directory")
+            yield norm_path(source.get("path")), directory if isinstance(directory, dict) else {}
+
+
 def applies(app: Resource, config: Config, file: str) -> bool:
     """Whether the Application syncs this repository file (a directory source of its folder)."""
     folder, _, name = file.rpartition("/")
-    for source in app_sources(app):
-        if not same_repo(source.get("repoURL"), config.repo_url) or "path" not in source:
-            continue
-        if norm_path(source.get("path")) != folder:
-            continue
-        directory = source.get("directory")
-        if included(name, directory if isinstance(directory, dict) else {}):
-            return True
-    return False
+    return any(path == folder and included(name, directory)
+               for path, directory in directory_sources(app, config))
 
 
 def bootstrap_files(config: Config, manifests: ArgocdManifests) -> set[str]:
@@ -53,14 +55,18 @@ def bootstrap_files(config: Config, manifests: ArgocdManifests) -> set[str]:
 def unsynced_files(config: Config, manifests: ArgocdManifests) -> Iterator[tuple[str, str]]:
     """(file, message) for every file of apps/ and argocd/ that nothing applies."""
     bootstrap = bootstrap_files(config, manifests)
+    sources: dict[str, list[dict[str, Any]]] = {}  # folder -> the settings it is synced with
+    for app in manifests.applications:
+        for synced, directory in directory_sources(app, config):
+            sources.setdefault(synced, []).append(directory)
     for folder in (config.apps_dir, config.argocd_dir):
         path = config.root / folder
         if not path.is_dir():
             continue
         for file in manifest_files(path):
             rel = f"{folder}/{file.name}"
-            if rel in bootstrap or any(applies(app, config, rel)
-                                       for app in manifests.applications):
+            if rel in bootstrap or any(included(file.name, directory)
+                                       for directory in sources.get(folder, ())):
                 continue
             yield rel, UNSYNCED.format(file=rel)
 
