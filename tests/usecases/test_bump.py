@@ -157,7 +157,7 @@ def test_bad_input(gitops: Runner, make_repo: MakeRepo, args: tuple[str, ...], c
 
 @pytest.mark.parametrize(("change", "message"), [
     (lambda p: p.write_text(p.read_text().replace("images:\n", "images: [\n")),
-     f"{DEV}: YAML syntax error at line 29: expected the node content, but found '-'"),
+     f"{DEV}: YAML syntax error at line 29: did not find expected node content"),
     (lambda p: p.unlink(), f"{DEV} does not exist"),
     (lambda p: p.write_text(p.read_text().replace("images:\n", "imagez:\n")),
      f"{DEV}: has no images: list"),

@@ -2,7 +2,8 @@
 
 gitops.yaml, kustomizations, manifests and kustomize's output are all read here, so that every
 reader agrees on what a text means and a syntax error reads the same everywhere: one line with
-where and what. (Human-owned files are edited through `yamltext`, which keeps their layout.)
+where and what. Human-owned files are edited through `yamltext`, on the positions of the nodes
+`compose_one` finds, which keeps their layout.
 
 Files people write are read strictly (`load`, `load_all`): a key written twice in one mapping
 is an error naming both lines, as kustomize's own reader refuses it, rather than the last one
@@ -29,7 +30,7 @@ READ_ERRORS = (yaml.YAMLError, ValueError)
 
 
 def yaml_error(exc: Exception) -> str:
-    """A YAML parser's complaint in one line: where and what (PyYAML and ruamel alike)."""
+    """A YAML parser's complaint in one line: where and what."""
     mark = getattr(exc, "problem_mark", None)
     where = f" at line {mark.line + 1}" if mark is not None else ""
     problem = getattr(exc, "problem", None) or "invalid YAML"
@@ -140,6 +141,15 @@ def compose_all(text: str, source: str) -> list[Node]:
                 if doc is not None]
     except READ_ERRORS as exc:
         raise _failure(exc, source) from None
+
+
+def compose_one(text: str, source: str) -> Node | None:
+    """The node tree of a YAML text of one document (None when empty), with the position of
+    every node: what edits that keep the rest of the text need."""
+    documents = compose_all(text, source)
+    if len(documents) > 1:
+        raise GitopsError(f"{source}: holds more than one YAML document")
+    return documents[0] if documents else None
 
 
 def dump(data: Any) -> str:

@@ -1,9 +1,10 @@
 """Surgical edits of human-owned YAML.
 
-ruamel.yaml's round-trip composer knows where every node starts and ends in the text; edits
-replace exactly those characters, or add and remove whole lines laid out like their neighbours.
-Everything not edited (comments, blank lines, key order, indentation, quoting) stays byte for
-byte, so a diff shows only what changed.
+The composer (libyaml's, through yamlload) knows where every node starts and ends in the text;
+edits replace exactly those characters, or add and remove whole lines laid out like their
+neighbours. Everything not edited (comments, blank lines, key order, indentation, quoting) stays
+byte for byte, so a diff shows only what changed. Nothing is ever dumped from data: a YAML
+library's round trip would lose what it does not model.
 """
 
 from __future__ import annotations
@@ -11,12 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from ..errors import GitopsError
-from .yamlload import load, yaml_error
+from .yamlload import MappingNode, Node, ScalarNode, SequenceNode, compose_one, load
 
 # Plain scalars some YAML reader (YAML 1.1, YAML 1.2, Go's yaml) would not read as a string.
 _GO_NUMBER = re.compile(
@@ -54,11 +51,7 @@ class YamlText:
         text = text.replace("\r\n", "\n")
         self.text = text
         self.source = source
-        try:
-            root = YAML(typ="rt").compose(text)
-        except YAMLError as exc:
-            raise GitopsError(f"{source}: {yaml_error(exc)}") from None
-        self.root: Node | None = root
+        self.root: Node | None = compose_one(text, source)
         self._edits: list[_Edit] = []
         self._quote = "'" if text.count("'") > text.count('"') else '"'
 
@@ -91,7 +84,7 @@ class YamlText:
 
     def format(self, value: str, like: ScalarNode | None = None) -> str:
         """A scalar as it should be written: in the style of `like`, quoted when it must be."""
-        style = like.style if like is not None else None
+        style = (like.style or None) if like is not None else None  # plain: "" or None
         if style == "'" or (style is None and needs_quotes(value) and self._quote == "'"):
             return "'" + value.replace("'", "''") + "'"
         if style == '"' or (style is None and needs_quotes(value)):

@@ -7,10 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from ..adapters.files import FileEdit, read_file
-from ..adapters.yamlload import load
+from ..adapters.yamlload import MappingNode, Node, ScalarNode, SequenceNode, load
 from ..adapters.yamltext import YamlText
 from ..config.clusters import Cluster
 from ..config.gates import desired_window, window_key

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
+from ..adapters.yamlload import MappingNode, Node, ScalarNode, SequenceNode
 from ..adapters.yamltext import YamlText
 from ..errors import GitopsError
 from ..kube.destinations import IN_CLUSTER, IN_CLUSTER_SERVER

@@ -13,6 +13,7 @@ is itself a problem, never skipped: kustomize might still read it, and fetch wha
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Iterator
@@ -173,15 +174,35 @@ def _analyse(folder: Path, file: Path, base: Path, data: dict[str, Any] | str, t
     return _Folder(file, data, text, tuple(found), tuple(children))
 
 
-Batch = dict[tuple[Path, str, Path], _Folder]
+@dataclass
+class Batch:
+    """What walks made together share (the overlays of one command, started at once, while
+    nothing is written): each folder's kustomization read and analysed once, each overlay's
+    repository found once. An environment's bases are every environment's."""
+
+    analysed: dict[tuple[Path, Path], _Folder | None] = dataclasses.field(default_factory=dict)
+    roots: dict[Path, Path] = dataclasses.field(default_factory=dict)
+
+    def root_of(self, directory: Path) -> Path:
+        parent = Path(os.path.normpath(directory.absolute())).parent
+        if parent not in self.roots:
+            self.roots[parent] = repository_root(directory)
+        return self.roots[parent]
+
+
+def _read(folder: Path, base: Path) -> _Folder | None:
+    """The kustomization of a folder, analysed (None: the folder has none)."""
+    file = kustomization_file(folder)
+    if file is None:
+        return None
+    data, text = load(file)
+    return _analyse(folder, file, base, data, text)
 
 
 def _visit(start: Path, base: Path, batch: Batch | None = None
            ) -> Iterator[tuple[Path, _Folder | None]]:
     """Every folder the walk looks in, each once, nearest first, with its kustomization as
-    read (None: no kustomization file there). `batch` holds the kustomizations already read by
-    walks made together (the overlays of one command, which shares their bases): the same text
-    in the same folder is analysed once."""
+    read (None: no kustomization file there)."""
     seen: set[Path] = set()
     pending = [start.resolve()]
     while pending:
@@ -189,16 +210,12 @@ def _visit(start: Path, base: Path, batch: Batch | None = None
         if folder in seen:
             continue
         seen.add(folder)
-        file = kustomization_file(folder)
-        info = None
-        if file is not None:
-            data, text = load(file)
-            key = (folder, text if isinstance(data, dict) else f"\0{data}", base)
-            info = batch.get(key) if batch is not None else None
-            if info is None:
-                info = _analyse(folder, file, base, data, text)
-                if batch is not None:
-                    batch[key] = info
+        if batch is None:
+            info = _read(folder, base)
+        elif (folder, base) in batch.analysed:
+            info = batch.analysed[(folder, base)]
+        else:
+            info = batch.analysed[(folder, base)] = _read(folder, base)
         yield folder, info
         if info is not None:
             pending.extend(info.children)
@@ -217,7 +234,8 @@ def inspect(directory: Path, root: Path | None = None, batch: Batch | None = Non
     """The inputs of the kustomization in `directory` and of those it includes, each checked to
     be a path inside `root` (default: the repository around `directory`); `batch`: see
     _visit."""
-    base = (root or repository_root(directory)).resolve()
+    base = (root or (batch.root_of(directory) if batch else repository_root(directory))
+            ).resolve()
     found = list(_visit(directory, base, batch))
     return Inputs(tuple(folder for folder, _ in found),
                   tuple(p for _, info in found if info is not None for p in info.problems))

@@ -7,9 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
-
-from ..adapters.yamlload import load, load_text
+from ..adapters.yamlload import MappingNode, ScalarNode, SequenceNode, load, load_text
 from ..adapters.yamltext import YamlText, needs_quotes
 from ..errors import GitopsError, UsageError
 from .images import ImageTarget

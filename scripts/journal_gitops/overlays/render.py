@@ -83,8 +83,16 @@ class Batch:
     written while they start): the kustomizations read, and the digests of the folders they
     load (an environment's bases are every environment's)."""
 
-    kustomizations: inputs.Batch = field(default_factory=dict)
+    inputs: inputs.Batch = field(default_factory=inputs.Batch)
     folders: dict[Path, bytes] = field(default_factory=dict)
+    binaries: dict[str, str | None] = field(default_factory=dict)
+
+    def binary(self, tool: Kustomize) -> str | None:
+        """The sha256 of the kustomize binary (binaries.sha256, asked once)."""
+        path = tool.command[0]
+        if path not in self.binaries:
+            self.binaries[path] = binaries.sha256(path)
+        return self.binaries[path]
 
     def folder_digest(self, folder: Path) -> bytes:
         if folder not in self.folders:
@@ -98,8 +106,8 @@ def input_key(tool: Kustomize, directory: Path, found: inputs.Inputs, batch: Bat
               ) -> str | None:
     """The key of a build of `directory` whose inputs are `found`: None when it cannot be known
     for sure (a file that cannot be read, a binary that is gone)."""
-    base = inputs.repository_root(directory)
-    binary = binaries.sha256(tool.command[0])
+    base = batch.inputs.root_of(directory)
+    binary = batch.binary(tool)
     if binary is None:
         return None
     parts: list[bytes] = []
@@ -156,7 +164,7 @@ class RenderJob:
 
 def _job(tool: Kustomize, directory: Path, batch: Batch) -> RenderJob:
     """A job that needs no build (refused, or remembered), or one whose build is to start."""
-    found = inputs.inspect(directory, batch=batch.kustomizations) if directory.is_dir() else \
+    found = inputs.inspect(directory, batch=batch.inputs) if directory.is_dir() else \
         inputs.Inputs((), ())
     refused = refusal(directory, found)
     if refused is not None:

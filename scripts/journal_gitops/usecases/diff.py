@@ -117,6 +117,12 @@ def _images(env: str, resources: Sequence[Resource]) -> dict[tuple[str, str, str
     return out
 
 
+def _same(a: Render | None, b: Render | None) -> bool:
+    """Two renders that built to the very same text."""
+    return a is not None and b is not None and a.error is None and b.error is None and \
+        a.manifests == b.manifests
+
+
 def _resources(side: Side, env: str) -> tuple[list[Resource], str | None]:
     render = side.renders.get(env)
     if render is None:
@@ -149,6 +155,9 @@ def diff(config: Config, base: str | None = None, head: str | None = None,
         moves: list[ImageMove] = []
         for env in names:
             if envs and env not in envs:
+                continue
+            if _same(old.renders.get(env), new.renders.get(env)):
+                results.append(EnvDiff(env, ()))  # the same text: nothing to read
                 continue
             before, old_error = _resources(old, env)
             after, new_error = _resources(new, env)

@@ -129,9 +129,8 @@ class _NewEnvPlanner:
         if auto is None:  # production is synced by hand whatever the source does
             auto = automated(app) and not production
         rendered = render_all(tree, cfg)
-        hosts = {env: ingress_hosts(text, cfg.overlay_rel(env)) for env, text in rendered.items()}
-        old_host = next(iter(hosts[source]), None)
-        host = self._host(hosts, old_host)
+        old_host = next(iter(ingress_hosts(rendered[source], cfg.overlay_rel(source))), None)
+        host = self._host(rendered, cfg, old_host)
         app_file = f"{cfg.apps_dir}/journal-{name}.yaml"
         edits = self._overlay(tree, cfg, state.namespace, namespace, old_host, host, replicas,
                               values, auto, app_file, state.replicas,
@@ -176,13 +175,16 @@ class _NewEnvPlanner:
                              f"environment")
         return after, None
 
-    def _host(self, hosts: dict[str, list[str]], old_host: str | None) -> str | None:
+    def _host(self, rendered: dict[str, str], cfg: Config, old_host: str | None) -> str | None:
+        """The new environment's host, which no environment has yet (only the renders that
+        hold its text are read)."""
         host = _new_host(old_host, self.request.source, self.request.name, self.request.host)
         if host is not None:
             if not is_dns_subdomain(host):
                 raise UsageError(f"host '{host}' is not a DNS name")
-            for env, names in hosts.items():
-                if next(iter(names), None) == host:
+            for env, text in rendered.items():
+                if host in text and next(iter(ingress_hosts(text, cfg.overlay_rel(env))),
+                                         None) == host:
                     raise UsageError(f"host {host} is already {env}'s")
         return host
 

@@ -49,7 +49,10 @@ def app_check_application(ctx: AppContext) -> Iterator[Hit]:
 
 
 def _glob(pattern: Any, value: Any) -> bool:
-    return fnmatch.fnmatchcase(str(value), str(pattern))
+    text = str(pattern)
+    if not any(c in text for c in "*?["):  # most entries name one thing: no need to match
+        return text == str(value)
+    return fnmatch.fnmatchcase(str(value), text)
 
 
 def _kind_listed(entries: Any, group: str, kind: str) -> bool:
