@@ -31,9 +31,7 @@ def bare_render(directory: Path) -> None:
     subprocess.run(find_kustomize().build_args(directory), check=True, capture_output=True)
 
 __all__ = ["BIN", "ROOT", "TOOL_ENV", "bare_render", "best", "best_of_each", "committed_copy",
-           "copy_repo",
-           "generated_repo", "git", "init_git"]
-
+           "copy_repo", "generated_repo", "git", "init_git"]
 
 
 def committed_copy(folder: Path) -> Path:
@@ -52,13 +50,16 @@ def best(run: Callable[[], object], repeats: int = REPEATS) -> float:
     return min(times)
 
 
-def best_of_each(runs: dict[str, Callable[[], object]], repeats: int = REPEATS
-                 ) -> dict[str, float]:
+def best_of_each(runs: dict[str, Callable[[], object]], repeats: int = REPEATS,
+                 prepare: dict[str, Callable[[], object]] | None = None) -> dict[str, float]:
     """The fastest run of each, taking turns: a slow spell of the machine then falls on every
-    one of them rather than on whichever ran during it."""
+    one of them rather than on whichever ran during it. `prepare[name]` runs before each run
+    of `name`, untimed."""
     times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeats):
         for name, run in runs.items():
+            if prepare and name in prepare:
+                prepare[name]()
             start = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - start)

@@ -6,26 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from journal_gitops.adapters import kustomize
-from journal_gitops.cache import binaries, store
+from journal_gitops.cache import binaries
 from support import bin_with
-
-
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("GITOPS_CACHE_DIR", str(folder))
-    monkeypatch.delenv("GITOPS_NO_CACHE", raising=False)
-    store._checked_root.cache_clear()
-    binaries._seen.clear()
-    yield folder
-    store._checked_root.cache_clear()
-    binaries._seen.clear()
 
 
 def rewrite_keeping_times(path: Path, text: str) -> None:

@@ -4,26 +4,12 @@ was stored under their key or nothing, namespaces that stay bounded."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from journal_gitops.cache import store
 from journal_gitops.cache.store import Namespace, key_of
-
-
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh cache folder for this test (the process-wide choice forgotten before and after)."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("GITOPS_CACHE_DIR", str(folder))
-    monkeypatch.delenv("GITOPS_NO_CACHE", raising=False)
-    store._checked_root.cache_clear()
-    store._problems.clear()
-    yield folder
-    store._checked_root.cache_clear()
-    store._problems.clear()
 
 
 def test_an_entry_is_what_was_stored_under_its_key(cache: Path) -> None:

@@ -14,7 +14,8 @@ import re
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import GitopsError, ToolMissingError, UsageError
@@ -219,16 +220,18 @@ def _forget_worktree(repo: git.Repo, tree: Path) -> None:
 
 
 @contextlib.contextmanager
-def worktree(repo: git.Repo, commit: str) -> Iterator[Path]:
+def worktree(repo: git.Repo, commit: str, checkout: bool = True) -> Iterator[Path]:
     """A temporary detached checkout of `commit` inside the git directory, removed afterwards
-    whatever happens; one left by a killed process is removed by the next `worktree()`."""
+    whatever happens; one left by a killed process is removed by the next `worktree()`. Without
+    `checkout` its files are only those `check_out` brings."""
     prune_worktrees(repo)
     folder_root = state_dir(repo) / "worktrees"
     folder_root.mkdir(exist_ok=True)
     folder = folder_root / f"tree-{uuid.uuid4().hex[:12]}"
     fd = _flock(folder.with_suffix(".lock"))  # first: a folder is never seen without its lock
     try:
-        run(repo, "worktree", "add", "--quiet", "--detach", str(folder), commit)
+        run(repo, "worktree", "add", "--quiet", "--detach",
+            *([] if checkout else ["--no-checkout"]), str(folder), commit)
         yield folder
     finally:
         with contextlib.suppress(GitopsError):
@@ -239,6 +242,63 @@ def worktree(repo: git.Repo, commit: str) -> Iterator[Path]:
         folder.with_suffix(".lock").unlink(missing_ok=True)
         if fd is not None:
             os.close(fd)
+
+
+def _git(tree: Path, args: Sequence[str], stdin: bytes = b"") -> bytes:
+    done = subprocess.run(["git", *args], cwd=tree, input=stdin, capture_output=True,
+                          check=False)
+    if done.returncode != 0:
+        raise GitopsError(f"git {args[0]}: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
+
+
+def check_out(tree: Path, commit: str, paths: Collection[str]) -> None:
+    """Bring the files of `commit` at or under `paths` (relative; ones it lacks are left out),
+    and any file on their way (a link standing for a folder), into a worktree made without
+    checkout."""
+    wanted = {p.strip("/") for p in paths}
+    if not wanted:
+        return
+    listed = _git(tree, ["ls-tree", "-r", "-z", "--name-only", commit]).decode().split("\0")
+    everything = "" in wanted or "." in wanted
+    ways = {"/".join(p.split("/")[:i]) for p in wanted for i in range(1, p.count("/") + 1)}
+    chosen = [f for f in listed if f and (everything or f in wanted or f in ways or any(
+        f.startswith(f"{p}/") for p in wanted))]
+    if chosen:
+        _git(tree, ["checkout", commit, "--pathspec-from-file=-", "--pathspec-file-nul"],
+             "\0".join(chosen).encode())
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The files that differ between two trees."""
+
+    paths: tuple[str, ...]
+    links: bool  # one of them is a symbolic link on either side
+    one_sided: frozenset[str] = frozenset()  # those on one side only: added or deleted
+
+
+def changes(repo: git.Repo, base: str, head: str | None) -> Changes:
+    """What differs between `base` and `head` (None: the working tree, with every file git
+    does not track, ignored ones included: a render may read them)."""
+    root = Path(repo.working_tree_dir or ".")
+    raw = _git(root, ["diff", "--raw", "--no-renames", "--no-abbrev", "-z", base,
+                      *([head] if head else [])]).decode().split("\0")
+    paths, links, one_sided = [], False, set()
+    for status, path in zip(raw[0::2], raw[1::2], strict=False):
+        if status.startswith(":"):  # ":<mode> <mode> <sha> <sha> <letter>"
+            paths.append(path)
+            fields = status[1:].split()
+            links = links or "120000" in fields[:2]
+            if fields[-1] in ("A", "D"):
+                one_sided.add(path)
+    if head is None:
+        others = _git(root, ["ls-files", "--others", "-z"]).decode().split("\0")
+        for path in filter(None, others):
+            paths.append(path)
+            one_sided.add(path)
+            links = links or (root / path).is_symlink()
+    return Changes(tuple(paths), links, frozenset(one_sided))
 
 
 def commit(tree: Path, paths: list[str], message: str) -> str:
@@ -296,11 +356,6 @@ def fetch_branch(repo: git.Repo, remote: str, branch: str) -> str | None:
         return None
     run(repo, "fetch", "--quiet", remote, f"refs/heads/{branch}")
     return str(out).split()[0]
-
-
-def changed_paths(repo: git.Repo, old: str, new: str) -> list[str]:
-    """The files that differ between two commits."""
-    return [p for p in run(repo, "diff", "--name-only", "-z", old, new).split("\0") if p]
 
 
 def message(repo: git.Repo, commit: str) -> str:

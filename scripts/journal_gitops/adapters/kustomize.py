@@ -122,14 +122,6 @@ def platform_key() -> str:
     return f"{sys.platform}-{os.uname().machine.lower()}"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def sha256_of(path: Path) -> str:
     """The sha256 of a file's content."""
     digest = hashlib.sha256()

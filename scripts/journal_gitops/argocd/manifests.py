@@ -42,6 +42,8 @@ class ArgocdManifests:
     resources: tuple[Resource, ...]
     errors: tuple[ManifestError, ...]
     texts: tuple[tuple[str, str], ...] = ()  # (file, text) of every file read
+    folders: tuple[str, ...] = ()  # the folders read (or to read: a source not there)
+    built: tuple[str, ...] = ()  # the folders of this repository Applications sync, built
 
     @cached_property
     def applications(self) -> list[Resource]:
@@ -111,23 +113,26 @@ def _read_file(root: Path, path: Path, resources: list[Resource],
 
 
 def synced_folders(root: Path, config: Config, apps: list[Resource]
-                   ) -> list[tuple[str, bool, dict[str, Any]]]:
+                   ) -> tuple[list[tuple[str, bool, dict[str, Any]]], list[str]]:
     """(folder, recurse, directory settings) of every plain folder an Application syncs from
-    this repository: folders with a kustomization or a Helm chart are built, not read."""
-    found = []
+    this repository, and the folders it syncs that are built (with a kustomization or a Helm
+    chart), not read."""
+    found, built = [], []
     for app in apps:
         for source in app_sources(app):
             if not same_repo(source.get("repoURL"), config.repo_url) or "chart" in source:
                 continue
             rel = norm_path(source.get("path"))
             folder = (root / rel).resolve()
-            if not folder.is_relative_to(root.resolve()) or not folder.is_dir() or any(
-                    (folder / name).is_file() for name in TOOL_FILES):
+            if not folder.is_relative_to(root.resolve()) or not folder.is_dir():
+                continue
+            if any((folder / name).is_file() for name in TOOL_FILES):
+                built.append(rel)
                 continue
             directory = source.get("directory")
             directory = directory if isinstance(directory, dict) else {}
             found.append((rel, directory.get("recurse") is True, directory))
-    return found
+    return found, built
 
 
 def read_manifests(root: Path, config: Config, folders: tuple[str, ...] | None = None
@@ -138,7 +143,8 @@ def read_manifests(root: Path, config: Config, folders: tuple[str, ...] | None =
     errors: list[ManifestError] = []
     texts: list[tuple[str, str]] = []
     done: set[Path] = set()
-    for rel in folders or (config.apps_dir, config.argocd_dir):
+    read = list(folders or (config.apps_dir, config.argocd_dir))
+    for rel in read:
         folder = root / rel
         if not folder.is_dir():
             errors.append(ManifestError(rel, f"{rel}/ does not exist"))
@@ -146,15 +152,21 @@ def read_manifests(root: Path, config: Config, folders: tuple[str, ...] | None =
         for path in manifest_files(folder, suffixes=DIRECTORY_SUFFIXES):
             done.add(path)
             _read_file(root, path, resources, errors, texts)
+    built: list[str] = []
     if folders is None:
         apps = [r for r in resources if r.kind == "Application"]
-        for rel, recurse, directory in synced_folders(root, config, apps):
+        synced, built = synced_folders(root, config, apps)
+        read += [norm_path(s.get("path")) for app in apps for s in app_sources(app)
+                 if same_repo(s.get("repoURL"), config.repo_url) and "chart" not in s]
+        read = [rel for rel in read if rel not in built]
+        for rel, recurse, directory in synced:
             folder = root / rel
             for path in manifest_files(folder, recurse, DIRECTORY_SUFFIXES):
                 if path not in done and included(path.relative_to(folder).as_posix(), directory):
                     done.add(path)
                     _read_file(root, path, resources, errors, texts)
-    return ArgocdManifests(tuple(resources), tuple(errors), tuple(texts))
+    return ArgocdManifests(tuple(resources), tuple(errors), tuple(texts),
+                           tuple(dict.fromkeys(read)), tuple(dict.fromkeys(built)))
 
 
 def norm_path(path: Any) -> str:

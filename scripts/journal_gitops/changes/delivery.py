@@ -136,7 +136,7 @@ def _in_place(repo: gitrepo.Repo, plan: Planner[T], verify: Verifier[T],
         made = _commit(tree, proposal, verify)
     if made.proposal is None or made.commit is None:
         return Delivery(None)
-    changed = gitrepo.changed_paths(repo, head, made.commit)
+    changed = gitrepo.changes(repo, head, made.commit).paths
     branch_move.move_branch(repo, branch, head, made.commit, changed, made.proposal.subject)
     done = Delivery(made.proposal, branch=branch, commit=made.commit)
     if not options.push:
@@ -144,7 +144,7 @@ def _in_place(repo: gitrepo.Repo, plan: Planner[T], verify: Verifier[T],
 
     def move(current: str, target: str) -> None:
         """Move the current branch onto a commit rebuilt on the remote tip."""
-        changed = gitrepo.changed_paths(repo, current, target)
+        changed = gitrepo.changes(repo, current, target).paths
         branch_move.move_branch(repo, branch, current, target, changed,
                                 f"rebuilt on {options.remote}/{branch}")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,6 +138,7 @@ class _Folder:
     text: str
     problems: tuple[InputProblem, ...]
     children: tuple[Path, ...]
+    absent: tuple[Path, ...] = ()  # entries inside the repository that are not there
 
 
 def _analyse(folder: Path, file: Path, base: Path, data: dict[str, Any] | str, text: str
@@ -147,7 +148,7 @@ def _analyse(folder: Path, file: Path, base: Path, data: dict[str, Any] | str, t
     if isinstance(data, str):
         problem = InputProblem(rel, 0, f"cannot be read as kustomize reads it: {data}")
         return _Folder(file, {}, text, (problem,), ())
-    found, children = [], []
+    found, children, absent = [], [], []
     top = str(base)
     for field, entry, fetchable in entries(data):
         try:
@@ -166,12 +167,14 @@ def _analyse(folder: Path, file: Path, base: Path, data: dict[str, Any] | str, t
             message = f"{field} entry {entry} is outside this repository"
         elif fetchable and target.is_dir():
             children.append(target)
+        elif not target.exists():
+            absent.append(target)
         if fetchable and message is None and not target.exists() and _host_like(entry):
             message = (f"{field} entry {entry} does not exist in this repository (kustomize "
                        f"would try to fetch it)")
         if message:
             found.append(InputProblem(rel, _line(text, entry), message))
-    return _Folder(file, data, text, tuple(found), tuple(children))
+    return _Folder(file, data, text, tuple(found), tuple(children), tuple(absent))
 
 
 @dataclass
@@ -224,10 +227,12 @@ def _visit(start: Path, base: Path, batch: Batch | None = None
 @dataclass(frozen=True)
 class Inputs:
     """What a build of one overlay reads: every folder kustomize loads a kustomization from
-    (each resolved), and the problems that refuse the build."""
+    (each resolved), and the problems that refuse the build; `absent`: the entries inside the
+    repository that are not there."""
 
     folders: tuple[Path, ...]
     problems: tuple[InputProblem, ...]
+    absent: tuple[Path, ...] = ()
 
 
 def inspect(directory: Path, root: Path | None = None, batch: Batch | None = None) -> Inputs:
@@ -237,8 +242,10 @@ def inspect(directory: Path, root: Path | None = None, batch: Batch | None = Non
     base = (root or (batch.root_of(directory) if batch else repository_root(directory))
             ).resolve()
     found = list(_visit(directory, base, batch))
+    known = [info for _, info in found if info is not None]
     return Inputs(tuple(folder for folder, _ in found),
-                  tuple(p for _, info in found if info is not None for p in info.problems))
+                  tuple(p for info in known for p in info.problems),
+                  tuple(path for info in known for path in info.absent))
 
 
 def walk(start: Path, root: Path) -> Iterator[tuple[Path, Path, dict[str, Any], str]]:
@@ -247,3 +254,18 @@ def walk(start: Path, root: Path) -> Iterator[tuple[Path, Path, dict[str, Any], 
     for folder, info in _visit(start, root.resolve()):
         if info is not None:
             yield folder, info.file, info.data, info.text
+
+
+def touched_by(found: Inputs, root: Path, overlay: str, paths: Collection[str]) -> bool:
+    """Whether a change to these files (relative to `root`; none of them a link) can change a
+    build of the overlay at `overlay` whose inputs are `found`: one of them is in a folder the
+    build loads or an entry it misses, or on the overlay's path itself."""
+    top = root.resolve()
+    places = (*found.folders, *found.absent)
+    if any(not place.is_relative_to(top) for place in places):
+        return True  # refused, or reaching out: always built afresh
+    prefixes = {overlay, *(place.relative_to(top).as_posix() for place in places)}
+    if "." in prefixes:
+        return bool(paths)
+    return any(path == prefix or path.startswith(f"{prefix}/")
+               for path in paths for prefix in prefixes)

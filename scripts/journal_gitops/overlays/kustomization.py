@@ -5,6 +5,7 @@ the changed values' lines move, and every edit is read back to check it means wh
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..adapters.yamlload import MappingNode, ScalarNode, SequenceNode, load, load_text
@@ -35,9 +36,17 @@ class OverlayValues:
 
     source: str
     entries: tuple[ImageEntry, ...] | None  # None: no images: list
-    replicas: dict[str, int]
-    config: dict[str, str]
+    replica_counts: tuple[tuple[str, int], ...]
+    literals: tuple[tuple[str, str], ...]  # the config values: configMapGenerator literals
     namespace: str | None
+
+    @property
+    def replicas(self) -> dict[str, int]:
+        return dict(self.replica_counts)
+
+    @property
+    def config(self) -> dict[str, str]:
+        return dict(self.literals)
 
     def images(self) -> list[ImageEntry]:
         if self.entries is None:
@@ -48,8 +57,10 @@ class OverlayValues:
         return next((e for e in self.images() if e.name == name), None)
 
 
+@lru_cache(maxsize=1024)
 def read_values(text: str, source: str) -> OverlayValues:
-    """The values of an overlay's kustomization text (a fast read: nothing to edit)."""
+    """The values of an overlay's kustomization text (a fast read: nothing to edit; the same
+    text is read once a process)."""
     data = load_text(text, source)
     if not isinstance(data, dict):
         raise GitopsError(f"{source}: not a kustomization (expected a mapping)")
@@ -79,7 +90,8 @@ def read_values(text: str, source: str) -> OverlayValues:
             if isinstance(literal, str) and "=" in literal:
                 key, value = literal.split("=", 1)
                 config[key] = value
-    return OverlayValues(source, None if entries is None else tuple(entries), replicas, config,
+    return OverlayValues(source, None if entries is None else tuple(entries),
+                         tuple(replicas.items()), tuple(config.items()),
                          _text(data.get("namespace")))
 
 

@@ -36,6 +36,7 @@ from ..errors import GitopsError
 from . import inputs
 
 RENDERS = Namespace("renders", keep=2000)
+NO_INPUTS = inputs.Inputs((), ())
 K = TypeVar("K")
 
 
@@ -144,13 +145,14 @@ def _remember(key: str | None, render: Render, root: Path) -> None:
 @dataclass
 class RenderJob:
     """One overlay's render: remembered, refused, or a build under way; result() waits.
-    `problems`: why its inputs refuse it (none when it was handed to kustomize)."""
+    `found`: its inputs, and why they refuse it (no problems when it was handed to
+    kustomize)."""
 
     directory: Path
     build: processes.Build | None = None
     known: Render | None = None
     key: str | None = None
-    problems: tuple[inputs.InputProblem, ...] = ()
+    found: inputs.Inputs = NO_INPUTS
 
     def result(self) -> Render:
         if self.known is not None:
@@ -165,12 +167,12 @@ class RenderJob:
 def _job(tool: Kustomize, directory: Path, batch: Batch) -> RenderJob:
     """A job that needs no build (refused, or remembered), or one whose build is to start."""
     found = inputs.inspect(directory, batch=batch.inputs) if directory.is_dir() else \
-        inputs.Inputs((), ())
+        NO_INPUTS
     refused = refusal(directory, found)
     if refused is not None:
-        return RenderJob(directory, known=Render("", (), refused), problems=found.problems)
+        return RenderJob(directory, known=Render("", (), refused), found=found)
     key = input_key(tool, directory, found, batch)
-    return RenderJob(directory, known=_remembered(key), key=key)
+    return RenderJob(directory, known=_remembered(key), key=key, found=found)
 
 
 def render(directory: Path) -> Render:

@@ -83,14 +83,6 @@ def _trailers(repo: gitrepo.Repo, base: str, head: str) -> dict[str, dict[str, l
     return out
 
 
-def _changed_paths(repo: gitrepo.Repo, base: str, head: str | None) -> list[str]:
-    if head is not None:
-        return gitrepo.run(repo, "diff", "--name-only", base, head).splitlines()
-    tracked = gitrepo.run(repo, "diff", "--name-only", base).splitlines()
-    untracked = gitrepo.run(repo, "ls-files", "--others", "--exclude-standard").splitlines()
-    return [*tracked, *untracked]
-
-
 def _app_file(root: Path, config: Config, env: str) -> str | None:
     from ..argocd.manifests import find_application
 
@@ -195,7 +187,7 @@ def gate(config: Config, base: str | None = None, head: str | None = None) -> Ga
     base_sha, head_sha = sides(repo, base, head)
     moment = now()
     trailers = _trailers(repo, base_sha, head_sha or "HEAD")
-    paths = _changed_paths(repo, base_sha, head_sha)
+    paths = gitrepo.changes(repo, base_sha, head_sha).paths
     violations: list[Violation] = []
     changed: list[str] = []
     with _sides(config, repo, base_sha, head_sha) as (base_root, head_root):

@@ -208,9 +208,9 @@ def _check_env(config: Config, checker: SchemaFindings, job: RenderJob, env: str
     """An environment's resource count and findings. What its render gives is remembered
     (see remembered.py); the Argo CD rules, which also read the manifests in apps/ and argocd/,
     run every time on a summary of the render."""
-    if job.problems:  # inputs that refuse the overlay: each one a finding
+    if job.found.problems:  # inputs that refuse the overlay: each one a finding
         return 0, [Finding(KUSTOMIZE_INPUT.id, f"{p.message}; the overlay is not rendered",
-                           env, None, p.file, p.line or None) for p in job.problems]
+                           env, None, p.file, p.line or None) for p in job.found.problems]
     view = EnvConfig.of(config, env)
     checked = recall(context, job.key, view)
     if checked is None:

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...adapters.files import FileEdit, read_file
@@ -17,8 +17,9 @@ from ...config.model import Config
 from ...errors import GitopsError, UsageError
 from ...kube.objects import Resource, parse_render
 from ...overlays.images import Pin
+from ...overlays.inputs import touched_by
 from ...overlays.kustomization import Kustomization, read_values
-from ...overlays.render import render_many, render_or_raise
+from ...overlays.render import RenderJob, render_many, render_or_raise
 from ...overlays.snapshot import ValueChange
 
 MAX_REPLICAS = 2**31 - 1  # replicas is an int32
@@ -87,18 +88,38 @@ def render_env(tree: Path, config: Config, env: str) -> list[Resource]:
     return parse_render(render_or_raise(tree, overlay), overlay)
 
 
-def render_all(tree: Path, config: Config) -> dict[str, str]:
-    """Every environment's render, rendered at once (the first failure, in order, is the
-    error)."""
-    overlays = {env: config.overlay_rel(env) for env in config.environments}
-    with render_many(tree, overlays) as started:
-        done = {env: job.result() for env, job in started.items()}
-    out = {}
-    for env, render in done.items():
-        if render.error is not None:
-            raise GitopsError(f"{overlays[env]}: {error_text(render.error, tree)}")
-        out[env] = render.manifests
-    return out
+@dataclass
+class TreeRenders:
+    """The renders of every environment made on a tree before a change is written there, kept
+    for the check after it: an environment whose inputs the change does not touch builds the
+    same (see overlays.inputs.touched_by), so its render is not started again."""
+
+    tree: Path | None = None
+    jobs: dict[str, tuple[str, RenderJob]] = field(default_factory=dict)  # env: overlay, job
+
+    def all(self, tree: Path, config: Config) -> dict[str, str]:
+        """Every environment's render, rendered at once (the first failure, in order, is the
+        error)."""
+        overlays = {env: config.overlay_rel(env) for env in config.environments}
+        with render_many(tree, overlays) as started:
+            done = {env: job.result() for env, job in started.items()}
+        self.tree = tree
+        self.jobs = {env: (overlays[env], job) for env, job in started.items()}
+        out = {}
+        for env, render in done.items():
+            if render.error is not None:
+                raise GitopsError(f"{overlays[env]}: {error_text(render.error, tree)}")
+            out[env] = render.manifests
+        return out
+
+    def still(self, tree: Path, config: Config, changed: Collection[str]
+              ) -> dict[str, RenderJob]:
+        """The renders that hold after `changed` files were written in `tree`."""
+        if tree != self.tree:
+            return {}
+        return {env: job for env, (overlay, job) in self.jobs.items()
+                if env in config.environments and config.overlay_rel(env) == overlay
+                and not touched_by(job.found, tree, overlay, changed)}
 
 
 def ingress_hosts(manifests: str, source: str) -> list[str]:
@@ -133,11 +154,17 @@ def edit_overlay(kustomization: Kustomization, components: list[str],
         kustomization.set_config(key, value)
 
 
-def validate_tree(tree: Path, what: str) -> None:
-    """The changed repository must validate clean, or nothing is written."""
+def validate_tree(tree: Path, what: str, renders: TreeRenders | None = None,
+                  changed: Collection[str] = ()) -> None:
+    """The changed repository must validate clean, or nothing is written (`renders`: made
+    before the `changed` files were written)."""
     from ...validation.run import validate  # the rules and schemas: only when a change is made
 
-    report = validate(load_config(tree))
+    config = load_config(tree)
+    kept = renders.still(tree, config, changed) if renders else {}
+    overlays = {env: config.overlay_rel(env) for env in config.environments if env not in kept}
+    with render_many(tree, overlays) as started:
+        report = validate(config, renders={**kept, **started})
     if report.findings:
         first = report.findings[0]
         more = f" (and {len(report.findings) - 1} more)" if len(report.findings) > 1 else ""
@@ -145,9 +172,9 @@ def validate_tree(tree: Path, what: str) -> None:
         raise GitopsError(f"{what} would not validate: {where}{first.rule}: {first.message}{more}")
 
 
-def verifier(what: str) -> Verifier[EnvChange]:
+def verifier(what: str, renders: TreeRenders | None = None) -> Verifier[EnvChange]:
     def verify(tree: Path, proposal: Proposal[EnvChange]) -> None:
-        validate_tree(tree, what)
+        validate_tree(tree, what, renders, [edit.path for edit in proposal.edits])
     return verify
 
 
@@ -156,6 +183,8 @@ def files_of(edits: Sequence[FileEdit]) -> tuple[str, ...]:
 
 
 def deliver_env(config: Config, planner: Planner[EnvChange], checked: str, branch: str,
-             options: DeliveryOptions) -> Delivery[EnvChange]:
-    """Every env change: validated as a whole repository before it is committed."""
-    return deliver(config.root, planner, verifier(checked), options, lambda p: branch)
+                options: DeliveryOptions, renders: TreeRenders | None = None
+                ) -> Delivery[EnvChange]:
+    """Every env change: validated as a whole repository before it is committed (`renders`:
+    those the planner made, before its edits)."""
+    return deliver(config.root, planner, verifier(checked, renders), options, lambda p: branch)

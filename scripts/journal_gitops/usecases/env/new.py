@@ -4,7 +4,7 @@ AppProject destination and place in the promotion order."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...adapters.files import FileEdit, read_file
@@ -27,6 +27,7 @@ from ...overlays.templates import overlay_header
 from .common import (
     RESERVED,
     EnvChange,
+    TreeRenders,
     components,
     deliver_env,
     edit_overlay,
@@ -35,7 +36,6 @@ from .common import (
     parse_assignments,
     parse_replicas,
     read_state,
-    render_all,
 )
 
 
@@ -98,9 +98,11 @@ def _new_overlay(text: str, rel: str, components: list[str], replicas: dict[str,
 
 @dataclass(frozen=True)
 class _NewEnvPlanner:
-    """Plans `env new` on a tree: the copied overlay, Application, destination, order."""
+    """Plans `env new` on a tree: the copied overlay, Application, destination, order. The
+    renders it makes serve the check of the change too."""
 
     request: NewEnv
+    renders: TreeRenders = field(default_factory=TreeRenders)
 
     def __call__(self, tree: Path) -> Proposal[EnvChange]:
         cfg = load_config(tree)
@@ -128,7 +130,7 @@ class _NewEnvPlanner:
         auto = self.request.automated
         if auto is None:  # production is synced by hand whatever the source does
             auto = automated(app) and not production
-        rendered = render_all(tree, cfg)
+        rendered = self.renders.all(tree, cfg)
         old_host = next(iter(ingress_hosts(rendered[source], cfg.overlay_rel(source))), None)
         host = self._host(rendered, cfg, old_host)
         app_file = f"{cfg.apps_dir}/journal-{name}.yaml"
@@ -232,5 +234,6 @@ class _NewEnvPlanner:
 def new_env(config: Config, request: NewEnv, options: DeliveryOptions) -> Delivery[EnvChange]:
     """Add an environment: overlay, Application, project destination and promotion order."""
     name = request.name
-    return deliver_env(config, _NewEnvPlanner(request), f"environment {name}", f"env/new-{name}",
-                    options)
+    planner = _NewEnvPlanner(request)
+    return deliver_env(config, planner, f"environment {name}", f"env/new-{name}", options,
+                       planner.renders)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from ...argocd.manifests import app_sources, automated
@@ -48,9 +49,12 @@ def app_check_application(ctx: AppContext) -> Iterator[Hit]:
                         f"(gitops.yaml)")
 
 
+GLOB = "*?["  # what makes an entry a pattern
+
+
 def _glob(pattern: Any, value: Any) -> bool:
     text = str(pattern)
-    if not any(c in text for c in "*?["):  # most entries name one thing: no need to match
+    if not any(c in text for c in GLOB):  # most entries name one thing: no need to match
         return text == str(value)
     return fnmatch.fnmatchcase(str(value), text)
 
@@ -60,21 +64,54 @@ def _kind_listed(entries: Any, group: str, kind: str) -> bool:
                for e in dicts(entries))
 
 
+@dataclass(frozen=True)
+class _Destinations:
+    """A project's destinations as Argo CD matches them: a namespace of a `!` entry whose
+    cluster matches is denied whatever else allows it; otherwise one entry must match. Entries
+    without patterns (most: one per environment) are looked up, not matched one by one."""
+
+    exact: frozenset[tuple[str, str, str]]  # ("server" or "name", cluster, namespace)
+    patterns: tuple[tuple[str, str, str, bool], ...]  # (server, name, namespace, negated)
+
+    @classmethod
+    def of(cls, project: Resource) -> _Destinations:
+        exact, patterns = set(), []
+        for dest in dicts(project.spec.get("destinations")):
+            server, name = str(dest.get("server", "")), str(dest.get("name", ""))
+            namespace = str(dest.get("namespace", ""))
+            negated = namespace.startswith("!")
+            if not negated and not any(c in server + name + namespace for c in GLOB):
+                exact |= {("server", server, namespace), ("name", name, namespace)}
+            else:
+                patterns.append((server, name, namespace.removeprefix("!"), negated))
+        return cls(frozenset(exact), tuple(patterns))
+
+    def allow(self, server: Any, name: Any, namespace: str) -> bool:
+        server, name = (None if v is None else str(v) for v in (server, name))
+        allowed = (server is not None and ("server", server, namespace) in self.exact) or (
+            name is not None and ("name", name, namespace) in self.exact)
+        for dest_server, dest_name, pattern, negated in self.patterns:
+            if not ((server is not None and _glob(dest_server, server)) or
+                    (name is not None and _glob(dest_name, name))):
+                continue
+            if _glob(pattern, namespace):
+                if negated:
+                    return False
+                allowed = True
+        return allowed
+
+
+# By the id of a project held here (so that id is not another's while it is kept).
+_destinations: dict[int, tuple[Resource, _Destinations]] = {}
+
+
 def _destination_allowed(project: Resource, server: str | None, name: str | None,
                          namespace: str) -> bool:
-    allowed = False
-    for dest in dicts(project.spec.get("destinations")):
-        ns_pattern = str(dest.get("namespace", ""))
-        negated = ns_pattern.startswith("!")
-        cluster_ok = (server is not None and _glob(dest.get("server", ""), server)) or (
-            name is not None and _glob(dest.get("name", ""), name))
-        if not cluster_ok:
-            continue
-        if negated and _glob(ns_pattern[1:], namespace):
-            return False
-        if not negated and _glob(ns_pattern, namespace):
-            allowed = True
-    return allowed
+    if id(project) not in _destinations:
+        if len(_destinations) > 64:
+            _destinations.clear()
+        _destinations[id(project)] = (project, _Destinations.of(project))
+    return _destinations[id(project)][1].allow(server, name, namespace)
 
 
 def project_problems(app: Resource, projects: dict[str, Resource],

@@ -1,0 +1,70 @@
+"""What two revisions differ in, and a worktree holding only some of a revision's files: real
+repositories."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from journal_gitops.adapters import gitrepo
+from support import git, init_git
+
+
+def _repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "a").mkdir(parents=True)
+    (repo / "a/one.yaml").write_text("one\n")
+    (repo / "real").mkdir()
+    (repo / "real/two.yaml").write_text("two\n")
+    (repo / ".gitignore").write_text("*.secret\n")
+    os.symlink("real", repo / "link")
+    return init_git(repo)
+
+
+def test_changes_between_commits_and_with_the_working_tree(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    base = git(repo, "rev-parse", "HEAD")
+    git(repo, "mv", "a/one.yaml", "a/renamed.yaml")
+    git(repo, "commit", "--quiet", "-m", "rename")
+    opened = gitrepo.open_repo(repo)
+    assert gitrepo.changes(opened, base, "HEAD") == gitrepo.Changes(
+        ("a/one.yaml", "a/renamed.yaml"), links=False,
+        one_sided=frozenset({"a/one.yaml", "a/renamed.yaml"}))
+    (repo / "real/two.yaml").write_text("changed\n")
+    (repo / "a/new.yaml").write_text("new\n")
+    (repo / "a/key.secret").write_text("ignored, and still read by a build\n")
+    found = gitrepo.changes(opened, "HEAD", None)
+    assert sorted(found.paths) == ["a/key.secret", "a/new.yaml", "real/two.yaml"]
+    assert (found.links, found.one_sided) == (False, frozenset({"a/key.secret", "a/new.yaml"}))
+
+
+def test_a_link_among_the_changes(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    opened = gitrepo.open_repo(repo)
+    (repo / "link").unlink()
+    os.symlink("a", repo / "link")
+    assert gitrepo.changes(opened, "HEAD", None) == gitrepo.Changes(("link",), links=True)
+    git(repo, "commit", "--quiet", "-am", "repoint")
+    assert gitrepo.changes(opened, "HEAD^", "HEAD").links
+    (repo / "link").unlink()
+    (repo / "link").write_text("a file now\n")
+    assert gitrepo.changes(opened, "HEAD", None).links  # the link side is the base's
+    (repo / "link").unlink()
+    os.symlink("real", repo / "other")
+    found = gitrepo.changes(opened, "HEAD", None)
+    assert (sorted(found.paths), found.links) == (["link", "other"], True)
+
+
+def test_a_worktree_of_some_files(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    opened = gitrepo.open_repo(repo)
+    sha = git(repo, "rev-parse", "HEAD")
+    with gitrepo.worktree(opened, sha, checkout=False) as tree:
+        assert sorted(p.name for p in tree.iterdir()) == [".git"]
+        gitrepo.check_out(tree, sha, ["a", "absent"])
+        assert sorted(str(p.relative_to(tree)) for p in tree.rglob("*")
+                      if p.name != ".git") == ["a", "a/one.yaml"]
+        gitrepo.check_out(tree, sha, ["link/two.yaml"])  # the link on the way comes too
+        assert (tree / "link").is_symlink() and not (tree / "real").exists()
+        gitrepo.check_out(tree, sha, [""])
+        assert (tree / "link/two.yaml").read_text() == "two\n"
