@@ -3,7 +3,6 @@ repositories."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from journal_gitops.adapters import gitrepo
@@ -17,7 +16,7 @@ def _repo(tmp_path: Path) -> Path:
     (repo / "real").mkdir()
     (repo / "real/two.yaml").write_text("two\n")
     (repo / ".gitignore").write_text("*.secret\n")
-    os.symlink("real", repo / "link")
+    (repo / "link").symlink_to("real")
     return init_git(repo)
 
 
@@ -42,7 +41,7 @@ def test_a_link_among_the_changes(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     opened = gitrepo.open_repo(repo)
     (repo / "link").unlink()
-    os.symlink("a", repo / "link")
+    (repo / "link").symlink_to("a")
     assert gitrepo.changes(opened, "HEAD", None) == gitrepo.Changes(("link",), links=True)
     git(repo, "commit", "--quiet", "-am", "repoint")
     assert gitrepo.changes(opened, "HEAD^", "HEAD").links
@@ -50,7 +49,7 @@ def test_a_link_among_the_changes(tmp_path: Path) -> None:
     (repo / "link").write_text("a file now\n")
     assert gitrepo.changes(opened, "HEAD", None).links  # the link side is the base's
     (repo / "link").unlink()
-    os.symlink("real", repo / "other")
+    (repo / "other").symlink_to("real")
     found = gitrepo.changes(opened, "HEAD", None)
     assert (sorted(found.paths), found.links) == (["link", "other"], True)
 

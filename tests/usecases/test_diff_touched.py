@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,11 +54,11 @@ def link_repointed(repo: Path) -> None:
     whose files did not change."""
     _extra(repo / "shared-a/extra", "a")
     _extra(repo / "shared-b/extra", "b")
-    os.symlink("shared-a", repo / "shared")
+    (repo / "shared").symlink_to("shared-a")
     _loading_extra(repo, "../../shared/extra")
     _commit(repo, "dev loads shared/extra")
     (repo / "shared").unlink()
-    os.symlink("shared-b", repo / "shared")
+    (repo / "shared").symlink_to("shared-b")
 
 
 def folder_dropped(repo: Path) -> None:

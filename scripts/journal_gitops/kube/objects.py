@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..adapters.yamlload import load_all, load_output
@@ -116,7 +117,13 @@ class Resource:
 
 def parse_documents(text: str, source: str) -> list[Resource]:
     """The objects of a manifest file people write (read strictly, see adapters.yamlload)."""
-    return as_resources(load_all(text, source), source)
+    return list(_documents(text, source))
+
+
+@lru_cache(maxsize=4096)
+def _documents(text: str, source: str) -> tuple[Resource, ...]:
+    """The same text is read once a process (objects are never changed: they can be shared)."""
+    return tuple(as_resources(load_all(text, source), source))
 
 
 def parse_render(text: str, source: str) -> list[Resource]:

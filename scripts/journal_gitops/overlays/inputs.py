@@ -14,7 +14,9 @@ is itself a problem, never skipped: kustomize might still read it, and fetch wha
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
+import stat
 import threading
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -141,6 +143,21 @@ class _Folder:
     absent: tuple[Path, ...] = ()  # entries inside the repository that are not there
 
 
+def _kind(path: str) -> tuple[str, bool, bool] | None:
+    """A path with its links resolved, whether it is a folder and whether it exists; None for
+    a loop of links (or a name no file can have)."""
+    try:
+        target = os.path.realpath(path)
+        mode = os.stat(target).st_mode  # noqa: PTH116 (strings: every entry of every walk)
+    except FileNotFoundError:
+        return target, False, False
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, OSError) and exc.errno != errno.ELOOP:
+            return target, False, False  # not a folder we can walk: as if absent
+        return None
+    return target, stat.S_ISDIR(mode), True
+
+
 def _analyse(folder: Path, file: Path, base: Path, data: dict[str, Any] | str, text: str
              ) -> _Folder:
     """The entries of one kustomization file (as `load` read it), each resolved and checked."""
@@ -151,13 +168,13 @@ def _analyse(folder: Path, file: Path, base: Path, data: dict[str, Any] | str, t
     found, children, absent = [], [], []
     top = str(base)
     for field, entry, fetchable in entries(data):
-        try:
-            target = (folder / entry).resolve()
-        except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL
+        kind = _kind(os.path.join(folder, entry))  # noqa: PTH118 (as above)
+        if kind is None:
             found.append(InputProblem(rel, _line(text, entry),
                                       f"{field} entry {entry} is a loop of links"))
             continue
-        inside = str(target) == top or str(target).startswith(top + os.sep)
+        target, is_dir, exists = kind
+        inside = target == top or target.startswith(top + os.sep)
         message = None
         if _remote(entry):
             message = f"{field} entry {entry} is a remote location (URL, git or file://)"
@@ -165,11 +182,11 @@ def _analyse(folder: Path, file: Path, base: Path, data: dict[str, Any] | str, t
             message = f"{field} entry {entry} is an absolute path"
         elif not inside:
             message = f"{field} entry {entry} is outside this repository"
-        elif fetchable and target.is_dir():
-            children.append(target)
-        elif not target.exists():
-            absent.append(target)
-        if fetchable and message is None and not target.exists() and _host_like(entry):
+        elif fetchable and is_dir:
+            children.append(Path(target))
+        elif not exists:
+            absent.append(Path(target))
+        if fetchable and message is None and not exists and _host_like(entry):
             message = (f"{field} entry {entry} does not exist in this repository (kustomize "
                        f"would try to fetch it)")
         if message:
