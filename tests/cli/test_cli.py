@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SHARED_CRDS, Runner, findings
+from conftest import ROOT, SHARED_CRDS, MakeRepo, Runner, findings
 from journal_gitops.adapters import kustomize
 from journal_gitops.output.validate import rules_markdown
 from journal_gitops.validation.rules import all_rules, get_rule
-from support import bin_with
+from support import assert_refused, bin_with
 
 CLEAN = "ok: dev, staging, prod (60 resources) pass every rule on Kubernetes 1.29, 1.35\n"
 
@@ -240,12 +240,31 @@ def test_config_syntax_error(gitops: Runner, repo: Path) -> None:
     (("shortLength: 7", "shortLength: seven"), "line 43: 'shortLength' must be a whole number"),
     (("project: journal\n", "project: journal\nproject: other\n"),
      "key 'project' is written twice, at lines 8 and 9"),
+    (("  repoURL: https://github.com/brendandburns/kbp-sample",
+      "  repoURL: \"javascript:alert(1)\""),
+     "line 39: app.repoURL must be an http(s):// URL (it becomes a link on the status page)"),
 ])
 def test_config_errors(gitops: Runner, repo: Path, change: tuple[str, str], message: str) -> None:
     path = repo / "gitops.yaml"
     path.write_text(path.read_text().replace(*change, 1))
     result = gitops("validate", repo=repo)
     assert (result.exit_code, result.output) == (1, f"Error: gitops.yaml: {message}\n")
+
+
+def test_a_key_written_twice_stops_every_command_before_it_writes(gitops: Runner,
+                                                                  make_repo: MakeRepo) -> None:
+    """Two `freezes:` after a merge: an edit would go to one and a read take the other."""
+    repo = make_repo()
+    path = repo / "gitops.yaml"
+    path.write_text(path.read_text() + "freezes: []\nminSoak: {}\nfreezes: []\n")
+    text = path.read_text()
+    lines = len(text.splitlines())
+    for args in (("freeze", "prod", "--reason", "x", "--in-place"),
+                 ("env", "set", "prod", "--min-soak", "1h", "--in-place"), ("status",)):
+        assert_refused(lambda args=args: gitops(*args, repo=repo), 1,
+                       f"Error: gitops.yaml: key 'freezes' is written twice, at lines "
+                       f"{lines - 2} and {lines}\n", repo)
+        assert path.read_text() == text
 
 
 def test_unsupported_kubernetes_version(gitops: Runner, repo: Path) -> None:

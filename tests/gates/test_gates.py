@@ -53,7 +53,7 @@ def test_cron_fields_lists_ranges_and_steps() -> None:
     assert sorted(schedule.minutes) == [0, 15, 30, 45]
     assert sorted(schedule.hours) == [9, 13, 17]
     assert sorted(schedule.days) == [1, 15] and sorted(schedule.weekdays) == [1, 2, 3, 4, 5]
-    assert sorted(parse_schedule("0 0 * * 7").weekdays) == [0]
+    assert sorted(parse_schedule("0 0 * * 0").weekdays) == [0]
     # Both day fields restricted: either matches (cron's rule).
     either = parse_schedule("0 12 13 * 5")
     tz = zone("UTC")
@@ -163,6 +163,21 @@ def test_freeze_promote_break_glass_unfreeze(gitops: Runner, repo_with_history: 
      "unknown time zone 'Mars/Olympus' (an IANA name such as Europe/Berlin)"),
     (("qa", "--reason", "x"), "unknown environment 'qa' (known: dev, staging, prod)"),
     (("--reason", "x"), "name the environments to freeze"),
+    (("prod", "--reason", "x", "--for", ""), "--for needs a value"),
+    (("prod", "--reason", "x", "--until", " "), "--until needs a value"),
+    (("prod", "--reason", "x", "--schedule", "0 16 * * 5", "--duration", "1h",
+      "--time-zone", ""), "--time-zone needs a value"),
+    *[(("prod", "--reason", "x", "--schedule", schedule, "--duration", "1h"),
+       f"cron schedule {schedule!r}: {problem}")
+      for schedule, problem in (
+          ("0 16 * * \u0661", "day of week '\u0661' is not a number from 0 to 6"),
+          ("0 16 * * \U0001d7d9", "day of week '\U0001d7d9' is not a number from 0 to 6"),
+          ("0 \u00b2 * * 5", "hour '\u00b2' is not a number from 0 to 23"),
+          ("*/ 16 * * 5", "minute step '' is not a number from 1 to 59"),
+          ("0 16 * * 7", "day of week '7' is not a number from 0 to 6"))],
+    *[(("prod", "--reason", "x", "--schedule", "0 16 * * 5", "--duration", "1h",
+        "--time-zone", name), f"unknown time zone {name!r} (an IANA name such as Europe/Berlin)")
+      for name in ("localtime", "posixrules", "Factory", "posix/UTC", "../UTC")],
 ])
 def test_freeze_bad_input(gitops: Runner, repo_with_history: Path, args: tuple[str, ...],
                           message: str) -> None:

@@ -503,6 +503,14 @@ def test_branch_names(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
     assert_refused(lambda: gitops("bump", "--commit", NEW, "--branch", "bad..name", repo=repo),
                    2, "Error: 'bad..name' is not a valid branch name\n", repo)
+    git(repo, "remote", "add", "origin", str(repo))
+    for name in ("@", "FETCH_HEAD", "ORIG_HEAD", "refs/heads/x", "origin/x"):
+        assert_refused(partial(gitops, "bump", "--commit", NEW, "--branch", name, repo=repo),
+                       2, f"Error: '{name}' is not a valid branch name (git would read it as "
+                          f"something else)\n", repo)
+    for name in ("HEAD", "-x", "x@{u}"):
+        assert_refused(partial(gitops, "bump", "--commit", NEW, "--branch", name, repo=repo),
+                       2, f"Error: '{name}' is not a valid branch name\n", repo)
     assert_refused(lambda: gitops("bump", "--commit", NEW, "--branch", "main", repo=repo),
                    1, "Error: branch main already exists and is checked out: choose another "
                       "--branch\n", repo)

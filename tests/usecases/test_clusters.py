@@ -5,6 +5,7 @@ alone, with `gitops validate` clean at every step."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -250,3 +251,8 @@ def test_cluster_remove(gitops: Runner, make_repo: MakeRepo) -> None:
     assert (repo / "gitops.yaml").read_text() == before
     assert git(repo, "log", "-1", "--format=%B") == (
         f"cluster(us): remove\n\nNo environment deploys to {US}.\n\nChange-Kind: cluster")
+    # Again: done already, as a second add answers; a name never known is still unknown.
+    assert_refused(partial(gitops, "cluster", "remove", "us", "--in-place", repo=repo), 0,
+                   "cluster us is already removed\n", repo)
+    assert_refused(partial(gitops, "cluster", "remove", "eu", "--in-place", repo=repo), 2,
+                   "Error: unknown cluster 'eu' (known: in-cluster)\n", repo)

@@ -4,6 +4,7 @@ repository that still validates."""
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pytest
 
@@ -169,6 +170,10 @@ NEW_QA = ("new", "qa", "--from", "dev")
      "production (the last promotion stage): the Argo CD UI cannot roll it back"),
     (("delete", "prod"), 2,
      "prod is a production environment (in the last promotion stage); it is not deleted"),
+    (("set", "dev", "--auto-sync", "--manual-sync"), 2,
+     "--auto-sync and --manual-sync do not go together"),
+    ((*NEW_QA, "--manual-sync", "--auto-sync"), 2,
+     "--auto-sync and --manual-sync do not go together"),
 ])
 def test_env_refusals(gitops: Runner, make_repo: MakeRepo, args: tuple[str, ...], code: int,
                       message: str) -> None:
@@ -234,6 +239,11 @@ def test_env_delete_staging(gitops: Runner, make_repo: MakeRepo) -> None:
                      "D\toverlays/staging/namespace.yaml"]
     git(repo, "checkout", "--quiet", "env/delete-staging")
     assert gitops("validate", repo=repo).exit_code == 0
+    # Again, on the branch that has it: done already; a name never known is still unknown.
+    assert_refused(partial(gitops, "env", "delete", "staging", "--in-place", repo=repo), 0,
+                   "staging is already deleted\n", repo)
+    assert_refused(partial(gitops, "env", "delete", "qa", "--in-place", repo=repo), 2,
+                   "Error: unknown environment 'qa' (known: dev, prod)\n", repo)
 
 
 def test_a_copy_of_production_goes_before_it(gitops: Runner, make_repo: MakeRepo) -> None:

@@ -101,10 +101,19 @@ def head_branch(repo: git.Repo) -> str | None:
 
 
 def check_branch_name(repo: git.Repo, name: str) -> None:
-    status = repo.git.execute(["git", "check-ref-format", "--branch", name],
-                              with_extended_output=True, with_exceptions=False)[0]
-    if status != 0:
-        raise UsageError(f"'{name}' is not a valid branch name")
+    """A name git takes as a branch of that name and nothing else: not `@` or `HEAD` (which
+    git reads as the current commit), `FETCH_HEAD` and the like, an option, a full ref, or a
+    remote's branch."""
+    status, out, _ = repo.git.execute(["git", "check-ref-format", "--branch", name],
+                                      with_extended_output=True, with_exceptions=False,
+                                      strip_newline_in_stdout=True)
+    special = name == "@" or re.fullmatch(r"[A-Z_]*HEAD", name) or name.startswith(
+        ("-", "refs/")) or "@{" in name
+    remotes = run(repo, "remote").split()
+    if status != 0 or out != name or special or any(name.startswith(f"{r}/") for r in remotes):
+        raise UsageError(f"'{name}' is not a valid branch name (git would read it as "
+                         f"something else)" if status == 0 else
+                         f"'{name}' is not a valid branch name")
 
 
 def branch_exists(repo: git.Repo, branch: str) -> bool:
@@ -356,6 +365,17 @@ def fetch_branch(repo: git.Repo, remote: str, branch: str) -> str | None:
         return None
     run(repo, "fetch", "--quiet", remote, f"refs/heads/{branch}")
     return str(out).split()[0]
+
+
+def last_with_subject(tree: Path, prefix: str) -> tuple[str, str] | None:
+    """(short sha, subject) of the newest commit of `tree`'s HEAD whose subject starts with
+    `prefix`, among the recent ones that mention it."""
+    found = _git(tree, ["log", "-n", "50", "--format=%h%x00%s", "-F", f"--grep={prefix}"])
+    for line in found.decode().splitlines():
+        sha, _, subject = line.partition("\0")
+        if subject.startswith(prefix):
+            return sha, subject
+    return None
 
 
 def message(repo: git.Repo, commit: str) -> str:

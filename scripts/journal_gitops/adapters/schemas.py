@@ -179,28 +179,50 @@ def _strict(node: Any) -> Any:
 
 
 def crd_files(folder: Path) -> list[Path]:
-    """The YAML files of a CRD folder, in a stable order."""
+    """The YAML files of a CRD folder, in a stable order (a folder named like one is not one);
+    a link is followed only to a file inside the folder."""
     if not folder.is_dir():
         raise ConfigError(f"CRD folder {folder} does not exist")
-    return sorted(p for p in [*folder.glob("*.yaml"), *folder.glob("*.yml")] if p.is_file())
+    top = folder.resolve()
+    found = []
+    for path in sorted({*folder.glob("*.yaml"), *folder.glob("*.yml")}):
+        if path.is_symlink():
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                raise ConfigError(f"{path}: a link that leads to no file") from None
+            if not target.is_relative_to(top):
+                raise ConfigError(f"{path}: a link to {target}, outside the CRD folder")
+        if path.is_file():
+            found.append(path)
+    return found
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _crd_schemas(folder: Path) -> dict[tuple[str, str], Any]:
-    """apiVersion/kind -> the openAPIV3Schema of every served version of every CRD."""
+    """apiVersion/kind -> the openAPIV3Schema of every served version of every CRD (documents
+    of another shape are not CRDs and are passed over)."""
     found: dict[tuple[str, str], Any] = {}
     for path in crd_files(folder):
         try:
             docs = load_all(path.read_text(encoding="utf-8"), str(path))
-        except (GitopsError, OSError, UnicodeDecodeError):
-            raise ConfigError(f"{path}: not valid YAML") from None
+        except (OSError, UnicodeDecodeError):
+            raise ConfigError(f"{path}: cannot be read as UTF-8 text") from None
+        except GitopsError as exc:
+            raise ConfigError(str(exc)) from None
         for doc in docs:
-            if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
+            if _dict(doc).get("kind") != "CustomResourceDefinition":
                 continue
-            spec = doc.get("spec") or {}
-            kind = (spec.get("names") or {}).get("kind")
-            for version in spec.get("versions") or []:
-                schema = ((version.get("schema") or {}).get("openAPIV3Schema"))
-                if not version.get("served", True) or not schema or not kind:
+            spec = _dict(doc.get("spec"))
+            kind = _dict(spec.get("names")).get("kind")
+            versions = spec.get("versions")
+            for version in map(_dict, versions if isinstance(versions, list) else []):
+                schema = _dict(version.get("schema")).get("openAPIV3Schema")
+                if not version.get("served", True) or not isinstance(schema, dict) or \
+                        not isinstance(kind, str):
                     continue
                 found[(f"{spec.get('group')}/{version.get('name')}", kind)] = schema
     if not found:

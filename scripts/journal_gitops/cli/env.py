@@ -104,4 +104,5 @@ def env_delete(settings: Settings, name: str, break_glass: str | None,
     """Delete environment NAME (never one in production, the last promotion stage)."""
     from ..usecases.env.delete import delete_env
 
-    return shown(delete_env(settings.config(), name, delivery, break_glass), delivery, name)
+    return shown(delete_env(settings.config(), name, delivery, break_glass), delivery, name,
+                 "delete")

@@ -126,9 +126,25 @@ def _delivery(base: str | None, branch: str | None, push: bool, remote: str, in_
     return DeliveryOptions(base, branch, push, remote, in_place, dry_run)
 
 
-sync_option = click.option(
-    "--auto-sync/--manual-sync", "automated", default=None,
-    help="Argo CD syncs automatically (prune, self-heal), or by hand.")
+def sync_option(func: F) -> F:
+    """--auto-sync or --manual-sync (not both), which the command receives as `automated`:
+    True, False, or None when neither is given."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, auto_sync: bool, manual_sync: bool, **kwargs: Any) -> Any:
+        if auto_sync and manual_sync:
+            raise UsageError("--auto-sync and --manual-sync do not go together")
+        automated = True if auto_sync else False if manual_sync else None
+        return func(*args, automated=automated, **kwargs)
+
+    for option in (click.option("--manual-sync", is_flag=True, help="Argo CD syncs by hand."),
+                   click.option("--auto-sync", is_flag=True,
+                                help="Argo CD syncs automatically (prune, self-heal).")):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+
 replicas_option = click.option("--replicas", multiple=True, metavar="COMPONENT=N",
                                help="Replica count (repeatable).")
 set_option = click.option("--set", "values", multiple=True, metavar="KEY=VALUE",

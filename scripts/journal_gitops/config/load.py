@@ -259,6 +259,9 @@ def parse_config(root: Path, data: Any, text: str = "") -> Config:
     if not re.fullmatch(r"[A-Za-z0-9._/-]+", branch):
         raise _fail("'deployBranch' must be a branch name such as main")
     crds = data.get("crds")
+    if crds and not (root / crds).resolve().is_relative_to(root.resolve()):
+        raise _fail(f"{_at(_line(text, ['crds']))}'crds' must be a folder inside the "
+                    f"repository")
     return Config(
         root=root,
         repo_url=data["repoURL"],

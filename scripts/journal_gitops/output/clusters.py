@@ -30,7 +30,8 @@ def clusters_json(clusters: Sequence[Cluster]) -> str:
 
 def cluster_change_text(done: Delivery[ClusterChange], options: DeliveryOptions,
                         name: str, action: str) -> str:
-    short = short_answer(done, f"cluster {name} is already there")
+    short = short_answer(done, f"cluster {name} is already "
+                               f"{'removed' if action == 'remove' else 'there'}")
     if short is not None or done.proposal is None:
         return short or ""
     cluster = done.proposal.data.cluster

@@ -71,8 +71,10 @@ def envs_json(rows: Sequence[EnvRow]) -> str:
         for r in rows]})
 
 
-def env_change_text(done: Delivery[EnvChange], options: DeliveryOptions, env: str) -> str:
-    short = short_answer(done, f"{env} already has those settings")
+def env_change_text(done: Delivery[EnvChange], options: DeliveryOptions, env: str,
+                    action: str = "set") -> str:
+    short = short_answer(done, f"{env} is already deleted" if action == "delete" else
+                         f"{env} already has those settings")
     if short is not None or done.proposal is None:
         return short or ""
     change = done.proposal.data
@@ -82,7 +84,8 @@ def env_change_text(done: Delivery[EnvChange], options: DeliveryOptions, env: st
     return delivery_text(done, options, rows)
 
 
-def env_change_json(done: Delivery[EnvChange], options: DeliveryOptions, env: str) -> str:
+def env_change_json(done: Delivery[EnvChange], options: DeliveryOptions, env: str,
+                    action: str = "set") -> str:
     change = done.proposal.data if done.proposal else None
     data: dict[str, Any] = {
         "env": env,

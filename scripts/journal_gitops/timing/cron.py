@@ -2,8 +2,11 @@
 a sync window's: `*`, lists, ranges and steps, in a time zone, each match the start of a window
 that lasts a fixed duration of real time.
 
+What is accepted is what Argo CD's parser (robfig/cron) accepts, or less: ASCII digits only,
+no names, a step after every `/`, and day-of-week 0 (Sunday) to 6, with no 7.
+
 Day-of-month and day-of-week follow cron's rule: when both are restricted, a day matches if
-either does. Sunday is 0 (or 7). A start that falls in a daylight-saving gap is read with the
+either does. Sunday is 0. A start that falls in a daylight-saving gap is read with the
 offset before the change; a start in a repeated hour is the first of the two.
 """
 
@@ -19,23 +22,29 @@ if TYPE_CHECKING:  # loaded when a zone is asked for: most commands never need o
     from zoneinfo import ZoneInfo
 
 _FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12),
-           ("day of week", 0, 7))
+           ("day of week", 0, 6))
+NOT_ZONES = ("localtime", "posixrules", "Factory")  # files of the tz folder that name no zone
 SEARCH_DAYS = 400  # every schedule matches within a year, or never
 
 
 def zone(name: str | None) -> ZoneInfo:
-    """A time zone by its IANA name (UTC when none is given)."""
+    """A time zone by its IANA name (UTC when none is given): one of the zones the tz database
+    lists, not a file that happens to be in its folder (`localtime`, `posixrules`)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    if name is None:
+        return ZoneInfo("UTC")
     try:
-        return ZoneInfo(name or "UTC")
+        if name in NOT_ZONES or name.startswith(("posix/", "right/")):
+            raise ValueError(name)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise UsageError(f"unknown time zone {name!r} (an IANA name such as Europe/Berlin)"
                          ) from None
 
 
 def _number(text: str, name: str, low: int, high: int, schedule: str) -> int:
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
         raise UsageError(f"cron schedule {schedule!r}: {name} {text!r} is not a number from "
                          f"{low} to {high}")
     return int(text)
@@ -44,8 +53,8 @@ def _number(text: str, name: str, low: int, high: int, schedule: str) -> int:
 def _field(text: str, name: str, low: int, high: int, schedule: str) -> frozenset[int]:
     values: set[int] = set()
     for part in text.split(","):
-        span, _, step_text = part.partition("/")
-        step = _number(step_text, f"{name} step", 1, high, schedule) if step_text else 1
+        span, slash, step_text = part.partition("/")
+        step = _number(step_text, f"{name} step", 1, high, schedule) if slash else 1
         if span == "*":
             first, last = low, high
         elif "-" in span:
@@ -57,7 +66,7 @@ def _field(text: str, name: str, low: int, high: int, schedule: str) -> frozense
                                  f"backwards")
         else:
             first = _number(span, name, low, high, schedule)
-            last = high if step_text else first
+            last = high if slash else first
         values.update(range(first, last + 1, step))
     return frozenset(values)
 

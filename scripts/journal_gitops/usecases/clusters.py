@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..adapters import gitrepo
 from ..adapters.files import FileEdit, read_file
 from ..changes.delivery import Delivery, DeliveryOptions, Proposal, deliver
 from ..config import CONFIG_FILE
@@ -94,6 +95,10 @@ def remove(config: Config, name: str, options: DeliveryOptions) -> Delivery[Clus
 
     def plan(tree: Path) -> Proposal[ClusterChange] | None:
         cfg = load_config(tree)
+        last = gitrepo.last_with_subject(tree, f"cluster({name}): ")
+        if all(c.name != name for c in cfg.clusters) and last and \
+                last[1] == f"cluster({name}): remove":
+            return None  # removed already: the same answer as a second add
         cluster = cfg.cluster(name)
         if cluster.environments:
             raise UsageError(f"cluster {name} runs {', '.join(cluster.environments)}: delete or "

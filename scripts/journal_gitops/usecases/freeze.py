@@ -57,9 +57,14 @@ def _one_line(text: str, option: str) -> str:
 def _freezes(request: FreezeRequest) -> list[Freeze]:
     """The freezes the command line asks for, checked before anything is planned."""
     reason = _one_line(request.reason, "--reason")
+    for option, value in (("--until", request.until), ("--for", request.for_duration),
+                          ("--schedule", request.schedule), ("--duration", request.duration),
+                          ("--time-zone", request.time_zone)):
+        if value is not None and not value.strip():
+            raise UsageError(f"{option} needs a value")
     moment = now()
     if request.schedule is not None or request.duration is not None:
-        if request.until or request.for_duration:
+        if request.until is not None or request.for_duration is not None:
             raise UsageError("--schedule makes a recurring freeze: --until and --for do not "
                              "go with it")
         if request.schedule is None or request.duration is None:
@@ -72,12 +77,12 @@ def _freezes(request: FreezeRequest) -> list[Freeze]:
                 for env in request.envs]
     if request.time_zone is not None:
         raise UsageError("--time-zone goes with --schedule")
-    if request.until and request.for_duration:
+    if request.until is not None and request.for_duration is not None:
         raise UsageError("--until and --for do not go together")
     until = None
-    if request.until:
+    if request.until is not None:
         until = parse_instant(request.until, "--until")
-    elif request.for_duration:
+    elif request.for_duration is not None:
         span = parse_duration(request.for_duration, "--for")
         if span.total_seconds() <= 0:
             raise UsageError("--for must be longer than 0")

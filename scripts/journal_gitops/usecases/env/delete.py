@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ...adapters import gitrepo
 from ...adapters.files import FileEdit, read_file
 from ...argocd.edit import ProjectFile, application_names, wanted_windows
 from ...changes.delivery import Delivery, DeliveryOptions, Proposal
@@ -20,6 +21,8 @@ from ...gates.checks import Overrides, check_not_frozen
 from ...history.trailers import env_message
 from .common import EnvChange, deliver_env, files_of, read_state
 
+DELETE_SUBJECT = "delete the environment"
+
 
 @dataclass(frozen=True)
 class _DeletePlanner:
@@ -28,9 +31,11 @@ class _DeletePlanner:
     name: str
     break_glass: str | None = None
 
-    def __call__(self, tree: Path) -> Proposal[EnvChange]:
+    def __call__(self, tree: Path) -> Proposal[EnvChange] | None:
         name = self.name
         cfg = load_config(tree)
+        if name not in cfg.environments and _deleted(tree, name):
+            return None  # done already: the same answer as a second add or freeze
         cfg.require_env(name)
         if cfg.is_production(name):
             raise UsageError(f"{name} is a production environment (in the last promotion "
@@ -55,12 +60,18 @@ class _DeletePlanner:
         edits.append(FileEdit(CONFIG_FILE, config_text, _without_gates(drop_intended(
             remove_env(config_text, name), cfg.overlay_rel(name)), cfg.gates.freezes, name)))
         message = env_message(
-            name, "delete the environment",
+            name, DELETE_SUBJECT,
             f"Removes {cfg.overlay_rel(name)}, {state.app_file or 'its Application'}, its "
             f"project destination and its place in the promotion order. The namespace "
             f"{state.namespace} and its volumes stay in the cluster (Delete=false).",
             overrides.trailers())
         return Proposal(tuple(edits), message, EnvChange(name, "delete", (), files_of(edits)))
+
+
+def _deleted(tree: Path, name: str) -> bool:
+    """Whether the last change of the environment `name` was its deletion."""
+    last = gitrepo.last_with_subject(tree, f"env({name}): ")
+    return last is not None and last[1] == f"env({name}): {DELETE_SUBJECT}"
 
 
 def _drop_windows(tree: Path, cfg: Config, name: str, project: ProjectFile) -> bool:
