@@ -28,7 +28,7 @@ def bare_render(directory: Path) -> None:
     """One `kustomize build` with the same kustomize the tool finds, and nothing else."""
     from journal_gitops.adapters.kustomize import find_kustomize
 
-    subprocess.run(find_kustomize().build_args(directory), check=True, capture_output=True)
+    subprocess.run([*find_kustomize().command, str(directory)], check=True, capture_output=True)
 
 __all__ = ["BIN", "ROOT", "TOOL_ENV", "bare_render", "best", "best_of_each", "committed_copy",
            "copy_repo", "generated_repo", "git", "init_git"]

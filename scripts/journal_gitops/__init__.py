@@ -1,8 +1,33 @@
-"""Tooling for the journal app's GitOps repository: render, validate and change environments."""
+"""Tooling for the journal app's GitOps repository: render, validate and change environments.
+
+Started as the `gitops` or `bump-image` command, the package's first instructions make Ctrl-C
+and SIGTERM end the process with one line and exit code 130 or 143: nothing has been done yet,
+so there is nothing to clean up. entry.py hands the signals to the command once it runs.
+"""
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
+from types import FrameType
+
 DISTRIBUTION = "journal-gitops"
+COMMANDS = ("gitops", "bump-image")
+
+
+def _leave(signum: int, frame: FrameType | None) -> None:
+    interrupted = signum == signal.SIGINT
+    os.write(2, b"Error: interrupted\n" if interrupted else b"Error: terminated\n")
+    os._exit(130 if interrupted else 143)
+
+
+if (sys.argv[0] if sys.argv else "").rpartition("/")[2] in COMMANDS:
+    signal.signal(signal.SIGINT, _leave)
+    signal.signal(signal.SIGTERM, _leave)
+    from .changes.checkpoints import checkpoint
+
+    checkpoint("first-instruction")
 
 
 def version() -> str:

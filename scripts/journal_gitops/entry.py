@@ -1,6 +1,7 @@
-"""Console entry points. Signals are set up before anything else is imported, so that Ctrl-C
-or SIGTERM at any moment, start-up included, ends in one line and exit code 130 or 143, never a
-traceback; the `finally` blocks on the way out remove temporary worktrees."""
+"""Console entry points. From here on Ctrl-C and SIGTERM raise (KeyboardInterrupt, Terminated),
+so that they end in one line and exit code 130 or 143, never a traceback, and the `finally`
+blocks on the way out remove temporary worktrees. Before this, the package's first instructions
+handle them (see __init__)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 
 def _start(name: str) -> None:
-    signal.signal(signal.SIGTERM, _terminate)
     try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _terminate)
         from .changes.checkpoints import checkpoint
 
         checkpoint("start")

@@ -48,6 +48,8 @@ CASES = [
          "promote/dev-to-staging/1a2b3c4"),
     Case("rollback", ("rollback", "dev", "--to", "start"),
          "rollback(dev): journal-server, journal-fileserver -> 805c8cf", "rollback/dev/"),
+    Case("rollback-last", ("rollback", "dev"),
+         "rollback(dev): journal-server, journal-fileserver -> 805c8cf", "rollback/dev/"),
     Case("promote-two", ("promote", "--from", "dev", "--to", "prod", "--to", "prod-b",
                          "--skip-order", "both regions at once"),
          "promote(prod,prod-b): journal-server, journal-fileserver -> 1a2b3c4",
@@ -217,10 +219,12 @@ def test_interrupt_cleans_up_and_says_one_line(lived_template: Path, tmp_path: P
     (signal.SIGINT, 130, "Error: interrupted\n"),
     (signal.SIGTERM, 143, "Error: terminated\n"),
 ])
+@pytest.mark.parametrize("point", ["first-instruction", "start"])
 def test_interrupt_during_start_up_is_one_line(tmp_path: Path, sig: int, code: int,
-                                               message: str) -> None:
-    """Before the command line is even imported (the slowest part of start-up)."""
-    done = _signal_at(tmp_path, ("validate",), "start", sig)
+                                               message: str, point: str) -> None:
+    """At the package's first instruction, and before the command line is even imported (the
+    slowest part of start-up)."""
+    done = _signal_at(tmp_path, ("validate",), point, sig)
     assert (done.returncode, done.stdout, done.stderr) == (code, "", message)
 
 

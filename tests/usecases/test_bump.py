@@ -626,31 +626,42 @@ def _push_from_elsewhere(tmp_path: Path, branch: str = "main") -> str:
     return git(other, "rev-parse", "HEAD")
 
 
-def test_in_place_push_race_rebuilds_the_current_branch(gitops: Runner, make_repo: MakeRepo,
-                                                        tmp_path: Path) -> None:
+def test_a_rejected_in_place_push_stops_and_keeps_the_commit(gitops: Runner,
+                                                              make_repo: MakeRepo,
+                                                              tmp_path: Path) -> None:
+    """The working tree is the user's: the remote's files are never checked out into it, with
+    or without a local edit; the commit stays on the branch for the user to pull and push."""
     repo = make_repo(remote=True)
-    theirs = _push_from_elsewhere(tmp_path)
+    _push_from_elsewhere(tmp_path)
+    remote = tmp_path / "repo-remote.git"
+    before = git(remote, "rev-parse", "main")
     (repo / "README.md").write_text("a local edit that must survive\n")
     result = gitops("bump", "--commit", NEW, "--in-place", "--push", repo=repo)
-    assert result.exit_code == 0, result.output
-    assert f"rebuilt on origin/main ({theirs[:7]})" in result.output
-    remote = tmp_path / "repo-remote.git"
-    assert git(repo, "rev-parse", "main") == git(remote, "rev-parse", "main")
-    assert git(repo, "rev-parse", "main^") == theirs
-    assert (repo / "NOTES").read_text() == "meanwhile\n"
+    made = git(repo, "rev-parse", "--short=7", "main")
+    assert (result.exit_code, result.output) == (
+        1, f"Error: push of main to origin was rejected: origin/main has commits this clone "
+           f"lacks; the change is committed here ({made}): pull, then push\n")
+    assert git(repo, "log", "-1", "--format=%s") == (
+        "deploy(dev): journal-server, journal-fileserver -> 1a2b3c4")
+    assert git(remote, "rev-parse", "main") == before
+    assert not (repo / "NOTES").exists()
+    assert (repo / "README.md").read_text() == "a local edit that must survive\n"
     assert git(repo, "status", "--porcelain") == "?? README.md"
 
 
-def test_in_place_push_race_with_unpushed_commits(gitops: Runner, make_repo: MakeRepo,
-                                                  tmp_path: Path) -> None:
+def test_a_rerun_pushes_what_a_failed_push_left(gitops: Runner, make_repo: MakeRepo,
+                                                tmp_path: Path) -> None:
     repo = make_repo(remote=True)
-    _push_from_elsewhere(tmp_path)
-    (repo / "LOCAL").write_text("not pushed yet\n")
-    git(repo, "add", "LOCAL")
-    git(repo, "commit", "--quiet", "-m", "local work")
-    result = gitops("bump", "--commit", NEW, "--in-place", "--push", repo=repo)
-    assert (result.exit_code, result.output) == (
-        1, "Error: push of main to origin was rejected and main has other commits the remote "
-           "lacks: pull, then push (the commit is kept)\n")
-    assert git(repo, "log", "-1", "--format=%s") == (
-        "deploy(dev): journal-server, journal-fileserver -> 1a2b3c4")
+    remote = tmp_path / "repo-remote.git"
+    away = tmp_path / "away.git"
+    remote.rename(away)  # the remote cannot be reached
+    failed = gitops("bump", "--commit", NEW, "--in-place", "--push", repo=repo)
+    assert failed.exit_code == 1
+    made = git(repo, "rev-parse", "main")
+    away.rename(remote)
+    again = gitops("bump", "--commit", NEW, "--in-place", "--push", repo=repo)
+    assert (again.exit_code, again.output) == (
+        0, f"already at {NEW}\npushed main, committed by an earlier run\n")
+    assert git(remote, "rev-parse", "main") == made
+    assert_refused(partial(gitops, "bump", "--commit", NEW, "--in-place", "--push", repo=repo),
+                   0, f"already at {NEW}\n", repo)

@@ -261,6 +261,22 @@ def _git(tree: Path, args: Sequence[str], stdin: bytes = b"") -> bytes:
     return done.stdout
 
 
+def git_in(tree: Path, args: Sequence[str], stdin: bytes = b"") -> str:
+    """git's output for `args` run in the worktree `tree` (its own index and HEAD)."""
+    return _git(tree, args, stdin).decode()
+
+
+def touched_since_head(repo: git.Repo, paths: Sequence[str]) -> list[str]:
+    """Which of `paths` differ from HEAD in the index or the working tree, or are there
+    untracked (ignored too): anything a user made of them."""
+    if not paths:
+        return []
+    out = _git(Path(repo.working_tree_dir or "."), [
+        "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=matching",
+        "--no-renames", "--", *paths]).decode()
+    return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
+
+
 def check_out(tree: Path, commit: str, paths: Collection[str]) -> None:
     """Bring the files of `commit` at or under `paths` (relative; ones it lacks are left out),
     and any file on their way (a link standing for a folder), into a worktree made without
@@ -273,9 +289,8 @@ def check_out(tree: Path, commit: str, paths: Collection[str]) -> None:
     ways = {"/".join(p.split("/")[:i]) for p in wanted for i in range(1, p.count("/") + 1)}
     chosen = [f for f in listed if f and (everything or f in wanted or f in ways or any(
         f.startswith(f"{p}/") for p in wanted))]
-    if chosen:
-        _git(tree, ["checkout", commit, "--pathspec-from-file=-", "--pathspec-file-nul"],
-             "\0".join(chosen).encode())
+    for start in range(0, len(chosen), 500):  # on the command line: see branch_move._settle
+        _git(tree, ["checkout", commit, "--", *chosen[start:start + 500]])
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """The one path by which the tooling changes the repository: plan file edits on a tree, write
 them all or none, verify by rendering, commit on a branch made in a temporary worktree (or on the
-current branch), push, and rebuild on the remote's new tip when a push is rejected.
+current branch), and push. A change's own branch whose push is rejected is rebuilt on the
+remote's new tip; the current branch never is (the working tree is the user's): that push stops,
+the commit kept, and a later run with nothing to change pushes it.
 
 Use cases (bump, promote, rollback, env ...) supply a planner and a verifier; none of them
 touches git or the file system on its own.
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from ..adapters import gitrepo
+from ..adapters import gitlocks, gitrepo
 from ..adapters.files import FileEdit, write_files
 from ..errors import GitopsError, UsageError
 from ..history.shas import short_sha
@@ -112,7 +114,9 @@ def deliver(root: Path, plan: Planner[T], verify: Verifier[T], options: Delivery
 
 def _in_place(repo: gitrepo.Repo, plan: Planner[T], verify: Verifier[T],
               options: DeliveryOptions) -> Delivery[T]:
-    """Commit on the current branch: made in a worktree, then moved in (see branch_move)."""
+    """Commit on the current branch: made in a worktree, then moved in (see branch_move). A
+    push the remote rejects stops there: the working tree is the user's, and rebuilding the
+    change on the remote's tip would write the remote's files into it."""
     branch = gitrepo.head_branch(repo)
     if branch is None:
         raise UsageError("--in-place needs a branch, but HEAD is detached")
@@ -126,7 +130,7 @@ def _in_place(repo: gitrepo.Repo, plan: Planner[T], verify: Verifier[T],
     with gitrepo.worktree(repo, head) as tree:
         proposal = plan(tree)
         if proposal is None:
-            return Delivery(None)
+            return _push_what_is_made(repo, branch, head, options)
         paths = [e.path for e in proposal.edits]
         dirty = gitrepo.dirty_paths(repo, paths)
         if dirty:
@@ -137,18 +141,39 @@ def _in_place(repo: gitrepo.Repo, plan: Planner[T], verify: Verifier[T],
     if made.proposal is None or made.commit is None:
         return Delivery(None)
     changed = gitrepo.changes(repo, head, made.commit).paths
-    branch_move.move_branch(repo, branch, head, made.commit, changed, made.proposal.subject)
-    done = Delivery(made.proposal, branch=branch, commit=made.commit)
+    kept = branch_move.move_branch(repo, branch, head, made.commit, changed,
+                                   made.proposal.subject)
+    notes = tuple(f"{path} was changed while gitops ran: it is left as it is, without the "
+                  f"change" for path in kept)
+    done = Delivery(made.proposal, branch=branch, commit=made.commit, notes=notes)
     if not options.push:
         return done
+    checkpoint("before-push")
+    if gitrepo.push(repo, options.remote, branch):
+        return replace(done, pushed=True)
+    raise _rejected(options.remote, branch, made.commit)
 
-    def move(current: str, target: str) -> None:
-        """Move the current branch onto a commit rebuilt on the remote tip."""
-        changed = gitrepo.changes(repo, current, target).paths
-        branch_move.move_branch(repo, branch, current, target, changed,
-                                f"rebuilt on {options.remote}/{branch}")
 
-    return _push_with_retry(repo, branch, head, plan, verify, options, done, move)
+def _rejected(remote: str, branch: str, commit: str) -> GitopsError:
+    return GitopsError(f"push of {branch} to {remote} was rejected: {remote}/{branch} has "
+                       f"commits this clone lacks; the change is committed here "
+                       f"({short_sha(commit)}): pull, then push")
+
+
+def _push_what_is_made(repo: gitrepo.Repo, branch: str, head: str, options: DeliveryOptions
+                       ) -> Delivery[T]:
+    """Nothing to change: with --push, the branch still goes out when it holds commits the
+    remote lacks (the push of an earlier run failed)."""
+    if not options.push or options.dry_run:
+        return Delivery(None)
+    tip = gitrepo.fetch_branch(repo, options.remote, branch)
+    if tip == head or (tip is not None and not gitrepo.is_ancestor(
+            Path(repo.working_tree_dir or "."), tip, head)):
+        return Delivery(None)  # the remote has it, or has more: nothing of ours to push
+    checkpoint("before-push")
+    if gitrepo.push(repo, options.remote, branch):
+        return Delivery(None, branch=branch, commit=head, pushed=True)
+    raise _rejected(options.remote, branch, head)
 
 
 def _tool_made(repo: gitrepo.Repo, commit: str) -> bool:
@@ -191,17 +216,26 @@ def _on_branch(repo: gitrepo.Repo, plan: Planner[T], verify: Verifier[T],
     if existing is not None and _holds(repo, existing, base, made.commit):
         done = Delivery(made.proposal, branch=branch, commit=existing, base=base, existing=True)
     else:
-        if existing is None:
-            gitrepo.run(repo, "branch", branch, made.commit)
-        else:
-            gitrepo.run(repo, "branch", "--force", branch, made.commit)
-            notes = (f"replaced {branch}, which held {short_sha(existing)}: an older or "
-                     f"merged change",)
+        notes = _set_branch(repo, branch, made.commit, existing)
+        if existing is not None:
+            notes += (f"replaced {branch}, which held {short_sha(existing)}: an older or "
+                      f"merged change",)
         checkpoint("branch-created")
         done = Delivery(made.proposal, branch=branch, commit=made.commit, base=base, notes=notes)
     if options.push:
         return _publish(repo, branch, base, plan, verify, options, done)
     return done
+
+
+def _set_branch(repo: gitrepo.Repo, branch: str, commit: str, was: str | None
+                ) -> tuple[str, ...]:
+    """Point a branch of the change's at `commit`, only if it is still at `was` (None: only if
+    it does not exist): a branch someone moved or made meanwhile is never overwritten. A lock
+    on it that a killed git left is removed first; the notes say so."""
+    ref = f"refs/heads/{branch}"
+    removed = gitlocks.remove_stale([gitrepo.common_dir(repo) / f"{ref}.lock"])
+    gitrepo.update_ref(repo, ref, commit, was or "0" * 40)
+    return tuple(f"removed {lock}, left by a killed git" for lock in removed)
 
 
 def _check_replaceable(repo: gitrepo.Repo, branch: str, tip: str, base: str,
@@ -235,22 +269,20 @@ def _base_name(repo: gitrepo.Repo, options: DeliveryOptions) -> str:
 
 
 def _push_with_retry(repo: gitrepo.Repo, branch: str, base: str, plan: Planner[T],
-                     verify: Verifier[T], options: DeliveryOptions, done: Delivery[T],
-                     move: Callable[[str, str], None] | None = None) -> Delivery[T]:
-    """Push; when rejected, look at what the remote branch holds and act on it:
+                     verify: Verifier[T], options: DeliveryOptions, done: Delivery[T]
+                     ) -> Delivery[T]:
+    """Push the change's branch; when rejected, look at what the remote branch holds and act
+    on it:
 
     - built on the same base (someone pushed onto it): redo the change on its tip, retry;
-    - the tooling's own, but older or merged (branch mode only): replace it, with a lease;
+    - the tooling's own, but older or merged: replace it, with a lease;
     - anything else: refuse, keeping the local branch.
-
-    `move(current, target)` points the branch at a rebuilt commit (default: `git branch -f`).
     """
     root = Path(repo.working_tree_dir or ".")
 
-    def force(current: str, target: str) -> None:
-        gitrepo.run(repo, "branch", "--force", branch, target)
+    def move(current: str, target: str) -> None:
+        _set_branch(repo, branch, target, current)
 
-    move = move or force
     for attempt in range(1, PUSH_ATTEMPTS + 1):
         checkpoint("before-push")
         if gitrepo.push(repo, options.remote, branch):
@@ -272,10 +304,6 @@ def _push_with_retry(repo: gitrepo.Repo, branch: str, base: str, plan: Planner[T
             move(current, rebuilt.commit)
             done = replace(done, commit=rebuilt.commit, proposal=rebuilt.proposal,
                            notes=(*done.notes, f"rebuilt on {where} ({short_sha(tip)})"))
-        elif move is not force:
-            raise GitopsError(f"push of {branch} to {options.remote} was rejected and "
-                              f"{branch} has other commits the remote lacks: pull, then "
-                              f"push (the commit is kept)")
         elif _tool_made(repo, tip):
             if gitrepo.push(repo, options.remote, branch, replacing=tip):
                 note = f"replaced {where}, which held {short_sha(tip)}: an older or merged change"

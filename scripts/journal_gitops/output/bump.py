@@ -8,7 +8,7 @@ from ..history.shas import SHORT, short_digest, short_sha
 from ..overlays.images import commit_of_tag
 from . import lines_of, table
 from .changelog import changelog_json, changelog_markdown
-from .delivery import already_proposed, delivery_json, delivery_text
+from .delivery import already_proposed, delivery_json, delivery_text, pushed_earlier
 
 if TYPE_CHECKING:
     from ..changes.delivery import DeliveryOptions
@@ -40,8 +40,8 @@ def pr_body(config: Config, plan: BumpPlan) -> str:
 def bump_text(config: Config, result: BumpResult, options: DeliveryOptions) -> str:
     done, plan = result.delivery, result.plan
     if plan is None or already_proposed(done):
-        where = f" on {done.branch}" if done.branch else ""
-        return f"already at {result.tag}{where}\n"
+        where = f" on {done.branch}" if done.branch and not done.pushed else ""
+        return f"already at {result.tag}{where}\n{pushed_earlier(done)}"
     rows = []
     for c in plan.changes:
         note = " (rollback)" if c.rollback else ""

@@ -17,10 +17,15 @@ def already_proposed(done: Delivery[Any]) -> bool:
     return done.existing and not done.pushed
 
 
+def pushed_earlier(done: Delivery[Any]) -> str:
+    """The line for a branch pushed with nothing to change: an earlier run's commit."""
+    return f"pushed {done.branch}, committed by an earlier run\n" if done.pushed else ""
+
+
 def short_answer(done: Delivery[Any], nothing: str) -> str | None:
     """The one line for a change that did not happen now: nothing to do, or already proposed."""
     if done.proposal is None:
-        return f"{nothing}\n"
+        return f"{nothing}\n{pushed_earlier(done)}"
     if already_proposed(done):
         return f"already proposed on {done.branch}\n"
     return None

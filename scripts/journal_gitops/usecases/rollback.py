@@ -76,7 +76,10 @@ def _target(config: Config, request: RollbackRequest) -> _Target:
     steps = 1 if request.steps is None else request.steps
     if steps < 1:
         raise UsageError("--steps must be at least 1")
-    rows = read_history(config, request.env, limit=steps)
+    # A rollback is a return, not a change to undo: counting it would make a rollback run
+    # again (a rerun after a crash, or a second try) undo the first one.
+    history = read_history(config, request.env)
+    rows = [r for r in history if r.kind != ChangeKind.ROLLBACK][:steps]
     if len(rows) < steps:
         raise GitopsError(f"{request.env} has {len(rows)} change{'' if len(rows) == 1 else 's'} "
                           f"in its history, fewer than --steps {steps}")
