@@ -26,6 +26,8 @@ from conftest import copy_repo, git, init_git
 GITOPS = str(Path(sys.executable).parent / "gitops")
 NEW = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
 LATER = "2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e"
+HELD = "0badc0de00000000000000000000000000000000"
+SHARED_CHANGE = "redis: probe more often"
 KILLS = int(os.environ.get("GITOPS_CRASH_KILLS", "50"))
 BRANCH_POINTS = ("locked", "before-commit", "committed", "branch-created")
 IN_PLACE_POINTS = ("locked", "before-commit", "committed", "journal-written", "branch-moved",
@@ -60,17 +62,27 @@ CASES = [
          "env(dev): frontend replicas 1 -> 2", "env/set-dev"),
     Case("env-delete", ("env", "delete", "staging"), "env(staging): delete the environment",
          "env/delete-staging"),
+    Case("hold", ("hold", "staging", "--tag", NEW, "--reason", "bad migration"),
+         "hold(staging): app images 1a2b3c4: bad migration", "hold/staging/1a2b3c4"),
+    Case("release", ("release", "prod", "--tag", HELD, "--reason", "fixed"),
+         "release(prod): app images 0badc0d: fixed", "release/prod/0badc0d"),
+    Case("revert", ("rollback", "staging", "--revert"), f"revert: {SHARED_CHANGE}", "revert/"),
 ]
 
 
 @pytest.fixture(scope="session")
 def lived_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This repository committed, then dev bumped to NEW in place, and a second production
-    region prod-b beside prod: every case has work to do."""
+    """This repository committed, then a change to a base every environment loads, dev
+    bumped to NEW in place, a second production region prod-b beside prod and a hold in prod:
+    every case has work to do."""
     repo = init_git(copy_repo(tmp_path_factory.mktemp("crash") / "repo"))
     git(repo, "tag", "start")
+    probe = repo / "base/redis/statefulset.yaml"
+    probe.write_text(probe.read_text().replace("periodSeconds: 10", "periodSeconds: 5", 1))
+    git(repo, "commit", "--quiet", "-am", SHARED_CHANGE)
     for args in (("bump", "--commit", NEW), ("env", "new", "prod-b", "--from", "prod", "--beside",
-                                              "prod", "--host", "journal-b.example.com")):
+                                              "prod", "--host", "journal-b.example.com"),
+                 ("hold", "prod", "--tag", HELD, "--reason", "kept out")):
         done = subprocess.run([GITOPS, "--repo", str(repo), *args, "--in-place"],
                               capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stderr

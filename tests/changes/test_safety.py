@@ -186,6 +186,8 @@ def test_an_old_merged_promotion_branch_is_not_the_answer(gitops: Runner,
     assert rolled.exit_code == 0, rolled.output
     _merge(repo, next(b for b in git(repo, "branch", "--format=%(refname:short)").split()
                       if b.startswith("rollback/staging/")))
+    assert gitops("release", "staging", "--tag", NEW, "--reason", "fixed", "--in-place",
+                  repo=repo).exit_code == 0  # the rollback held the tag it rolled away from
     again = gitops("promote", "--from", "dev", "--to", "staging", repo=repo)
     assert again.exit_code == 0, again.output
     assert again.output.splitlines()[:2] == [

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -233,7 +234,7 @@ def test_config_syntax_error(gitops: Runner, repo: Path) -> None:
      "line 13: unknown key 'enviroments' (did you mean 'environments'?)"),
     (("project: journal\n", "overlaysDir: x\n"),
      "line 8: unknown key 'overlaysDir' (known: app, clusters, crds, deployBranch, environments, "
-     "freezes, images, intendedDifferences, kubernetesVersions, minSoak, project, repoURL, "
+     "freezes, holds, images, intendedDifferences, kubernetesVersions, minSoak, project, repoURL, "
      "shortLength, tagScheme, waivers)"),
     (("project: journal\n", ""),
      "'project' is missing: the AppProject every environment's Application belongs to"),
@@ -261,7 +262,7 @@ def test_a_key_written_twice_stops_every_command_before_it_writes(gitops: Runner
     lines = len(text.splitlines())
     for args in (("freeze", "prod", "--reason", "x", "--in-place"),
                  ("env", "set", "prod", "--min-soak", "1h", "--in-place"), ("status",)):
-        assert_refused(lambda args=args: gitops(*args, repo=repo), 1,
+        assert_refused(partial(gitops, *args, repo=repo), 1,
                        f"Error: gitops.yaml: key 'freezes' is written twice, at lines "
                        f"{lines - 2} and {lines}\n", repo)
         assert path.read_text() == text

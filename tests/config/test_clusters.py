@@ -120,12 +120,12 @@ def test_an_argocd_name_is_the_destination_name() -> None:
     (("  in-cluster:\n", "  In_Cluster:\n"), "cluster name 'In_Cluster' is not a DNS-1123 label"),
     (("clusters:\n  in-cluster:", "clusters: []\nx:\n  in-cluster:"),
      "line 21: unknown key 'x' (known: app, clusters, crds, deployBranch, environments, freezes, "
-     "images, intendedDifferences, kubernetesVersions, minSoak, project, repoURL, shortLength, "
-     "tagScheme, waivers)"),
+     "holds, images, intendedDifferences, kubernetesVersions, minSoak, project, repoURL, "
+     "shortLength, tagScheme, waivers)"),
     (("clusters:\n  in-cluster:", "clusters: {}\nx:\n  in-cluster:"),
      "line 21: unknown key 'x' (known: app, clusters, crds, deployBranch, environments, freezes, "
-     "images, intendedDifferences, kubernetesVersions, minSoak, project, repoURL, shortLength, "
-     "tagScheme, waivers)"),
+     "holds, images, intendedDifferences, kubernetesVersions, minSoak, project, repoURL, "
+     "shortLength, tagScheme, waivers)"),
 ])
 def test_config_errors(change: tuple[str, str], message: str) -> None:
     assert change[0] in BASE

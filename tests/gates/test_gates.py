@@ -126,7 +126,8 @@ def test_freeze_promote_break_glass_unfreeze(gitops: Runner, repo_with_history: 
                                                 env=clock("2026-03-09T07:59:59Z")),
                        1, refusal, repo)
     listed = gitops("env", "list", repo=repo, env=clock("2026-03-07T00:00:00Z")).output
-    assert listed.splitlines()[3].endswith("manual  until 2026-03-09T08:00:00Z  -     images, config")
+    assert listed.splitlines()[3].endswith(
+        "manual  until 2026-03-09T08:00:00Z  -     -     images, config")
     broken = gitops("promote", "--from", "staging", "--to", "prod", "--break-glass",
                     "checkout outage", "--in-place", repo=repo, env=friday)
     assert broken.exit_code == 0, broken.output

@@ -35,13 +35,13 @@ def test_env_list(gitops: Runner) -> None:
     assert result.output == (
         "ENV      STAGE  CLUSTER     NAMESPACE        REPLICAS                         CONFIG"
         "              IMAGES                                             SYNC    FROZEN  SOAK"
-        "  PROMOTES\n"
+        "  HELD  PROMOTES\n"
         "dev      1      in-cluster  journal-dev      frontend=1 fileserver=1 redis=1  "
-        f"journalEntries=20   {images}  auto    -       -     -\n"
+        f"journalEntries=20   {images}  auto    -       -     -     -\n"
         "staging  2      in-cluster  journal-staging  frontend=2 fileserver=2 redis=1  "
-        f"journalEntries=50   {images}  auto    -       -     config\n"
+        f"journalEntries=50   {images}  auto    -       -     -     config\n"
         "prod     3      in-cluster  journal-prod     frontend=3 fileserver=2 redis=3  "
-        f"journalEntries=100  {images}  manual  -       -     config\n")
+        f"journalEntries=100  {images}  manual  -       -     -     config\n")
 
 
 def test_env_list_json(gitops: Runner) -> None:
@@ -53,7 +53,7 @@ def test_env_list_json(gitops: Runner) -> None:
         "images": {"journal-server": {"tag": START, "digest": None},
                    "journal-fileserver": {"tag": START, "digest": None}},
         "sync": "auto", "application": "apps/journal-dev.yaml", "differsFromPrevious": None,
-        "frozen": None, "freezes": [], "minSoak": None}
+        "frozen": None, "freezes": [], "minSoak": None, "holds": []}
     assert [d["differsFromPrevious"] for d in data[1:]] == [["config"], ["config"]]
 
 

@@ -6,13 +6,17 @@ import json
 from pathlib import Path
 
 from conftest import A, MakeRepo, Runner
-from support import START, at, changed_files, git
+from support import START, at, git
 
 
 def _first_row(repo: Path, commit: str) -> str:
+    """The commit that made the repository: every part of dev's reach is new."""
     date = git(repo, "log", "-1", "--format=%aI", commit)[:16].replace("T", " ")
+    shared = len(git(repo, "ls-files", "base").split())
     return (f"{date}  {commit}  Test Engineer  manual  journal-server (none) -> 805c8cf, "
-            "journal-fileserver (none) -> 805c8cf, journalEntries (none) -> 20")
+            "journal-fileserver (none) -> 805c8cf, journalEntries (none) -> 20, overlay "
+            f"overlays/dev/namespace.yaml, shared {shared} files (dev, staging, prod), app "
+            "apps/journal-dev.yaml, settings gitops.yaml")
 
 
 def test_history_table(gitops: Runner, repo_with_history: Path) -> None:
@@ -83,10 +87,14 @@ def test_history_follows_a_renamed_kustomization(gitops: Runner,
     git(repo, "mv", "overlays/dev/kustomization.yaml", "overlays/dev/kustomization.yml")
     git(repo, "commit", "--quiet", "-m", "rename")
     rows = json.loads(gitops("history", "dev", "--output", "json", repo=repo).output)["changes"]
-    assert [r["kind"] for r in rows] == ["bump", "env", "bump", "manual"]
-    result = gitops("rollback", "dev", "--in-place", repo=repo)
+    assert [r["kind"] for r in rows] == ["manual", "bump", "env", "bump", "manual"]
+    assert (rows[0]["parts"], rows[0]["files"]) == (
+        ["overlay"], ["overlays/dev/kustomization.yaml", "overlays/dev/kustomization.yml"])
+    result = gitops("rollback", "dev", "--steps", "2", "--in-place", repo=repo)
     assert result.exit_code == 0, result.output
-    assert changed_files(repo) == ["overlays/dev/kustomization.yml"]
+    assert git(repo, "show", "--format=", "--name-status", "--no-renames", "HEAD").split(
+        "\n") == ["M\tgitops.yaml", "A\toverlays/dev/kustomization.yaml",
+                  "D\toverlays/dev/kustomization.yml"]
 
 
 def test_history_shows_digests(gitops: Runner, make_repo: MakeRepo) -> None:

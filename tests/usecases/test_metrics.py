@@ -90,3 +90,23 @@ def test_since_takes_a_duration(gitops: Runner, make_repo: MakeRepo) -> None:
     result = gitops("metrics", "--since", "a month", repo=make_repo())
     assert (result.exit_code, result.output) == (
         2, "Error: --since 'a month' is not a duration such as 30m, 24h or 2d\n")
+
+
+def test_a_hold_and_a_revert_fail_a_deployment(gitops: Runner, history: tuple[Path, Path]
+                                               ) -> None:
+    repo, app = history
+    c3 = git(app, "rev-parse", "HEAD")
+    held = gitops("hold", "dev", "--tag", c3[:7], "--reason", "slow pages", "--in-place",
+                  repo=repo, env=at(9))
+    assert held.exit_code == 0, held.output
+    reverted = gitops("rollback", "staging", "--revert", "--in-place", repo=repo, env=at(10))
+    assert reverted.exit_code == 0, reverted.output
+    c1 = git(app, "rev-parse", "--short=7", "HEAD~2")
+    assert git(repo, "log", "-1", "--format=%s") == (
+        f"revert: promote(staging): journal-server, journal-fileserver -> {c1}")
+    data = json.loads(gitops("metrics", "--output", "json", repo=repo).output)
+    assert [(e["env"], e["deployments"], e["changeFailureRate"], e["rollbacks"])
+            for e in data["environments"]] == [
+        ("dev", 4, {"failed": 2, "deployments": 4, "rate": 0.5}, 1),
+        ("staging", 2, {"failed": 1, "deployments": 2, "rate": 0.5}, 0),
+        ("prod", 1, {"failed": 0, "deployments": 1, "rate": 0.0}, 0)]

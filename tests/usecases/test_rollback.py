@@ -19,12 +19,12 @@ def test_rollback_after_a_bump_touching_two_envs(gitops: Runner,
     assert result.output.splitlines()[:2] == [
         "staging  journal-server      bbbbbbb -> aaaaaaa",
         "staging  journal-fileserver  bbbbbbb -> aaaaaaa"]
-    assert changed_files(repo) == ["overlays/staging/kustomization.yaml"]
+    assert changed_files(repo) == ["gitops.yaml", "overlays/staging/kustomization.yaml"]
     undone = git(repo, "rev-parse", "HEAD^")
     message = git(repo, "log", "-1", "--format=%B")
     assert message.splitlines()[:4] == [
         "rollback(staging): journal-server, journal-fileserver -> aaaaaaa", "",
-        f"Puts staging's images and config back to what they were at "
+        f"Puts staging's files back to what they were at "
         f"{git(repo, 'rev-parse', '--short=7', f'{undone}^')}, undoing:",
         "- deploy(dev,staging): journal-server, journal-fileserver -> bbbbbbb"]
     assert message.splitlines()[-1] == "Change-Kind: rollback"

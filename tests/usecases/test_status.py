@@ -26,7 +26,7 @@ def test_status_of_a_history(gitops: Runner, repo_with_history: Path) -> None:
     first = git(repo, "rev-list", "--max-parents=0", "HEAD")
     start = git(repo, "log", "-1", "--format=%aI", first)
     subject = "deploy(dev,staging): journal-server, journal-fileserver -> bbbbbbb"
-    expected = []
+    expected: list[dict[str, object]] = []
     for env in ("dev", "staging", "prod"):
         for image in ("journal-server", "journal-fileserver"):
             tag = START if env == "prod" else B
@@ -37,14 +37,14 @@ def test_status_of_a_history(gitops: Runner, repo_with_history: Path) -> None:
                 "byCommit": first if env == "prod" else last,
                 "bySubject": "initial" if env == "prod" else subject,
                 "pendingPromotion": B if env == "prod" else None,
-                "frozen": None, "soakRemaining": None})
+                "frozen": None, "soakRemaining": None, "holds": []})
     assert rows == expected
     text = gitops("status", repo=repo)
     assert text.output.splitlines()[0:2] == [
         "ENV      IMAGE               TAG      APP COMMIT  SINCE             BY       PENDING  "
-        "FROZEN  SOAK LEFT",
+        "FROZEN  SOAK LEFT  HELD",
         f"dev      journal-server      bbbbbbb  bbbbbbb     2026-03-05 10:00  {last[:7]}  -"
-        "        -       -"]
+        "        -       -          -"]
     assert A not in text.output
 
 
@@ -96,13 +96,13 @@ def test_the_page_renders_in_chromium(gitops: Runner, repo_with_history: Path,
     last = git(repo, "rev-parse", "--short=7", "HEAD")
     first = git(repo, "rev-list", "--max-parents=0", "HEAD")
     assert cells.rows[0] == ["env", "image", "tag", "app commit", "since", "by", "pending",
-                             "frozen", "soak left"]
+                             "frozen", "soak left", "held"]
     assert cells.rows[1] == [
         "dev", "journal-server", "bbbbbbb", "bbbbbbb", "2026-03-05 10:00",
         f"{last} / deploy(dev,staging): journal-server, journal-fileserver -> bbbbbbb",
-        "-", "-", "-"]
+        "-", "-", "-", "-"]
     assert cells.rows[5][:2] + cells.rows[5][5:] == [
-        "prod", "journal-server", f"{first[:7]} / initial", "bbbbbbb", "-", "-"]
+        "prod", "journal-server", f"{first[:7]} / initial", "bbbbbbb", "-", "-", "-"]
     assert len(cells.rows) == 7
     shot = tmp_path / "status.png"
     done = subprocess.run([*CHROMIUM, f"--user-data-dir={profile}", f"--screenshot={shot}",

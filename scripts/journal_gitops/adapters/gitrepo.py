@@ -382,6 +382,15 @@ def fetch_branch(repo: git.Repo, remote: str, branch: str) -> str | None:
     return str(out).split()[0]
 
 
+def identity(tree: Path) -> str | None:
+    """`Name <email>` git commits as in `tree` (None when git knows no one)."""
+    try:
+        ident = git_in(tree, ["var", "GIT_COMMITTER_IDENT"]).strip()
+    except GitopsError:
+        return None
+    return ident.rsplit(" ", 2)[0] if ident.count(" ") >= 2 else ident or None
+
+
 def last_with_subject(tree: Path, prefix: str) -> tuple[str, str] | None:
     """(short sha, subject) of the newest commit of `tree`'s HEAD whose subject starts with
     `prefix`, among the recent ones that mention it."""

@@ -24,6 +24,7 @@ from . import (
     freeze,
     gate,
     history,
+    hold,
     metrics,
     promote,
     render,
@@ -132,7 +133,7 @@ def cli() -> None:
 for _command in (validate.validate, render.render, rules.rules, bump.bump, promote.promote,
                  history.history, rollback.rollback, diff.diff_command, env.env,
                  compare.compare_command, metrics.metrics, status.status, cluster.cluster,
-                 freeze.freeze, freeze.unfreeze, gate.gate):
+                 freeze.freeze, freeze.unfreeze, gate.gate, hold.hold, hold.release):
     cli.add_command(_command)
 
 bump_image = _Entry("bump-image", callback=bump.bump.callback, params=[

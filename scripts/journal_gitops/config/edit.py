@@ -12,7 +12,7 @@ from ..kube.destinations import IN_CLUSTER, IN_CLUSTER_SERVER
 from ..timing.clock import iso
 from . import CONFIG_FILE
 from .clusters import CLUSTERS, Cluster
-from .gates import FREEZES, MIN_SOAK, Freeze
+from .gates import FREEZES, HOLDS, MIN_SOAK, Freeze, Hold
 
 ENVIRONMENTS = "environments"
 
@@ -219,44 +219,78 @@ def _root(doc: YamlText) -> MappingNode:
     return doc.root
 
 
-def add_freezes(text: str, freezes: Sequence[Freeze]) -> str:
-    """gitops.yaml with these freezes added at the end of `freezes` (made when absent)."""
+def _add_items(text: str, key: str, header: Sequence[str], items: Sequence[list[str]]) -> str:
+    """gitops.yaml with these items (each as `field: value` lines) added at the end of the
+    list `key` (made, under the header comment, when absent)."""
     doc = YamlText(text, CONFIG_FILE)
     root = _root(doc)
-    seq = doc.get(root, FREEZES)
+    seq = doc.get(root, key)
     if isinstance(seq, SequenceNode) and (seq.value or seq.flow_style):
-        for freeze in freezes:
-            fields = _freeze_fields(doc, freeze)
+        for fields in items:
             if seq.flow_style or not seq.value:
                 doc.append(seq, {k: v for k, _, v in (f.partition(": ") for f in fields)})
             else:
                 doc.insert_after(seq, len(seq.value) - 1, fields)
         return doc.result()
     if seq is not None:
-        doc.remove(root, FREEZES)
-    lines = ["", "# Release gates: freezes (gitops freeze / unfreeze). While one holds, a change",
-             "# to the environment needs a Break-Glass trailer.", f"{FREEZES}:"]
-    for freeze in freezes:
-        fields = _freeze_fields(doc, freeze)
+        doc.remove(root, key)
+    lines = ["", *header, f"{key}:"]
+    for fields in items:
         lines += [f"  - {fields[0]}", *(f"    {field}" for field in fields[1:])]
     doc.insert_lines(root, lines)
     return doc.result()
 
 
-def remove_freezes(text: str, indexes: Sequence[int]) -> str:
-    """gitops.yaml without the freezes at these positions (and without the key when none is
-    left)."""
+def _remove_items(text: str, key: str, indexes: Sequence[int]) -> str:
+    """gitops.yaml without the items of the list `key` at these positions (and without the
+    key when none is left)."""
     doc = YamlText(text, CONFIG_FILE)
     root = _root(doc)
-    seq = doc.get(root, FREEZES)
+    seq = doc.get(root, key)
     if not isinstance(seq, SequenceNode):
         return text
     if set(indexes) >= set(range(len(seq.value))):
-        doc.remove(root, FREEZES)
+        doc.remove(root, key)
     else:
-        for index in indexes:
+        for index in sorted(indexes, reverse=True):
             doc.remove_item(seq, index)
     return doc.result()
+
+
+def add_freezes(text: str, freezes: Sequence[Freeze]) -> str:
+    """gitops.yaml with these freezes added at the end of `freezes` (made when absent)."""
+    doc = YamlText(text, CONFIG_FILE)
+    return _add_items(text, FREEZES, [
+        "# Release gates: freezes (gitops freeze / unfreeze). While one holds, a change",
+        "# to the environment needs a Break-Glass trailer."],
+        [_freeze_fields(doc, freeze) for freeze in freezes])
+
+
+def remove_freezes(text: str, indexes: Sequence[int]) -> str:
+    """gitops.yaml without the freezes at these positions (and without the key when none is
+    left)."""
+    return _remove_items(text, FREEZES, indexes)
+
+
+def add_holds(text: str, holds: Sequence[Hold]) -> str:
+    """gitops.yaml with these holds added at the end of `holds` (made when absent)."""
+    doc = YamlText(text, CONFIG_FILE)
+
+    def fields(hold: Hold) -> list[str]:
+        pairs = [("env", hold.env), ("image", hold.image), ("tag", hold.tag),
+                 ("reason", hold.reason), ("by", hold.by),
+                 ("since", iso(hold.since) if hold.since else None)]
+        return [f"{key}: {doc.format(value)}" for key, value in pairs if value is not None]
+
+    return _add_items(text, HOLDS, [
+        "# Tags held out of an environment and every later stage (gitops rollback, hold,",
+        "# release): bump, promote and the release gate refuse to bring one back."],
+        [fields(hold) for hold in holds])
+
+
+def remove_holds(text: str, indexes: Sequence[int]) -> str:
+    """gitops.yaml without the holds at these positions."""
+    return _remove_items(text, HOLDS, indexes)
 
 
 def set_soak(text: str, env: str, value: str | None) -> str:

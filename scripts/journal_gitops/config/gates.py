@@ -13,6 +13,13 @@ minimum soak. Kept out of config.py's own parsing so that the gates' keys stay i
         timeZone: Europe/Berlin
     minSoak:
       prod: 24h
+    holds:
+      - env: prod
+        image: journal-server            # absent: every app image
+        tag: 1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d
+        reason: 500s on /entries
+        by: Jane Doe <jane@example.com>
+        since: "2026-03-06T16:00:00Z"
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ from . import invalid
 
 FREEZES = "freezes"
 MIN_SOAK = "minSoak"
+HOLDS = "holds"
+MIN_TAG = 7  # the shortest tag prefix a hold matches by
 
 
 @dataclass(frozen=True)
@@ -85,9 +94,43 @@ class ActiveFreeze:
 
 
 @dataclass(frozen=True)
+class Hold:
+    """A tag kept out of an environment and every later stage: a release rolled back, or held
+    by hand, until `gitops release`."""
+
+    env: str
+    tag: str
+    reason: str
+    by: str | None = None
+    since: datetime | None = None
+    image: str | None = None  # None: every app image
+
+    def covers(self, image: str, tag: str) -> bool:
+        """Whether moving `image` to `tag` brings this hold's tag back (a hold written with a
+        commit's short sha covers its full one, and the other way round)."""
+        short, full = sorted((self.tag, tag), key=len)
+        return len(short) >= MIN_TAG and full.startswith(short) and self.image in (None, image)
+
+    def describe(self) -> str:
+        what = self.image or "every app image"
+        who = f" by {self.by}" if self.by else ""
+        when = f" since {iso(self.since)}" if self.since else ""
+        return f"{what} {self.tag[:7]} is held out of {self.env}{when}{who}: {self.reason}"
+
+
+@dataclass(frozen=True)
 class GateConfig:
     freezes: tuple[Freeze, ...] = ()
     min_soak: tuple[tuple[str, str], ...] = ()  # env, duration as written
+    holds: tuple[Hold, ...] = ()
+
+    def unheld(self, env: str, tags: dict[str | None, str], reason: str, by: str | None,
+               moment: datetime) -> list[Hold]:
+        """Holds of these tags (image -> tag; None: every app image) in `env` that are not
+        held there yet."""
+        return [Hold(env, tag, reason, by, moment, image) for image, tag in tags.items()
+                if not any(h.env == env and h.tag == tag and h.image in (None, image)
+                           for h in self.holds)]
 
     def soak_of(self, env: str) -> str | None:
         return next((text for name, text in self.min_soak if name == env), None)
@@ -160,9 +203,20 @@ def _freeze(item: dict[str, Any], index: int, envs: Collection[str]) -> Freeze:
     return freeze
 
 
+def _hold(item: dict[str, Any], index: int, envs: Collection[str]) -> Hold:
+    where = f"holds[{index}]"
+    env = _text(item, "env", where, required=True) or ""
+    if env not in envs:
+        raise _fail(f"{where}: environment '{env}' is not in 'environments'")
+    return Hold(env, _text(item, "tag", where, required=True) or "",
+                _text(item, "reason", where, required=True) or "", _text(item, "by", where),
+                _instant(item, "since", where), _text(item, "image", where))
+
+
 def parse_gates(data: dict[str, Any], envs: Collection[str]) -> GateConfig:
-    """The gates' keys of gitops.yaml (both optional)."""
+    """The gates' keys of gitops.yaml (all optional)."""
     freezes = tuple(_freeze(item, i, envs) for i, item in enumerate(data.get(FREEZES) or []))
+    holds = tuple(_hold(item, i, envs) for i, item in enumerate(data.get(HOLDS) or []))
     soaks: list[tuple[str, str]] = []
     for env, value in (data.get(MIN_SOAK) or {}).items():
         if env not in envs:
@@ -172,7 +226,7 @@ def parse_gates(data: dict[str, Any], envs: Collection[str]) -> GateConfig:
         except UsageError as exc:
             raise _fail(str(exc)) from None
         soaks.append((str(env), value))
-    return GateConfig(freezes, tuple(soaks))
+    return GateConfig(freezes, tuple(soaks), holds)
 
 
 # --- the AppProject's deny sync windows that recurring freezes ask for ----------------------

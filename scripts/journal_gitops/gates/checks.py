@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ..config.gates import ActiveFreeze, Freeze
+from ..config.gates import ActiveFreeze, Freeze, Hold
 from ..config.model import Config
 from ..errors import GitopsError, UsageError
 from ..history.shas import SHORT, short_sha
@@ -55,11 +55,12 @@ class ActiveGate:
     freeze: ActiveFreeze | None
     freezes: tuple[Freeze, ...]
     min_soak: str | None
+    holds: tuple[Hold, ...] = ()  # its own, and those of earlier stages
 
     @classmethod
     def of(cls, config: Config, env: str) -> ActiveGate:
         return cls(config.gates.active(env, now()), tuple(config.gates.freezes_of(env)),
-                   config.gates.soak_of(env))
+                   config.gates.soak_of(env), tuple(holds_over(config, env)))
 
 
 def check_not_frozen(config: Config, envs: Sequence[str], overrides: Overrides) -> None:
@@ -72,6 +73,31 @@ def check_not_frozen(config: Config, envs: Sequence[str], overrides: Overrides) 
         if active is not None:
             raise GitopsError(f"{active.message(env)}; pass --break-glass REASON to change it "
                               f"anyway")
+
+
+# --- holds -------------------------------------------------------------------------------
+
+
+def holds_over(config: Config, env: str) -> list[Hold]:
+    """The holds that apply to `env`: its own, and those of every earlier stage."""
+    place = config.stage_of(env) if env in config.environments else -1
+    return [hold for hold in config.gates.holds if hold.env == env or (
+        hold.env in config.environments and 0 <= config.stage_of(hold.env) < place)]
+
+
+def check_not_held(config: Config, moves: Mapping[str, Mapping[str, str]],
+                   overrides: Overrides) -> None:
+    """Refuse bringing a held tag (env -> image -> tag) into the environment it is held out
+    of, or a later stage, unless the glass is broken."""
+    if overrides.break_glass:
+        return
+    for env, images in moves.items():
+        for hold in holds_over(config, env):
+            image = next((name for name, tag in images.items() if hold.covers(name, tag)), None)
+            if image is not None:
+                raise GitopsError(
+                    f"{hold.describe()}; `gitops release {hold.env} --tag {hold.tag[:SHORT]} "
+                    f"--reason ...` lifts it, or pass --break-glass REASON")
 
 
 # --- order ---------------------------------------------------------------------------------

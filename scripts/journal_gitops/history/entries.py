@@ -1,20 +1,25 @@
-"""An environment's deployment history as `gitops history` shows it: every step of its walk
-that changed its images or config values, with what changed and what kind of change it was."""
+"""An environment's history as `gitops history` shows it: every step of its walk (a commit that
+changed anything it reads), with the files it changed, what changed (images, config values,
+replicas, another file of its overlay, a folder other environments share, its Application, its
+entries in gitops.yaml) and the kind of change its trailers name."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import NamedTuple
 
 from ..adapters import gitrepo
+from ..adapters.kustomize import KUSTOMIZATION_FILES
+from ..config import CONFIG_FILE
 from ..config.model import Config
 from ..errors import GitopsError, UsageError
 from ..overlays.images import Pin
 from ..overlays.snapshot import EnvSnapshot
 from .shas import short_digest
 from .trailers import CHANGE_KIND, ChangeKind, parse
-from .walker import Step, overlay_paths, state_at, walk
+from .walker import Reach, Step, overlay_paths, reach_walk, reaches, state_at
 
 
 class Move(NamedTuple):
@@ -23,6 +28,21 @@ class Move(NamedTuple):
     what: str
     old: str | None
     new: str | None
+
+
+class Part(str, Enum):
+    """What of an environment a change changed."""
+
+    IMAGES = "images"
+    CONFIG = "config"
+    REPLICAS = "replicas"
+    OVERLAY = "overlay"  # another file of its own overlay folder
+    SHARED = "shared"  # a file of a folder other environments load too
+    APP = "app"  # its Application
+    SETTINGS = "settings"  # its entries in gitops.yaml
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True)
@@ -35,6 +55,27 @@ class HistoryRow:
     images: tuple[Move, ...]
     config: tuple[Move, ...]
     before: EnvSnapshot | None
+    part_files: tuple[tuple[Part, tuple[str, ...]], ...] = ()  # what changed, by part
+    reached: tuple[str, ...] = ()  # for a shared change: every environment it reaches
+    trailers: tuple[tuple[str, str], ...] = ()  # of its commit message
+
+    def trailer(self, key: str) -> list[str]:
+        return [value for k, value in self.trailers if k.lower() == key.lower()]
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        return tuple(part for part, _ in self.part_files)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f for _, files in self.part_files for f in files))
+
+    @property
+    def shared(self) -> bool:
+        return Part.SHARED in self.parts
+
+    def files_of(self, part: Part) -> tuple[str, ...]:
+        return next((files for p, files in self.part_files if p == part), ())
 
 
 def _value(v: Pin | str | None) -> str | None:
@@ -63,6 +104,34 @@ def _merged(config: Config, step: Step, paths: tuple[str, ...]) -> tuple[str, Ch
     return message.subject, message.kind
 
 
+def owns(reach: Reach, others: Sequence[Reach], path: str) -> bool:
+    """Whether a file the environment reads is its own: in its overlay folder, or in a folder
+    it loads that no other environment does."""
+    return path.startswith(f"{reach.own}/") or (
+        reach.has(path) and path not in (reach.app, CONFIG_FILE)
+        and not any(other.has(path) for other in others))
+
+
+def _parts(step: Step, reach: Reach, others: Sequence[Reach], images: tuple[Move, ...],
+           values: tuple[Move, ...], replicas: bool) -> tuple[tuple[Part, tuple[str, ...]], ...]:
+    """Each part of the environment the step changed, with its files."""
+    pins = tuple(f"{reach.own}/{name}" for name in KUSTOMIZATION_FILES)
+    own = tuple(f for f in step.files if owns(reach, others, f))
+    kustomization = tuple(f for f in own if f in pins)
+    found: list[tuple[Part, tuple[str, ...]]] = [
+        (part, kustomization) for part, moved in ((Part.IMAGES, images), (Part.CONFIG, values),
+                                                  (Part.REPLICAS, replicas)) if moved]
+    rest = tuple(f for f in own if f not in pins)
+    if rest or (kustomization and not found):
+        found.append((Part.OVERLAY, rest or kustomization))
+    shared = tuple(f for f in step.files if f not in own and f not in (reach.app, CONFIG_FILE))
+    found += [(Part.SHARED, shared)] * bool(shared)
+    if reach.app and reach.app in step.files:
+        found.append((Part.APP, (reach.app,)))
+    found += [(Part.SETTINGS, (CONFIG_FILE,))] * (CONFIG_FILE in step.files)
+    return tuple(found)
+
+
 def read_history(config: Config, env: str, limit: int | None = None,
                  steps: tuple[Step, ...] | None = None) -> list[HistoryRow]:
     """Newest first, along the first-parent line (a merged pull request is one change);
@@ -70,26 +139,34 @@ def read_history(config: Config, env: str, limit: int | None = None,
     config.require_env(env)
     if limit is not None and limit < 1:
         raise UsageError("--limit must be at least 1")
-    steps = walk(config.root, config, env) if steps is None else steps
+    steps = reach_walk(config.root, config, env) if steps is None else steps
+    reach_of = reaches(config.root, config, config.environments)
+    reach = reach_of[env]
+    others = [r for e, r in reach_of.items() if e != env]
     paths = overlay_paths(config, env)
     rows: list[HistoryRow] = []
     for index, step in enumerate(steps):
         after = step.state
-        if after is None:
-            continue
-        before = steps[index + 1].state if index + 1 < len(steps) else None
+        later = steps[index + 1:]
+        before = later[0].state if later else None
         old = before or EnvSnapshot({}, {})
-        images = _changes(old.images, after.images)
-        values = _changes(old.config, after.config)
-        if not images and not values:
+        now = after or EnvSnapshot({}, {})
+        read = step.pinned and after is not None  # an overlay that did not parse says nothing
+        images = _changes(old.images, now.images) if read else ()
+        values = _changes(old.config, now.config) if read else ()
+        replicas = read and before is not None and old.replicas != now.replicas
+        parts = _parts(step, reach, others, images, values, replicas)
+        if not parts:
             continue
+        shared = dict(parts).get(Part.SHARED, ())
         message = parse(step.message)
         subject, kind = message.subject, message.kind
         merged = _merged(config, step, paths)
         if merged is not None and not message.values(CHANGE_KIND):
             subject, kind = f"{subject} ({merged[0]})", merged[1]
+        reached = tuple(e for e, r in reach_of.items() if any(map(r.has, shared)))
         rows.append(HistoryRow(step.commit, step.authored, step.author, subject, kind, images,
-                               values, before))
+                               values, before, parts, reached, message.trailers))
         if limit is not None and len(rows) >= limit:
             break
     return rows

@@ -21,6 +21,9 @@ CHANGE_KIND = "Change-Kind"
 PROMOTED_FROM = "Promoted-From"
 PROMOTED_COMMIT = "Promoted-Commit"
 ROLLED_BACK_TO = "Rolled-Back-To"
+REVERTS = "Reverts"
+HOLD = "Hold"  # ENV IMAGE=TAG REASON: a tag held out of an environment and later stages
+RELEASED = "Released"  # the same, for a hold lifted
 # Release gates: why a change went through a gate that would have refused it.
 BREAK_GLASS = "Break-Glass"
 SKIP_ORDER = "Skip-Order"
@@ -34,6 +37,8 @@ class ChangeKind(str, Enum):
     BUMP = "bump"
     PROMOTION = "promotion"
     ROLLBACK = "rollback"
+    REVERT = "revert"  # a commit undone for every environment it reached
+    HOLD = "hold"  # a tag held out of an environment by hand, or released
     ENV = "env"
     FREEZE = "freeze"
     CLUSTER = "cluster"  # a cluster named or dropped: no environment changes
@@ -70,6 +75,11 @@ class CommitMessage:
             return ChangeKind(found[-1].strip()) if found else ChangeKind.MANUAL
         except ValueError:
             return ChangeKind.MANUAL
+
+
+def hold_trailer(key: str, env: str, image: str | None, tag: str, reason: str) -> Trailer:
+    """`Hold: prod journal-server=1a2b3c4... 500s on /entries` (image `*`: every app image)."""
+    return key, f"{env} {image or '*'}={tag} {reason}"
 
 
 def change_trailers(envs: Sequence[str], kind: ChangeKind) -> tuple[Trailer, ...]:

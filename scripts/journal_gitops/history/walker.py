@@ -1,23 +1,32 @@
 """One walk over an environment's history: the first-parent commits of a branch that changed
-its overlay's kustomization, newest first, each with what the environment ran after it.
+anything its render or its deployment reads (its reach: its overlay folder, every other folder
+its kustomizations load, its Application, its entries in gitops.yaml), newest first, each with
+the files it changed and what the environment ran after it.
 
 Everything that asks what an environment ran and when (history, rollback, promotion, status,
 metrics and the release gates) reads it from here. First-parent: a merged pull request is one
-step, dated when it landed on the branch. The files are read by one git process per walk.
+step, dated when it landed on the branch. One `git log` walks every environment; the files are
+read by one git process per walk. The reach is that of the checked-out files: folders are
+followed through links, so a change behind a link counts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ..adapters import gitrepo
 from ..adapters.kustomize import KUSTOMIZATION_FILES
+from ..adapters.yamlload import load as load_yaml
+from ..argocd.manifests import environment_applications
+from ..config import CONFIG_FILE
 from ..config.model import Config
 from ..errors import GitopsError
+from ..overlays import inputs
 from ..overlays.snapshot import EnvSnapshot, parse_snapshot
 
 FIELD, RECORD = "\x1f", "\x1e"
@@ -25,7 +34,7 @@ FIELD, RECORD = "\x1f", "\x1e"
 
 @dataclass(frozen=True)
 class Step:
-    """One first-parent commit that changed an environment's overlay, and its state after."""
+    """One first-parent commit that changed what an environment reads, and its state after."""
 
     commit: str
     parents: tuple[str, ...]
@@ -34,6 +43,42 @@ class Step:
     date: datetime  # the committer date: when it landed on the branch
     message: str
     state: EnvSnapshot | None  # None: the overlay did not parse, or was gone
+    files: tuple[str, ...] = ()  # what of the environment's reach it changed
+    pinned: bool = True  # it changed the overlay's kustomization (so `state` was read anew)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What an environment's render and deployment read from the repository."""
+
+    own: str  # its overlay folder
+    shared: tuple[str, ...]  # the other folders its kustomizations load
+    app: str | None  # the file of its Application
+
+    def has(self, path: str) -> bool:
+        return path == self.app or path == CONFIG_FILE or any(
+            path == folder or path.startswith(f"{folder}/") for folder in (self.own, *self.shared))
+
+
+def reaches(root: Path, config: Config, envs: Sequence[str]) -> dict[str, Reach]:
+    """Each environment's reach, as the files under `root` have it."""
+    top = root.resolve()
+    batch = inputs.Batch()
+    try:
+        apps = environment_applications(root, config)
+    except GitopsError:
+        apps = {}
+    found = {}
+    for env in envs:
+        own = config.overlay_rel(env)
+        folder = root / own
+        loaded = inputs.inspect(folder, root, batch).folders if folder.is_dir() else ()
+        shared = sorted({f.relative_to(top).as_posix() for f in loaded if f.is_relative_to(top)}
+                        - {own, "."})
+        shared = [f for f in shared if not f.startswith(f"{own}/")]
+        app = apps.get(env)
+        found[env] = Reach(own, tuple(shared), app.source if app else None)
+    return found
 
 
 def overlay_paths(config: Config, env: str) -> tuple[str, ...]:
@@ -46,49 +91,121 @@ def _state(texts: Sequence[str | None], source: str) -> EnvSnapshot | None:
     return parse_snapshot(text, source)
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _settings(text: str | None, env: str) -> str:
+    """An environment's entries in a version of gitops.yaml: its promotion stage and the one
+    before, its cluster, minimum soak, freezes and waivers (compared, never shown)."""
+    try:
+        data = load_yaml(text or "", CONFIG_FILE)
+    except GitopsError:
+        return "unreadable"
+    data = data if isinstance(data, dict) else {}
+    stages = [s if isinstance(s, list) else [s] for s in data.get("environments") or []]
+    place = next((i for i, stage in enumerate(stages) if env in stage), None)
+    before = stages[place - 1] if place else None
+    clusters = _mapping(data.get("clusters"))
+    cluster = [name for name, c in clusters.items()
+               if isinstance(c, dict) and env in (c.get("environments") or [])]
+    soak = _mapping(data.get("minSoak"))
+
+    def named(key: str) -> list[Any]:
+        items = data.get(key)
+        return [i for i in items if isinstance(i, dict) and i.get("env") == env] \
+            if isinstance(items, list) else []
+
+    return repr((stages[place] if place is not None else None, before, cluster, soak.get(env),
+                 named("freezes"), named("waivers"), named("holds")))
+
+
 @lru_cache(maxsize=16)
-def _walk_all(root: str, tip: str, envs: tuple[tuple[str, tuple[str, ...]], ...]
+def _walk_all(root: str, tip: str, envs: tuple[tuple[str, tuple[str, ...], Reach], ...]
               ) -> dict[str, tuple[Step, ...]]:
-    """Every environment's steps, from one `git log` over all their overlays and one batch of
+    """Every environment's steps, from one `git log` over all their reaches and one batch of
     file reads: the cost does not grow with the number of environments beyond reading them."""
     repo = gitrepo.open_repo(Path(root))
     fmt = RECORD + FIELD.join(("%H", "%P", "%an", "%aI", "%cI", "%B")) + FIELD
-    everything = [path for _, paths in envs for path in paths]
-    log = gitrepo.run(repo, "log", "--first-parent", "--name-only", f"--format={fmt}", tip,
-                      "--", *everything)
-    owner = {path: env for env, paths in envs for path in paths}
-    commits: list[tuple[list[str], set[str]]] = []  # (fields, environments changed)
+    everything = sorted({path for _, paths, reach in envs for path in (
+        *paths, reach.own, *reach.shared, *([reach.app] if reach.app else []), CONFIG_FILE)})
+    log = gitrepo.run(repo, "log", "--first-parent", "--name-only", "--no-renames",
+                      f"--format={fmt}", tip, "--", *everything)
+    commits: list[tuple[list[str], dict[str, tuple[str, ...]]]] = []
     for record in log.split(RECORD)[1:]:
         *fields, names = record.split(FIELD)
-        changed = {owner[name] for name in names.split("\n") if name in owner}
-        commits.append((fields, changed))
-    paths_of = dict(envs)
-    specs = [f"{fields[0]}:{path}" for fields, changed in commits for env in sorted(changed)
-             for path in paths_of[env]]
+        changed = [n for n in names.split("\n") if n]
+        touched = {env: files for env, _, reach in envs
+                   if (files := tuple(n for n in changed if reach.has(n)))}
+        commits.append((fields, touched))
+    paths_of = {env: paths for env, paths, _ in envs}
+    configs = [(fields[0], fields[1].split()[:1]) for fields, touched in commits
+               if any(CONFIG_FILE in files for files in touched.values())]
+    config_texts = iter(gitrepo.blobs(repo, [f"{rev}:{CONFIG_FILE}" for sha, parent in configs
+                                             for rev in (sha, *parent)]))
+    settings: dict[str, tuple[str | None, str | None]] = {
+        sha: (next(config_texts), next(config_texts) if parent else None)
+        for sha, parent in configs}
+    specs = [f"{fields[0]}:{path}" for fields, touched in commits for env in sorted(touched)
+             if set(touched[env]) & set(paths_of[env]) for path in paths_of[env]]
     texts = iter(gitrepo.blobs(repo, specs))
-    steps: dict[str, list[Step]] = {env: [] for env, _ in envs}
-    for (sha, parents, author, authored, landed, body), changed in commits:
-        for env in sorted(changed):
-            found = [next(texts) for _ in paths_of[env]]
-            steps[env].append(Step(sha, tuple(parents.split()), author, authored,
-                                   datetime.fromisoformat(landed), body.strip("\n") + "\n",
-                                   _state(found, paths_of[env][0])))
-    return {env: tuple(found) for env, found in steps.items()}
+    steps: dict[str, list[Step]] = {env: [] for env, _, _ in envs}
+    for (sha, parents, author, authored, landed, body), touched in commits:
+        for env in sorted(touched):
+            files = touched[env]
+            if CONFIG_FILE in files and sha in settings:
+                now, then = settings[sha]
+                if _settings(now, env) == _settings(then, env):
+                    files = tuple(f for f in files if f != CONFIG_FILE)
+            pinned = bool(set(touched[env]) & set(paths_of[env]))
+            state = _state([next(texts) for _ in paths_of[env]], paths_of[env][0]) \
+                if pinned else None
+            if files:
+                steps[env].append(Step(sha, tuple(parents.split()), author, authored,
+                                       datetime.fromisoformat(landed), body.strip("\n") + "\n",
+                                       state, files, pinned))
+    return {env: _carried(found) for env, found in steps.items()}
+
+
+def _carried(steps: list[Step]) -> tuple[Step, ...]:
+    """Each step with the state the environment ran after it: one that left the kustomization
+    as it was runs what the one before it left."""
+    out: list[Step] = []
+    state: EnvSnapshot | None = None
+    for step in reversed(steps):
+        if step.pinned:
+            state = step.state
+        out.append(step if step.pinned else replace(step, state=state))
+    return tuple(reversed(out))
 
 
 def walk_all(root: Path, config: Config, rev: str = "HEAD", extra: str | None = None
              ) -> dict[str, tuple[Step, ...]]:
-    """Every environment's changes on the first-parent line of `rev`, newest first (and those
-    of `extra`, an overlay folder's name that is not an environment of `config`)."""
+    """Every environment's changes of anything it reads on the first-parent line of `rev`,
+    newest first (and those of `extra`, an overlay folder's name that is not an environment of
+    `config`); `pinned` keeps those of its pins."""
     tip = gitrepo.rev(gitrepo.open_repo(root), rev)
     if tip is None:
         raise GitopsError(f"{rev} is not a commit")
     envs = [*config.environments, *([extra] if extra else [])]
-    return _walk_all(str(root), tip, tuple((e, overlay_paths(config, e)) for e in envs))
+    reach = reaches(root, config, envs)
+    return _walk_all(str(root), tip, tuple((e, overlay_paths(config, e), reach[e])
+                                           for e in envs))
+
+
+def pinned(steps: Sequence[Step]) -> tuple[Step, ...]:
+    """The steps that changed the kustomization: what the environment's pins are read from."""
+    return tuple(step for step in steps if step.pinned)
 
 
 def walk(root: Path, config: Config, env: str, rev: str = "HEAD") -> tuple[Step, ...]:
-    """The environment's changes on the first-parent line of `rev`, newest first."""
+    """The environment's changes of what it runs (its kustomization's pins) on the
+    first-parent line of `rev`, newest first."""
+    return pinned(reach_walk(root, config, env, rev))
+
+
+def reach_walk(root: Path, config: Config, env: str, rev: str = "HEAD") -> tuple[Step, ...]:
+    """Every change of anything the environment reads, newest first."""
     extra = None if env in config.environments else env
     return walk_all(root, config, rev, extra)[env]
 

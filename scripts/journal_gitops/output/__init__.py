@@ -18,9 +18,10 @@ JSON_VERSION = 1
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], header: bool = True) -> str:
     """Columns padded to their widest cell, as lines; the last column is never padded."""
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    shown = [headers, *rows] if header else rows
+    widths = [max((len(str(r[i])) for r in shown), default=0) for i in range(len(headers))]
     lines = []
-    for row in [headers, *rows] if header else rows:
+    for row in shown:
         cells = [str(cell).ljust(widths[i]) for i, cell in enumerate(row[:-1])]
         lines.append("  ".join([*cells, str(row[-1])]).rstrip())
     return lines_of(lines)

@@ -29,15 +29,16 @@ def _frozen(gate: ActiveGate | None) -> str:
 
 def _gate_json(gate: ActiveGate | None) -> dict[str, Any]:
     from .gates import freeze_json_of
+    from .holds import hold_json_of
 
     if gate is None:
-        return {"frozen": None, "freezes": [], "minSoak": None}
+        return {"frozen": None, "freezes": [], "minSoak": None, "holds": []}
     active = gate.freeze
     return {"frozen": None if active is None else {
                 "reason": active.freeze.reason,
                 "until": iso(active.end) if active.end else None},
             "freezes": [freeze_json_of(f) for f in gate.freezes],
-            "minSoak": gate.min_soak}
+            "minSoak": gate.min_soak, "holds": [hold_json_of(h) for h in gate.holds]}
 
 
 def envs_text(rows: Sequence[EnvRow]) -> str:
@@ -52,9 +53,11 @@ def envs_text(rows: Sequence[EnvRow]) -> str:
             " ".join(f"{k}={short_pin(pin.tag, pin.digest)}" for k, pin in s.images.items())
             or "-",
             _sync(s.automated) or "-", _frozen(row.gate),
-            (row.gate.min_soak if row.gate else None) or "-", differs))
+            (row.gate.min_soak if row.gate else None) or "-",
+            " ".join(dict.fromkeys(h.tag[:7] for h in row.gate.holds)) if row.gate and
+            row.gate.holds else "-", differs))
     return table(("ENV", "STAGE", "CLUSTER", "NAMESPACE", "REPLICAS", "CONFIG", "IMAGES", "SYNC",
-                  "FROZEN", "SOAK", "PROMOTES"), out)
+                  "FROZEN", "SOAK", "HELD", "PROMOTES"), out)
 
 
 def envs_json(rows: Sequence[EnvRow]) -> str:

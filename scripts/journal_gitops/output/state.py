@@ -12,6 +12,7 @@ from .delivery import delivery_json, delivery_text, short_answer
 
 if TYPE_CHECKING:
     from ..changes.delivery import Delivery, DeliveryOptions
+    from ..config.gates import Hold
     from ..history.changelog import Changelog
     from ..overlays.snapshot import StateChange
 
@@ -28,6 +29,15 @@ class Moves(Protocol):
     @property
     def unchanged(self) -> tuple[str, ...]: ...
 
+    @property
+    def rendered(self) -> tuple[str, ...]: ...  # what changes in the rendered manifests
+
+    @property
+    def restored(self) -> tuple[str, ...]: ...  # files put back as they were
+
+    @property
+    def holds(self) -> tuple[Hold, ...]: ...  # the holds the change sets
+
 
 M = TypeVar("M", bound=Moves)
 
@@ -40,6 +50,10 @@ def state_rows(moves: Moves) -> str:
                  for c in change.images]
         rows += [(change.env, c.what, f"{c.old} -> {c.new}") for c in change.config]
     rows += [(env, "-", "already runs it") for env in moves.unchanged]
+    envs = [change.env for change in moves.changes]
+    rows += [(envs[0], path, "put back") for path in moves.restored]
+    rows += [(hold.env, hold.image or "(app images)", f"held {short_sha(hold.tag)}")
+             for hold in moves.holds]
     return table(("ENV", "WHAT", "CHANGE"), rows, header=False)
 
 
@@ -52,6 +66,12 @@ def state_markdown(moves: Moves, app_url: str | None = None) -> str:
         lines += [f"| {c.image} | `{short_sha(c.old)}` | `{short_sha(c.new)}` |"
                   for c in change.images]
         lines += [f"| {c.what} | `{c.old}` | `{c.new}` |" for c in change.config]
+    if moves.rendered:
+        lines += ["", "In the rendered manifests:", "",
+                  *(f"- {line}" for line in moves.rendered)]
+    if moves.holds:
+        lines += ["", "Holds (until `gitops release`):", "",
+                  *(f"- {hold.describe()}" for hold in moves.holds)]
     lines += changelog_markdown(moves.changelog, app_url)
     return lines_of(lines)
 

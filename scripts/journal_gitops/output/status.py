@@ -9,8 +9,10 @@ from typing import Any
 from ..history.shas import short_digest, short_sha
 from ..usecases.status import ImageStatus, StatusReport
 from . import json_document, lines_of, table
+from .holds import hold_json_of
 
-HEADERS = ("ENV", "IMAGE", "TAG", "APP COMMIT", "SINCE", "BY", "PENDING", "FROZEN", "SOAK LEFT")
+HEADERS = ("ENV", "IMAGE", "TAG", "APP COMMIT", "SINCE", "BY", "PENDING", "FROZEN", "SOAK LEFT",
+           "HELD")
 
 
 def _when(iso: str | None) -> str:
@@ -27,7 +29,7 @@ def _cells(row: ImageStatus) -> tuple[str, ...]:
     return (row.env, row.image, _tag(row), short_sha(row.app_commit) if row.app_commit else "-",
             _when(row.since), short_sha(row.by_commit) if row.by_commit else "-",
             short_sha(row.pending) if row.pending else "-", row.frozen or "-",
-            row.soak_remaining or "-")
+            row.soak_remaining or "-", " ".join(h.tag[:7] for h in row.holds) or "-")
 
 
 def _link(report: StatusReport, sha: str | None) -> str | None:
@@ -58,6 +60,7 @@ def status_json(report: StatusReport) -> str:
         "appCommit": r.app_commit, "appCommitUrl": _link(report, r.app_commit),
         "since": r.since, "byCommit": r.by_commit, "bySubject": r.by_subject,
         "pendingPromotion": r.pending, "frozen": r.frozen, "soakRemaining": r.soak_remaining,
+        "holds": [hold_json_of(h) for h in r.holds],
     } for r in report.rows]
     return json_document({"images": rows})
 
@@ -92,11 +95,14 @@ def status_html(report: StatusReport) -> str:
         if row.by_subject:
             by += f'<br><span class="subject">{e(row.by_subject)}</span>'
         pending = (f'<span class="pending">{e(cells[6])}</span>' if row.pending else "-")
+        held = "<br>".join(f'<code>{e(h.tag[:7])}</code> <span class="subject">{e(h.describe())}'
+                           f"</span>" for h in row.holds) or "-"
         tds = [e(cells[0]), e(cells[1]), f"<code>{e(cells[2])}</code>", commit, e(cells[4]), by,
-               pending, e(cells[7]), e(cells[8])]
+               pending, e(cells[7]), e(cells[8]), held]
         opening = '<tr class="first">' if first else "<tr>"
-        rows.append(opening + "".join(f'<td class="by">{td}</td>' if i == 5 else f"<td>{td}</td>"
-                                      for i, td in enumerate(tds)) + "</tr>")
+        rows.append(opening + "".join(f'<td class="by">{td}</td>' if i in (5, 9)
+                                      else f"<td>{td}</td>" for i, td in enumerate(tds))
+                    + "</tr>")
     head = "".join(f"<th>{e(h.lower())}</th>" for h in HEADERS)
     return lines_of([
         "<!DOCTYPE html>",
@@ -111,7 +117,7 @@ def status_html(report: StatusReport) -> str:
         "<h1>What runs where</h1>",
         "<p>Each environment's app images: the tag, the app commit it was built from, since "
         "when and by which commit of this repository, and what the previous environment has "
-        "waiting to be promoted.</p>",
+        "waiting to be promoted, and the tags held out of it (gitops hold list).</p>",
         f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>",
         *rows,
         "</tbody>\n</table>",

@@ -5,7 +5,7 @@ and rollback both come down to this."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,13 +26,14 @@ class EnvSnapshot:
 
     images: dict[str, Pin]
     config: dict[str, str]
+    replicas: dict[str, int] = field(default_factory=dict, compare=False)  # read, not restored
 
 
 def snapshot_of(values: OverlayValues, names: Sequence[str] | None = None) -> EnvSnapshot:
     """The images (those named, default all) and config values an overlay pins."""
     images = {e.name: Pin(e.new_tag, e.digest) for e in values.images()
               if names is None or e.name in names}
-    return EnvSnapshot(images, values.config)
+    return EnvSnapshot(images, values.config, values.replicas)
 
 
 def parse_snapshot(text: str | None, source: str) -> EnvSnapshot | None:

@@ -16,6 +16,7 @@ from ..gates.checks import (
     Overrides,
     check_bump_order,
     check_not_frozen,
+    check_not_held,
     check_soak,
     is_rollback,
     rollback_refusal,
@@ -180,6 +181,8 @@ class _Planner:
         if not changes:
             return None
         check_not_frozen(cfg, list(targets), overrides)
+        check_not_held(cfg, {env: {name: t.new_tag for name, t in moved.items() if t.new_tag}
+                             for env, moved in targets.items()}, overrides)
         for env, moved_targets in targets.items():
             source = cfg.previous_env(env)
             pins = {name: Pin(t.new_tag, t.digest) for name, t in moved_targets.items()

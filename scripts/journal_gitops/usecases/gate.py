@@ -26,7 +26,7 @@ from ..adapters.files import read_file
 from ..config.load import load_config
 from ..config.model import Config
 from ..errors import ConfigError, GitopsError
-from ..gates.checks import is_rollback, soak_verdict
+from ..gates.checks import holds_over, is_rollback, soak_verdict
 from ..history.revisions import sides
 from ..history.shas import short_sha
 from ..history.trailers import (
@@ -138,6 +138,12 @@ class _Checker:
                  if pin != before.images.get(name) and pin.tag}
         if not moved:
             return
+        if not self.has(env, BREAK_GLASS):
+            for hold in holds_over(self.base_cfg, env):
+                if any(hold.covers(name, pin.tag or "") for name, pin in moved.items()):
+                    yield Violation(env, "hold", f"{hold.describe()}; a change bringing it "
+                                                 f"back needs a commit with a {BREAK_GLASS} "
+                                                 f"trailer for {env}")
         history = walk(self.base_root, self.base_cfg, env, self.base_sha)
         rolled = {name for name, pin in moved.items()
                   if pin.tag and is_rollback(history, name, before.images.get(name, Pin(None, None))

@@ -3,8 +3,11 @@ and the trailers the tooling writes.
 
 A deployment is a change of an environment's app images (a bump, a promotion, or one made by
 hand), rollbacks apart; the creation of an environment is none. A rollback marks as failed
-the deployments it undoes, back to the one that brought what it restores. "Now" is the commit
-time of HEAD, so that the figures are those of the history as it stands and repeatable.
+the deployments it undoes, back to the one that brought what it restores, and is their
+restore; a revert fails the change it reverts, and a hold set by hand the deployment that
+brought the held tag. A release replaced by a newer one was rolled forward, not failed. "Now"
+is the commit time of HEAD, so that the figures are those of the history as it stands and
+repeatable.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from ..adapters import gitrepo
 from ..config.model import Config
 from ..errors import UsageError
 from ..history.entries import HistoryRow, read_history
-from ..history.trailers import ChangeKind
+from ..history.trailers import HOLD, REVERTS, ChangeKind
 from ..history.walker import Step, walk_all
 from ..overlays.images import commit_of_tag
 from ..timing.durations import parse_duration
@@ -96,6 +99,32 @@ def _failed_by(rows: Sequence[HistoryRow], index: int) -> list[HistoryRow]:
     return failed
 
 
+def _failed_by_holds_and_reverts(env: str, history: Sequence[HistoryRow],
+                                 deployments: Sequence[HistoryRow]) -> list[HistoryRow]:
+    """The deployments a revert undid, and those that brought a tag a hold was set on by hand
+    (a rollback's own holds are its deployments' already): history newest first."""
+    failed: list[HistoryRow] = []
+    reverted = {sha for row in history if row.kind == ChangeKind.REVERT
+                for sha in row.trailer(REVERTS)}
+    failed += [row for row in deployments if row.commit in reverted]
+    order = {row.commit: index for index, row in enumerate(history)}  # 0: newest
+    for row in history:
+        if row.kind != ChangeKind.HOLD:
+            continue
+        for value in row.trailer(HOLD):
+            where, _, rest = value.partition(" ")
+            tag = rest.partition("=")[2].partition(" ")[0]
+            if where != env or not tag:
+                continue
+            brought = next((d for d in sorted(deployments, key=lambda d: order[d.commit])
+                            if order[d.commit] > order[row.commit] and any(
+                                m.new and m.new.split("@")[0].startswith(tag[:7])
+                                for m in d.images)), None)
+            if brought is not None:
+                failed.append(brought)
+    return failed
+
+
 def _deploys(row: HistoryRow) -> bool:
     return (row.kind != ChangeKind.ENV and any(m.old is not None for m in row.images))
 
@@ -114,7 +143,7 @@ def env_metrics(config: Config, env: str, start: datetime | None, source_repo: P
     history = read_history(config, env, steps=steps)
     rows = [r for r in reversed(history) if _deploys(r)]  # oldest first
     inside = [r for r in rows if start is None or _when(r.date) >= start]
-    deployments = [r for r in inside if r.kind != ChangeKind.ROLLBACK]
+    deployments = [r for r in inside if r.kind not in (ChangeKind.ROLLBACK, ChangeKind.REVERT)]
     failed: dict[str, HistoryRow] = {}
     restores: list[timedelta] = []
     for index, row in enumerate(rows):
@@ -124,9 +153,11 @@ def env_metrics(config: Config, env: str, start: datetime | None, source_repo: P
         failed.update({r.commit: r for r in undone})
         if undone and row in inside:
             restores.append(_when(row.date) - _when(undone[-1].date))
+    failed.update({r.commit: r for r in _failed_by_holds_and_reverts(env, history, rows)})
     leads = [t for r in deployments if (t := _lead_time(config, source_repo, r)) is not None]
     first = _when(deployments[0].date) if deployments else None
-    return EnvMetrics(env, start or first, len(deployments), len(inside) - len(deployments),
+    rollbacks = sum(1 for r in inside if r.kind == ChangeKind.ROLLBACK)
+    return EnvMetrics(env, start or first, len(deployments), rollbacks,
                       sum(1 for r in deployments if r.commit in failed), tuple(leads),
                       tuple(restores))
 

@@ -10,10 +10,18 @@ from pathlib import Path
 
 from ..adapters.files import read_file
 from ..changes.delivery import Delivery, DeliveryOptions, Proposal, deliver
+from ..config.gates import Hold
 from ..config.load import load_config
 from ..config.model import Config
 from ..errors import GitopsError, UsageError
-from ..gates.checks import Overrides, check_not_frozen, check_soak, is_rollback, rollback_refusal
+from ..gates.checks import (
+    Overrides,
+    check_not_frozen,
+    check_not_held,
+    check_soak,
+    is_rollback,
+    rollback_refusal,
+)
 from ..history.changelog import Changelog, changelog_lines, changelogs
 from ..history.entries import read_history
 from ..history.shas import short_sha
@@ -52,6 +60,9 @@ class Promotion:
     changes: tuple[StateChange, ...]
     changelog: tuple[Changelog, ...] = ()
     unchanged: tuple[str, ...] = ()  # targets that already run what the source runs
+    rendered: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()
+    holds: tuple[Hold, ...] = ()
 
 
 def _check_order(config: Config, source: str, targets: Sequence[str], skip: str | None) -> None:
@@ -97,6 +108,8 @@ def promote(config: Config, request: PromoteRequest, options: DeliveryOptions
         if not changes:
             return None
         check_not_frozen(cfg, [change.env for change in changes], request.overrides)
+        check_not_held(cfg, {change.env: {c.image: c.new for c in change.images}
+                             for change in changes}, request.overrides)
         allowed: list[str] = []
         for change in changes:
             if _forward(tree, cfg, request, change):

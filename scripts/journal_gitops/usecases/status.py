@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ..adapters.files import read_file
+from ..config.gates import Hold
 from ..config.model import Config
-from ..gates.checks import soak_verdict
+from ..gates.checks import holds_over, soak_verdict
 from ..history.entries import read_history
-from ..history.walker import Step, walk_all
+from ..history.walker import Step, pinned, walk_all
 from ..overlays.images import Pin, commit_of_tag
 from ..overlays.kustomization import read_values
 from ..overlays.snapshot import snapshot_of
@@ -33,6 +34,7 @@ class ImageStatus:
     pending: str | None  # the previous environment's tag, when it differs
     frozen: str | None = None  # release gates: None when gitops.yaml has none
     soak_remaining: str | None = None
+    holds: tuple[Hold, ...] = ()  # the holds that keep a tag of this image out of the env
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def _gates(config: Config, env: str, previous: str | None, waiting: Mapping[str,
         f"until {iso(active.end)}" if active.end else "until unfrozen")
     if previous is None or not waiting:
         return frozen, None
-    verdict = soak_verdict(config, walks[previous], env, previous, waiting)
+    verdict = soak_verdict(config, pinned(walks[previous]), env, previous, waiting)
     if verdict is None or verdict.allowed_at is None:
         return frozen, None
     left = verdict.allowed_at - moment
@@ -82,6 +84,7 @@ def status(config: Config) -> StatusReport:
             rows.append(ImageStatus(
                 env, image.name, tag, pin.digest if pin else None, commit_of_tag(config, tag),
                 brought.date if brought else None, brought.commit if brought else None,
-                brought.subject if brought else None, pending, frozen, soak))
+                brought.subject if brought else None, pending, frozen, soak,
+                tuple(h for h in holds_over(config, env) if h.image in (None, image.name))))
     app = config.app_repo_url.rstrip("/").removesuffix(".git") if config.app_repo_url else None
     return StatusReport(app, tuple(rows))
