@@ -48,6 +48,11 @@ def test_a_patch_of_the_overlay_is_history_and_rolls_back(gitops: Runner,
     assert gitops("history", "prod", "--limit", "1", repo=repo).output.splitlines()[1].endswith(
         f"manual  overlay {PATCH}")
     assert _rows(gitops, repo, "staging")[0]["commit"] != sha
+    planned = gitops("rollback", "prod", "--dry-run", "--output", "json", repo=repo)
+    assert planned.exit_code == 0, planned.output
+    data = json.loads(planned.output)
+    assert (data["restored"], data["rendered"], data["holds"], data["images"]) == (
+        [PATCH], ["changed StatefulSet/journal-prod/redis"], [], [])
     result = gitops("rollback", "prod", "--in-place", repo=repo)
     assert result.exit_code == 0, result.output
     assert (repo / PATCH).read_text() == before

@@ -81,6 +81,7 @@ def test_a_rollback_holds_the_tags_until_released(gitops: Runner, repo_with_hist
         "prod  released  journal-fileserver  bbbbbbb  fixed in 1.4.1"]
     assert git(repo, "log", "-1", "--format=%s") == (
         "release(prod): journal-server bbbbbbb, journal-fileserver bbbbbbb: fixed in 1.4.1")
+    assert git(repo, "log", "-1", "--format=%(trailers:key=Change-Kind,valueonly)") == "release"
     assert "holds:" not in (repo / "gitops.yaml").read_text()
     assert gitops("hold", "list", repo=repo).output == "no holds\n"
     again = gitops("release", "prod", "--tag", "bbbbbbb", "--reason", "x", "--in-place",

@@ -5,7 +5,7 @@ entries in gitops.yaml) and the kind of change its trailers name."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
@@ -19,7 +19,7 @@ from ..overlays.images import Pin
 from ..overlays.snapshot import EnvSnapshot
 from .shas import short_digest
 from .trailers import CHANGE_KIND, ChangeKind, parse
-from .walker import Reach, Step, overlay_paths, reach_walk, reaches, state_at
+from .walker import Reaches, Step, overlay_paths, reach_walk, reaches, state_at
 
 
 class Move(NamedTuple):
@@ -104,19 +104,12 @@ def _merged(config: Config, step: Step, paths: tuple[str, ...]) -> tuple[str, Ch
     return message.subject, message.kind
 
 
-def owns(reach: Reach, others: Sequence[Reach], path: str) -> bool:
-    """Whether a file the environment reads is its own: in its overlay folder, or in a folder
-    it loads that no other environment does."""
-    return path.startswith(f"{reach.own}/") or (
-        reach.has(path) and path not in (reach.app, CONFIG_FILE)
-        and not any(other.has(path) for other in others))
-
-
-def _parts(step: Step, reach: Reach, others: Sequence[Reach], images: tuple[Move, ...],
+def _parts(step: Step, env: str, reach_of: Reaches, images: tuple[Move, ...],
            values: tuple[Move, ...], replicas: bool) -> tuple[tuple[Part, tuple[str, ...]], ...]:
     """Each part of the environment the step changed, with its files."""
+    reach = reach_of[env]
     pins = tuple(f"{reach.own}/{name}" for name in KUSTOMIZATION_FILES)
-    own = tuple(f for f in step.files if owns(reach, others, f))
+    own = tuple(f for f in step.files if reach_of.owns(env, f))
     kustomization = tuple(f for f in own if f in pins)
     found: list[tuple[Part, tuple[str, ...]]] = [
         (part, kustomization) for part, moved in ((Part.IMAGES, images), (Part.CONFIG, values),
@@ -133,16 +126,16 @@ def _parts(step: Step, reach: Reach, others: Sequence[Reach], images: tuple[Move
 
 
 def read_history(config: Config, env: str, limit: int | None = None,
-                 steps: tuple[Step, ...] | None = None) -> list[HistoryRow]:
+                 steps: tuple[Step, ...] | None = None,
+                 reach_of: Reaches | None = None) -> list[HistoryRow]:
     """Newest first, along the first-parent line (a merged pull request is one change);
     `steps`: the environment's walk, when the caller has it already."""
     config.require_env(env)
     if limit is not None and limit < 1:
         raise UsageError("--limit must be at least 1")
     steps = reach_walk(config.root, config, env) if steps is None else steps
-    reach_of = reaches(config.root, config, config.environments)
-    reach = reach_of[env]
-    others = [r for e, r in reach_of.items() if e != env]
+    if reach_of is None:
+        reach_of = reaches(config.root, config, config.environments)
     paths = overlay_paths(config, env)
     rows: list[HistoryRow] = []
     for index, step in enumerate(steps):
@@ -155,7 +148,7 @@ def read_history(config: Config, env: str, limit: int | None = None,
         images = _changes(old.images, now.images) if read else ()
         values = _changes(old.config, now.config) if read else ()
         replicas = read and before is not None and old.replicas != now.replicas
-        parts = _parts(step, reach, others, images, values, replicas)
+        parts = _parts(step, env, reach_of, images, values, replicas)
         if not parts:
             continue
         shared = dict(parts).get(Part.SHARED, ())
@@ -164,7 +157,8 @@ def read_history(config: Config, env: str, limit: int | None = None,
         merged = _merged(config, step, paths)
         if merged is not None and not message.values(CHANGE_KIND):
             subject, kind = f"{subject} ({merged[0]})", merged[1]
-        reached = tuple(e for e, r in reach_of.items() if any(map(r.has, shared)))
+        readers = set().union(*(reach_of.readers(f) for f in shared))
+        reached = tuple(e for e in reach_of if e in readers)
         rows.append(HistoryRow(step.commit, step.authored, step.author, subject, kind, images,
                                values, before, parts, reached, message.trailers))
         if limit is not None and len(rows) >= limit:

@@ -38,7 +38,8 @@ class ChangeKind(str, Enum):
     PROMOTION = "promotion"
     ROLLBACK = "rollback"
     REVERT = "revert"  # a commit undone for every environment it reached
-    HOLD = "hold"  # a tag held out of an environment by hand, or released
+    HOLD = "hold"  # a tag held out of an environment by hand
+    RELEASE = "release"  # a hold lifted
     ENV = "env"
     FREEZE = "freeze"
     CLUSTER = "cluster"  # a cluster named or dropped: no environment changes

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +55,54 @@ class Reach:
     shared: tuple[str, ...]  # the other folders its kustomizations load
     app: str | None  # the file of its Application
 
-    def has(self, path: str) -> bool:
-        return path == self.app or path == CONFIG_FILE or any(
-            path == folder or path.startswith(f"{folder}/") for folder in (self.own, *self.shared))
+
+class Reaches(dict[str, Reach]):
+    """Each environment's reach, and which environments read a path: looked up by the path's
+    folders, so that the cost does not grow with the number of environments."""
+
+    @classmethod
+    def overlays(cls, config: Config, envs: Sequence[str]) -> Reaches:
+        """Only the overlay folders (and gitops.yaml): enough for what moves an environment's
+        images, config and replicas, which its kustomization sets, and nothing to read."""
+        return cls((env, Reach(config.overlay_rel(env), (), None)) for env in envs)
+
+    @cached_property
+    def _folders(self) -> dict[str, set[str]]:
+        readers: dict[str, set[str]] = {}
+        for env, reach in self.items():
+            for folder in (reach.own, *reach.shared):
+                readers.setdefault(folder, set()).add(env)
+        return readers
+
+    @cached_property
+    def _apps(self) -> dict[str, set[str]]:
+        readers: dict[str, set[str]] = {}
+        for env, reach in self.items():
+            if reach.app:
+                readers.setdefault(reach.app, set()).add(env)
+        return readers
+
+    def readers(self, path: str) -> frozenset[str]:
+        """The environments whose reach has `path` (gitops.yaml: all of them)."""
+        if path == CONFIG_FILE:
+            return frozenset(self)
+        found = self._apps.get(path, set()) | self._folders.get(path, set())
+        folder = path
+        while "/" in folder:
+            folder = folder.rsplit("/", 1)[0]
+            found |= self._folders.get(folder, set())
+        return frozenset(found)
+
+    def owns(self, env: str, path: str) -> bool:
+        """Whether a file is the environment's own: in its overlay folder, or in a folder it
+        loads that no other environment does (its Application and gitops.yaml are parts of
+        their own)."""
+        reach = self[env]
+        return path.startswith(f"{reach.own}/") or (
+            path not in (reach.app, CONFIG_FILE) and self.readers(path) == {env})
 
 
-def reaches(root: Path, config: Config, envs: Sequence[str]) -> dict[str, Reach]:
+def reaches(root: Path, config: Config, envs: Sequence[str]) -> Reaches:
     """Each environment's reach, as the files under `root` have it."""
     top = root.resolve()
     batch = inputs.Batch()
@@ -68,7 +110,7 @@ def reaches(root: Path, config: Config, envs: Sequence[str]) -> dict[str, Reach]
         apps = environment_applications(root, config)
     except GitopsError:
         apps = {}
-    found = {}
+    found = Reaches()
     for env in envs:
         own = config.overlay_rel(env)
         folder = root / own
@@ -95,29 +137,33 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _settings(text: str | None, env: str) -> str:
-    """An environment's entries in a version of gitops.yaml: its promotion stage and the one
-    before, its cluster, minimum soak, freezes and waivers (compared, never shown)."""
+def _settings(text: str | None, envs: Sequence[str]) -> dict[str, str]:
+    """Each environment's entries in a version of gitops.yaml: its promotion stage and the one
+    before, its cluster, minimum soak, freezes, waivers and holds (compared, never shown)."""
     try:
         data = load_yaml(text or "", CONFIG_FILE)
     except GitopsError:
-        return "unreadable"
+        return dict.fromkeys(envs, "unreadable")
     data = data if isinstance(data, dict) else {}
     stages = [s if isinstance(s, list) else [s] for s in data.get("environments") or []]
-    place = next((i for i, stage in enumerate(stages) if env in stage), None)
-    before = stages[place - 1] if place else None
     clusters = _mapping(data.get("clusters"))
-    cluster = [name for name, c in clusters.items()
-               if isinstance(c, dict) and env in (c.get("environments") or [])]
     soak = _mapping(data.get("minSoak"))
 
-    def named(key: str) -> list[Any]:
+    def named(key: str, env: str) -> list[Any]:
         items = data.get(key)
         return [i for i in items if isinstance(i, dict) and i.get("env") == env] \
             if isinstance(items, list) else []
 
-    return repr((stages[place] if place is not None else None, before, cluster, soak.get(env),
-                 named("freezes"), named("waivers"), named("holds")))
+    found = {}
+    for env in envs:
+        place = next((i for i, stage in enumerate(stages) if env in stage), None)
+        before = stages[place - 1] if place else None
+        cluster = [name for name, c in clusters.items()
+                   if isinstance(c, dict) and env in (c.get("environments") or [])]
+        found[env] = repr((stages[place] if place is not None else None, before, cluster,
+                           soak.get(env), named("freezes", env), named("waivers", env),
+                           named("holds", env)))
+    return found
 
 
 @lru_cache(maxsize=16)
@@ -131,13 +177,15 @@ def _walk_all(root: str, tip: str, envs: tuple[tuple[str, tuple[str, ...], Reach
         *paths, reach.own, *reach.shared, *([reach.app] if reach.app else []), CONFIG_FILE)})
     log = gitrepo.run(repo, "log", "--first-parent", "--name-only", "--no-renames",
                       f"--format={fmt}", tip, "--", *everything)
+    index = Reaches((env, reach) for env, _, reach in envs)
     commits: list[tuple[list[str], dict[str, tuple[str, ...]]]] = []
     for record in log.split(RECORD)[1:]:
         *fields, names = record.split(FIELD)
-        changed = [n for n in names.split("\n") if n]
-        touched = {env: files for env, _, reach in envs
-                   if (files := tuple(n for n in changed if reach.has(n)))}
-        commits.append((fields, touched))
+        found: dict[str, list[str]] = {}
+        for name in filter(None, names.split("\n")):
+            for env in index.readers(name):
+                found.setdefault(env, []).append(name)
+        commits.append((fields, {env: tuple(files) for env, files in found.items()}))
     paths_of = {env: paths for env, paths, _ in envs}
     configs = [(fields[0], fields[1].split()[:1]) for fields, touched in commits
                if any(CONFIG_FILE in files for files in touched.values())]
@@ -150,12 +198,19 @@ def _walk_all(root: str, tip: str, envs: tuple[tuple[str, tuple[str, ...], Reach
              if set(touched[env]) & set(paths_of[env]) for path in paths_of[env]]
     texts = iter(gitrepo.blobs(repo, specs))
     steps: dict[str, list[Step]] = {env: [] for env, _, _ in envs}
+    read: dict[str | None, dict[str, str]] = {}
+
+    def settled(text: str | None) -> dict[str, str]:
+        if text not in read:
+            read[text] = _settings(text, list(steps))
+        return read[text]
+
     for (sha, parents, author, authored, landed, body), touched in commits:
         for env in sorted(touched):
             files = touched[env]
             if CONFIG_FILE in files and sha in settings:
                 now, then = settings[sha]
-                if _settings(now, env) == _settings(then, env):
+                if settled(now).get(env) == settled(then).get(env):
                     files = tuple(f for f in files if f != CONFIG_FILE)
             pinned = bool(set(touched[env]) & set(paths_of[env]))
             state = _state([next(texts) for _ in paths_of[env]], paths_of[env][0]) \
@@ -179,16 +234,18 @@ def _carried(steps: list[Step]) -> tuple[Step, ...]:
     return tuple(reversed(out))
 
 
-def walk_all(root: Path, config: Config, rev: str = "HEAD", extra: str | None = None
-             ) -> dict[str, tuple[Step, ...]]:
+def walk_all(root: Path, config: Config, rev: str = "HEAD", extra: str | None = None,
+             reach: Reaches | None = None) -> dict[str, tuple[Step, ...]]:
     """Every environment's changes of anything it reads on the first-parent line of `rev`,
     newest first (and those of `extra`, an overlay folder's name that is not an environment of
-    `config`); `pinned` keeps those of its pins."""
+    `config`); `pinned` keeps those of its pins. `reach`: the environments' reaches, when the
+    caller has them already."""
     tip = gitrepo.rev(gitrepo.open_repo(root), rev)
     if tip is None:
         raise GitopsError(f"{rev} is not a commit")
     envs = [*config.environments, *([extra] if extra else [])]
-    reach = reaches(root, config, envs)
+    if reach is None or any(env not in reach for env in envs):
+        reach = reaches(root, config, envs)
     return _walk_all(str(root), tip, tuple((e, overlay_paths(config, e), reach[e])
                                            for e in envs))
 

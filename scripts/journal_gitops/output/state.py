@@ -9,6 +9,7 @@ from ..history.shas import short_sha
 from . import lines_of, table
 from .changelog import changelog_json, changelog_markdown
 from .delivery import delivery_json, delivery_text, short_answer
+from .holds import hold_json_of
 
 if TYPE_CHECKING:
     from ..changes.delivery import Delivery, DeliveryOptions
@@ -91,7 +92,8 @@ def state_json(done: Delivery[M], options: DeliveryOptions, nothing: str,
     `envs` all of them; each image and config entry names its environment."""
     moves = done.proposal.data if done.proposal else None
     data: dict[str, Any] = {"env": None, "envs": [], "images": [], "config": [],
-                            "unchanged": [], "prBody": None, "changelog": []}
+                            "unchanged": [], "prBody": None, "changelog": [], "restored": [],
+                            "rendered": [], "holds": []}
     if moves is not None:
         changes = moves.changes
         data = {
@@ -105,5 +107,8 @@ def state_json(done: Delivery[M], options: DeliveryOptions, nothing: str,
                        for change in changes for c in change.config],
             "unchanged": list(moves.unchanged),
             "changelog": changelog_json(moves.changelog),
+            "restored": list(moves.restored),
+            "rendered": list(moves.rendered),
+            "holds": [hold_json_of(hold) for hold in moves.holds],
         }
     return delivery_json(done, options, data)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -36,12 +37,19 @@ def snapshot_of(values: OverlayValues, names: Sequence[str] | None = None) -> En
     return EnvSnapshot(images, values.config, values.replicas)
 
 
+@lru_cache(maxsize=4096)
+def read_snapshot(text: str, source: str) -> EnvSnapshot:
+    """The snapshot of a kustomization's text, parsed once a process (a walk of the history and
+    the working tree read the same texts; a snapshot is never changed once made)."""
+    return snapshot_of(read_values(text, source))
+
+
 def parse_snapshot(text: str | None, source: str) -> EnvSnapshot | None:
     """The snapshot of one version of an overlay; None when it did not parse or had no images."""
     if text is None:
         return None
     try:
-        return snapshot_of(read_values(text, source))
+        return read_snapshot(text, source)
     except GitopsError:
         return None
 

@@ -69,7 +69,8 @@ def hold_message(action: str, env: str, holds: list[Hold], reason: str) -> str:
              if action == "hold" else f"Lets {what} into {env} again."),)
     return CommitMessage(f"{action}({env}): {what}: {reason}", body, (
         *(hold_trailer(key, h.env, h.image, h.tag, reason) for h in holds),
-        *change_trailers([env], ChangeKind.HOLD))).text()
+        *change_trailers([env], ChangeKind.HOLD if action == "hold" else ChangeKind.RELEASE),
+    )).text()
 
 
 def hold(config: Config, env: str, tag: str, image: str | None, reason: str,

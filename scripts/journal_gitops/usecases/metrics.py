@@ -23,7 +23,7 @@ from ..config.model import Config
 from ..errors import UsageError
 from ..history.entries import HistoryRow, read_history
 from ..history.trailers import HOLD, REVERTS, ChangeKind
-from ..history.walker import Step, walk_all
+from ..history.walker import Reaches, Step, walk_all
 from ..overlays.images import commit_of_tag
 from ..timing.durations import parse_duration
 
@@ -139,8 +139,9 @@ def _lead_time(config: Config, source_repo: Path | None, row: HistoryRow) -> tim
 
 
 def env_metrics(config: Config, env: str, start: datetime | None, source_repo: Path | None,
-                steps: tuple[Step, ...] | None = None) -> EnvMetrics:
-    history = read_history(config, env, steps=steps)
+                steps: tuple[Step, ...] | None = None,
+                reach: Reaches | None = None) -> EnvMetrics:
+    history = read_history(config, env, steps=steps, reach_of=reach)
     rows = [r for r in reversed(history) if _deploys(r)]  # oldest first
     inside = [r for r in rows if start is None or _when(r.date) >= start]
     deployments = [r for r in inside if r.kind not in (ChangeKind.ROLLBACK, ChangeKind.REVERT)]
@@ -170,6 +171,8 @@ def metrics(config: Config, envs: Sequence[str], since: str | None,
         raise UsageError("--since must be longer than 0")
     end = _when(gitrepo.head_date(gitrepo.open_repo(config.root)))
     start = end - window if window is not None else None
-    walks = walk_all(config.root, config)
+    # Deployments, rollbacks, reverts of them and holds all change an overlay or gitops.yaml.
+    reach = Reaches.overlays(config, config.environments)
+    walks = walk_all(config.root, config, reach=reach)
     return MetricsReport(end, since, source_repo is not None, tuple(
-        env_metrics(config, env, start, source_repo, walks[env]) for env in selected))
+        env_metrics(config, env, start, source_repo, walks[env], reach) for env in selected))

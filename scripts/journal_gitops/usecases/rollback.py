@@ -28,7 +28,7 @@ from ..config.model import Config
 from ..errors import GitopsError, UsageError
 from ..gates.checks import Overrides, check_not_frozen
 from ..history.changelog import Changelog
-from ..history.entries import HistoryRow, Part, owns, read_history, snapshot_at
+from ..history.entries import HistoryRow, Part, read_history, snapshot_at
 from ..history.shas import SHORT, short_sha
 from ..history.trailers import (
     HOLD,
@@ -173,10 +173,9 @@ def _owned(tree: Path, config: Config, env: str, commit: str) -> list[str]:
     alone loads, its Application. A link is put back by hand: one that differs is refused."""
     reach_of = reaches(tree, config, config.environments)
     reach = reach_of[env]
-    others = [r for e, r in reach_of.items() if e != env]
     folders = [reach.own, *reach.shared]
     now, then = _entries_now(tree, folders), _entries_then(tree, commit, folders)
-    files = {path for path in (*now, *then) if owns(reach, others, path)}
+    files = {path for path in (*now, *then) if reach_of.owns(env, path)}
     for path in sorted(files):
         if now.get(path) != then.get(path):
             raise GitopsError(f"{path} is a link that is not what it was at {short_sha(commit)}: "

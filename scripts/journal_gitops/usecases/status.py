@@ -13,10 +13,9 @@ from ..config.gates import Hold
 from ..config.model import Config
 from ..gates.checks import holds_over, soak_verdict
 from ..history.entries import read_history
-from ..history.walker import Step, pinned, walk_all
+from ..history.walker import Reaches, Step, pinned, walk_all
 from ..overlays.images import Pin, commit_of_tag
-from ..overlays.kustomization import read_values
-from ..overlays.snapshot import snapshot_of
+from ..overlays.snapshot import read_snapshot
 from ..timing.clock import iso, now
 from ..timing.durations import format_duration
 
@@ -64,11 +63,13 @@ def status(config: Config) -> StatusReport:
     pins = {}
     for env in config.environments:
         rel = config.overlay_file(env)
-        pins[env] = snapshot_of(read_values(read_file(config.root, rel), rel)).images
+        pins[env] = read_snapshot(read_file(config.root, rel), rel).images
     rows: list[ImageStatus] = []
-    walks = walk_all(config.root, config)
+    # What runs where is set by the kustomizations: the folders they load do not matter here.
+    reach = Reaches.overlays(config, config.environments)
+    walks = walk_all(config.root, config, reach=reach)
     for env in config.environments:
-        history = read_history(config, env, steps=walks[env])
+        history = read_history(config, env, steps=walks[env], reach_of=reach)
         previous = config.previous_env(env)
         waiting = {name: pin for name, pin in pins[previous].items()
                    if pins[env].get(name) != pin} if previous else {}
