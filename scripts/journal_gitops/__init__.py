@@ -2,7 +2,8 @@
 
 Started as the `gitops` or `bump-image` command, the package's first instructions make Ctrl-C
 and SIGTERM end the process with one line and exit code 130 or 143: nothing has been done yet,
-so there is nothing to clean up. entry.py hands the signals to the command once it runs.
+so there is nothing to clean up. entry.py hands the signals to the command once it runs. A
+signal ignored when the process started stays ignored.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 DISTRIBUTION = "journal-gitops"
 COMMANDS = ("gitops", "bump-image")
@@ -22,9 +25,16 @@ def _leave(signum: int, frame: FrameType | None) -> None:
     os._exit(130 if interrupted else 143)
 
 
+def handle(signum: int, handler: Callable[[int, FrameType | None], Any]) -> None:
+    """Install a handler, unless the signal was ignored when the process started (a job
+    started in the background, `nohup`): what the caller chose to ignore stays ignored."""
+    if signal.getsignal(signum) is not signal.SIG_IGN:
+        signal.signal(signum, handler)
+
+
 if (sys.argv[0] if sys.argv else "").rpartition("/")[2] in COMMANDS:
-    signal.signal(signal.SIGINT, _leave)
-    signal.signal(signal.SIGTERM, _leave)
+    handle(signal.SIGINT, _leave)
+    handle(signal.SIGTERM, _leave)
     from .changes.checkpoints import checkpoint
 
     checkpoint("first-instruction")

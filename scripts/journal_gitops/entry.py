@@ -9,6 +9,7 @@ import signal
 import sys
 from types import FrameType
 
+from . import handle
 from .errors import ExitCode, Terminated
 
 
@@ -18,8 +19,8 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 def _start(name: str) -> None:
     try:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, _terminate)
+        handle(signal.SIGINT, signal.default_int_handler)
+        handle(signal.SIGTERM, _terminate)
         from .changes.checkpoints import checkpoint
 
         checkpoint("start")

@@ -26,6 +26,11 @@ class GitopsError(Exception):
     exit_code: ExitCode = ExitCode.FINDINGS
 
 
+class GateRefusal(GitopsError):
+    """A release gate refuses the change (order, freeze, soak, hold, a rollback not asked
+    for): exit 1, whichever gate it is; the message names the option that overrides it."""
+
+
 class UsageError(GitopsError):
     """The command was called with something that cannot be right."""
 

@@ -18,6 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -198,14 +199,22 @@ def test_kill_anywhere(lived_template: Path, tmp_path: Path, case: Case, in_plac
             job.result()
 
 
-def _signal_at(repo: Path, args: tuple[str, ...], point: str, sig: int
-               ) -> subprocess.CompletedProcess[str]:
+def _signal_at(repo: Path, args: tuple[str, ...], point: str, sig: int,
+               sigint: Any = signal.SIG_DFL) -> subprocess.CompletedProcess[str]:
+    """Run the command, send `sig` when it reaches `point`. The command starts with SIGINT as
+    `sigint` says (default: as a terminal would, whatever the suite was started with, say
+    in the background where SIGINT is ignored)."""
     env = {**os.environ, "GITOPS_PAUSE_AT": point}
     process = subprocess.Popen([GITOPS, "--repo", str(repo), *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env=env)
+                               stderr=subprocess.PIPE, text=True, env=env,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, sigint))
     assert process.stderr is not None
     assert process.stderr.readline() == f"paused at {point}\n"
     process.send_signal(sig)
+    if sig == signal.SIGINT and sigint is signal.SIG_IGN:
+        time.sleep(0.5)  # ignored: it runs on; a SIGTERM still ends it
+        assert process.poll() is None
+        process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=60)
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
@@ -238,6 +247,17 @@ def test_interrupt_during_start_up_is_one_line(tmp_path: Path, sig: int, code: i
     slowest part of start-up)."""
     done = _signal_at(tmp_path, ("validate",), point, sig)
     assert (done.returncode, done.stdout, done.stderr) == (code, "", message)
+
+
+@pytest.mark.parametrize("point", ["first-instruction", "start", "committed"])
+def test_an_ignored_sigint_stays_ignored(lived_template: Path, tmp_path: Path,
+                                         point: str) -> None:
+    """Started with SIGINT ignored (a background job, nohup), the command is not interrupted
+    by it, from its first instruction to its end."""
+    repo = _copy(lived_template, tmp_path / "repo")
+    done = _signal_at(repo, ("bump", "--commit", LATER), point, signal.SIGINT, signal.SIG_IGN)
+    assert (done.returncode, done.stdout, done.stderr) == (143, "", "Error: terminated\n")
+    assert _worktrees(repo) == 1
 
 
 def test_next_command_finishes_a_move_and_says_so(lived_template: Path, tmp_path: Path) -> None:

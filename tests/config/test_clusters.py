@@ -24,7 +24,7 @@ from journal_gitops.config.edit import (
 )
 from journal_gitops.config.load import load_config, parse_config
 from journal_gitops.config.model import Config
-from journal_gitops.errors import ConfigError, UsageError
+from journal_gitops.errors import ConfigError, GateRefusal, UsageError
 from journal_gitops.gates.checks import Overrides, check_bump_order
 from journal_gitops.kube.objects import Resource
 from journal_gitops.validation.rules import get_rule
@@ -151,7 +151,7 @@ def test_bumps_land_in_every_environment_of_the_first_stage() -> None:
     config = config_of(TWO_REGIONS.replace("  - dev\n", "  - [dev, dev-b]\n", 1).replace(
         "[dev, staging, prod]", "[dev, dev-b, staging, prod]"))
     check_bump_order(config, ["dev", "dev-b"], Overrides())
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(GateRefusal) as caught:
         check_bump_order(config, ["dev", "staging"], Overrides())
     assert str(caught.value) == ("bumps land in dev, dev-b, first in promotion order: staging "
                                  "gets tags by promotion; pass --skip-order REASON to bump anyway")

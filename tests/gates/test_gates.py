@@ -156,7 +156,7 @@ def test_freeze_promote_break_glass_unfreeze(gitops: Runner, repo_with_history: 
      "--until and --for do not go together"),
     (("prod", "--reason", "x", "--for", "2x"), "--for '2x' is not a duration such as 30m, 24h "
                                                "or 2d"),
-    (("prod", "--reason", " "), "--reason needs a reason on one line"),
+    (("prod", "--reason", " "), "--reason needs a reason on one line, without control characters"),
     (("prod", "--reason", "x", "--schedule", "0 16 * * 5"),
      "a recurring freeze needs both --schedule and --duration"),
     (("prod", "--reason", "x", "--schedule", "0 16 * * 5", "--duration", "64h",
@@ -165,6 +165,13 @@ def test_freeze_promote_break_glass_unfreeze(gitops: Runner, repo_with_history: 
     (("qa", "--reason", "x"), "unknown environment 'qa' (known: dev, staging, prod)"),
     (("--reason", "x"), "name the environments to freeze"),
     (("prod", "--reason", "x", "--for", ""), "--for needs a value"),
+    (("prod", "--reason", "x", "--for", "99999999999d"), "--for '99999999999d' is longer than a "
+                                                         "century"),
+    (("prod", "--reason", "\x1b[31mred", "--for", "2h"),
+     "--reason needs a reason on one line, without control characters"),
+    *[(("prod", "--reason", "x", "--until", until),
+       f"--until {until!r} is not between the years 1970 and 9000")
+      for until in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00")],
     (("prod", "--reason", "x", "--until", " "), "--until needs a value"),
     (("prod", "--reason", "x", "--schedule", "0 16 * * 5", "--duration", "1h",
       "--time-zone", ""), "--time-zone needs a value"),
@@ -219,7 +226,7 @@ def test_soak_refuses_until_the_tags_have_run_long_enough(gitops: Runner,
 def test_bumps_keep_the_order_and_see_rollbacks(gitops: Runner, repo_with_history: Path) -> None:
     """dev ran A, then B: going back to A is a rollback even without --source-repo."""
     repo = repo_with_history
-    assert_refused(lambda: gitops("bump", "--commit", A, "--env", "prod", repo=repo), 2,
+    assert_refused(lambda: gitops("bump", "--commit", A, "--env", "prod", repo=repo), 1,
                    "Error: bumps land in dev, first in promotion order: prod gets tags by "
                    "promotion; pass --skip-order REASON to bump anyway\n", repo)
     assert_refused(lambda: gitops("bump", "--commit", A, repo=repo), 1,

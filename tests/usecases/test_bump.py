@@ -665,3 +665,20 @@ def test_a_rerun_pushes_what_a_failed_push_left(gitops: Runner, make_repo: MakeR
     assert git(remote, "rev-parse", "main") == made
     assert_refused(partial(gitops, "bump", "--commit", NEW, "--in-place", "--push", repo=repo),
                    0, f"already at {NEW}\n", repo)
+
+
+def test_a_clone_without_a_git_identity_is_told_how_to_set_one(
+        gitops: Runner, make_repo: MakeRepo, tmp_path: Path) -> None:
+    repo = make_repo()
+    git(repo, "config", "--unset", "user.name")
+    git(repo, "config", "--unset", "user.email")
+    home = tmp_path / "home"
+    home.mkdir()
+    nobody = {"HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1", "EMAIL": "",
+              "GIT_AUTHOR_NAME": "", "GIT_AUTHOR_EMAIL": "", "GIT_COMMITTER_NAME": "",
+              "GIT_COMMITTER_EMAIL": ""}
+    assert_refused(lambda: gitops("bump", "--commit", "c" * 40, "--in-place", repo=repo,
+                                  env=nobody), 3,
+                   "Error: git knows no name and email to commit with: run git config --global "
+                   "user.name 'Your Name' and git config --global user.email you@example.com\n",
+                   repo)

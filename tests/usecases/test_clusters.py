@@ -226,7 +226,7 @@ def test_an_argocd_named_cluster_and_a_namespace_reused_there(
      "cannot derive a host for prod-us from journal.example.com: pass --host"),
     (("env", "new", "qa", "--from", "dev", "--namespace", "journal-prod"), 2,
      "namespace journal-prod is already prod's on cluster in-cluster"),
-    (("promote", "--from", "dev", "--to", "staging", "--to", "prod"), 2,
+    (("promote", "--from", "dev", "--to", "staging", "--to", "prod"), 1,
      "prod is not next in promotion order (the next stage after dev is staging); pass "
      "--skip-order REASON to promote anyway"),
 ])

@@ -110,3 +110,18 @@ def test_a_hold_and_a_revert_fail_a_deployment(gitops: Runner, history: tuple[Pa
         ("dev", 4, {"failed": 2, "deployments": 4, "rate": 0.5}, 1),
         ("staging", 2, {"failed": 1, "deployments": 2, "rate": 0.5}, 0),
         ("prod", 1, {"failed": 0, "deployments": 1, "rate": 0.0}, 0)]
+
+
+def test_minutes_of_history_have_no_weekly_rate(gitops: Runner, make_repo: MakeRepo) -> None:
+    """The period runs from the first deployment to HEAD: here, the same moment."""
+    repo = make_repo()
+    bumped = gitops("bump", "--commit", "c" * 40, "--in-place", repo=repo, env=at(1))
+    assert bumped.exit_code == 0, bumped.output
+    text = gitops("metrics", "--env", "dev", repo=repo).output.splitlines()
+    assert text[2:4] == [
+        "ENV  DEPLOYMENTS  PER WEEK            LEAD TIME                CHANGE FAILURE RATE  "
+        "TIME TO RESTORE  ROLLBACKS",
+        "dev  1            too little history  - (needs --source-repo)  0% (0/1)             "
+        "-                0"]
+    data = json.loads(gitops("metrics", "--env", "dev", "--output", "json", repo=repo).output)
+    assert data["environments"][0]["deploymentsPerWeek"] is None

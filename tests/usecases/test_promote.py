@@ -37,7 +37,8 @@ def test_promote_names_its_source(gitops: Runner, repo_with_history: Path) -> No
 def test_promote_config_only_with_config(gitops: Runner, repo_with_history: Path) -> None:
     repo = repo_with_history
     assert_refused(lambda: gitops("promote", "--from", "dev", "--to", "staging", repo=repo),
-                   0, "nothing to promote from dev to staging\n", repo)
+                   0, "nothing to promote from dev to staging (config differs: journalEntries; "
+                   "--with-config promotes it)\n", repo)
     with_config = gitops("promote", "--from", "dev", "--to", "staging", "--with-config",
                          "--in-place", repo=repo)
     assert with_config.exit_code == 0, with_config.output
@@ -59,23 +60,25 @@ def test_promote_one_image_on_a_branch(gitops: Runner, repo_with_history: Path) 
         " 1 file changed, 1 insertion(+), 1 deletion(-)")
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--from", "dev", "--to", "prod"),
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (("--from", "dev", "--to", "prod"), 1,
      "prod is not next in promotion order (the next stage after dev is staging); pass --skip-order "
      "REASON to promote anyway"),
-    (("--from", "prod", "--to", "dev"),
+    (("--from", "prod", "--to", "dev"), 1,
      "dev is not next in promotion order (prod is in the last stage); pass --skip-order REASON to "
      "promote anyway"),
-    (("--from", "dev", "--to", "dev"), "--from and --to name the same environment"),
-    (("--from", "dev", "--to", "qa"), "unknown environment 'qa' (known: dev, staging, prod)"),
-    (("--from", "dev", "--to", "staging", "--image", "docker.io/library/redis"),
+    (("--from", "dev", "--to", "dev"), 2, "--from and --to name the same environment"),
+    (("--from", "dev", "--to", "qa"), 2, "unknown environment 'qa' (known: dev, staging, prod)"),
+    (("--from", "dev", "--to", "staging", "--image", "docker.io/library/redis"), 2,
      "docker.io/library/redis is a third-party image: only images built from the app "
      "repository are bumped"),
 ])
-def test_promote_bad_input(gitops: Runner, make_repo: MakeRepo, args: tuple[str, ...],
+def test_promote_bad_input(gitops: Runner, make_repo: MakeRepo, args: tuple[str, ...], code: int,
                            message: str) -> None:
+    """A release gate refuses with 1, whichever gate; a wrong command line is 2."""
     repo = make_repo()
-    assert_refused(lambda: gitops("promote", *args, repo=repo), 2, f"Error: {message}\n", repo)
+    assert_refused(lambda: gitops("promote", *args, repo=repo), code, f"Error: {message}\n",
+                   repo)
 
 
 def test_promote_skip_order(gitops: Runner, repo_with_history: Path) -> None:

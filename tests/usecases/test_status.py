@@ -3,12 +3,17 @@ in headless Chromium."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import subprocess
+from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
 from conftest import A, B, Runner, require
+from journal_gitops.output.status import status_html
+from journal_gitops.usecases.status import StatusReport
 from support import START, git
 
 KBP = "https://github.com/brendandburns/kbp-sample"
@@ -74,41 +79,87 @@ class _Cells(HTMLParser):
             self.cell.append(data)
 
 
-def test_the_page_renders_in_chromium(gitops: Runner, repo_with_history: Path,
-                                      tmp_path: Path) -> None:
-    require("chromium")
-    repo = repo_with_history
-    result = gitops("status", "--output", "html", repo=repo)
-    assert result.exit_code == 0
-    page = tmp_path / "status.html"
-    page.write_text(result.output)
-    assert "<script" not in result.output and "src=" not in result.output
-    assert 'rel="stylesheet"' not in result.output
-    profile = tmp_path / "profile"
-    done = subprocess.run([*CHROMIUM, f"--user-data-dir={profile}", "--dump-dom",
-                           page.as_uri()], capture_output=True, text=True, timeout=120,
+# Run in the test's copy of the page only (the page itself has no script): whether anything
+# sticks out to the right at this width, and where the freeze reason and the clusters are.
+MEASURE = """<script>
+const inside = el => { const r = el.getBoundingClientRect();
+  return r.width > 0 && r.height > 0 && r.left >= 0 && r.right <= window.innerWidth; };
+document.title = JSON.stringify({
+  width: window.innerWidth,
+  scrollWidth: document.documentElement.scrollWidth,
+  frozen: [...document.querySelectorAll(".gate.frozen")].map(el => [el.textContent, inside(el)]),
+  clusters: [...document.querySelectorAll(".cluster")].map(el => [el.textContent, inside(el)]),
+  held: [...document.querySelectorAll(".gate.held")].map(el => inside(el)),
+  cells: [...document.querySelectorAll("td")].every(inside)});
+</script>"""
+
+
+def _chromium(page: Path, profile: Path, *args: str) -> str:
+    done = subprocess.run([*CHROMIUM, f"--user-data-dir={profile}", "--window-size=1280,900",
+                           *args, page.as_uri()], capture_output=True, text=True, timeout=120,
                           check=False)
     assert done.returncode == 0, done.stderr
-    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
-    assert console == []
+    assert [line for line in done.stderr.splitlines() if "CONSOLE" in line] == []
+    return done.stdout
+
+
+def test_the_page_renders_in_chromium(gitops: Runner, repo_with_history: Path,
+                                      tmp_path: Path) -> None:
+    """With every gate on (a freeze, a soak, holds), at 1280 px wide: nothing overflows, and
+    the freeze's reason and end, each environment's cluster and the holds are on screen."""
+    require("chromium")
+    repo = repo_with_history
+    friday = {"GITOPS_NOW": "2026-03-06T16:00:00Z"}
+    for args in (("env", "set", "prod", "--min-soak", "5d"),
+                 ("freeze", "prod", "--reason", "release weekend", "--until",
+                  "2026-03-09T08:00:00Z"),
+                 ("hold", "staging", "--tag", "a" * 7, "--reason", "corrupts entries "
+                  "written by the previous version of the journal server, see the incident")):
+        assert gitops(*args, "--in-place", repo=repo, env=friday).exit_code == 0
+    result = gitops("status", "--output", "html", repo=repo, env=friday)
+    assert result.exit_code == 0
+    assert "<script" not in result.output and "src=" not in result.output
+    assert 'rel="stylesheet"' not in result.output
+    head = git(repo, "rev-parse", "--short=7", "HEAD")
+    assert (f'<p class="meta">Generated 2026-03-06 16:00 UTC from <code>{head}</code>.'
+            in result.output)
+    page = tmp_path / "status.html"
+    page.write_text(result.output)
+    profile = tmp_path / "profile"
     cells = _Cells()
-    cells.feed(done.stdout)
-    last = git(repo, "rev-parse", "--short=7", "HEAD")
+    cells.feed(_chromium(page, profile, "--dump-dom"))
+    last = git(repo, "rev-parse", "--short=7", "HEAD~3")
     first = git(repo, "rev-list", "--max-parents=0", "HEAD")
-    assert cells.rows[0] == ["env", "image", "tag", "app commit", "since", "by", "pending",
-                             "frozen", "soak left", "held"]
+    assert cells.rows[0] == ["image", "tag", "app commit", "since", "by", "pending promotion"]
     assert cells.rows[1] == [
-        "dev", "journal-server", "bbbbbbb", "bbbbbbb", "2026-03-05 10:00",
-        f"{last} / deploy(dev,staging): journal-server, journal-fileserver -> bbbbbbb",
-        "-", "-", "-", "-"]
-    assert cells.rows[5][:2] + cells.rows[5][5:] == [
-        "prod", "journal-server", f"{first[:7]} / initial", "bbbbbbb", "-", "-", "-"]
-    assert len(cells.rows) == 7
+        "journal-server", "bbbbbbb", "bbbbbbb", "2026-03-05 10:00 UTC",
+        f"{last} deploy(dev,staging): journal-server, journal-fileserver -> bbbbbbb", "-"]
+    started = datetime.fromisoformat(git(repo, "log", "-1", "--format=%aI", first)).astimezone(
+        timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    assert cells.rows[7:9] == [
+        ["journal-server", "805c8cf", "805c8cf", started, f"{first[:7]} initial", "bbbbbbb"],
+        ["journal-fileserver", "805c8cf", "805c8cf", started, f"{first[:7]} initial",
+         "bbbbbbb"]]
+    measured = tmp_path / "measured.html"
+    measured.write_text(result.output.replace("</body>", f"{MEASURE}\n</body>"))
+    title = re.search(r"<title>(.*)</title>", _chromium(measured, profile, "--dump-dom"))
+    assert title is not None
+    layout = json.loads(html.unescape(title[1]))
+    assert layout.pop("width") == 1280 and layout.pop("scrollWidth") <= 1280
+    assert layout == {
+        "frozen": [["Frozen until 2026-03-09 08:00 UTC: release weekend", True]],
+        "clusters": [["cluster in-cluster", True]] * 3,
+        "held": [True, True], "cells": True}
     shot = tmp_path / "status.png"
-    done = subprocess.run([*CHROMIUM, f"--user-data-dir={profile}", f"--screenshot={shot}",
-                           "--window-size=1200,800", page.as_uri()], capture_output=True,
-                          text=True, timeout=120, check=False)
-    assert done.returncode == 0 and shot.stat().st_size > 0, done.stderr
+    _chromium(page, profile, f"--screenshot={shot}")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_page_says_when_no_image_runs() -> None:
+    page = status_html(StatusReport(None, ()))
+    assert ('<p class="empty">No environment runs an app image yet: once one is bumped, its '
+            'images show here.</p>') in page
+    assert "<table>" not in page and "Generated -." in page
 
 
 def test_status_shows_freezes_and_the_soak_left(gitops: Runner, repo_with_history: Path) -> None:

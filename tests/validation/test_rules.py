@@ -282,6 +282,13 @@ def test_resources_near_miss_all_set_and_ephemeral_ignored() -> None:
     assert hits("resources", context) == []
 
 
+def test_resources_near_miss_limits_stand_for_the_requests_left_out() -> None:
+    limits_only = {"limits": {"cpu": "100m", "memory": "64Mi"}}
+    context = ctx(workload("web", container("a", resources=limits_only),
+                           container("b", resources={"limits": {"memory": "64Mi"}})))
+    assert hits("resources", context) == [(WEB, "container b: no requests.cpu")]
+
+
 def test_probes() -> None:
     context = ctx(workload("web", container("a", livenessProbe={"tcpSocket": {"port": 80}}),
                            container("b", readinessProbe={"tcpSocket": {"port": 80}}),
@@ -572,6 +579,27 @@ def test_pdb() -> None:
 def test_pdb_near_miss_budget_that_lets_drains_through() -> None:
     context = ctx(workload("web", replicas=3), workload("single", labels=REDIS),
                   _pdb("web", LABELS, minAvailable="50%"))
+    assert hits("pdb", context) == []
+
+
+def _hpa(target: str, **spec: Any) -> Doc:
+    return obj("HorizontalPodAutoscaler", target, "autoscaling/v2", spec={
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
+        "maxReplicas": 10, **spec})
+
+
+def test_pdb_counts_the_autoscalers_smallest_size() -> None:
+    """The autoscaler sets the replicas: its minReplicas is the fewest pods the workload runs."""
+    context = ctx(workload("web"), _hpa("web", minReplicas=3),
+                  workload("api", labels=REDIS), _hpa("api", minReplicas=2))
+    assert hits("pdb", context) == [
+        ("Deployment/journal-dev/web", "3 replicas but no PodDisruptionBudget"),
+        ("Deployment/journal-dev/api", "2 replicas but no PodDisruptionBudget")]
+
+
+def test_pdb_near_miss_autoscaled_workload_with_a_budget_below_its_minimum() -> None:
+    context = ctx(workload("web"), _hpa("web", minReplicas=3),
+                  _pdb("web", LABELS, minAvailable=2))
     assert hits("pdb", context) == []
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import GitopsError
-from ..kube.images import DIGEST
+from .digests import DIGEST
 
 MANIFEST_TYPES = ", ".join((
     "application/vnd.oci.image.index.v1+json",

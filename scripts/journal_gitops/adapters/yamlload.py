@@ -18,10 +18,11 @@ from typing import Any
 
 import yaml
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 from ..errors import GitopsError
 
-__all__ = ["MappingNode", "Node", "ScalarNode", "SequenceNode", "compose_all", "dump",
+__all__ = ["MappingNode", "Node", "Resolver", "ScalarNode", "SequenceNode", "compose_all", "dump",
            "flow", "load", "load_all", "load_output", "load_text", "yaml_error"]
 
 # What a reader may be handed beyond a syntax error: a scalar YAML reads as a date or number

@@ -18,7 +18,7 @@ from typing import Generic, TypeVar
 
 from ..adapters import gitlocks, gitrepo
 from ..adapters.files import FileEdit, write_files
-from ..errors import GitopsError, UsageError
+from ..errors import GitopsError, ToolMissingError, UsageError
 from ..history.shas import short_sha
 from ..history.trailers import CHANGE_KIND, parse
 from . import branch_move
@@ -102,6 +102,10 @@ def deliver(root: Path, plan: Planner[T], verify: Verifier[T], options: Delivery
             default_branch: Callable[[Proposal[T]], str]) -> Delivery[T]:
     """Carry a planned change into git as the options say; see the module docstring."""
     repo = gitrepo.open_repo(root)
+    if not options.dry_run and gitrepo.identity(root) is None:
+        raise ToolMissingError("git knows no name and email to commit with: run git config "
+                               "--global user.name 'Your Name' and git config --global "
+                               "user.email you@example.com")
     with gitrepo.lock(repo):
         recovered = branch_move.recover(repo)
         checkpoint("locked")

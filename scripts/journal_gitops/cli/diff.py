@@ -35,16 +35,15 @@ def diff_command(settings: Settings, base: str | None, head: str | None, envs: t
         gitops diff --output markdown --fail-on immutable,deletion
     """
     from ..kube.risks import parse_kinds
+    from ..output.comments import comments_folder, write_comments
     from ..output.diff import diff_markdown_parts
     from ..usecases.diff import diff
 
     kinds = parse_kinds(fail_on) if fail_on is not None else frozenset()
+    if split_dir is not None:
+        comments_folder(split_dir)  # before the renders: a bad folder is said at once
     result = diff(settings.config(), base, head, envs)
     if split_dir is not None:
-        split_dir.mkdir(parents=True, exist_ok=True)
-        for stale in split_dir.glob("comment-*.md"):
-            stale.unlink()
-        for n, part in enumerate(diff_markdown_parts(result), start=1):
-            (split_dir / f"comment-{n}.md").write_text(part, encoding="utf-8")
+        write_comments(split_dir, diff_markdown_parts(result))
     return shown(result, failed=result.failed or (exit_code and result.changed)
                  or result.risky(kinds))

@@ -49,7 +49,7 @@ def promote(settings: Settings, source: str, targets: tuple[str, ...], images: t
     """
     from ..gates.checks import Overrides
     from ..output.changelog import app_web_url
-    from ..usecases.promote import PromoteRequest
+    from ..usecases.promote import PromoteRequest, differing_config
     from ..usecases.promote import promote as run
 
     config = settings.config()
@@ -58,4 +58,9 @@ def promote(settings: Settings, source: str, targets: tuple[str, ...], images: t
                              source_repo)
     done = run(config, request, delivery)
     nothing = f"nothing to promote from {source} to {', '.join(targets)}"
+    if done.proposal is None and not with_config and not done.existing:
+        keys = differing_config(config, source, targets)
+        if keys:
+            nothing += (f" (config differs: {', '.join(keys)}; --with-config promotes "
+                        f"{'it' if len(keys) == 1 else 'them'})")
     return shown(done, delivery, nothing, app_web_url(config.app_repo_url))

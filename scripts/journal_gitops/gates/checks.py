@@ -16,9 +16,9 @@ from pathlib import Path
 
 from ..config.gates import ActiveFreeze, Freeze, Hold
 from ..config.model import Config
-from ..errors import GitopsError, UsageError
+from ..errors import GateRefusal
 from ..history.shas import SHORT, short_sha
-from ..history.trailers import BREAK_GLASS, SKIP_ORDER, SKIP_SOAK, Trailer
+from ..history.trailers import BREAK_GLASS, SKIP_ORDER, SKIP_SOAK, Trailer, one_line
 from ..history.walker import Step, walk
 from ..overlays.images import Pin
 from ..timing.clock import iso, now
@@ -37,11 +37,8 @@ class Overrides:
         """The reasons given, as trailers, so that review and `gitops gate` see them."""
         pairs = ((BREAK_GLASS, self.break_glass), (SKIP_ORDER, self.skip_order),
                  (SKIP_SOAK, self.skip_soak))
-        for option, value in pairs:
-            if value is not None and (not value.strip() or "\n" in value):
-                flag = "--" + option.lower()
-                raise UsageError(f"{flag} needs a reason on one line")
-        return tuple((key, " ".join(value.split())) for key, value in pairs if value)
+        return tuple((key, one_line(value, "--" + key.lower())) for key, value in pairs
+                     if value is not None)
 
 
 # --- freezes -------------------------------------------------------------------------------
@@ -71,7 +68,7 @@ def check_not_frozen(config: Config, envs: Sequence[str], overrides: Overrides) 
     for env in envs:
         active = config.gates.active(env, moment)
         if active is not None:
-            raise GitopsError(f"{active.message(env)}; pass --break-glass REASON to change it "
+            raise GateRefusal(f"{active.message(env)}; pass --break-glass REASON to change it "
                               f"anyway")
 
 
@@ -95,7 +92,7 @@ def check_not_held(config: Config, moves: Mapping[str, Mapping[str, str]],
         for hold in holds_over(config, env):
             image = next((name for name, tag in images.items() if hold.covers(name, tag)), None)
             if image is not None:
-                raise GitopsError(
+                raise GateRefusal(
                     f"{hold.describe()}; `gitops release {hold.env} --tag {hold.tag[:SHORT]} "
                     f"--reason ...` lifts it, or pass --break-glass REASON")
 
@@ -108,9 +105,9 @@ def check_bump_order(config: Config, envs: Sequence[str], overrides: Overrides) 
     first = config.stages[0]
     later = [env for env in envs if env not in first]
     if later and not overrides.skip_order:
-        raise UsageError(f"bumps land in {', '.join(first)}, first in promotion order: "
-                         f"{', '.join(later)} get{'s' if len(later) == 1 else ''} tags by "
-                         f"promotion; pass --skip-order REASON to bump anyway")
+        raise GateRefusal(f"bumps land in {', '.join(first)}, first in promotion order: "
+                          f"{', '.join(later)} get{'s' if len(later) == 1 else ''} tags by "
+                          f"promotion; pass --skip-order REASON to bump anyway")
 
 
 def live_since(history: Sequence[Step], pins: Mapping[str, Pin]) -> Step | None:
@@ -188,4 +185,4 @@ def check_soak(config: Config, root: Path, target: str, source: str, pins: Mappi
         return
     verdict = soak_verdict(config, walk(root, config, source), target, source, pins)
     if verdict is not None and verdict.refused(now()):
-        raise GitopsError(f"{verdict.message(pins)}; pass --skip-soak REASON to {verb} anyway")
+        raise GateRefusal(f"{verdict.message(pins)}; pass --skip-soak REASON to {verb} anyway")

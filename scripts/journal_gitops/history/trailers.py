@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from ..errors import UsageError
 from .shas import SHORT, short_sha
 
 if TYPE_CHECKING:  # the builders read these; the parser (used by delivery) needs none of them
@@ -76,6 +77,14 @@ class CommitMessage:
             return ChangeKind(found[-1].strip()) if found else ChangeKind.MANUAL
         except ValueError:
             return ChangeKind.MANUAL
+
+
+def one_line(text: str, option: str) -> str:
+    """A reason as a trailer, gitops.yaml and the status page carry it: one line of printable
+    text (no control character, no terminal escape), its spaces folded."""
+    if not text.strip() or not text.isprintable():
+        raise UsageError(f"{option} needs a reason on one line, without control characters")
+    return " ".join(text.split())
 
 
 def hold_trailer(key: str, env: str, image: str | None, tag: str, reason: str) -> Trailer:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")  # the only digest form written or trusted
+from ..adapters.digests import DIGEST
+
+__all__ = ["DIGEST", "ImageRef", "image_problem", "split_image"]
+
 TAG = re.compile(r"^[\w][\w.-]{0,127}$")
 PATH_COMPONENT = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$")
 DOMAIN = re.compile(r"^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]*"

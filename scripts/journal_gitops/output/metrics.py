@@ -34,7 +34,8 @@ def metrics_text(report: MetricsReport) -> str:
     period = (f"over the last {report.since}" if report.since
               else "since each environment's first deployment")
     lines = [f"As of {when} (HEAD), {period}.", ""]
-    rows = [(m.env, str(m.deployments), _number(m.per_week(report.end)),
+    rows = [(m.env, str(m.deployments),
+             "too little history" if m.too_short(report.end) else _number(m.per_week(report.end)),
              duration(m.lead_time) if report.lead_time_known else "- (needs --source-repo)",
              _rate(m), duration(m.time_to_restore), str(m.rollbacks)) for m in report.envs]
     lines += table(("ENV", "DEPLOYMENTS", "PER WEEK", "LEAD TIME", "CHANGE FAILURE RATE",

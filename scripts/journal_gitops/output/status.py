@@ -4,6 +4,7 @@ page (inline style, no script, no external asset) that the workflows publish."""
 from __future__ import annotations
 
 import html
+from datetime import datetime, timezone
 from typing import Any
 
 from ..history.shas import short_digest, short_sha
@@ -66,44 +67,89 @@ def status_json(report: StatusReport) -> str:
 
 
 STYLE = """\
-body { font: 15px/1.4 system-ui, sans-serif; margin: 2em; color: #1b1f24; background: #fff; }
-h1 { font-size: 1.4em; }
-table { border-collapse: collapse; }
-th, td { border: 1px solid #d0d7de; padding: .35em .7em; text-align: left; vertical-align: top;
-         white-space: nowrap; }
-td.by { white-space: normal; min-width: 16em; }
-th { background: #f6f8fa; }
-tr.first td { border-top: 2px solid #57606a; }
+body { font: 15px/1.4 system-ui, sans-serif; margin: 2em; color: #1b1f24; background: #fff;
+       max-width: 1200px; }
+h1 { font-size: 1.4em; margin-bottom: .2em; }
+h2 { font-size: 1.15em; margin: 1.6em 0 .4em; }
+.meta, .cluster, .subject { color: #57606a; }
+.cluster { font-weight: normal; font-size: .85em; margin-left: .6em; }
+table { border-collapse: collapse; width: 100%; table-layout: auto; }
+th, td { border: 1px solid #d0d7de; padding: .35em .7em; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; white-space: nowrap; }
+td { overflow-wrap: anywhere; }
+td.nowrap { white-space: nowrap; }
 code { font: 13px ui-monospace, monospace; }
 .pending { color: #9a6700; font-weight: 600; }
-.subject { color: #57606a; font-size: .9em; }
+.subject { font-size: .9em; }
+.gate { margin: .3em 0; padding: .3em .6em; border-left: 4px solid #d0d7de; }
+.gate.frozen { border-color: #cf222e; background: #ffebe9; }
+.gate.held { border-color: #9a6700; background: #fff8c5; }
+tr.frozen td { background: #fff5f5; }
+.empty { padding: 1em; border: 1px dashed #d0d7de; color: #57606a; }
 """
+
+IMAGE_HEADERS = ("image", "tag", "app commit", "since", "by", "pending promotion")
+
+
+def _utc(iso_time: str | None) -> str:
+    """A time of the page, with its zone: always UTC, to the minute."""
+    if not iso_time:
+        return "-"
+    moment = datetime.fromisoformat(iso_time).astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _image_row(report: StatusReport, row: ImageStatus) -> str:
+    e = html.escape
+    cells = _cells(row)
+    link = _link(report, row.app_commit)
+    commit = (f'<a href="{e(link)}"><code>{e(cells[3])}</code></a>' if link
+              else f"<code>{e(cells[3])}</code>")
+    by = f"<code>{e(cells[5])}</code>"
+    if row.by_subject:
+        by += f' <span class="subject">{e(row.by_subject)}</span>'
+    pending = f'<span class="pending">{e(cells[6])}</span>' if row.pending else "-"
+    nowrap = [e(row.image), f"<code>{e(cells[2])}</code>", commit, e(_utc(row.since))]
+    tds = [*(f'<td class="nowrap">{cell}</td>' for cell in nowrap), f"<td>{by}</td>",
+           f'<td class="nowrap">{pending}</td>']
+    opening = '<tr class="frozen">' if row.frozen else "<tr>"
+    return f"{opening}{''.join(tds)}</tr>"
+
+
+def _environment(report: StatusReport, rows: list[ImageStatus]) -> list[str]:
+    """One environment: its name and cluster, its gates (freeze, soak, holds), its images."""
+    e = html.escape
+    first = rows[0]
+    cluster = f'<span class="cluster">cluster {e(first.cluster)}</span>' if first.cluster else ""
+    lines = [f'<section id="env-{e(first.env)}">', f"<h2>{e(first.env)}{cluster}</h2>"]
+    if first.frozen:
+        until = first.frozen.removeprefix("until ")
+        end = _utc(until) if until[:1].isdigit() else "someone unfreezes it"
+        lines.append(f'<p class="gate frozen"><strong>Frozen</strong> until {e(end)}: '
+                     f"{e(first.freeze_reason or '')}</p>")
+    if first.soak_remaining:
+        lines.append(f'<p class="gate">Soak left before the next promotion: '
+                     f"{e(first.soak_remaining)}</p>")
+    holds = list(dict.fromkeys(h for row in rows for h in row.holds))
+    lines += [f'<p class="gate held"><strong>Held</strong> <code>{e(h.tag[:7])}</code>: '
+              f"{e(h.describe())}</p>" for h in holds]
+    head = "".join(f"<th>{e(h)}</th>" for h in IMAGE_HEADERS)
+    lines += [f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>",
+              *(_image_row(report, row) for row in rows), "</tbody>\n</table>", "</section>"]
+    return lines
 
 
 def status_html(report: StatusReport) -> str:
     e = html.escape
-    rows = []
-    seen: set[str] = set()
+    envs: dict[str, list[ImageStatus]] = {}
     for row in report.rows:
-        cells = _cells(row)
-        first = row.env not in seen
-        seen.add(row.env)
-        link = _link(report, row.app_commit)
-        commit = (f'<a href="{e(link)}"><code>{e(cells[3])}</code></a>' if link
-                  else f"<code>{e(cells[3])}</code>")
-        by = f"<code>{e(cells[5])}</code>"
-        if row.by_subject:
-            by += f'<br><span class="subject">{e(row.by_subject)}</span>'
-        pending = (f'<span class="pending">{e(cells[6])}</span>' if row.pending else "-")
-        held = "<br>".join(f'<code>{e(h.tag[:7])}</code> <span class="subject">{e(h.describe())}'
-                           f"</span>" for h in row.holds) or "-"
-        tds = [e(cells[0]), e(cells[1]), f"<code>{e(cells[2])}</code>", commit, e(cells[4]), by,
-               pending, e(cells[7]), e(cells[8]), held]
-        opening = '<tr class="first">' if first else "<tr>"
-        rows.append(opening + "".join(f'<td class="by">{td}</td>' if i in (5, 9)
-                                      else f"<td>{td}</td>" for i, td in enumerate(tds))
-                    + "</tr>")
-    head = "".join(f"<th>{e(h.lower())}</th>" for h in HEADERS)
+        envs.setdefault(row.env, []).append(row)
+    when = report.generated.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") \
+        if report.generated else "-"
+    revision = f" from <code>{e(short_sha(report.revision))}</code>" if report.revision else ""
+    body = [line for rows in envs.values() for line in _environment(report, rows)] or [
+        '<p class="empty">No environment runs an app image yet: once one is bumped, its '
+        "images show here.</p>"]
     return lines_of([
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -115,12 +161,11 @@ def status_html(report: StatusReport) -> str:
         "</head>",
         "<body>",
         "<h1>What runs where</h1>",
-        "<p>Each environment's app images: the tag, the app commit it was built from, since "
-        "when and by which commit of this repository, and what the previous environment has "
-        "waiting to be promoted, and the tags held out of it (gitops hold list).</p>",
-        f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>",
-        *rows,
-        "</tbody>\n</table>",
+        f'<p class="meta">Generated {e(when)}{revision}. Each environment in promotion order: '
+        "its cluster, its release gates (freeze, soak, tags held out of it) and its app images, "
+        "with the app commit each was built from, since when and by which commit of this "
+        "repository, and what the environment before it has waiting to be promoted.</p>",
+        *body,
         "</body>",
         "</html>",
     ])

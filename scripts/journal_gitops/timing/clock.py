@@ -15,6 +15,9 @@ from ..errors import UsageError
 NOW_VARIABLE = "GITOPS_NOW"
 
 
+FIRST_YEAR, LAST_YEAR = 1970, 9000
+
+
 def parse_instant(text: str, what: str) -> datetime:
     """An ISO-8601 date-time (UTC when it names no offset), as an aware UTC time."""
     value = text.strip()
@@ -26,7 +29,15 @@ def parse_instant(text: str, what: str) -> datetime:
                          f"2026-03-09T08:00:00Z") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        moment = parsed.astimezone(timezone.utc)
+    except OverflowError:
+        moment = None
+    # Far enough from the calendar's ends that adding a duration or a window stays in it.
+    if moment is None or not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise UsageError(f"{what} {text!r} is not between the years {FIRST_YEAR} and "
+                         f"{LAST_YEAR}")
+    return moment
 
 
 def now() -> datetime:

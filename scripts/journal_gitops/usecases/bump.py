@@ -11,7 +11,7 @@ from ..adapters.files import FileEdit, read_file
 from ..changes.delivery import Delivery, DeliveryOptions, Proposal, deliver
 from ..config.load import load_config
 from ..config.model import Config, ManagedImage
-from ..errors import GitopsError, UsageError
+from ..errors import GateRefusal, GitopsError, UsageError
 from ..gates.checks import (
     Overrides,
     check_bump_order,
@@ -87,6 +87,8 @@ def _digests(pairs: Sequence[str], images: list[ManagedImage]) -> dict[str, str]
             raise UsageError(f"--digest takes NAME=sha256:<64 hex>, not '{pair}'")
         if name not in names:
             raise UsageError(f"--digest names {name}, which this bump does not move")
+        if name in out:
+            raise UsageError(f"--digest names {name} twice: give it once")
         out[name] = digest
     return out
 
@@ -100,13 +102,13 @@ def _is_rollback(config: Config, request: BumpRequest, sha: str, env: str, image
     if verdict is None:
         if request.allow_rollback:
             return False
-        raise GitopsError(f"{env}: cannot tell whether {image} {short_sha(old)} -> "
+        raise GateRefusal(f"{env}: cannot tell whether {image} {short_sha(old)} -> "
                           f"{short_sha(sha)} is a rollback ({short_sha(old)} is not a commit of "
                           f"{request.source_repo}); pass --allow-rollback to move anyway")
     if verdict:
         return False
     if not request.allow_rollback:
-        raise GitopsError(f"{env}: {short_sha(sha)} is not a descendant of {short_sha(old)}, "
+        raise GateRefusal(f"{env}: {short_sha(sha)} is not a descendant of {short_sha(old)}, "
                           f"which {image} runs now: that is a rollback; pass --allow-rollback")
     return True
 
@@ -205,7 +207,7 @@ class _Planner:
         if old is None or not is_rollback(walk(tree, cfg, env), image, old, self.tag):
             return False
         if not self.request.allow_rollback:
-            raise GitopsError(rollback_refusal(env, image, old, self.tag))
+            raise GateRefusal(rollback_refusal(env, image, old, self.tag))
         return True
 
 

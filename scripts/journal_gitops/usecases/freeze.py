@@ -19,7 +19,7 @@ from ..config.gates import Freeze
 from ..config.load import load_config, parse_config
 from ..config.model import Config
 from ..errors import GitopsError, UsageError
-from ..history.trailers import ChangeKind, CommitMessage, change_trailers
+from ..history.trailers import ChangeKind, CommitMessage, change_trailers, one_line
 from ..timing.clock import iso, now, parse_instant
 from ..timing.cron import parse_schedule, zone
 from ..timing.durations import parse_duration
@@ -48,15 +48,9 @@ class FreezeChange:
     files: tuple[str, ...]
 
 
-def _one_line(text: str, option: str) -> str:
-    if not text.strip() or "\n" in text:
-        raise UsageError(f"{option} needs a reason on one line")
-    return " ".join(text.split())
-
-
 def _freezes(request: FreezeRequest) -> list[Freeze]:
     """The freezes the command line asks for, checked before anything is planned."""
-    reason = _one_line(request.reason, "--reason")
+    reason = one_line(request.reason, "--reason")
     for option, value in (("--until", request.until), ("--for", request.for_duration),
                           ("--schedule", request.schedule), ("--duration", request.duration),
                           ("--time-zone", request.time_zone)):

@@ -24,6 +24,7 @@ from ..history.trailers import (
     CommitMessage,
     change_trailers,
     hold_trailer,
+    one_line,
 )
 from ..timing.clock import now
 
@@ -39,12 +40,6 @@ class HoldChange:
     files: tuple[str, ...] = (CONFIG_FILE,)
 
 
-def _one_line(text: str, option: str) -> str:
-    if not text.strip() or not text.isprintable():
-        raise UsageError(f"{option} needs a reason on one line, without control characters")
-    return " ".join(text.split())
-
-
 def _checked(config: Config, env: str, tag: str, image: str | None, reason: str
              ) -> tuple[str, str | None, str]:
     config.require_env(env)
@@ -54,7 +49,7 @@ def _checked(config: Config, env: str, tag: str, image: str | None, reason: str
     if image is not None and image not in [i.name for i in config.app_images]:
         raise UsageError(f"unknown app image '{image}' (app images: "
                          f"{', '.join(i.name for i in config.app_images)})")
-    return tag, image, _one_line(reason, "--reason")
+    return tag, image, one_line(reason, "--reason")
 
 
 def _matches(hold: Hold, env: str, tag: str, image: str | None) -> bool:

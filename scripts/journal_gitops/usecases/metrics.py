@@ -27,6 +27,8 @@ from ..history.walker import Reaches, Step, walk_all
 from ..overlays.images import commit_of_tag
 from ..timing.durations import parse_duration
 
+MIN_DAYS = 1  # a shorter period has no weekly rate: minutes of data say nothing per week
+
 
 @dataclass(frozen=True)
 class EnvMetrics:
@@ -41,9 +43,14 @@ class EnvMetrics:
     def days(self, end: datetime) -> float | None:
         return (end - self.start).total_seconds() / 86400 if self.start else None
 
+    def too_short(self, end: datetime) -> bool:
+        """Whether the period is too short for a weekly rate to mean anything."""
+        days = self.days(end)
+        return days is not None and days < MIN_DAYS
+
     def per_week(self, end: datetime) -> float | None:
         days = self.days(end)
-        return self.deployments * 7 / days if days else None
+        return self.deployments * 7 / days if days and days >= MIN_DAYS else None
 
     @property
     def failure_rate(self) -> float | None:

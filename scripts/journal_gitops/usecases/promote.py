@@ -13,7 +13,7 @@ from ..changes.delivery import Delivery, DeliveryOptions, Proposal, deliver
 from ..config.gates import Hold
 from ..config.load import load_config
 from ..config.model import Config
-from ..errors import GitopsError, UsageError
+from ..errors import GateRefusal, UsageError
 from ..gates.checks import (
     Overrides,
     check_not_frozen,
@@ -65,6 +65,18 @@ class Promotion:
     holds: tuple[Hold, ...] = ()
 
 
+def differing_config(config: Config, source: str, targets: Sequence[str]) -> tuple[str, ...]:
+    """The config keys whose values the targets do not share with the source: what
+    `--with-config` would promote."""
+    def values(env: str) -> dict[str, str]:
+        rel = config.overlay_file(env)
+        return snapshot_of(read_values(read_file(config.root, rel), rel)).config
+
+    there = values(source)
+    return tuple(sorted({key for target in targets for key, value in values(target).items()
+                         if key in there and there[key] != value}))
+
+
 def _check_order(config: Config, source: str, targets: Sequence[str], skip: str | None) -> None:
     config.require_env(source)
     if not targets:
@@ -78,8 +90,8 @@ def _check_order(config: Config, source: str, targets: Sequence[str], skip: str 
     if wrong and not skip:
         after = (f"the next stage after {source} is {', '.join(following)}" if following
                  else f"{source} is in the last stage")
-        raise UsageError(f"{wrong[0]} is not next in promotion order ({after}); "
-                         f"pass --skip-order REASON to promote anyway")
+        raise GateRefusal(f"{wrong[0]} is not next in promotion order ({after}); "
+                          f"pass --skip-order REASON to promote anyway")
 
 
 def _source_commit(config: Config, env: str, tags: Sequence[str]) -> str | None:
@@ -157,7 +169,7 @@ def _forward(tree: Path, cfg: Config, request: PromoteRequest, change: StateChan
     rollbacks = [c for c in change.images if is_rollback(history, c.image, c.old, c.new)]
     if rollbacks and not request.allow_rollback:
         first = rollbacks[0]
-        raise GitopsError(rollback_refusal(change.env, first.image, first.old, first.new))
+        raise GateRefusal(rollback_refusal(change.env, first.image, first.old, first.new))
     pins = {c.image: Pin(c.new, c.new_digest) for c in change.images if c not in rollbacks}
     if pins:
         check_soak(cfg, tree, change.env, request.source, pins, request.overrides, "promote")

@@ -38,6 +38,7 @@ from ..history.trailers import (
     CommitMessage,
     change_trailers,
     hold_trailer,
+    one_line,
     parse,
     state_message,
 )
@@ -253,9 +254,7 @@ def _message(env: str, target: _Target, change: StateChange, restored: Sequence[
 def _reason(request: RollbackRequest, target: _Target) -> str:
     """Why the tags rolled away from are held: as given, or the change undone."""
     if request.reason is not None:
-        if not request.reason.strip() or not request.reason.isprintable():
-            raise UsageError("--reason needs a reason on one line, without control characters")
-        return " ".join(request.reason.split())
+        return one_line(request.reason, "--reason")
     undone = target.undone[-1].subject if target.undone else None
     return f"rolled back ({undone})" if undone else "rolled back"
 

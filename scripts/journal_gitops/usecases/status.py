@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from ..adapters import gitrepo
 from ..adapters.files import read_file
 from ..config.gates import Hold
 from ..config.model import Config
@@ -34,29 +35,29 @@ class ImageStatus:
     frozen: str | None = None  # release gates: None when gitops.yaml has none
     soak_remaining: str | None = None
     holds: tuple[Hold, ...] = ()  # the holds that keep a tag of this image out of the env
+    cluster: str | None = None  # the cluster the environment deploys to
+    freeze_reason: str | None = None  # why it is frozen, when it is
 
 
 @dataclass(frozen=True)
 class StatusReport:
     app_url: str | None
     rows: tuple[ImageStatus, ...]
+    generated: datetime | None = None  # when the report was made (the gates' clock)
+    revision: str | None = None  # the commit of this repository it describes (HEAD)
 
 
-def _gates(config: Config, env: str, previous: str | None, waiting: Mapping[str, Pin],
-           walks: Mapping[str, tuple[Step, ...]]) -> tuple[str | None, str | None]:
-    """Whether the environment is frozen (and until when), and how long what waits in the
-    previous environment must still soak before it may be promoted ("0": it may now)."""
-    moment = now()
-    active = config.gates.active(env, moment)
-    frozen = None if active is None else (
-        f"until {iso(active.end)}" if active.end else "until unfrozen")
+def _soak(config: Config, env: str, previous: str | None, waiting: Mapping[str, Pin],
+          walks: Mapping[str, tuple[Step, ...]], moment: datetime) -> str | None:
+    """How long what waits in the previous environment must still soak before it may be
+    promoted ("0": it may now)."""
     if previous is None or not waiting:
-        return frozen, None
+        return None
     verdict = soak_verdict(config, pinned(walks[previous]), env, previous, waiting)
     if verdict is None or verdict.allowed_at is None:
-        return frozen, None
+        return None
     left = verdict.allowed_at - moment
-    return frozen, format_duration(left) if left > timedelta(0) else "0"
+    return format_duration(left) if left > timedelta(0) else "0"
 
 
 def status(config: Config) -> StatusReport:
@@ -65,6 +66,7 @@ def status(config: Config) -> StatusReport:
         rel = config.overlay_file(env)
         pins[env] = read_snapshot(read_file(config.root, rel), rel).images
     rows: list[ImageStatus] = []
+    moment = now()
     # What runs where is set by the kustomizations: the folders they load do not matter here.
     reach = Reaches.overlays(config, config.environments)
     walks = walk_all(config.root, config, reach=reach)
@@ -73,7 +75,10 @@ def status(config: Config) -> StatusReport:
         previous = config.previous_env(env)
         waiting = {name: pin for name, pin in pins[previous].items()
                    if pins[env].get(name) != pin} if previous else {}
-        frozen, soak = _gates(config, env, previous, waiting, walks)
+        active = config.gates.active(env, moment)
+        frozen = None if active is None else (
+            f"until {iso(active.end)}" if active.end else "until unfrozen")
+        soak = _soak(config, env, previous, waiting, walks, moment)
         for image in config.app_images:
             pin = pins[env].get(image.name)
             tag = pin.tag if pin else None
@@ -86,6 +91,8 @@ def status(config: Config) -> StatusReport:
                 env, image.name, tag, pin.digest if pin else None, commit_of_tag(config, tag),
                 brought.date if brought else None, brought.commit if brought else None,
                 brought.subject if brought else None, pending, frozen, soak,
-                tuple(h for h in holds_over(config, env) if h.image in (None, image.name))))
+                tuple(h for h in holds_over(config, env) if h.image in (None, image.name)),
+                config.cluster_of(env).name, active.freeze.reason if active else None))
     app = config.app_repo_url.rstrip("/").removesuffix(".git") if config.app_repo_url else None
-    return StatusReport(app, tuple(rows))
+    return StatusReport(app, tuple(rows), moment,
+                        gitrepo.rev(gitrepo.open_repo(config.root), "HEAD"))

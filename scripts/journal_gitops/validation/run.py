@@ -19,6 +19,8 @@ from ..argocd.manifests import ArgocdManifests, app_sources, norm_path, read_man
 from ..config.model import Config
 from ..errors import GitopsError
 from ..kube.objects import Resource, parse_render
+from ..overlays.inputs import inspect
+from ..overlays.keys import SYMPTOM, bad_keys
 from ..overlays.render import RenderJob, render_many
 from .findings import Finding, WaivedFinding
 from .remembered import Checked, context_key, recall, remember
@@ -152,6 +154,12 @@ def _render_findings(config: Config, checker: SchemaFindings, env: str, view: En
     or parse)."""
     overlay_file = config.overlay_file(env)
     if render.error is not None:
+        if SYMPTOM in render.error:
+            folders = list(inspect(config.root / config.overlay_rel(env), config.root).folders)
+            keys = bad_keys(folders, config.root)
+            if keys:
+                return [Finding(RENDER.id, key.message(), env, None, key.file.as_posix(),
+                                key.line) for key in keys]
         return [Finding(RENDER.id, error_text(render.error, config.root), env, None,
                         overlay_file)]
     findings = [Finding(KUSTOMIZE_WARNING.id, w, env, None, overlay_file)

@@ -69,6 +69,9 @@ def parse_assignments(pairs: Sequence[str], option: str) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key or not value:
             raise UsageError(f"{option} takes KEY=VALUE, not '{pair}'")
+        if key in out:
+            raise UsageError(f"{option} sets {key} twice ({key}={out[key]}, {pair}): give it "
+                             f"once")
         out[key] = value
     return out
 

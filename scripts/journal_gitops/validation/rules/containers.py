@@ -14,11 +14,18 @@ RECOMMENDED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component",
 REQUIRED_RESOURCES = (("requests", "cpu"), ("requests", "memory"), ("limits", "memory"))
 
 
+def _set(value: object) -> bool:
+    return value not in (None, "")
+
+
 def check_resources(ctx: EnvContext) -> Iterator[Hit]:
     for c in ctx.containers(POD_CONTAINERS):
         res = mapping(c.body.get("resources"))
+        limits = mapping(res.get("limits"))
+        # A request left out defaults to the limit of that resource (the API server's rule).
         missing = [f"{part}.{what}" for part, what in REQUIRED_RESOURCES
-                   if mapping(res.get(part)).get(what) in (None, "")]
+                   if not _set(mapping(res.get(part)).get(what))
+                   and not (part == "requests" and _set(limits.get(what)))]
         if missing:
             yield c.workload, f"{c.label}: no {', '.join(missing)}", (*c.path, "resources")
 
@@ -55,7 +62,8 @@ RESOURCES = Rule(
     "resources", Severity.MEDIUM,
     summary="every container requests cpu and memory and has a memory limit",
     why="The scheduler places pods by their requests; without them nodes are overcommitted, and "
-        "without a memory limit one leaking container gets its neighbours OOM-killed.",
+        "without a memory limit one leaking container gets its neighbours OOM-killed. A request "
+        "left out where a limit is set is that limit, as the API server defaults it.",
     fix="Set resources.requests.cpu, resources.requests.memory and resources.limits.memory on "
         "every container and init container.",
     check=check_resources)

@@ -13,7 +13,8 @@ RENDER = Rule(
     why="Argo CD runs the same kustomize build: an overlay that does not build is an Application "
         "stuck in ComparisonError, and nothing in it syncs.",
     fix="Run `gitops render ENV` (or `kubectl kustomize overlays/ENV`) and fix the file it names: "
-        "a missing resource, a patch target that does not exist, a YAML error.")
+        "a missing resource, a patch target that does not exist, a YAML error, a key YAML reads "
+        "as a number, a boolean or null (`8080:`, `true:`), which must be quoted.")
 
 
 YAML = Rule(

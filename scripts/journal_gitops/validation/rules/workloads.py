@@ -47,24 +47,41 @@ def _blocks_eviction(pdb: Resource, replicas: int) -> str | None:
     return None
 
 
+def _smallest_sizes(ctx: EnvContext) -> dict[tuple[str, str], int]:
+    """(kind, name) -> the fewest pods a workload runs: its HorizontalPodAutoscaler's
+    minReplicas (default 1) when one scales it, since the autoscaler sets its replicas."""
+    sizes: dict[tuple[str, str], int] = {}
+    for hpa in ctx.of_kind("HorizontalPodAutoscaler"):
+        target = mapping(hpa.spec.get("scaleTargetRef"))
+        least = hpa.spec.get("minReplicas", 1)
+        if isinstance(least, int) and target.get("kind") and target.get("name"):
+            sizes[(str(target["kind"]), str(target["name"]))] = least
+    return sizes
+
+
 def check_pdb(ctx: EnvContext) -> Iterator[Hit]:
     pdbs = ctx.of_kind("PodDisruptionBudget")
     workloads = ctx.workloads()
+    scaled = _smallest_sizes(ctx)
+
+    def size(workload: Resource) -> int:
+        return scaled.get((workload.kind, workload.name), workload.replicas())
+
     for pdb in pdbs:
         selector = mapping(pdb.spec.get("selector"))
         matched = [w for w in workloads if selects(selector, w.pod_labels())]
         if not matched:
             yield pdb, "selector matches no pod in the environment"
         for workload in matched:
-            blocked = _blocks_eviction(pdb, workload.replicas())
+            blocked = _blocks_eviction(pdb, size(workload))
             if blocked:
                 yield pdb, (f"{blocked} of {workload.kind} {workload.name}: no pod can ever be "
                             f"evicted, node drains hang")
     for workload in ctx.of_kind(*SCALED_KINDS):
         covered = any(selects(mapping(p.spec.get("selector")), workload.pod_labels())
                       for p in pdbs)
-        if workload.replicas() > 1 and not covered:
-            yield workload, f"{workload.replicas()} replicas but no PodDisruptionBudget"
+        if size(workload) > 1 and not covered:
+            yield workload, f"{size(workload)} replicas but no PodDisruptionBudget"
 
 
 # --- the rules ---------------------------------------------------------------------------------
@@ -85,7 +102,7 @@ PDB = Rule(
             "have one",
     why="Without a budget a node drain may evict every replica at once; a budget that allows no "
         "eviction (minAvailable >= replicas, maxUnavailable 0) makes drains and cluster upgrades "
-        "hang.",
+        "hang. A workload a HorizontalPodAutoscaler scales counts its minReplicas.",
     fix="Give each replicated workload a PDB with maxUnavailable: 1 (or a minAvailable below its "
         "replicas) whose selector matches its pod labels.",
     check=check_pdb)
