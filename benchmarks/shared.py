@@ -40,13 +40,22 @@ def committed_copy(folder: Path) -> Path:
                     message="manifests")
 
 
+def progress(what: str, done: int, total: int) -> None:
+    """How far a benchmark is, on one rewritten line of stderr when it is a terminal."""
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\r\x1b[K{what}: {done} of {total}" if done < total else "\r\x1b[K")
+        sys.stderr.flush()
+
+
 def best(run: Callable[[], object], repeats: int = REPEATS) -> float:
     """The fastest of several runs: the least disturbed by the rest of the machine."""
     times = []
-    for _ in range(repeats):
+    for n in range(repeats):
+        progress("runs", n, repeats)
         start = time.perf_counter()
         run()
         times.append(time.perf_counter() - start)
+    progress("runs", repeats, repeats)
     return min(times)
 
 
@@ -56,13 +65,16 @@ def best_of_each(runs: dict[str, Callable[[], object]], repeats: int = REPEATS,
     one of them rather than on whichever ran during it. `prepare[name]` runs before each run
     of `name`, untimed."""
     times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(repeats):
-        for name, run in runs.items():
+    total = repeats * len(runs)
+    for n in range(repeats):
+        for i, (name, run) in enumerate(runs.items()):
+            progress(f"timing {name}", n * len(runs) + i, total)
             if prepare and name in prepare:
                 prepare[name]()
             start = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - start)
+    progress("timing", total, total)
     return {name: min(found) for name, found in times.items()}
 
 

@@ -42,8 +42,10 @@ def test_status_of_a_history(gitops: Runner, repo_with_history: Path) -> None:
                 "byCommit": first if env == "prod" else last,
                 "bySubject": "initial" if env == "prod" else subject,
                 "pendingPromotion": B if env == "prod" else None,
-                "frozen": None, "soakRemaining": None, "holds": []})
+                "frozen": None, "soakRemaining": None, "holds": [],
+                "cluster": "in-cluster", "freezeReason": None})
     assert rows == expected
+    assert json.loads(result.output)["revision"] == last
     text = gitops("status", repo=repo)
     assert text.output.splitlines()[0:2] == [
         "ENV      IMAGE               TAG      APP COMMIT  SINCE             BY       PENDING  "
@@ -170,8 +172,11 @@ def test_status_shows_freezes_and_the_soak_left(gitops: Runner, repo_with_histor
     assert gitops("freeze", "prod", "--reason", "release weekend", "--until",
                   "2026-03-09T08:00:00Z", "--in-place", repo=repo, env=friday).exit_code == 0
     result = gitops("status", "--output", "json", repo=repo, env=friday)
-    rows = {(r["env"], r["image"]): (r["frozen"], r["soakRemaining"])
-            for r in json.loads(result.output)["images"]}
+    data = json.loads(result.output)
+    assert data["generatedAt"] == "2026-03-06T16:00:00+00:00"
+    assert {r["freezeReason"] for r in data["images"] if r["env"] == "prod"} == {
+        "release weekend"}
+    rows = {(r["env"], r["image"]): (r["frozen"], r["soakRemaining"]) for r in data["images"]}
     # B went live in staging on 2026-03-05 10:00: five days of soak end on 2026-03-10 10:00.
     assert rows == {
         **{("dev", i): (None, None) for i in ("journal-server", "journal-fileserver")},

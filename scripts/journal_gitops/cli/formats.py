@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import functools
 import importlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import click
 
+from ..adapters import progress
 from ..errors import ExitCode
 from .options import Settings, common_options, pass_settings
 
@@ -43,7 +45,8 @@ def formats(output: str, *names: str) -> Callable[[Callable[..., Shown]], Callab
         @functools.wraps(command)
         def wrapper(settings: Settings, *args: Any, **kwargs: Any) -> None:
             chosen = settings.format(names)
-            result = command(settings, *args, **kwargs)
+            with progress.shown_on(sys.stderr, wanted=chosen != "json"):
+                result = command(settings, *args, **kwargs)
             printer = importlib.import_module(f"{__package__.rpartition('.')[0]}.output.{module}")
             click.echo(getattr(printer, f"{prefix or module}_{chosen}")(*result.args), nl=False)
             if result.exit_code != ExitCode.OK:

@@ -62,8 +62,11 @@ def status_json(report: StatusReport) -> str:
         "since": r.since, "byCommit": r.by_commit, "bySubject": r.by_subject,
         "pendingPromotion": r.pending, "frozen": r.frozen, "soakRemaining": r.soak_remaining,
         "holds": [hold_json_of(h) for h in r.holds],
+        "cluster": r.cluster, "freezeReason": r.freeze_reason,
     } for r in report.rows]
-    return json_document({"images": rows})
+    return json_document({
+        "generatedAt": report.generated.isoformat() if report.generated else None,
+        "revision": report.revision, "images": rows})
 
 
 STYLE = """\

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from ..adapters import processes
+from ..adapters import processes, progress
 from ..adapters.kustomize import (
     KUSTOMIZATION_FILES,
     Kustomize,
@@ -153,6 +153,7 @@ class RenderJob:
     known: Render | None = None
     key: str | None = None
     found: inputs.Inputs = NO_INPUTS
+    tally: _Tally | None = None  # the builds of its batch, for progress
 
     def result(self) -> Render:
         if self.known is not None:
@@ -161,7 +162,16 @@ class RenderJob:
             return Render("", (), "not rendered")
         self.known = outcome(self.build.outcome())
         _remember(self.key, self.known, inputs.repository_root(self.directory))
+        if self.tally is not None:
+            self.tally.done += 1
+            progress.report("rendering environments", self.tally.done, self.tally.total)
         return self.known
+
+
+@dataclass
+class _Tally:
+    total: int
+    done: int = 0
 
 
 def _job(tool: Kustomize, directory: Path, batch: Batch) -> RenderJob:
@@ -191,8 +201,9 @@ def rendering(directories: Mapping[K, Path]) -> Iterator[dict[K, RenderJob]]:
     jobs = {name: _job(tool, directory, batch) for name, directory in directories.items()}
     waiting = [job for job in jobs.values() if job.known is None]
     builds = processes.run_all([tool.build_args(job.directory) for job in waiting])
+    tally = _Tally(len(builds))
     for job, build in zip(waiting, builds, strict=True):
-        job.build = build
+        job.build, job.tally = build, tally
     try:
         yield jobs
     finally:
