@@ -31,3 +31,15 @@ def test_split_dir_must_be_a_folder(gitops: Runner, make_repo: MakeRepo,
     result = gitops("diff", "--split-dir", str(tmp_path / "file"), repo=repo)
     assert (result.exit_code, result.output.splitlines()[-1]) == (
         2, f"Error: Invalid value for '--split-dir': Directory '{tmp_path / 'file'}' is a file.")
+
+
+def test_split_dir_that_cannot_be_a_folder_is_one_line(gitops: Runner, make_repo: MakeRepo,
+                                                       tmp_path: Path) -> None:
+    """A path under a file: refused before any render, nothing made."""
+    repo = make_repo()
+    (tmp_path / "file").write_text("")
+    result = gitops("diff", "--split-dir", str(tmp_path / "file/comments"), repo=repo)
+    assert (result.exit_code, result.output) == (
+        2, f"Error: --split-dir {tmp_path / 'file/comments'}: cannot be a folder (Not a "
+           f"directory)\n")
+    assert not list(tmp_path.rglob("comments"))

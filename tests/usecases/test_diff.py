@@ -201,7 +201,30 @@ def test_no_base_to_compare_with(gitops: Runner, make_repo: MakeRepo) -> None:
     git(repo, "branch", "-m", "main", "trunk")
     result = gitops("diff", repo=repo)
     assert (result.exit_code, result.output) == (
-        2, "Error: no base to compare with: neither origin/main nor main exists; pass --base\n")
+        2, "Error: no base to compare with: neither origin/main, main nor origin/HEAD exists; "
+           "pass --base\n")
+
+
+def test_the_default_base_is_the_deploy_branch(gitops: Runner, make_repo: MakeRepo) -> None:
+    """With deployBranch: release, diff and gate compare with release, not main."""
+    repo = make_repo()
+    config = repo / "gitops.yaml"
+    config.write_text(config.read_text() + "deployBranch: release\n")
+    for app in sorted((repo / "apps").glob("*.yaml")):
+        app.write_text(app.read_text().replace("targetRevision: main", "targetRevision: release"))
+    root = repo / "argocd/root-app.yaml"
+    root.write_text(root.read_text().replace("targetRevision: main", "targetRevision: release"))
+    git(repo, "commit", "--quiet", "-am", "deploy from release")
+    git(repo, "branch", "release")
+    git(repo, "switch", "--quiet", "-c", "change")
+    assert gitops("env", "set", "dev", "--set", "journalEntries=7", "--in-place",
+                  repo=repo).exit_code == 0
+    git(repo, "branch", "-f", "main", "HEAD")  # main moved on: it is not the base
+    result = gitops("diff", "--output", "json", repo=repo)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["base"], [e["name"] for e in data["environments"] if e["objects"]]) == (
+        git(repo, "rev-parse", "release"), ["dev"])
 
 
 def test_large_markdown_is_truncated_with_a_note(gitops: Runner,

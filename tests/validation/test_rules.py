@@ -122,7 +122,7 @@ def test_registry_lists_every_id_once_in_the_documented_order() -> None:
     assert ids[:8] == ["render", "yaml", "kustomize-input", "unchecked-file", "kustomize-warning",
                        "schema", "custom-schema", "unknown-kind"]
     assert ids[-5:] == ["sync-policy", "synced-files", "sync-windows", "waiver-expired",
-                        "waiver-unused"] and len(ids) == 52
+                        "waiver-unused"] and len(ids) == 57
 
 
 def test_only_rendering_and_schema_rules_have_no_check() -> None:
@@ -702,3 +702,180 @@ def test_sync_policy_near_miss_manual_prod_or_automated_dev() -> None:
     assert hits("sync-policy", ctx(env="prod", apps=(switched_off,))) == []
     dev = app(syncPolicy={"automated": {"prune": True, "selfHeal": True}})
     assert hits("sync-policy", ctx(apps=(dev,))) == []
+
+
+# --- secrets by their text -----------------------------------------------------------------
+
+PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n"
+
+
+def test_secret_value() -> None:
+    env = [{"name": "SIGNING", "value": PEM}, {"name": "AWS_ID", "value": "AKIAIOSFODNN7EXAMPLE"},
+           {"name": "AZURE_STORAGE_CONNECTION_STRING", "value": "DefaultEndpointsProtocol=https"},
+           {"name": "DB_PASSWORD", "value": PEM}]  # secret-literal's, by its name
+    sa = '{"type": "service_account", "project_id": "p"}'
+    context = ctx(workload("web", container("a", env=env)),
+                  obj("ConfigMap", "cfg", data={"gcp.json": sa, "hook": "https://x.example/"
+                      "?sv=2022&sig=" + "A" * 43, "ci": "ghp_" + "a" * 36}),
+                  obj("ExternalSecret", "es", "external-secrets.io/v1beta1", spec={
+                      "target": {"template": {"data": {"api": "AIza" + "B" * 35,
+                                                       "ref": "{{ .key }}"}}}}))
+    assert hits("secret-value", context) == [
+        (WEB, "container a: env SIGNING holds a PEM private key"),
+        (WEB, "container a: env AWS_ID holds an AWS access key id"),
+        (WEB, "container a: env AZURE_STORAGE_CONNECTION_STRING holds a credential "
+              "(AZURE_STORAGE_CONNECTION_STRING is a well-known credential variable)"),
+        ("ConfigMap/journal-dev/cfg", "key gcp.json holds a Google service account key"),
+        ("ConfigMap/journal-dev/cfg", "key hook holds an Azure shared access signature"),
+        ("ConfigMap/journal-dev/cfg", "key ci holds a GitHub token"),
+        ("ExternalSecret/journal-dev/es", "template key api holds a Google API key")]
+
+
+def test_secret_value_near_miss_references_and_look_alikes() -> None:
+    env = [{"name": "CERT", "value": "-----BEGIN CERTIFICATE-----"},
+           {"name": "ID", "value": "AKIA-not-a-key"},
+           {"name": "KEY_FILE", "value": "/var/run/secrets/key.pem"},
+           {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]
+    context = ctx(workload("web", container("a", env=env)),
+                  obj("ConfigMap", "cfg", data={"note": "sk_test_only", "url": "https://x/?a=1"}))
+    assert hits("secret-value", context) == []
+
+
+# --- values per kind, required lists -------------------------------------------------------
+
+
+def test_kind_values() -> None:
+    cron = obj("CronJob", "nightly", "batch/v1", spec={"schedule": "0 1 * * *", "jobTemplate": {
+        "spec": {"template": {"spec": {"containers": [container()]}}}}})
+    context = ctx(
+        workload("web", pod={"restartPolicy": "Never"}),
+        workload("job", kind="Job"), cron,
+        workload("old", strategy={"type": "Recreate", "rollingUpdate": {"maxSurge": 1}}),
+        workload("db", kind="StatefulSet", updateStrategy={"type": "Rolling"},
+                 podManagementPolicy="Random"),
+        service("ext", type="ExternalName"), service("np", type="ClusterIP", ports=[
+            {"port": 80, "nodePort": 30080}]),
+        service("hl", type="NodePort", clusterIP="None"), service("odd", type="Internal"),
+        obj("PodDisruptionBudget", "both", "policy/v1", spec={
+            "minAvailable": 1, "maxUnavailable": 1, "selector": {"matchLabels": LABELS}}))
+    assert hits("kind-values", context) == [
+        (WEB, "restartPolicy 'Never' is not one of Always, the values a Deployment's pods may "
+              "have"),
+        ("Job/journal-dev/job", "restartPolicy 'Always' is not one of OnFailure, Never, the "
+                                "values a Job's pods may have"),
+        ("CronJob/journal-dev/nightly", "restartPolicy 'Always' is not one of OnFailure, Never, "
+                                        "the values a CronJob's pods may have"),
+        ("Deployment/journal-dev/old", "strategy.rollingUpdate is set, but it goes only with "
+                                       "type RollingUpdate (this one is Recreate)"),
+        ("StatefulSet/journal-dev/db", "updateStrategy.type 'Rolling' is not one of "
+                                       "RollingUpdate, OnDelete"),
+        ("StatefulSet/journal-dev/db", "podManagementPolicy 'Random' is not one of "
+                                       "OrderedReady, Parallel"),
+        ("Service/journal-dev/ext", "type ExternalName needs spec.externalName"),
+        ("Service/journal-dev/np", "ports[0].nodePort is set, but a nodePort goes only with type "
+                                   "NodePort or LoadBalancer (this one is ClusterIP)"),
+        ("Service/journal-dev/hl", "clusterIP None (headless) goes only with type ClusterIP, "
+                                   "not NodePort"),
+        ("Service/journal-dev/odd", "type 'Internal' is not one of ClusterIP, NodePort, "
+                                    "LoadBalancer, ExternalName"),
+        ("PodDisruptionBudget/journal-dev/both", "minAvailable and maxUnavailable are both set: "
+                                                 "a budget takes one")]
+
+
+def test_kind_values_near_miss_what_each_kind_takes() -> None:
+    context = ctx(
+        workload("web", strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}),
+        workload("job", kind="Job", pod={"restartPolicy": "OnFailure"}),
+        workload("db", kind="StatefulSet", updateStrategy={"type": "OnDelete"},
+                 podManagementPolicy="Parallel"),
+        service("ext", type="ExternalName", externalName="db.example.com"),
+        service("lb", type="LoadBalancer", ports=[{"port": 80, "nodePort": 30080}]),
+        service("hl", clusterIP="None"),
+        obj("PodDisruptionBudget", "one", "policy/v1", spec={
+            "maxUnavailable": 1, "selector": {"matchLabels": LABELS}}))
+    assert hits("kind-values", context) == []
+
+
+def test_required_lists() -> None:
+    empty = workload("web", selector=None)
+    empty["spec"]["template"]["spec"]["containers"] = []
+    context = ctx(empty, service("svc", ports=[]),
+                  obj("Ingress", "ing", "networking.k8s.io/v1", spec={"rules": None}))
+    assert hits("required-lists", context) == [
+        (WEB, "its pods have no containers"),
+        (WEB, "no spec.selector: apps/v1 needs one that selects its pods"),
+        ("Service/journal-dev/svc", "no ports: a ClusterIP Service needs at least one (headless "
+                                    "ones may have none)"),
+        ("Ingress/journal-dev/ing", "neither rules nor a defaultBackend: it routes nothing")]
+
+
+def test_required_lists_near_miss_headless_and_default_backend() -> None:
+    context = ctx(workload("web"), service("hl", ports=[], clusterIP="None"),
+                  service("ext", ports=[], type="ExternalName", externalName="x.example.com"),
+                  obj("Ingress", "ing", "networking.k8s.io/v1", spec={"defaultBackend": {
+                      "service": {"name": "web", "port": {"number": 80}}}}))
+    assert hits("required-lists", context) == []
+
+
+def test_list_keys() -> None:
+    env = [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}, {"name": "A", "value": "3"}]
+    mounts = [{"name": "v", "mountPath": "/data"}, {"name": "w", "mountPath": "/data"}]
+    ports = [{"containerPort": 80}, {"containerPort": 80, "protocol": "TCP"},
+             {"containerPort": 80, "protocol": "UDP"}]
+    context = ctx(workload("web", container("a", env=env, volumeMounts=mounts, ports=ports),
+                           pod={"volumes": [{"name": "v", "emptyDir": {}},
+                                            {"name": "v", "emptyDir": {}}]}),
+                  service("web", ports=[{"name": "http", "port": 80},
+                                        {"name": "http", "port": 81},
+                                        {"name": "other", "port": 80, "protocol": "TCP"}]))
+    assert hits("list-keys", context) == [
+        (WEB, "volume v is listed twice (entries 0 and 1)"),
+        (WEB, "container a: env var A is listed twice (entries 0 and 2)"),
+        (WEB, "container a: mount path /data is listed twice (entries 0 and 1)"),
+        (WEB, "container a: port 80/TCP is listed twice (entries 0 and 1)"),
+        ("Service/journal-dev/web", "port name http is listed twice (entries 0 and 1)"),
+        ("Service/journal-dev/web", "port 80/TCP is listed twice (entries 0 and 2)")]
+
+
+def test_list_keys_near_miss_same_port_other_protocol_and_other_containers() -> None:
+    env = [{"name": "A", "value": "1"}]
+    context = ctx(workload("web", container("a", env=env, ports=[
+        {"containerPort": 53, "protocol": "UDP"}, {"containerPort": 53, "protocol": "TCP"}]),
+        container("b", env=env)),
+        service("dns", ports=[{"name": "udp", "port": 53, "protocol": "UDP"},
+                              {"name": "tcp", "port": 53, "protocol": "TCP"}]))
+    assert hits("list-keys", context) == []
+
+
+def test_object_refs() -> None:
+    hpa = _hpa("api")
+    context = ctx(workload("web", pod={
+        "serviceAccountName": "web", "priorityClassName": "hi",
+        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]}),
+        hpa, obj("PriorityClass", "journal-high", "scheduling.k8s.io/v1", value=1000),
+        obj("IngressClass", "internal", "networking.k8s.io/v1"),
+        obj("Ingress", "ing", "networking.k8s.io/v1", spec={"ingressClassName": "nginx",
+                                                             "rules": [{"host": "a.example"}]}))
+    assert hits("object-refs", context) == [
+        (WEB, "serviceAccountName web is not a ServiceAccount of the environment"),
+        (WEB, "volume data claims data, which is not a PersistentVolumeClaim of the "
+              "environment"),
+        (WEB, "priorityClassName hi is not one of the PriorityClasses the repository declares "
+              "(journal-high)"),
+        ("HorizontalPodAutoscaler/journal-dev/api", "scaleTargetRef Deployment/api is not in the "
+                                                    "environment"),
+        ("Ingress/journal-dev/ing", "ingressClassName nginx is not one of the IngressClasses the "
+                                    "repository declares (internal)")]
+
+
+def test_object_refs_near_miss_present_or_the_clusters() -> None:
+    hpa = _hpa("web")
+    context = ctx(workload("web", pod={
+        "serviceAccountName": "web", "priorityClassName": "system-cluster-critical",
+        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]}),
+        workload("other", pod={"serviceAccountName": "default", "priorityClassName": "any"},
+                 labels=REDIS),
+        hpa, obj("ServiceAccount", "web"), obj("PersistentVolumeClaim", "data"),
+        obj("Ingress", "ing", "networking.k8s.io/v1", spec={"ingressClassName": "nginx",
+                                                             "rules": [{"host": "a.example"}]}))
+    assert hits("object-refs", context) == []

@@ -227,6 +227,42 @@ CASES: list[tuple[str, Mutation, list[tuple[Any, ...]]]] = [
         ],
     ),
     (
+        "kind-values",
+        _frontend(lambda docs: docs[0]["spec"]["template"]["spec"].update(restartPolicy="Never")),
+        [("dev", "kind-values", DEV_FRONTEND, "restartPolicy 'Never' is not one of Always, the "
+                                              "values a Deployment's pods may have")],
+    ),
+    (
+        "required-lists",
+        _replace("base/frontend/service.yaml", "  ports:\n    - name: http\n      port: 8080\n"
+                 "      targetPort: http\n      protocol: TCP", "  ports: []"),
+        [("dev", "required-lists", "Service/journal-dev/frontend",
+          "no ports: a ClusterIP Service needs at least one (headless ones may have none)"),
+         ("dev", "ingress-backend", "Ingress/journal-dev/journal",
+          "backend Service frontend has no port 8080")],
+    ),
+    (
+        "list-keys",
+        _frontend(lambda docs: _container(docs)["env"].append(
+            {"name": "REDIS_HOST", "value": "redis-write"})),
+        [("dev", "list-keys", DEV_FRONTEND, "container frontend: env var REDIS_HOST is listed "
+                                            "twice (entries 1 and 2)")],
+    ),
+    (
+        "object-refs",
+        _frontend(lambda docs: docs[0]["spec"]["template"]["spec"].update(
+            serviceAccountName="journal")),
+        [("dev", "object-refs", DEV_FRONTEND,
+          "serviceAccountName journal is not a ServiceAccount of the environment")],
+    ),
+    (
+        "secret-value",
+        _frontend(lambda docs: _container(docs)["env"].append(
+            {"name": "UPLOAD_ID", "value": "AKIAIOSFODNN7EXAMPLE"})),
+        [("dev", "secret-value", DEV_FRONTEND,
+          "container frontend: env UPLOAD_ID holds an AWS access key id")],
+    ),
+    (
         "kustomize-warning",
         _replace(
             "overlays/dev/kustomization.yaml",

@@ -164,5 +164,6 @@ skip_soak_option = click.option(
     help="Promote before the minimum soak is over; the reason goes in a Skip-Soak trailer.")
 base_option = click.option(
     "--base", metavar="REF",
-    help="Old side (default: the merge-base with origin/main, or main).")
+    help="Old side (default: the merge-base with the deploy branch on origin, or that branch, "
+         "or origin/HEAD).")
 head_option = click.option("--head", metavar="REF", help="New side (default: the working tree).")

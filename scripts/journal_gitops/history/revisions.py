@@ -1,5 +1,6 @@
 """The two sides of a change, as `gitops diff` and `gitops gate` read them: `--base` (default:
-the merge-base with origin/main, or main) and `--head` (default: the working tree)."""
+the merge-base with the deploy branch on origin, or that branch here, or origin's HEAD) and
+`--head` (default: the working tree)."""
 
 from __future__ import annotations
 
@@ -7,21 +8,26 @@ from ..adapters import gitrepo
 from ..errors import UsageError
 
 
-def default_base(repo: gitrepo.Repo) -> str:
-    """The merge-base with origin/main, or main when there is no such remote branch."""
-    upstream = gitrepo.rev(repo, "origin/main")
-    if upstream is not None:
-        return gitrepo.run(repo, "merge-base", "HEAD", upstream).strip()
-    main = gitrepo.rev(repo, "main")
-    if main is None:
-        raise UsageError("no base to compare with: neither origin/main nor main exists; "
-                         "pass --base")
-    return main
+def default_base(repo: gitrepo.Repo, branch: str = "main") -> str:
+    """The merge-base with origin/BRANCH (the deploy branch), else BRANCH, else the merge-base
+    with the branch origin's HEAD names."""
+    upstream = gitrepo.rev(repo, f"refs/remotes/origin/{branch}")
+    local = gitrepo.rev(repo, f"refs/heads/{branch}")
+    remote_head = gitrepo.rev(repo, "refs/remotes/origin/HEAD")
+    if upstream is None and local is not None:
+        return local
+    found = upstream or remote_head
+    if found is None:
+        raise UsageError(f"no base to compare with: neither origin/{branch}, {branch} nor "
+                         f"origin/HEAD exists; pass --base")
+    return gitrepo.run(repo, "merge-base", "HEAD", found).strip()
 
 
-def sides(repo: gitrepo.Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
-    """The base commit, and the head commit (None: the working tree)."""
-    base_sha = gitrepo.rev(repo, base) if base else default_base(repo)
+def sides(repo: gitrepo.Repo, base: str | None, head: str | None, branch: str = "main"
+          ) -> tuple[str, str | None]:
+    """The base commit, and the head commit (None: the working tree); `branch`: the deploy
+    branch, whose merge-base is the default base."""
+    base_sha = gitrepo.rev(repo, base) if base else default_base(repo, branch)
     if base_sha is None:
         raise UsageError(f"--base {base} is not a commit")
     head_sha = gitrepo.rev(repo, head) if head else None

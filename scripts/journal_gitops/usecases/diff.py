@@ -200,7 +200,7 @@ def diff(config: Config, base: str | None = None, head: str | None = None,
     does not touch builds the same at both (it is not built: the change does nothing to it),
     and the base revision's worktree holds only the files the touched builds read."""
     repo = gitrepo.open_repo(config.root)
-    base_sha, head_sha = sides(repo, base, head)
+    base_sha, head_sha = sides(repo, base, head, config.deploy_branch)
     changed = gitrepo.changes(repo, base_sha, head_sha)
     touched = Touched(changed.paths, changed.links, changed.one_sided)
     with contextlib.ExitStack() as stack:

@@ -190,7 +190,7 @@ class _Checker:
 
 def gate(config: Config, base: str | None = None, head: str | None = None) -> GateReport:
     repo = gitrepo.open_repo(config.root)
-    base_sha, head_sha = sides(repo, base, head)
+    base_sha, head_sha = sides(repo, base, head, config.deploy_branch)
     moment = now()
     trailers = _trailers(repo, base_sha, head_sha or "HEAD")
     paths = gitrepo.changes(repo, base_sha, head_sha).paths

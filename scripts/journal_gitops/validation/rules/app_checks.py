@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 
 from ...kube.images import image_problem
 from ...kube.names import is_dns_label
-from ...kube.objects import selects
+from ...kube.objects import Resource, selects
 from .api_server import PROBES, containers_at
 from .context import ALL_CONTAINERS, EnvContext, mapping
-from .model import Hit, Rule, Severity
+from .model import FieldPath, Hit, Rule, Severity
 
 # Env vars whose value is, by convention, the address of another service.
 HOST_ENV = re.compile(r"_(HOST|HOSTNAME|ADDR|ADDRESS|URL|URI|ENDPOINT)$")
@@ -132,25 +132,69 @@ def _literal(value: Any) -> bool:
         not in ("", "-") and "$(" not in str(value)
 
 
-def check_secret_literal(ctx: EnvContext) -> Iterator[Hit]:
+def _literals(ctx: EnvContext) -> Iterator[tuple[Resource, str, str, str, FieldPath]]:
+    """Every literal value a secret could be written in: container env values, ConfigMap data,
+    ExternalSecret template data (not its {{ }} references): (object, how a message names
+    the place, the key, the value, its path)."""
     for workload in ctx.workloads():
         for path, body in containers_at(workload, ALL_CONTAINERS):
             env = body.get("env")
             for index, var in enumerate(env if isinstance(env, list) else []):
-                if isinstance(var, dict) and secret_like(var.get("name")) and _literal(
-                        var.get("value")):
-                    yield workload, (f"container {body.get('name')}: env {var.get('name')} is "
-                                     f"a literal value"), (*path, "env", index, "value")
+                if isinstance(var, dict) and _literal(var.get("value")):
+                    yield (workload, f"container {body.get('name')}: env {var.get('name')}",
+                           str(var.get("name")), str(var["value"]),
+                           (*path, "env", index, "value"))
     for cm in ctx.of_kind("ConfigMap"):
         for key, value in mapping(cm.body.get("data")).items():
-            if secret_like(key) and _literal(value):
-                yield cm, f"key {key} is a literal value", ("data", str(key))
+            if _literal(value):
+                yield cm, f"key {key}", str(key), str(value), ("data", str(key))
     for es in ctx.of_kind("ExternalSecret"):
         template = mapping(mapping(es.spec.get("target")).get("template"))
         for key, value in mapping(template.get("data")).items():
-            if secret_like(key) and _literal(value) and "{{" not in str(value):
-                yield es, f"template key {key} is a literal, not read from the store", (
+            if _literal(value) and "{{" not in str(value):
+                yield es, f"template key {key}", str(key), str(value), (
                     "spec", "target", "template", "data", str(key))
+
+
+def check_secret_literal(ctx: EnvContext) -> Iterator[Hit]:
+    for resource, place, key, _, path in _literals(ctx):
+        if secret_like(key):
+            what = "a literal, not read from the store" if resource.kind == "ExternalSecret" \
+                else "a literal value"
+            yield resource, f"{place} is {what}", path
+
+
+# Secrets recognisable by their text, whatever the key is called: a private key block, and the
+# formats of the big clouds' and common vendors' keys (AWS, Azure, Google Cloud, OCI's keys are
+# PEM blocks, GitHub, Slack, Stripe).
+SECRET_VALUES = (
+    ("a PEM private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----")),
+    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b")),
+    ("an Azure storage account key", re.compile(r"AccountKey=[A-Za-z0-9+/]{40,}={0,2}")),
+    ("an Azure shared access signature", re.compile(r"[?&]sig=[A-Za-z0-9%+/]{20,}")),
+    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
+    ("a Google service account key", re.compile(r'"type"\s*:\s*"service_account"')),
+    ("a GitHub token",
+     re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,})\b")),
+    ("a Slack token", re.compile(r"\bxox[abprs]-[0-9A-Za-z-]{10,}")),
+    ("a Stripe live key", re.compile(r"\b[rs]k_live_[0-9A-Za-z]{20,}\b")),
+)
+# Well-known credential variable names that the words of secret_like miss.
+VENDOR_NAMES = {"aws_secret_access_key", "aws_session_token", "azure_storage_key",
+                "azure_storage_account_key", "azure_storage_connection_string",
+                "azure_client_certificate", "oci_cli_key_content", "oci_private_key",
+                "google_credentials", "gcp_service_account_key", "digitalocean_access_token"}
+
+
+def check_secret_value(ctx: EnvContext) -> Iterator[Hit]:
+    for resource, place, key, value, path in _literals(ctx):
+        if secret_like(key):
+            continue  # secret-literal says so already
+        found = next((what for what, pattern in SECRET_VALUES if pattern.search(value)), None)
+        if found is None and key.lower().replace("-", "_") in VENDOR_NAMES:
+            found = f"a credential ({key} is a well-known credential variable)"
+        if found is not None:
+            yield resource, f"{place} holds {found}", path
 
 
 # --- the rules ---------------------------------------------------------------------------------
@@ -186,6 +230,21 @@ SECRET_LITERAL = Rule(
     fix="Keep the value in the secret store and reference it: secretKeyRef in env, an "
         "ExternalSecret data entry, or {{ .key }} in the template.",
     check=check_secret_literal)
+
+
+SECRET_VALUE = Rule(
+    "secret-value", Severity.CRITICAL,
+    summary="no literal is a private key or a cloud or vendor credential, by its text or a "
+            "well-known name",
+    why="A key is a secret whatever its variable is called: a PEM private key block, an AWS "
+        "access key id (AKIA...), an Azure AccountKey= or SAS signature, a Google API or service "
+        "account key, a GitHub, Slack or Stripe token, or a value under a well-known credential "
+        "name (AWS_SECRET_ACCESS_KEY, AZURE_STORAGE_CONNECTION_STRING, OCI_CLI_KEY_CONTENT) is "
+        "in git in plain text.",
+    fix="Revoke the key (it is in the history now), keep the new one in the secret store and "
+        "reference it: secretKeyRef in env, an ExternalSecret data entry, or {{ .key }} in the "
+        "template.",
+    check=check_secret_value)
 
 
 SERVICE_HOST_ENV = Rule(
