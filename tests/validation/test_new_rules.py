@@ -238,6 +238,25 @@ def test_expired_unused_and_other_env_waivers_are_findings() -> None:
     assert apply_waivers(config, [], ["dev"], datetime.date(1999, 1, 1)) == ([], [])
 
 
+def test_waivers_by_glob_by_file_and_by_rule_alone() -> None:
+    warning = Finding("kustomize-warning", "'commonLabels' is deprecated", "dev", None,
+                      "overlays/dev/kustomization.yaml")
+    other = replace(FINDING, resource="Deployment/journal-dev/api")
+    config = _config([
+        {"rule": "probes", "resource": "Deployment/journal-*/w?b", "reason": "globbed"},
+        {"rule": "kustomize-warning", "file": "overlays/*/kustomization.yaml", "reason": "filed"},
+        {"rule": "probes", "resource": "Deployment/a*", "reason": "short form"},
+        {"rule": "labels", "reason": "house style we do not follow"}])
+    labels = replace(FINDING, rule="labels", resource="Service/journal-dev/web")
+    kept, waived = apply_waivers(config, [FINDING, warning, other, labels], None)
+    assert kept == []
+    assert [w.reason for w in waived] == ["globbed", "filed", "short form",
+                                          "house style we do not follow"]
+    unused = _config([{"rule": "render", "file": "overlays/qa/*", "reason": "r"}])
+    assert [f.message for f in apply_waivers(unused, [], None)[0]] == [
+        "waiver for render on file overlays/qa/* matches no finding"]
+
+
 @pytest.mark.parametrize(("waivers", "error"), [
     ("x", "gitops.yaml: 'waivers' must be a list or empty"),
     ([{"rule": "probes", "resource": "Deployment/web"}],
@@ -251,8 +270,10 @@ def test_expired_unused_and_other_env_waivers_are_findings() -> None:
     ([{"rule": "probes", "resource": "Deployment/web", "reason": "r", "env": "qa"}],
      "gitops.yaml: waiver 1: env 'qa' is not an environment"),
     ([{"rule": "probes", "resource": "Deployment/web", "reason": "r", "until": 1}],
-     "gitops.yaml: unknown key 'until' in waivers[1] (known: env, expires, reason, resource, "
-     "rule)"),
+     "gitops.yaml: unknown key 'until' in waivers[1] (known: env, expires, file, reason, "
+     "resource, rule)"),
+    ([{"rule": "probes", "file": "", "reason": "r"}],
+     "gitops.yaml: waiver 1: 'file' must be a non-empty string"),
 ])
 def test_bad_waivers_are_one_line_config_errors(waivers: Any, error: str) -> None:
     with pytest.raises(ConfigError) as caught:

@@ -298,6 +298,12 @@ def test_probes() -> None:
         (WEB, "container c: no readinessProbe or livenessProbe")]
 
 
+def test_probes_near_miss_jobs_run_to_completion() -> None:
+    cron = obj("CronJob", "nightly", "batch/v1", spec={"schedule": "0 1 * * *", "jobTemplate": {
+        "spec": {"template": {"spec": {"containers": [container()]}}}}})
+    assert hits("probes", ctx(workload("once", kind="Job"), cron)) == []
+
+
 def test_probes_near_miss_init_containers_need_none() -> None:
     probe = {"httpGet": {"path": "/healthz", "port": 80}}
     context = ctx(workload("web", container("a", readinessProbe=probe, livenessProbe=probe),
@@ -657,6 +663,10 @@ def test_project_permits() -> None:
 def test_project_permits_missing_project() -> None:
     assert hits("project-permits", ctx(workload())) == [
         (APP, "AppProject journal is not defined in git")]
+
+
+def test_project_permits_near_miss_argo_cds_own_default_project() -> None:
+    assert hits("project-permits", ctx(workload(), apps=(app(project="default"),))) == []
 
 
 def test_project_permits_near_miss_globs_and_no_whitelist() -> None:

@@ -185,7 +185,7 @@ def _tag_scheme(raw: str | None) -> str:
     return scheme
 
 
-RESOURCE_REF = re.compile(r"^[A-Za-z][A-Za-z0-9]*/([^/\s]+/)?[^/\s]+$")
+RESOURCE_REF = re.compile(r"^[A-Za-z*?\[][A-Za-z0-9*?\[\]]*/([^/\s]+/)?[^/\s]+$")
 
 
 def _expiry(raw: Any) -> datetime.date | None:
@@ -205,11 +205,12 @@ def _waivers(raw: list[dict[str, Any]] | None, envs: Sequence[str], text: str
     found = []
     for index, item in enumerate(raw or []):
         where = f"waiver {index + 1}"
-        for key in ("rule", "resource", "reason"):
-            if not item[key].strip():
+        for key in ("rule", "resource", "reason", "file"):
+            if key in item and not item[key].strip():
                 raise _fail(f"{where}: '{key}' must be a non-empty string")
-        if not RESOURCE_REF.match(item["resource"]):
-            raise _fail(f"{where}: resource {item['resource']!r} must be Kind/namespace/name or "
+        resource = item.get("resource")
+        if resource is not None and not RESOURCE_REF.match(resource):
+            raise _fail(f"{where}: resource {resource!r} must be Kind/namespace/name or "
                         f"Kind/name")
         env = item.get("env")
         if env is not None and env not in envs:
@@ -217,8 +218,9 @@ def _waivers(raw: list[dict[str, Any]] | None, envs: Sequence[str], text: str
         expires = _expiry(item["expires"]) if item.get("expires") is not None else None
         if item.get("expires") is not None and expires is None:
             raise _fail(f"{where}: expires {item['expires']!r} must be a date YYYY-MM-DD")
-        found.append(Waiver(item["rule"], item["resource"], item["reason"].strip(), env, expires,
-                            _line(text, ["waivers", index]) or 0 if text else 0))
+        found.append(Waiver(item["rule"], resource, item["reason"].strip(), env, expires,
+                            _line(text, ["waivers", index]) or 0 if text else 0,
+                            item.get("file")))
     return tuple(found)
 
 

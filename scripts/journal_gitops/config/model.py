@@ -6,6 +6,7 @@ import datetime
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from ..adapters.kustomize import KUSTOMIZATION_FILES
@@ -28,24 +29,40 @@ class ManagedImage:
 
 @dataclass(frozen=True)
 class Waiver:
-    """A finding accepted on purpose: one rule on one resource (Kind/namespace/name, or
-    Kind/name for that kind and name in any namespace), in one environment or all of them."""
+    """A finding accepted on purpose: of one rule, on the resources a pattern names
+    (Kind/namespace/name, or Kind/name for that kind and name in any namespace; `*`, `?` and
+    `[...]` as in shell globs), or in the files a pattern names (for findings that name no
+    resource, such as kustomize's warnings), or every finding of the rule; in one environment
+    or all of them."""
 
     rule: str
-    resource: str
+    resource: str | None
     reason: str
     env: str | None = None  # None: every environment and the Argo CD manifests
     expires: datetime.date | None = None
     line: int = 0  # of its entry in gitops.yaml
+    file: str | None = None
 
-    def matches(self, rule: str, resource: str | None, env: str | None) -> bool:
-        if rule != self.rule or resource is None or (self.env is not None and env != self.env):
+    @property
+    def scope(self) -> str:
+        """What it covers, for messages."""
+        return self.resource or (f"file {self.file}" if self.file else "every finding")
+
+    def matches(self, rule: str, resource: str | None, env: str | None,
+                file: str | None = None) -> bool:
+        if rule != self.rule or (self.env is not None and env != self.env):
             return False
-        if resource == self.resource:
+        if self.file is not None and (file is None or not fnmatchcase(file, self.file)):
+            return False
+        if self.resource is None:
+            return True
+        if resource is None:
+            return False
+        if fnmatchcase(resource, self.resource):
             return True
         kind, _, rest = resource.partition("/")
-        return self.resource.count("/") == 1 and f"{kind}/{rest.rpartition('/')[2]}" == \
-            self.resource
+        return self.resource.count("/") == 1 and fnmatchcase(
+            f"{kind}/{rest.rpartition('/')[2]}", self.resource)
 
 
 @dataclass(frozen=True)

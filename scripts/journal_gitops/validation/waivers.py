@@ -28,14 +28,14 @@ def apply_waivers(config: Config, findings: list[Finding], envs: Sequence[str] |
     live = [w for w in config.waivers if w.expires is None or w.expires >= today]
     for finding in findings:
         waiver = next((w for w in live if w.matches(finding.rule, finding.resource,
-                                                     finding.env)), None)
+                                                     finding.env, finding.file)), None)
         if waiver is None:
             kept.append(finding)
         else:
             used.add(waiver)
             waived.append(WaivedFinding(finding, waiver.reason, waiver.expires))
     for waiver in config.waivers:
-        where = f"waiver for {waiver.rule} on {waiver.resource}"
+        where = f"waiver for {waiver.rule} on {waiver.scope}"
         if waiver.expires is not None and waiver.expires < today:
             kept.append(Finding(WAIVER_EXPIRED.id, f"{where} expired on {waiver.expires}",
                                 waiver.env, waiver.resource, CONFIG_FILE, waiver.line or None))

@@ -119,7 +119,8 @@ def project_problems(app: Resource, projects: dict[str, Resource],
     """What the Application's AppProject forbids: its repo, destination, or a kind it deploys."""
     project = projects.get(str(app.spec.get("project")))
     if project is None:
-        yield f"AppProject {app.spec.get('project')} is not defined in git"
+        if app.spec.get("project") != "default":  # Argo CD's own, open to everything
+            yield f"AppProject {app.spec.get('project')} is not defined in git"
         return
     pname, spec = f"AppProject {project.name}", project.spec
     for source in app_sources(app):

@@ -30,8 +30,13 @@ def check_resources(ctx: EnvContext) -> Iterator[Hit]:
             yield c.workload, f"{c.label}: no {', '.join(missing)}", (*c.path, "resources")
 
 
+RUN_TO_COMPLETION = ("Job", "CronJob")  # nothing routes to them: no probe to ask for
+
+
 def check_probes(ctx: EnvContext) -> Iterator[Hit]:
     for c in ctx.containers(("containers",)):
+        if c.workload.kind in RUN_TO_COMPLETION:
+            continue
         missing = [p for p in ("readinessProbe", "livenessProbe") if not c.body.get(p)]
         if missing:
             yield c.workload, f"{c.label}: no {' or '.join(missing)}", (*c.path, "name")
@@ -71,9 +76,10 @@ RESOURCES = Rule(
 
 PROBES = Rule(
     "probes", Severity.MEDIUM,
-    summary="every container has a readiness and a liveness probe",
+    summary="every container of a long-running workload has a readiness and a liveness probe",
     why="Without a readiness probe a Service sends traffic to pods still starting; without a "
-        "liveness probe a hung process is never restarted, and rollouts cannot tell either.",
+        "liveness probe a hung process is never restarted, and rollouts cannot tell either. "
+        "Jobs and CronJobs run to completion and are not asked for probes.",
     fix="Add readinessProbe and livenessProbe (httpGet on a health endpoint, or tcpSocket) to "
         "every container.",
     check=check_probes)
