@@ -42,6 +42,8 @@ def test_json_output(gitops: Runner) -> None:
         "environments": [{"name": env, "resources": 20, "findings": 0}
                          for env in ("dev", "staging", "prod")],
         "findings": [],
+        "profile": "strict",
+        "rulesOff": [],
         "waived": 0,
         "waivedFindings": [],
     }
@@ -235,7 +237,7 @@ def test_config_syntax_error(gitops: Runner, repo: Path) -> None:
     (("project: journal\n", "overlaysDir: x\n"),
      "line 8: unknown key 'overlaysDir' (known: app, clusters, crds, deployBranch, environments, "
      "freezes, holds, images, intendedDifferences, kubernetesVersions, minSoak, project, repoURL, "
-     "shortLength, tagScheme, waivers)"),
+     "rules, shortLength, tagScheme, waivers)"),
     (("project: journal\n", ""),
      "'project' is missing: the AppProject every environment's Application belongs to"),
     (("shortLength: 7", "shortLength: seven"), "line 43: 'shortLength' must be a whole number"),

@@ -121,11 +121,11 @@ def test_an_argocd_name_is_the_destination_name() -> None:
     (("clusters:\n  in-cluster:", "clusters: []\nx:\n  in-cluster:"),
      "line 21: unknown key 'x' (known: app, clusters, crds, deployBranch, environments, freezes, "
      "holds, images, intendedDifferences, kubernetesVersions, minSoak, project, repoURL, "
-     "shortLength, tagScheme, waivers)"),
+     "rules, shortLength, tagScheme, waivers)"),
     (("clusters:\n  in-cluster:", "clusters: {}\nx:\n  in-cluster:"),
      "line 21: unknown key 'x' (known: app, clusters, crds, deployBranch, environments, freezes, "
      "holds, images, intendedDifferences, kubernetesVersions, minSoak, project, repoURL, "
-     "shortLength, tagScheme, waivers)"),
+     "rules, shortLength, tagScheme, waivers)"),
 ])
 def test_config_errors(change: tuple[str, str], message: str) -> None:
     assert change[0] in BASE

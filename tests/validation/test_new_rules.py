@@ -4,19 +4,21 @@ environment, a failing case and a passing near-miss."""
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import MakeRepo, Runner
 from journal_gitops.argocd.manifests import ArgocdManifests
 from journal_gitops.config.load import parse_config
 from journal_gitops.config.model import Waiver
 from journal_gitops.errors import ConfigError
 from journal_gitops.kube.objects import Resource
 from journal_gitops.validation.findings import Finding
-from journal_gitops.validation.rules import all_rules, get_rule
+from journal_gitops.validation.rules import all_rules, get_rule, rules_off
 from journal_gitops.validation.rules.context import RepoContext
 from journal_gitops.validation.waivers import apply_waivers
 from validation.test_rules import (
@@ -305,3 +307,67 @@ def test_every_rule_a_family_defines_is_listed_once() -> None:
     assert sorted(rule.id for rule in defined) == sorted(listed)
     checks = [rule.check or rule.repo_check for rule in all_rules()]
     assert len({id(c) for c in checks if c}) == len([c for c in checks if c])
+
+
+# --- rule profiles -------------------------------------------------------------------------
+
+
+def test_rules_off_by_profile_and_one_by_one() -> None:
+    baseline = parse_config(Path(), {"repoURL": REPO_URL, "project": "journal",
+                                     "environments": ["dev"],
+                                     "images": [{"name": "x", "source": "third-party"}],
+                                     "rules": {"profile": "baseline", "disabled": [
+                                         {"rule": "secret-value", "reason": "test keys only"}]}})
+    assert rules_off(baseline) == {
+        "resources": "baseline profile", "probes": "baseline profile",
+        "labels": "baseline profile", "tag-scheme": "baseline profile",
+        "pdb": "baseline profile", "sync-policy": "baseline profile",
+        "secret-value": "test keys only"}
+    assert rules_off(_config([])) == {}
+
+
+@pytest.mark.parametrize(("rules", "error"), [
+    ({"profile": "lax"}, "gitops.yaml: rules.profile 'lax' is not one of strict, baseline"),
+    ({"disabled": [{"rule": "labels", "reason": " "}]},
+     "gitops.yaml: rules.disabled entry 1: 'rule' and 'reason' must be non-empty strings"),
+    ({"disabled": [{"rule": "labels"}]}, "gitops.yaml: 'reason' is missing in rules.disabled[1]"),
+])
+def test_bad_rule_choices_are_one_line_config_errors(rules: Any, error: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(Path(), {"repoURL": REPO_URL, "project": "journal", "environments": ["dev"],
+                              "images": [{"name": "x", "source": "third-party"}],
+                              "rules": rules})
+    assert str(caught.value) == error
+
+
+def test_an_unknown_rule_switched_off_is_a_config_error() -> None:
+    config = parse_config(Path(), {"repoURL": REPO_URL, "project": "journal",
+                                   "environments": ["dev"],
+                                   "images": [{"name": "x", "source": "third-party"}],
+                                   "rules": {"disabled": [{"rule": "lables", "reason": "typo"}]}})
+    with pytest.raises(ConfigError, match=r"^gitops.yaml: rules.disabled names unknown rule 'lables' "
+                                          r"\(see gitops rules\)$"):
+        rules_off(config)
+
+
+def test_the_baseline_profile_runs_without_house_style(gitops: Runner, make_repo: MakeRepo
+                                                       ) -> None:
+    repo = make_repo()
+    deployment = repo / "base/frontend/deployment.yaml"
+    deployment.write_text(deployment.read_text().replace(
+        "    app.kubernetes.io/component: api\n", "", 1))
+    strict = gitops("validate", "--env", "dev", "--output", "json", repo=repo)
+    assert {f["rule"] for f in json.loads(strict.output)["findings"]} == {"labels"}
+    config = repo / "gitops.yaml"
+    config.write_text(config.read_text() + "rules:\n  profile: baseline\n  disabled:\n"
+                      "    - rule: service-host-env\n      reason: hosts set by the platform\n"
+                      "waivers:\n  - rule: labels\n    reason: moot under baseline\n")
+    result = gitops("validate", "--env", "dev", repo=repo)
+    assert (result.exit_code, result.output) == (0, (
+        "ok: dev (20 resources) pass every rule on Kubernetes 1.29, 1.35\n"
+        "rules off: resources (baseline profile), probes (baseline profile), labels (baseline "
+        "profile), tag-scheme (baseline profile), pdb (baseline profile), sync-policy (baseline "
+        "profile), service-host-env (hosts set by the platform)\n"))
+    data = json.loads(gitops("validate", "--env", "dev", "--output", "json", repo=repo).output)
+    assert (data["profile"], data["rulesOff"][-1]) == (
+        "baseline", {"rule": "service-host-env", "reason": "hosts set by the platform"})

@@ -25,7 +25,7 @@ from ..errors import ConfigError, GitopsError
 from . import CONFIG_FILE, invalid
 from .clusters import CLUSTERS, parse_clusters, parse_stages
 from .gates import parse_gates
-from .model import K8S_VERSION, TAG_SCHEMES, Config, Intended, ManagedImage, Waiver
+from .model import K8S_VERSION, TAG_SCHEMES, Config, Intended, ManagedImage, RuleChoice, Waiver
 
 if TYPE_CHECKING:  # loaded only when a text is checked for the first time
     from jsonschema import ValidationError
@@ -224,6 +224,24 @@ def _waivers(raw: list[dict[str, Any]] | None, envs: Sequence[str], text: str
     return tuple(found)
 
 
+PROFILES = ("strict", "baseline")
+
+
+def _rules(raw: dict[str, Any] | None) -> RuleChoice:
+    """`rules:` the profile, and rules switched off with a reason (which rule ids exist is
+    validation's to check: gitops.yaml is read before any rule is loaded)."""
+    raw = raw or {}
+    profile = raw.get("profile", "strict")
+    if profile not in PROFILES:
+        raise _fail(f"rules.profile {profile!r} is not one of {', '.join(PROFILES)}")
+    off = []
+    for n, item in enumerate(raw.get("disabled") or [], start=1):
+        if not item["rule"].strip() or not item["reason"].strip():
+            raise _fail(f"rules.disabled entry {n}: 'rule' and 'reason' must be non-empty strings")
+        off.append((item["rule"].strip(), " ".join(item["reason"].split())))
+    return RuleChoice(profile, tuple(off))
+
+
 INTENDED_KEY = "intendedDifferences"
 INTENDED_FIELDS = ("file", "object", "field", "reason")
 
@@ -281,6 +299,7 @@ def parse_config(root: Path, data: Any, text: str = "") -> Config:
         stages=stages,
         clusters=parse_clusters(data.get(CLUSTERS), envs),
         intended=_intended(data.get(INTENDED_KEY)),
+        rules=_rules(data.get("rules")),
     )
 
 

@@ -66,6 +66,15 @@ class Waiver:
 
 
 @dataclass(frozen=True)
+class RuleChoice:
+    """Which rules validate runs: a profile (strict: all; baseline: what the API server, Argo CD
+    and security need, without house style) and rules switched off, each with its reason."""
+
+    profile: str = "strict"
+    off: tuple[tuple[str, str], ...] = ()  # (rule id, reason)
+
+
+@dataclass(frozen=True)
 class Intended:
     """A difference between environments declared intended (`gitops compare`): caused by an
     overlay file and/or in an object (Kind/name), optionally one field and what is under it."""
@@ -97,6 +106,7 @@ class Config:
     stages: tuple[tuple[str, ...], ...] = ()  # default: one stage per environment
     clusters: tuple[Cluster, ...] = ()  # default: every environment on in-cluster
     intended: tuple[Intended, ...] = ()
+    rules: RuleChoice = field(default_factory=RuleChoice)
 
     def __post_init__(self) -> None:
         if not self.stages:

@@ -29,11 +29,18 @@ def _summary(report: Report) -> str:
     return f"{plural(len(report.findings), 'finding')}: " + "; ".join(where) + waived
 
 
+def _off(report: Report) -> list[str]:
+    if not report.rules_off:
+        return []
+    return ["rules off: " + ", ".join(f"{rule} ({why})" for rule, why in report.rules_off)]
+
+
 def validate_text(report: Report) -> str:
     if report.ok:
-        return lines_of([_summary(report)])
+        return lines_of([_summary(report), *_off(report)])
     rows = [(f.env or "-", f.rule, f.resource or f.file, f.message) for f in report.findings]
-    return table(("ENV", "RULE", "RESOURCE", "MESSAGE"), rows) + "\n" + lines_of([_summary(report)])
+    return table(("ENV", "RULE", "RESOURCE", "MESSAGE"), rows) + "\n" + lines_of(
+        [_summary(report), *_off(report)])
 
 
 def validate_json(report: Report) -> str:
@@ -41,6 +48,8 @@ def validate_json(report: Report) -> str:
         "kubernetesVersions": list(report.kubernetes_versions),
         "environments": [asdict(e) for e in report.environments],
         "findings": [asdict(f) for f in report.findings],
+        "profile": report.profile,
+        "rulesOff": [{"rule": rule, "reason": why} for rule, why in report.rules_off],
         "waived": len(report.waived),
         "waivedFindings": [
             {**asdict(w.finding), "reason": w.reason,

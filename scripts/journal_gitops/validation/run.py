@@ -24,7 +24,7 @@ from ..overlays.keys import SYMPTOM, bad_keys
 from ..overlays.render import RenderJob, render_many
 from .findings import Finding, WaivedFinding
 from .remembered import Checked, context_key, recall, remember
-from .rules import all_rules
+from .rules import all_rules, rules_off
 from .rules.argocd import APPLICATION, PROJECT_PERMITS, project_problems
 from .rules.config_refs import PLAINTEXT_SECRET, PLAINTEXT_SECRET_MESSAGE
 from .rules.context import AppContext, EnvConfig, EnvContext, RenderSummary, RepoContext, deployers
@@ -58,6 +58,8 @@ class Report:
     findings: tuple[Finding, ...]
     kubernetes_versions: tuple[str, ...]
     waived: tuple[WaivedFinding, ...] = ()
+    profile: str = "strict"
+    rules_off: tuple[tuple[str, str], ...] = ()  # rule id, why
 
     @property
     def ok(self) -> bool:
@@ -284,7 +286,10 @@ def validate(config: Config, envs: Sequence[str] | None = None, crds: Path | Non
         count, env_findings = _check_env(config, checker, renders[env], env, shared, context)
         findings += env_findings
         summaries.append(EnvSummary(env, count, len(env_findings)))
-    kept, waived = apply_waivers(config, findings, envs)
+    off = rules_off(config)
+    kept, waived = apply_waivers(config, [f for f in findings if f.rule not in off], envs,
+                                 off=frozenset(off))
     summaries = [EnvSummary(e.name, e.resources, sum(1 for f in kept if f.env == e.name))
                  for e in summaries]
-    return Report(tuple(summaries), tuple(kept), config.kubernetes_versions, tuple(waived))
+    return Report(tuple(summaries), tuple(kept), config.kubernetes_versions, tuple(waived),
+                  config.rules.profile, tuple(off.items()))

@@ -16,7 +16,7 @@ from .rules.pipeline import WAIVER_EXPIRED, WAIVER_UNUSED
 
 
 def apply_waivers(config: Config, findings: list[Finding], envs: Sequence[str] | None,
-                  today: datetime.date | None = None
+                  today: datetime.date | None = None, off: frozenset[str] = frozenset()
                   ) -> tuple[list[Finding], list[WaivedFinding]]:
     """Findings a waiver accepts move aside with its reason; an expired waiver accepts nothing
     and is a finding, and so is a waiver that matches no finding, when everything it could
@@ -35,6 +35,8 @@ def apply_waivers(config: Config, findings: list[Finding], envs: Sequence[str] |
             used.add(waiver)
             waived.append(WaivedFinding(finding, waiver.reason, waiver.expires))
     for waiver in config.waivers:
+        if waiver.rule in off:
+            continue  # its rule does not run: it can neither match nor be unused
         where = f"waiver for {waiver.rule} on {waiver.scope}"
         if waiver.expires is not None and waiver.expires < today:
             kept.append(Finding(WAIVER_EXPIRED.id, f"{where} expired on {waiver.expires}",

@@ -9,6 +9,9 @@ Every finding fails `gitops validate`, whatever its severity.
 
 from __future__ import annotations
 
+from ...config import CONFIG_FILE
+from ...config.model import Config
+from ...errors import ConfigError
 from . import (
     api_server,
     api_values,
@@ -89,11 +92,27 @@ RULES: tuple[Rule, ...] = (
     pipeline.WAIVER_UNUSED,
 )
 _BY_ID = {rule.id: rule for rule in RULES}
+# House style: what this repository asks of itself beyond what the API server, Argo CD and
+# security need. The baseline profile leaves these out.
+HOUSE_STYLE = (containers.RESOURCES.id, containers.PROBES.id, containers.LABELS.id,
+               images.TAG_SCHEME.id, workloads.PDB.id, argocd.SYNC_POLICY.id)
 
 
 def all_rules() -> tuple[Rule, ...]:
     """Every rule, in a stable order: rendering and schemas first, then the checks by family."""
     return RULES
+
+
+def rules_off(config: Config) -> dict[str, str]:
+    """The rules gitops.yaml switches off (rule id -> why): by its profile, or one by one."""
+    off = dict.fromkeys(HOUSE_STYLE, "baseline profile") if config.rules.profile == "baseline" \
+        else {}
+    for rule_id, reason in config.rules.off:
+        if rule_id not in _BY_ID:
+            raise ConfigError(f"{CONFIG_FILE}: rules.disabled names unknown rule {rule_id!r} (see "
+                              f"gitops rules)")
+        off[rule_id] = reason
+    return off
 
 
 def get_rule(rule_id: str) -> Rule:
