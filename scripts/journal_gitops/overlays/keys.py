@@ -7,7 +7,7 @@ quoted. (`yes:` and `on:`, booleans to YAML 1.1 readers, are strings to kustomiz
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,7 +74,7 @@ def _walk(node: Node) -> Iterator[ScalarNode]:
             stack += current.value
 
 
-def bad_keys(folders: Iterator[Path] | list[Path], root: Path) -> list[BadKey]:
+def bad_keys(folders: Iterable[Path], root: Path) -> list[BadKey]:
     """The keys kustomize reads as something other than a string, in the YAML files of the
     folders (not their subfolders' kustomizations, which are folders of their own)."""
     found: list[BadKey] = []

@@ -53,7 +53,9 @@ def _checked(config: Config, env: str, tag: str, image: str | None, reason: str
 
 
 def _matches(hold: Hold, env: str, tag: str, image: str | None) -> bool:
-    return hold.env == env and (hold.tag.startswith(tag) or tag.startswith(hold.tag)) and (
+    """Whether releasing `tag` (of `image`, or of every app image) in `env` lifts this hold:
+    the tags match as bump and promote match them (Hold.covers)."""
+    return hold.env == env and hold.covers(hold.image or image or "", tag) and (
         image is None or hold.image in (None, image))
 
 

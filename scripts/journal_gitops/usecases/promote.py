@@ -37,7 +37,14 @@ from ..history.trailers import (
 from ..history.walker import walk
 from ..overlays.images import Pin, commit_of_tag, select_images
 from ..overlays.kustomization import read_values
-from ..overlays.snapshot import EnvSnapshot, StateChange, apply_snapshot, snapshot_of, verify_state
+from ..overlays.snapshot import (
+    EnvSnapshot,
+    StateChange,
+    apply_snapshot,
+    read_snapshot,
+    snapshot_of,
+    verify_state,
+)
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ def differing_config(config: Config, source: str, targets: Sequence[str]) -> tup
     `--with-config` would promote."""
     def values(env: str) -> dict[str, str]:
         rel = config.overlay_file(env)
-        return snapshot_of(read_values(read_file(config.root, rel), rel)).config
+        return read_snapshot(read_file(config.root, rel), rel).config
 
     there = values(source)
     return tuple(sorted({key for target in targets for key, value in values(target).items()
