@@ -221,7 +221,8 @@ def test_config_syntax_error(gitops: Runner, repo: Path) -> None:
 
 @pytest.mark.parametrize(("change", "message"), [
     (("tagScheme: full", "tagScheme: latest"),
-     "'tagScheme' 'latest' must be full, short, or a template with {sha} or {short}"),
+     "'tagScheme' 'latest' must be full, short, semver, a template with {sha} or {short}, or a "
+     "pattern with an order"),
     (("  - staging\n", "  - Staging\n"), "environment name 'Staging' is not a DNS-1123 label"),
     (("  - staging\n", "  - dev\n"), "'environments' lists dev twice"),
     (('  - "1.35"', '  - "v1.35"'), "Kubernetes version 'v1.35' must look like 1.29"),
@@ -236,7 +237,8 @@ def test_config_syntax_error(gitops: Runner, repo: Path) -> None:
      "line 13: unknown key 'enviroments' (did you mean 'environments'?)"),
     (("project: journal\n", "overlaysDir: x\n"),
      "line 8: unknown key 'overlaysDir' (known: app, clusters, crds, deployBranch, environments, "
-     "freezes, holds, images, intendedDifferences, kubernetesVersions, minSoak, project, repoURL, "
+     "freezes, holds, images, intendedDifferences, kubernetesVersions, layout, minSoak, project, "
+     "repoURL, "
      "rules, shortLength, tagScheme, waivers)"),
     (("project: journal\n", ""),
      "'project' is missing: the AppProject every environment's Application belongs to"),

@@ -120,11 +120,13 @@ def test_an_argocd_name_is_the_destination_name() -> None:
     (("  in-cluster:\n", "  In_Cluster:\n"), "cluster name 'In_Cluster' is not a DNS-1123 label"),
     (("clusters:\n  in-cluster:", "clusters: []\nx:\n  in-cluster:"),
      "line 21: unknown key 'x' (known: app, clusters, crds, deployBranch, environments, freezes, "
-     "holds, images, intendedDifferences, kubernetesVersions, minSoak, project, repoURL, "
+     "holds, images, intendedDifferences, kubernetesVersions, layout, minSoak, project, "
+     "repoURL, "
      "rules, shortLength, tagScheme, waivers)"),
     (("clusters:\n  in-cluster:", "clusters: {}\nx:\n  in-cluster:"),
      "line 21: unknown key 'x' (known: app, clusters, crds, deployBranch, environments, freezes, "
-     "holds, images, intendedDifferences, kubernetesVersions, minSoak, project, repoURL, "
+     "holds, images, intendedDifferences, kubernetesVersions, layout, minSoak, project, "
+     "repoURL, "
      "rules, shortLength, tagScheme, waivers)"),
 ])
 def test_config_errors(change: tuple[str, str], message: str) -> None:

@@ -173,7 +173,7 @@ def test_an_argocd_named_cluster_and_a_namespace_reused_there(
     assert "  - pre-eu\n  - [prod, prod-eu]\n" in (repo / "gitops.yaml").read_text()
     before = {name: (repo / name).read_text() for name in ("gitops.yaml", "argocd/project.yaml")}
     ok(gitops, repo, "env", "new", "qa-eu", "--from", "pre-eu", "--host", "qa-eu.example.com",
-       "--in-place")
+       "--namespace", "journal-qa-eu", "--in-place")
     ok(gitops, repo, "env", "delete", "qa-eu", "--in-place")
     assert {name: (repo / name).read_text() for name in before} == before
     assert ok(gitops, repo, "cluster", "list").splitlines()[2] == (
@@ -184,8 +184,8 @@ def test_an_argocd_named_cluster_and_a_namespace_reused_there(
               "--in-place").splitlines()[0] == "pre-eu  cluster  eu -> in-cluster"
     assert git(repo, "log", "-1", "--format=%B").splitlines()[:3] == [
         "env(pre-eu): cluster eu -> in-cluster", "",
-        "Argo CD deploys pre-eu to cluster in-cluster from scratch: new volumes (redis starts "
-        "empty) and a new ingress. What runs on eu is no longer managed by this Application: "
+        "Argo CD deploys pre-eu to cluster in-cluster from scratch: new volumes (what they held "
+        "is not there) and a new ingress. What runs on eu is no longer managed by this Application: "
         "remove it there once in-cluster serves."]
     assert "  destination:\n    server: https://kubernetes.default.svc\n    namespace: " \
            "journal-pre\n" in (repo / "apps/journal-pre-eu.yaml").read_text()

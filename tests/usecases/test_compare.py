@@ -128,3 +128,149 @@ def test_compare_needs_two_known_environments(gitops: Runner, repo: Path) -> Non
     result = gitops("compare", "qa", "prod", repo=repo)
     assert (result.exit_code, result.output) == (
         2, "Error: unknown environment 'qa' (known: dev, staging, prod)\n")
+
+
+# --- namePrefix / nameSuffix ---------------------------------------------------------------------
+
+def _name_affixes(repo: Path, env: str, lines: str) -> None:
+    """Set namePrefix / nameSuffix (`lines`) in an environment's overlay."""
+    path = repo / f"overlays/{env}/kustomization.yaml"
+    text = path.read_text()
+    assert f"namespace: journal-{env}\n" in text
+    path.write_text(text.replace(f"namespace: journal-{env}\n",
+                                 f"namespace: journal-{env}\n{lines}"))
+
+
+def _managed(result_output: str, category: str) -> list[tuple[str, str, str, str]]:
+    data = json.loads(result_output)
+    return [(d["object"], d["field"], d["left"], d["right"]) for d in data["managed"]
+            if d["category"] == category]
+
+
+# Every name kustomize prefixes that is the same in both environments (frontend-config's is
+# not: its hash is a name-hash difference): (object, field, name), the fields that name another
+# object of the render included.
+HASH = "-f2t85g7hm5"  # redis-config's, the same in every environment
+RENAMED = sorted([
+    *((obj, "metadata.name", obj.split("/")[1]) for obj in (
+        "Deployment/fileserver", "Deployment/frontend", "ExternalSecret/redis-password",
+        "Ingress/journal", "NetworkPolicy/allow-frontend-to-redis",
+        "NetworkPolicy/allow-ingress-controller-to-fileserver",
+        "NetworkPolicy/allow-ingress-controller-to-frontend",
+        "NetworkPolicy/allow-redis-replication", "NetworkPolicy/default-deny-ingress",
+        "PodDisruptionBudget/fileserver", "PodDisruptionBudget/frontend",
+        "PodDisruptionBudget/redis", "Service/fileserver", "Service/frontend", "Service/redis",
+        "Service/redis-write", "StatefulSet/redis")),
+    ("ConfigMap/redis-config", "metadata.name", f"redis-config{HASH}"),
+    ("Ingress/journal", "spec.rules[0].http.paths[0].backend.service.name", "frontend"),
+    ("Ingress/journal", "spec.rules[0].http.paths[1].backend.service.name", "fileserver"),
+    ("StatefulSet/redis", "spec.serviceName", "redis"),
+    ("StatefulSet/redis", "spec.template.spec.volumes[redis-config].configMap.name",
+     f"redis-config{HASH}"),
+])
+
+
+def _renamed(prefixes: tuple[str, str], suffixes: tuple[str, str]
+             ) -> list[tuple[str, str, str, str]]:
+    """RENAMED as each side names it: prefix + name + suffix (+ a generated name's hash)."""
+    def named(name: str, side: int) -> str:
+        hashed = name.endswith(HASH)
+        core = name.removesuffix(HASH)
+        return f"{prefixes[side]}{core}{suffixes[side]}{HASH if hashed else ''}"
+
+    return [(obj, field, named(name, 0), named(name, 1)) for obj, field, name in RENAMED]
+
+
+def test_prefixes_of_both_overlays_are_managed(gitops: Runner, repo: Path) -> None:
+    _name_affixes(repo, "dev", "namePrefix: dev-\n")
+    _name_affixes(repo, "staging", "namePrefix: staging-\n")
+    result = gitops("compare", "dev", "staging", "--exit-code", repo=repo)
+    assert (result.exit_code, result.output) == (0, """\
+dev vs staging
+
+Managed per environment (50):
+WHAT         WHERE                                                                     DEV                             STAGING                             FROM
+config       ConfigMap/frontend-config data.journalEntries                             20                              50                                  overlays/dev/kustomization.yaml, overlays/staging/kustomization.yaml
+name-hash    ConfigMap/frontend-config, Deployment/frontend                            dev-frontend-config-hcd6ckd958  staging-frontend-config-9bfhddt9gd  overlays/dev/kustomization.yaml, overlays/staging/kustomization.yaml
+namespace    20 objects                                                                journal-dev                     journal-staging                     overlays/dev/kustomization.yaml, overlays/staging/kustomization.yaml
+name-prefix  18 objects                                                                dev-*                           staging-*                           overlays/dev/kustomization.yaml, overlays/staging/kustomization.yaml
+replicas     Deployment/fileserver spec.replicas, Deployment/frontend spec.replicas    1                               2                                   overlays/dev/kustomization.yaml, overlays/staging/kustomization.yaml
+secret-key   ExternalSecret/redis-password spec.data[0].remoteRef.key                  journal/dev/redis-password      journal/staging/redis-password      overlays/dev/kustomization.yaml, overlays/staging/kustomization.yaml
+host         Ingress/journal spec.rules[0].host, Ingress/journal spec.tls[0].hosts[0]  journal-dev.example.com         journal-staging.example.com         overlays/dev/kustomization.yaml, overlays/staging/kustomization.yaml
+
+Image versions (0):
+  the same in both
+
+Other differences (0, 0 not declared intended):
+  none
+""")
+    result = gitops("compare", "dev", "staging", "--output", "json", repo=repo)
+    assert sorted(_managed(result.output, "name-prefix")) == _renamed(("dev-", "staging-"),
+                                                                      ("", ""))
+    assert _managed(result.output, "name-hash") == [
+        ("ConfigMap/frontend-config", "metadata.name", "dev-frontend-config-hcd6ckd958",
+         "staging-frontend-config-9bfhddt9gd"),
+        ("Deployment/frontend",
+         "spec.template.spec.containers[frontend].env[JOURNAL_ENTRIES].valueFrom"
+         ".configMapKeyRef.name",
+         "dev-frontend-config-hcd6ckd958", "staging-frontend-config-9bfhddt9gd")]
+    assert json.loads(result.output)["other"] == []
+
+
+def test_a_prefix_on_one_side_keeps_the_patches_and_their_declarations(gitops: Runner,
+                                                                        repo: Path) -> None:
+    _name_affixes(repo, "prod", "namePrefix: prod-\n")
+    result = gitops("compare", "staging", "prod", "--exit-code", "--output", "json", repo=repo)
+    assert result.exit_code == 0, result.output
+    other = _other(result.output)
+    assert [row[:5] for row in other] == PROD_ONLY  # each from its patch, keyed without prod-
+    assert [row[5] for row in other] == (
+        ["Production load needs bigger requests and limits for the web server."] * 3
+        + ["Production load needs bigger requests and limits for the API server."] * 3
+        + ["Production load needs bigger requests and limits for redis."] * 3
+        + ["Production keeps more data; a new size means recreating the StatefulSet."])
+    assert sorted(_managed(result.output, "name-prefix")) == _renamed(("", "prod-"), ("", ""))
+
+
+def test_suffixes_through_a_base_folder_are_managed(gitops: Runner, repo: Path) -> None:
+    _name_affixes(repo, "dev", "nameSuffix: -dev\n")
+    # staging reaches base/ through a folder that has its own suffix: -blue, then -s.
+    (repo / "variants/blue").mkdir(parents=True)
+    (repo / "variants/blue/kustomization.yaml").write_text(
+        "nameSuffix: -blue\nresources:\n  - ../../base\n")
+    _name_affixes(repo, "staging", "nameSuffix: -s\n")
+    path = repo / "overlays/staging/kustomization.yaml"
+    path.write_text(path.read_text().replace("  - ../../base\n", "  - ../../variants/blue\n"))
+    result = gitops("compare", "dev", "staging", "--exit-code", repo=repo)
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.output.splitlines() if line.startswith("name-")] == [
+        "name-hash    ConfigMap/frontend-config, Deployment/frontend                            "
+        "frontend-config-dev-hcd6ckd958  frontend-config-blue-s-9bfhddt9gd  "
+        "overlays/dev/kustomization.yaml, overlays/staging/kustomization.yaml",
+        "name-prefix  18 objects                                                                "
+        "*-dev                           *-blue-s, *-s                      "
+        "overlays/dev/kustomization.yaml, overlays/staging/kustomization.yaml"]
+    result = gitops("compare", "dev", "staging", "--output", "json", repo=repo)
+    assert sorted(_managed(result.output, "name-prefix")) == _renamed(("", ""),
+                                                                      ("-dev", "-blue-s"))
+    assert json.loads(result.output)["other"] == []
+
+
+def test_objects_are_named_without_the_prefix(gitops: Runner, repo: Path) -> None:
+    _name_affixes(repo, "staging", "namePrefix: staging-\n")
+    overlay = repo / "overlays/staging"
+    (overlay / "extra.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "extra"},
+        "data": {"a": "b"}}))
+    path = overlay / "kustomization.yaml"
+    path.write_text(path.read_text().replace("  - namespace.yaml\n",
+                                             "  - namespace.yaml\n  - extra.yaml\n"))
+    result = gitops("compare", "staging", "prod", "--exit-code", "--output", "markdown",
+                    repo=repo)
+    assert result.exit_code == 1
+    assert [line for line in result.output.splitlines()
+            if line.startswith(("| name-prefix", "| ConfigMap/extra"))] == [
+        "| name-prefix | 18 objects | staging-* | * | overlays/staging/kustomization.yaml, "
+        "overlays/prod/kustomization.yaml |",
+        "| ConfigMap/extra | (whole object) | staging | (absent) | "
+        "overlays/staging/kustomization.yaml | NOT DECLARED |"]

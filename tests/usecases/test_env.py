@@ -9,23 +9,9 @@ from functools import partial
 import pytest
 
 from conftest import MakeRepo, Runner
-from journal_gitops.argocd import templates
 from journal_gitops.argocd.edit import set_sync
-from journal_gitops.overlays import templates as overlay_templates
+from journal_gitops.argocd.templates import AUTO_SYNC, MANUAL_SYNC
 from support import ROOT, START, assert_refused, git
-
-
-@pytest.mark.parametrize(("env", "automated", "protected"), [
-    ("dev", True, False), ("staging", True, False), ("prod", False, True)])
-def test_templates_match_the_hand_written_files(env: str, automated: bool,
-                                                protected: bool) -> None:
-    app = templates.application(env, f"journal-{env}", f"overlays/{env}",
-                                "https://github.com/journal-app/journal-gitops.git", "journal",
-                                {"server": "https://kubernetes.default.svc"}, automated,
-                                protected)
-    assert app == (ROOT / f"apps/journal-{env}.yaml").read_text()
-    assert overlay_templates.namespace(f"journal-{env}") == (
-        ROOT / f"overlays/{env}/namespace.yaml").read_text()
 
 
 def test_env_list(gitops: Runner) -> None:
@@ -95,16 +81,14 @@ def test_env_new_qa_between_dev_and_staging(gitops: Runner, make_repo: MakeRepo)
         "+    environments: [dev, staging, prod, qa]"]
     overlay = git(repo, "show", f"{commit}:overlays/qa/kustomization.yaml")
     dev = (repo / "overlays/dev/kustomization.yaml").read_text()
-    expected = ("# qa: frontend 2, fileserver 1, redis 1; synced automatically.\n"
-                "# Namespace journal-qa; synced by the Argo CD Application apps/journal-qa.yaml."
-                + dev.split("apps/journal-dev.yaml.", 1)[1]
-                .replace("journal-dev", "journal-qa").replace("journal/dev/", "journal/qa/")
+    # A copy: the environment's names carried over, the values asked for set, nothing else.
+    expected = (dev.replace("journal-dev", "journal-qa").replace("journal/dev/", "journal/qa/")
                 .replace("name: frontend\n    count: 1", "name: frontend\n    count: 2")
                 .replace("journalEntries=20", "journalEntries=30"))
     assert overlay + "\n" == expected
-    assert git(repo, "show", f"{commit}:apps/journal-qa.yaml") + "\n" == templates.application(
-        "qa", "journal-qa", "overlays/qa", "https://github.com/journal-app/journal-gitops.git",
-        "journal", {"server": "https://kubernetes.default.svc"}, True)
+    assert git(repo, "show", f"{commit}:apps/journal-qa.yaml") + "\n" == (
+        repo / "apps/journal-dev.yaml").read_text().replace("journal-dev", "journal-qa").replace(
+        "overlays/dev", "overlays/qa").replace("the dev environment", "the qa environment")
     git(repo, "checkout", "--quiet", "env/new-qa")
     listed = gitops("env", "list", repo=repo).output.splitlines()
     assert [line.split()[0] for line in listed[1:]] == ["dev", "qa", "staging", "prod"]
@@ -130,9 +114,10 @@ def test_env_new_from_prod_needs_a_host(gitops: Runner, make_repo: MakeRepo) -> 
     assert "value: journal/perf/redis-password" in (
         repo / "overlays/perf/kustomization.yaml").read_text()
     # A copy of production is protected like it, whatever its sync policy.
-    assert (repo / "apps/journal-perf.yaml").read_text() == templates.application(
-        "perf", "journal-perf", "overlays/perf", "https://github.com/journal-app/journal-gitops.git",
-        "journal", {"server": "https://kubernetes.default.svc"}, True, protected=True)
+    assert (repo / "apps/journal-perf.yaml").read_text() == (
+        repo / "apps/journal-prod.yaml").read_text().replace("journal-prod", "journal-perf").replace(
+        "overlays/prod", "overlays/perf").replace("the prod environment", "the perf environment"
+                                                  ).replace(MANUAL_SYNC, AUTO_SYNC)
     assert gitops("validate", repo=repo).exit_code == 0
 
 
@@ -195,7 +180,7 @@ def test_env_set_moves_only_the_changed_lines(gitops: Runner, make_repo: MakeRep
         "staging  sync            auto -> manual"]
     changed = [line for line in git(repo, "show", "--format=", "-U0", "HEAD").splitlines()
                if line[:1] in "+-" and not line.startswith(("+++", "---"))]
-    manual = templates.MANUAL_SYNC.splitlines()
+    manual = MANUAL_SYNC.splitlines()
     assert manual[-2:] == ["    automated:", "      enabled: false"]
     assert changed == [
         "-    # Every commit to main is applied; pruning removes objects deleted from git",
@@ -300,6 +285,6 @@ def test_prod_sync_switch_replaces_its_disabled_automated_block(gitops: Runner,
     assert result.output.splitlines()[-1].startswith("Error: ")
     # The edit the command proposed (and validation refused) swaps exactly the one block.
     auto = set_sync(original, "apps/journal-prod.yaml", True)
-    assert auto == original.replace(templates.MANUAL_SYNC, templates.AUTO_SYNC)
+    assert auto == original.replace(MANUAL_SYNC, AUTO_SYNC)
     assert set_sync(auto, "apps/journal-prod.yaml", False) == original
     assert path.read_text() == original

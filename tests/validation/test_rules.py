@@ -8,13 +8,14 @@ cases that need a real render.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 
 from conftest import ROOT
 from journal_gitops.config.load import load_config
+from journal_gitops.config.tags import parse_tag_scheme
 from journal_gitops.kube.objects import Resource
 from journal_gitops.validation.rules import all_rules, get_rule
 from journal_gitops.validation.rules.context import AppContext, EnvContext, RenderSummary
@@ -255,6 +256,19 @@ def test_tag_scheme() -> None:
               "the tag scheme full"),
         (WEB, "container d: tag None of ghcr.io/journal-app/journal-server does not follow the "
               "tag scheme full")]
+
+
+def test_tag_scheme_of_versions() -> None:
+    images = [container(name, image=f"ghcr.io/journal-app/journal-server:{tag}") for name, tag in (
+        ("a", "1.2.3"), ("b", "v1.2.3"), ("c", "2.0"), ("d", "1.2.3-rc.1"), ("e", SHA),
+        ("f", "1.02"))]
+    config = replace(CONFIG, tag_scheme=parse_tag_scheme("semver"))
+    context = EnvContext.of(config, "dev", [Resource(workload("web", *images), "overlays/dev")])
+    rule = get_rule("tag-scheme")
+    assert rule.check is not None
+    assert [hit[1] for hit in rule.check(context)] == [
+        f"container {name}: tag {tag} of ghcr.io/journal-app/journal-server does not follow the "
+        f"tag scheme semver" for name, tag in (("e", SHA), ("f", "1.02"))]
 
 
 def test_tag_scheme_near_miss_full_sha_and_third_party() -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..adapters.kustomize import KUSTOMIZATION_FILES
-from ..config.model import Config
+from ..config.model import EXTERNAL, Config
 from ..errors import GitopsError
 from ..kube.objects import Resource, parse_documents
 
@@ -143,7 +143,7 @@ def read_manifests(root: Path, config: Config, folders: tuple[str, ...] | None =
     errors: list[ManifestError] = []
     texts: list[tuple[str, str]] = []
     done: set[Path] = set()
-    read = list(folders or (config.apps_dir, config.argocd_dir))
+    read = list(dict.fromkeys(folders or (*config.application_folders(), config.argocd_dir)))
     for rel in read:
         folder = root / rel
         if not folder.is_dir():
@@ -203,9 +203,10 @@ def protected(app: Resource) -> bool:
 
 
 def environment_applications(root: Path, config: Config) -> dict[str, Resource]:
-    """Each environment's Application in `apps/` (the first one that deploys its overlay;
-    environments without one are left out), read once for all of them."""
-    manifests = read_manifests(root, config, (config.apps_dir,))
+    """Each environment's Application in `apps/` or in the file gitops.yaml's layout names (the
+    first one that deploys its overlay; environments without one are left out), read once for
+    all of them."""
+    manifests = read_manifests(root, config, config.application_folders())
     error = manifests.first_error()
     if error is not None and not error.endswith("does not exist"):
         raise GitopsError(error)
@@ -214,7 +215,8 @@ def environment_applications(root: Path, config: Config) -> dict[str, Resource]:
     for app in manifests.applications:
         for source in app_sources(app):
             env = overlays.get(norm_path(source.get("path")))
-            if env is not None:
+            wanted = config.layout(env).application if env is not None else None
+            if env is not None and (wanted in (None, EXTERNAL) or app.source == wanted):
                 found.setdefault(env, app)
     return found
 

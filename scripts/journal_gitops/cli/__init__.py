@@ -124,7 +124,7 @@ class _Group(_Entry, click.Group):
                       version=None, package_name="journal-gitops")
 @common_options("text", "json", "markdown", "github", "html")
 def cli() -> None:
-    """Validate, render and change the journal app's GitOps repository.
+    """Validate, render and change a Kustomize + Argo CD GitOps repository.
 
     Exit codes: 0 ok, 1 findings or a refusal, 2 usage, 3 missing tool.
     """

@@ -1,4 +1,4 @@
-"""`gitops bump` (and `bump-image`): deploy the images of one app commit."""
+"""`gitops bump` (and `bump-image`): deploy the images of one app commit, or of one tag."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import click
 from .formats import Shown, formats, shown
 from .options import (
     Settings,
+    allow_rollback_option,
     break_glass_option,
     delivery_options,
     skip_order_option,
@@ -21,8 +22,11 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.option("--commit", required=True, metavar="SHA",
-              help="App commit whose images to deploy (7 to 40 hex characters).")
+@click.option("--commit", metavar="SHA",
+              help="App commit whose images to deploy (7 to 40 hex characters), under a "
+                   "tagScheme of commits.")
+@click.option("--tag", metavar="TAG",
+              help="The tag to deploy, under a tagScheme of versions (semver, or a pattern).")
 @click.option("--env", "envs", multiple=True, metavar="ENV",
               help="Environment to move (repeatable; default: the first in promotion order).")
 @click.option("--image", "images", multiple=True, metavar="NAME",
@@ -35,23 +39,23 @@ if TYPE_CHECKING:
 @click.option("--verify-registry", is_flag=True,
               help="Check that every image:tag exists in its registry first.")
 @click.option("--pin-digest", is_flag=True, help="With --verify-registry: pin the digest found.")
-@click.option("--allow-rollback", is_flag=True,
-              help="Allow a commit that is not a descendant of the one running, or a tag the "
-                   "environment ran before.")
+@allow_rollback_option
 @skip_order_option
 @skip_soak_option
 @break_glass_option
 @delivery_options
 @formats("bump", "text", "json")
-def bump(settings: Settings, commit: str, envs: tuple[str, ...], images: tuple[str, ...],
-         source_repo: Path | None, digests: tuple[str, ...], verify_registry: bool,
-         pin_digest: bool, allow_rollback: bool, skip_order: str | None,
+def bump(settings: Settings, commit: str | None, tag: str | None, envs: tuple[str, ...],
+         images: tuple[str, ...], source_repo: Path | None, digests: tuple[str, ...],
+         verify_registry: bool, pin_digest: bool, allow_rollback: bool, skip_order: str | None,
          skip_soak: str | None, break_glass: str | None, delivery: DeliveryOptions) -> Shown:
-    """Deploy the images of one app commit to an environment, as one reviewable commit.
+    """Deploy the images of one app commit (or, under a tagScheme of versions, one tag) to an
+    environment, as one reviewable commit.
 
     \b
-    Example:
+    Examples:
         bump-image --commit 1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d --push
+        bump-image --tag v1.4.2 --push
     """
     from ..gates.checks import Overrides
     from ..usecases.bump import BumpRequest
@@ -60,5 +64,5 @@ def bump(settings: Settings, commit: str, envs: tuple[str, ...], images: tuple[s
     config = settings.config()
     request = BumpRequest(commit, envs, images, source_repo, digests, verify_registry,
                           pin_digest, allow_rollback,
-                          Overrides(break_glass, skip_order, skip_soak))
+                          Overrides(break_glass, skip_order, skip_soak), tag)
     return shown(config, run(config, request, delivery), delivery)

@@ -159,6 +159,11 @@ break_glass_option = click.option(
 skip_order_option = click.option(
     "--skip-order", metavar="REASON",
     help="Go out of promotion order; the reason goes in a Skip-Order trailer.")
+allow_rollback_option = click.option(
+    "--allow-rollback", is_flag=True,
+    help="Allow moving back: to a tag older by the tag scheme's order, to one the environment "
+         "ran before, or (bump --source-repo) to a commit that is not a descendant of the one "
+         "running.")
 skip_soak_option = click.option(
     "--skip-soak", metavar="REASON",
     help="Promote before the minimum soak is over; the reason goes in a Skip-Soak trailer.")

@@ -10,6 +10,7 @@ import click
 from .formats import Shown, formats, shown
 from .options import (
     Settings,
+    allow_rollback_option,
     break_glass_option,
     delivery_options,
     skip_order_option,
@@ -29,8 +30,7 @@ if TYPE_CHECKING:
 @click.option("--with-config", is_flag=True, help="Copy differing config values too.")
 @skip_order_option
 @skip_soak_option
-@click.option("--allow-rollback", is_flag=True,
-              help="Allow a tag the target environment ran before.")
+@allow_rollback_option
 @break_glass_option
 @click.option("--source-repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A clone of the app repository: lists the app commits the promotion carries.")

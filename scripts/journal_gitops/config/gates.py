@@ -106,10 +106,12 @@ class Hold:
     image: str | None = None  # None: every app image
 
     def covers(self, image: str, tag: str) -> bool:
-        """Whether moving `image` to `tag` brings this hold's tag back (a hold written with a
-        commit's short sha covers its full one, and the other way round)."""
+        """Whether moving `image` to `tag` brings this hold's tag back: the same tag (a version
+        such as 2.0 is short), or a commit's short sha for its full one, and the other way
+        round."""
         short, full = sorted((self.tag, tag), key=len)
-        return len(short) >= MIN_TAG and full.startswith(short) and self.image in (None, image)
+        same = short == full or (len(short) >= MIN_TAG and full.startswith(short))
+        return same and self.image in (None, image)
 
     def describe(self) -> str:
         what = self.image or "every app image"

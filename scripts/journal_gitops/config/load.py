@@ -25,7 +25,17 @@ from ..errors import ConfigError, GitopsError
 from . import CONFIG_FILE, invalid
 from .clusters import CLUSTERS, parse_clusters, parse_stages
 from .gates import parse_gates
-from .model import K8S_VERSION, TAG_SCHEMES, Config, Intended, ManagedImage, RuleChoice, Waiver
+from .model import (
+    EXTERNAL,
+    K8S_VERSION,
+    Config,
+    EnvLayout,
+    Intended,
+    ManagedImage,
+    RuleChoice,
+    Waiver,
+)
+from .tags import parse_tag_scheme
 
 if TYPE_CHECKING:  # loaded only when a text is checked for the first time
     from jsonschema import ValidationError
@@ -174,17 +184,6 @@ def _images(raw: list[dict[str, Any]]) -> tuple[ManagedImage, ...]:
     return tuple(images)
 
 
-def _tag_scheme(raw: str | None) -> str:
-    scheme = TAG_SCHEMES.get(raw or "full", raw or "full")
-    if "{sha}" not in scheme and "{short}" not in scheme:
-        raise _fail(
-            f"'tagScheme' {raw!r} must be full, short, or a template with {{sha}} or {{short}}"
-        )
-    if not re.fullmatch(r"[A-Za-z0-9_.{}-]+", scheme):
-        raise _fail(f"'tagScheme' {raw!r} would not make a valid image tag")
-    return scheme
-
-
 RESOURCE_REF = re.compile(r"^[A-Za-z*?\[][A-Za-z0-9*?\[\]]*/([^/\s]+/)?[^/\s]+$")
 
 
@@ -262,6 +261,46 @@ def _intended(raw: list[dict[str, Any]] | None) -> tuple[Intended, ...]:
     return tuple(out)
 
 
+FOLDER = re.compile(r"^(?!/)(?!.*(^|/)\.\.?(/|$))[^\0]+$")  # relative, no . or .. parts
+
+
+def _folder(value: str, where: str) -> str:
+    """A folder of the repository as gitops.yaml names it, written one way."""
+    folder = value.strip().strip("/")
+    if not folder or not FOLDER.match(folder):
+        raise _fail(f"{where} {value!r} must be a folder inside the repository, written "
+                    f"relative to its root")
+    return folder
+
+
+def _layouts(raw: dict[str, Any] | None, envs: Sequence[str]) -> tuple[dict[str, str],
+                                                                        dict[str, EnvLayout]]:
+    """`layout:` the default folders, and each environment's own places."""
+    raw = raw or {}
+    folders = {key: _folder(raw[key], f"layout.{key}") if key in raw else key
+               for key in ("overlays", "apps", "argocd")}
+    layouts = {}
+    for env, item in (raw.get("environments") or {}).items():
+        where = f"layout.environments.{env}"
+        if env not in envs:
+            raise _fail(f"{where}: {env!r} is not an environment")
+        given = item.get("application")
+        application, application_set = None, None
+        if isinstance(given, dict):
+            application_set = str(given["applicationSet"]).strip()
+        elif given is not None:
+            application = given if given == EXTERNAL else _folder(given, f"{where}.application")
+        layouts[str(env)] = EnvLayout(
+            _folder(item["overlay"], f"{where}.overlay") if "overlay" in item else None,
+            application, application_set, item.get("namespace"), item.get("project"))
+    overlays = [layouts[e].overlay if e in layouts and layouts[e].overlay
+                else f"{folders['overlays']}/{e}" for e in envs]
+    twice = next((o for o in overlays if overlays.count(o) > 1), None)
+    if twice is not None:
+        raise _fail(f"layout: two environments have the overlay {twice}")
+    return folders, layouts
+
+
 def parse_config(root: Path, data: Any, text: str = "") -> Config:
     """The Config of gitops.yaml's data (and text, for the lines messages name)."""
     if text:
@@ -278,6 +317,7 @@ def parse_config(root: Path, data: Any, text: str = "") -> Config:
     branch = data.get("deployBranch", "main")
     if not re.fullmatch(r"[A-Za-z0-9._/-]+", branch):
         raise _fail("'deployBranch' must be a branch name such as main")
+    folders, layouts = _layouts(data.get("layout"), envs)
     crds = data.get("crds")
     if crds and not (root / crds).resolve().is_relative_to(root.resolve()):
         raise _fail(f"{_at(_line(text, ['crds']))}'crds' must be a folder inside the "
@@ -288,7 +328,7 @@ def parse_config(root: Path, data: Any, text: str = "") -> Config:
         project=data["project"],
         environments=tuple(envs),
         images=_images(data["images"]),
-        tag_scheme=_tag_scheme(data.get("tagScheme")),
+        tag_scheme=parse_tag_scheme(data.get("tagScheme"), data.get("shortLength", 7)),
         short_length=data.get("shortLength", 7),
         kubernetes_versions=tuple(versions),
         app_repo_url=app.get("repoURL"),
@@ -300,6 +340,10 @@ def parse_config(root: Path, data: Any, text: str = "") -> Config:
         clusters=parse_clusters(data.get(CLUSTERS), envs),
         intended=_intended(data.get(INTENDED_KEY)),
         rules=_rules(data.get("rules")),
+        layouts=layouts,
+        overlays_dir=folders["overlays"],
+        apps_dir=folders["apps"],
+        argocd_dir=folders["argocd"],
     )
 
 

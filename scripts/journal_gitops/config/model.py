@@ -13,8 +13,8 @@ from ..adapters.kustomize import KUSTOMIZATION_FILES
 from ..errors import UsageError
 from .clusters import Cluster, parse_clusters
 from .gates import GateConfig
+from .tags import TagScheme
 
-TAG_SCHEMES = {"full": "{sha}", "short": "{short}"}
 K8S_VERSION = re.compile(r"^1\.\d+$")
 
 
@@ -74,6 +74,22 @@ class RuleChoice:
     off: tuple[tuple[str, str], ...] = ()  # (rule id, reason)
 
 
+EXTERNAL = "external"  # an Application made outside git
+
+
+@dataclass(frozen=True)
+class EnvLayout:
+    """Where one environment's files are, where they differ from the defaults: its overlay
+    folder; its Application (a file, EXTERNAL, or made by the ApplicationSet named); the
+    namespace it deploys to, when its overlay sets none; its AppProject."""
+
+    overlay: str | None = None
+    application: str | None = None
+    application_set: str | None = None
+    namespace: str | None = None
+    project: str | None = None
+
+
 @dataclass(frozen=True)
 class Intended:
     """A difference between environments declared intended (`gitops compare`): caused by an
@@ -92,7 +108,7 @@ class Config:
     project: str
     environments: tuple[str, ...]
     images: tuple[ManagedImage, ...]
-    tag_scheme: str
+    tag_scheme: TagScheme
     short_length: int
     kubernetes_versions: tuple[str, ...]
     app_repo_url: str | None = None
@@ -107,6 +123,7 @@ class Config:
     clusters: tuple[Cluster, ...] = ()  # default: every environment on in-cluster
     intended: tuple[Intended, ...] = ()
     rules: RuleChoice = field(default_factory=RuleChoice)
+    layouts: dict[str, EnvLayout] = field(default_factory=dict)  # where one differs
 
     def __post_init__(self) -> None:
         if not self.stages:
@@ -155,11 +172,34 @@ class Config:
         known = ", ".join(c.name for c in self.clusters)
         raise UsageError(f"unknown cluster '{name}' (known: {known})")
 
+    def layout(self, env: str) -> EnvLayout:
+        return self.layouts.get(env) or EnvLayout()
+
     def overlay_path(self, env: str) -> Path:
-        return self.root / self.overlays_dir / env
+        return self.root / self.overlay_rel(env)
 
     def overlay_rel(self, env: str) -> str:
-        return f"{self.overlays_dir}/{env}"
+        return self.layout(env).overlay or f"{self.overlays_dir}/{env}"
+
+    def overlay_parents(self) -> frozenset[str]:
+        """The folders the environments' overlays are in."""
+        return frozenset(self.overlay_rel(env).rpartition("/")[0] for env in self.environments)
+
+    def project_of(self, env: str) -> str:
+        return self.layout(env).project or self.project
+
+    def application_folders(self) -> tuple[str, ...]:
+        """Where the environments' Applications are: apps/, and the folders of the files
+        gitops.yaml's layout names."""
+        files = [self.layout(env).application for env in self.environments]
+        return tuple(dict.fromkeys([self.apps_dir, *(f.rpartition("/")[0] or "." for f in files
+                                                      if f is not None and f != EXTERNAL)]))
+
+    def app_made_elsewhere(self, env: str) -> bool:
+        """Whether the environment's Application is not a file of this repository (made by
+        hand, by Helm or by an ApplicationSet)."""
+        layout = self.layout(env)
+        return layout.application == EXTERNAL or layout.application_set is not None
 
     def overlay_file(self, env: str, tree: Path | None = None) -> str:
         """The overlay's kustomization file (any of the names kustomize accepts)."""
@@ -170,29 +210,8 @@ class Config:
         return f"{self.overlay_rel(env)}/{KUSTOMIZATION_FILES[0]}"
 
     @property
-    def tag_scheme_label(self) -> str:
-        """The scheme as gitops.yaml names it (full, short, or the template)."""
-        names = {template: name for name, template in TAG_SCHEMES.items()}
-        return names.get(self.tag_scheme, self.tag_scheme)
-
-    @property
     def app_images(self) -> tuple[ManagedImage, ...]:
         return tuple(image for image in self.images if image.from_app)
-
-    def tag_pattern(self) -> re.Pattern[str]:
-        """A regex that a tag made by the tag scheme from any commit matches; the commit is its
-        group `sha` (or `short`)."""
-        out, named = [], set()
-        for part in re.split(r"(\{sha\}|\{short\})", self.tag_scheme):
-            if part in ("{sha}", "{short}"):
-                group = part.strip("{}")
-                length = 40 if group == "sha" else self.short_length
-                name = f"?P<{group}>" if group not in named else ""
-                named.add(group)
-                out.append(f"({name}[0-9a-f]{{{length}}})")
-            else:
-                out.append(re.escape(part))
-        return re.compile("^" + "".join(out) + "$")
 
     def select(self, envs: Sequence[str] | None) -> list[str]:
         """The environments named (default: all), each once, each one known."""

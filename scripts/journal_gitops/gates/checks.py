@@ -1,5 +1,6 @@
 """Release gates: an environment is frozen, tags must soak in the environment before, bumps land
-in the first environment, and moving back to a tag an environment ran before is a rollback.
+in the first environment, and moving back (to a tag older by the tag scheme's order, or to one
+the environment ran before) is a rollback.
 
 The commands that change an environment ask these checks before they commit; `gitops gate`
 asks the same ones of a pull request's change, whoever made it. Both read the history of the
@@ -16,6 +17,8 @@ from pathlib import Path
 
 from ..config.gates import ActiveFreeze, Freeze, Hold
 from ..config.model import Config
+from ..config.tags import TagScheme
+from ..config.versions import Order
 from ..errors import GateRefusal
 from ..history.shas import SHORT, short_sha
 from ..history.trailers import BREAK_GLASS, SKIP_ORDER, SKIP_SOAK, Trailer, one_line
@@ -133,9 +136,38 @@ def is_rollback(history: Sequence[Step], image: str, old: str | None, new: str) 
     return new in tags[first_run + 1:]
 
 
-def rollback_refusal(env: str, image: str, old: str | None, new: str) -> str:
-    return (f"{env}: {image} ran {short_sha(new)} before and runs {short_sha(old)} now: "
-            f"moving back is a rollback; pass --allow-rollback")
+@dataclass(frozen=True)
+class MoveBack:
+    """An image moved back: to a tag older by the tag scheme's order (`order` names it), or
+    (order None) to one the environment ran before."""
+
+    image: str
+    old: str | None
+    new: str
+    order: Order | None = None
+
+    def refusal(self, env: str) -> str:
+        """The one line a command refuses it with."""
+        if self.order is not None:
+            why = (f"{env}: {self.image} runs {self.old} now and {self.new} comes before it in "
+                   f"{self.order} order")
+        else:
+            why = (f"{env}: {self.image} ran {short_sha(self.new)} before and runs "
+                   f"{short_sha(self.old)} now")
+        return f"{why}: moving back is a rollback; pass --allow-rollback"
+
+
+def moves_back(scheme: TagScheme, history: Sequence[Step], image: str, old: str | None,
+               new: str) -> MoveBack | None:
+    """Whether moving `image` from `old` to `new` is a rollback: by the scheme's order where
+    it places both tags (a version after a rollback is forward again), else by the
+    environment's history (`is_rollback`)."""
+    if new == old:
+        return None
+    verdict = scheme.before(new, old) if old is not None else None
+    if verdict is not None:
+        return MoveBack(image, old, new, scheme.order) if verdict else None
+    return MoveBack(image, old, new) if is_rollback(history, image, old, new) else None
 
 
 # --- soak ----------------------------------------------------------------------------------

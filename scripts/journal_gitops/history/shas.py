@@ -16,6 +16,13 @@ def short_sha(value: str | None) -> str:
     return value[:SHORT] if FULL_SHA.match(value) else value
 
 
+def branch_part(tag: str) -> str:
+    """A tag as one part of a branch name, a full sha written short: git refuses `..`, a final
+    `.` and `.lock` in a branch, which a registry takes in a tag."""
+    part = re.sub(r"\.{2,}", ".", short_sha(tag)).rstrip(".")
+    return part.removesuffix(".lock") or "tag"
+
+
 def short_digest(digest: str) -> str:
     """`sha256:` and the first 12 hex characters."""
     return digest[:19]

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # the builders read these; the parser (used by delivery) need
     from ..overlays.snapshot import ImageChange, StateChange
 
 SOURCE_COMMIT = "Source-Commit"
+SOURCE_TAG = "Source-Tag"  # what a bump deploys under a tag scheme of versions (no commit)
 PREVIOUS_TAG = "Previous-Tag"
 ENVIRONMENT = "Environment"
 CHANGE_KIND = "Change-Kind"
@@ -124,26 +125,28 @@ def _image_lines(changes: Sequence[ImageChange], width: int) -> list[str]:
             + (f" @{c.new_digest}" if c.new_digest else "") for c in changes]
 
 
-def bump_message(changes: Sequence[ImageChange], tag: str, sha: str,
+def bump_message(changes: Sequence[ImageChange], tag: str, sha: str | None,
                  extra: Sequence[Trailer] = (), changelog: Sequence[str] = ()) -> str:
     """Subject `deploy(envs): images -> tag`, a block per environment, the app commits it
-    carries (`changelog` lines, when known), and the trailers (`extra` before the standard
-    Environment and Change-Kind ones)."""
+    carries (`changelog` lines, when known), and the trailers: Source-Commit names the app
+    commit (Source-Tag the tag, for a tag scheme of versions), `extra` comes before the standard
+    Environment and Change-Kind ones."""
     envs = list(dict.fromkeys(c.env for c in changes))
     images = list(dict.fromkeys(c.image for c in changes))
     rolled_back = sorted({c.env for c in changes if c.rollback})
     verb, kind = ("rollback", ChangeKind.ROLLBACK) if rolled_back else ("deploy", ChangeKind.BUMP)
     body: list[str] = []
     if rolled_back:
-        body += [f"This is a rollback: app commit {sha[:SHORT]} is not a descendant of what "
-                 f"{', '.join(rolled_back)} runs now.", ""]
+        what = (f"app commit {sha[:SHORT]} is not a descendant of" if sha
+                else f"{tag} goes back from")
+        body += [f"This is a rollback: {what} what {', '.join(rolled_back)} runs now.", ""]
     width = max(len(c.image) for c in changes)
     for env in envs:
         body.append(f"{env}:")
         body += _image_lines([c for c in changes if c.env == env], width)
     if changelog:
         body += ["", *changelog]
-    trailers = [(SOURCE_COMMIT, sha)]
+    trailers = [(SOURCE_COMMIT, sha) if sha else (SOURCE_TAG, tag)]
     trailers += [(PREVIOUS_TAG, f"{c.env}/{c.image}={c.old or 'none'}") for c in changes]
     return CommitMessage(f"{verb}({','.join(envs)}): {', '.join(images)} -> {short_sha(tag)}",
                          tuple(body), (*trailers, *extra, *change_trailers(envs, kind))).text()

@@ -19,17 +19,20 @@ if TYPE_CHECKING:
 def pr_body(config: Config, plan: BumpPlan) -> str:
     """Markdown for the pull request: what moves where, and the app's own diff when known."""
     app = config.app_repo_url.rstrip("/").removesuffix(".git") if config.app_repo_url else None
-    short = plan.sha[:SHORT]
-    target = f"[`{short}`]({app}/commit/{plan.sha})" if app else f"`{short}`"
+    if plan.sha is None:
+        target = f"tag `{plan.tag}`"
+    else:
+        short = plan.sha[:SHORT]
+        target = "app commit " + (f"[`{short}`]({app}/commit/{plan.sha})" if app else f"`{short}`")
     envs = ", ".join(f"**{e}**" for e in dict.fromkeys(c.env for c in plan.changes))
-    lines = [f"Deploys app commit {target} to {envs}.", "",
+    lines = [f"Deploys {target} to {envs}.", "",
              "| env | image | from | to |", "| --- | --- | --- | --- |"]
     for c in plan.changes:
         lines.append(f"| {c.env} | {c.image} | `{short_sha(c.old)}` | `{short_sha(c.new)}` |")
     if any(c.rollback for c in plan.changes):
         lines += ["", "**This is a rollback.**"]
     olds = sorted({sha for c in plan.changes if (sha := commit_of_tag(config, c.old))})
-    if app and olds:
+    if app and olds and plan.sha:
         lines.append("")
         for old in olds:
             lines.append(f"App changes: {app}/compare/{old}...{plan.sha}")

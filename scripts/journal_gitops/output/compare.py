@@ -14,14 +14,20 @@ def _value(value: str | None) -> str:
     return "(absent)" if value is None else value
 
 
-def _folded(diffs: Sequence[Difference]) -> list[tuple[str, str, str, str, str]]:
-    """Managed differences: one row per category and pair of values, with how many objects."""
+def _folded(diffs: Sequence[Difference], names: tuple[str, str]
+            ) -> list[tuple[str, str, str, str, str]]:
+    """Managed differences: one row per category and pair of values, with how many objects;
+    the names the overlays' prefixes and suffixes change in one row, with how each side makes
+    them (`dev-*`)."""
     rows: dict[tuple[str, str, str, str], list[str]] = {}
     for d in diffs:
-        rows.setdefault((d.category, _value(d.left), _value(d.right), d.source), []).append(
-            d.object if d.category in ("namespace", "name-hash") else f"{d.object} {d.field}")
+        values = names if d.category == "name-prefix" else (_value(d.left), _value(d.right))
+        rows.setdefault((d.category, *values, d.source), []).append(
+            d.object if d.category in ("namespace", "name-hash", "name-prefix")
+            else f"{d.object} {d.field}")
     out = []
-    for (category, left, right, source), objects in rows.items():
+    for (category, left, right, source), found in rows.items():
+        objects = list(dict.fromkeys(found))
         what = ", ".join(objects) if len(objects) <= 2 else plural(len(objects), "object")
         out.append((category, what, left, right, source))
     return out
@@ -38,7 +44,7 @@ def compare_text(report: CompareReport) -> str:
     other = report.group(Group.OTHER)
     lines = [f"{left} vs {right}", "", f"Managed per environment ({len(managed)}):"]
     lines += table(("WHAT", "WHERE", left.upper(), right.upper(), "FROM"),
-                   _folded(managed)).splitlines() if managed else ["  none"]
+                   _folded(managed, report.names)).splitlines() if managed else ["  none"]
     lines += ["", f"Image versions ({len(images)}):"]
     lines += table(("OBJECT", "FIELD", left.upper(), right.upper()),
                    [(d.object, d.field, _value(d.left), _value(d.right)) for d in images]
@@ -65,7 +71,7 @@ def compare_markdown(report: CompareReport) -> str:
     other = report.group(Group.OTHER)
     lines = [f"### {left} vs {right}", "",
              f"**Managed per environment** ({len(managed)})", ""]
-    lines += (_md_table(("what", "where", left, right, "from"), _folded(managed))
+    lines += (_md_table(("what", "where", left, right, "from"), _folded(managed, report.names))
               if managed else ["None."])
     lines += ["", f"**Image versions** ({len(images)})", ""]
     lines += (_md_table(("object", "field", left, right),

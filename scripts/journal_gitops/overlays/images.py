@@ -44,25 +44,25 @@ def normalise_commit(commit: str) -> str:
 
 
 def make_tag(config: Config, sha: str) -> str:
-    return config.tag_scheme.replace("{sha}", sha).replace("{short}", sha[: config.short_length])
+    return config.tag_scheme.make(sha)
 
 
 def require_full_sha(config: Config, sha: str) -> None:
     """Without the app repository a short sha cannot make a tag that needs more of it."""
-    if "{sha}" in config.tag_scheme and len(sha) < 40:
-        raise UsageError(f"tagScheme {config.tag_scheme_label} needs all 40 characters of the "
+    scheme = config.tag_scheme
+    template = scheme.template or ""
+    if "{sha}" in template and len(sha) < 40:
+        raise UsageError(f"tagScheme {scheme.label} needs all 40 characters of the "
                          f"commit: give them, or --source-repo to resolve {sha}")
-    if "{short}" in config.tag_scheme and len(sha) < config.short_length:
-        raise UsageError(f"tagScheme {config.tag_scheme_label} needs at least "
-                         f"{config.short_length} characters of the commit")
+    if "{short}" in template and len(sha) < scheme.short_length:
+        raise UsageError(f"tagScheme {scheme.label} needs at least "
+                         f"{scheme.short_length} characters of the commit")
 
 
 def commit_of_tag(config: Config, tag: str | None) -> str | None:
-    """The commit (or its short form) a tag made by the tag scheme came from."""
-    match = config.tag_pattern().match(tag) if tag else None
-    if not match:
-        return None
-    return match.groupdict().get("sha") or match.groupdict().get("short")
+    """The commit (or its short form) a tag made by the tag scheme came from (None for a
+    scheme of versions)."""
+    return config.tag_scheme.commit_of(tag)
 
 
 def select_images(config: Config, names: Sequence[str]) -> list[ManagedImage]:

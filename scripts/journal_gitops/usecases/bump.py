@@ -1,4 +1,5 @@
-"""`bump-image`: move environments to the images built from one app commit, as one commit."""
+"""`bump-image`: move environments to the images of one app commit (or, under a tag scheme of
+versions, of one tag), as one commit."""
 
 from __future__ import annotations
 
@@ -18,11 +19,10 @@ from ..gates.checks import (
     check_not_frozen,
     check_not_held,
     check_soak,
-    is_rollback,
-    rollback_refusal,
+    moves_back,
 )
 from ..history.changelog import Changelog, changelog_lines, changelogs
-from ..history.shas import SHORT, short_sha
+from ..history.shas import SHORT, branch_part, short_sha
 from ..history.trailers import bump_message
 from ..history.walker import walk
 from ..kube.images import DIGEST
@@ -42,9 +42,9 @@ from ..overlays.snapshot import ImageChange
 
 @dataclass(frozen=True)
 class BumpRequest:
-    """What `bump-image` was asked, as the command line gave it."""
+    """What `bump-image` was asked, as the command line gave it: an app commit, or a tag."""
 
-    commit: str
+    commit: str | None
     envs: tuple[str, ...] = ()
     images: tuple[str, ...] = ()
     source_repo: Path | None = None
@@ -53,6 +53,7 @@ class BumpRequest:
     pin_digest: bool = False
     allow_rollback: bool = False
     overrides: Overrides = field(default_factory=Overrides)
+    tag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class BumpPlan:
 
     changes: tuple[ImageChange, ...]
     tag: str
-    sha: str
+    sha: str | None  # None: a tag of a scheme of versions, made of no known commit
     targets: dict[str, dict[str, ImageTarget]]  # env -> image -> where it points after
     changelog: tuple[Changelog, ...] = ()  # the app commits each env gets (--source-repo)
 
@@ -69,7 +70,7 @@ class BumpPlan:
 @dataclass(frozen=True)
 class BumpResult:
     tag: str
-    sha: str
+    sha: str | None
     delivery: Delivery[BumpPlan]
 
     @property
@@ -149,7 +150,7 @@ class _Planner:
     envs: list[str]
     images: list[ManagedImage]
     tag: str
-    sha: str
+    sha: str | None
     pins: _Pins
 
     def __call__(self, tree: Path) -> Proposal[BumpPlan] | None:
@@ -200,24 +201,54 @@ class _Planner:
 
     def _rollback(self, tree: Path, cfg: Config, env: str, image: str, old: str | None
                   ) -> bool:
-        """A rollback by the app's history (with --source-repo) or by the environment's own:
-        a tag it ran before."""
-        if _is_rollback(self.config, self.request, self.sha, env, image, old):
+        """A rollback by the app's history (with --source-repo), by the tag scheme's order (a
+        version older than the one running), or by the environment's own: a tag it ran
+        before."""
+        if self.sha is not None and _is_rollback(self.config, self.request, self.sha, env,
+                                                 image, old):
             return True
-        if old is None or not is_rollback(walk(tree, cfg, env), image, old, self.tag):
+        if old is None:
+            return False
+        move = moves_back(cfg.tag_scheme, walk(tree, cfg, env), image, old, self.tag)
+        if move is None:
             return False
         if not self.request.allow_rollback:
-            raise GateRefusal(rollback_refusal(env, image, old, self.tag))
+            raise GateRefusal(move.refusal(env))
         return True
 
 
-def bump(config: Config, request: BumpRequest, options: DeliveryOptions) -> BumpResult:
+def _target(config: Config, request: BumpRequest) -> tuple[str, str | None]:
+    """The tag to deploy, and the app commit it is made of (None under a scheme of versions)."""
+    scheme = config.tag_scheme
+    if request.commit is not None and request.tag is not None:
+        raise UsageError("--commit and --tag do not go together: give one")
+    if not scheme.of_commits:
+        if request.commit is not None:
+            raise UsageError(f"tagScheme {scheme.label} deploys tags, not commits: give --tag "
+                             f"TAG instead of --commit")
+        if request.tag is None:
+            raise UsageError(f"tagScheme {scheme.label} needs --tag TAG: the tag to deploy")
+        if request.source_repo is not None:
+            raise UsageError(f"--source-repo goes with --commit: tags of tagScheme "
+                             f"{scheme.label} name no app commit")
+        if not scheme.accepts(request.tag):
+            raise UsageError(f"--tag '{request.tag}' does not follow tagScheme {scheme.label}")
+        return request.tag, None
+    if request.tag is not None:
+        raise UsageError(f"tagScheme {scheme.label} makes tags of app commits: give --commit "
+                         f"SHA instead of --tag")
+    if request.commit is None:
+        raise UsageError("give --commit SHA: the app commit whose images to deploy")
     sha = normalise_commit(request.commit)
     if request.source_repo is not None:
         sha = gitrepo.resolve_commit(request.source_repo, sha)
     else:
         require_full_sha(config, sha)
-    tag = make_tag(config, sha)
+    return make_tag(config, sha), sha
+
+
+def bump(config: Config, request: BumpRequest, options: DeliveryOptions) -> BumpResult:
+    tag, sha = _target(config, request)
     for env in request.envs:
         config.require_env(env)
     envs = [env for env in config.environments if env in request.envs] or list(
@@ -234,6 +265,6 @@ def bump(config: Config, request: BumpRequest, options: DeliveryOptions) -> Bump
         verify_images(config, tree, proposal.data.targets)
 
     def branch_name(proposal: Proposal[BumpPlan]) -> str:
-        return f"deploy/{'+'.join(envs)}/{sha[:SHORT]}"
+        return f"deploy/{'+'.join(envs)}/{sha[:SHORT] if sha else branch_part(tag)}"
 
     return BumpResult(tag, sha, deliver(config.root, planner, verify, options, branch_name))

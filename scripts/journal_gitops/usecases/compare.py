@@ -1,16 +1,20 @@
 """`gitops compare`: how two environments differ, once both are rendered.
 
 Every difference falls in one of two groups. What the tooling manages per environment
-(namespace, the hash suffixes of generated names, replicas, config values, host, secret key,
-and image versions, listed apart) is expected. Everything else (an object in one only, a field
-that a patch of one overlay only changes) is drift unless gitops.yaml declares it intended under
-`intendedDifferences`, with a reason. Each difference names the overlay file that causes it.
+(namespace, the hash suffixes of generated names, the overlays' name prefixes and suffixes,
+replicas, config values, host, secret key, and image versions, listed apart) is expected.
+Everything else (an object in one only, a field that a patch of one overlay only changes) is
+drift unless gitops.yaml declares it intended under `intendedDifferences`, with a reason. Each
+difference names the overlay file that causes it.
+
+Objects pair up by kind and name without the overlays' `namePrefix`/`nameSuffix` (see
+overlays/affixes.py), and are named so in the report and in the declarations.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -21,6 +25,7 @@ from ..config.model import Config, Intended
 from ..errors import GitopsError, UsageError
 from ..kube.names import generated_base
 from ..kube.objects import Resource, parse_render
+from ..overlays.affixes import UNPREFIXED_KINDS, NameAffixes, name_affixes
 from ..overlays.render import render_many
 
 
@@ -37,9 +42,9 @@ class Difference:
     """One field (or whole object) that differs; `left`/`right` None: absent on that side."""
 
     group: Group
-    category: str  # namespace, name-hash, replicas, config, host, secret-key, image,
-    #                only-in-one, patch
-    object: str  # Kind/name, a generated name without its hash
+    category: str  # namespace, name-hash, name-prefix, replicas, config, host, secret-key,
+    #                image, only-in-one, patch
+    object: str  # Kind/name: without the overlays' prefix and suffix, nor a generated hash
     field: str  # dotted path (list items by name or index); "" for the whole object
     left: str | None
     right: str | None
@@ -52,6 +57,7 @@ class CompareReport:
     left: str
     right: str
     differences: tuple[Difference, ...]
+    names: tuple[str, str] = ("*", "*")  # how each side names an object: `dev-*`
 
     def group(self, group: Group) -> list[Difference]:
         return [d for d in self.differences if d.group == group]
@@ -160,8 +166,17 @@ def overlay_patches(root: Path, config: Config, env: str) -> list[Patch]:
 # --- comparing -----------------------------------------------------------------------------------
 
 
-def _object_key(resource: Resource, namespace: str) -> str:
+def _unaffixed(resource: Resource, affixes: NameAffixes) -> str:
+    """The name without the overlay's prefix and suffix (a generated one keeps its hash)."""
     name = resource.name
+    if resource.kind in UNPREFIXED_KINDS:
+        return name
+    base = generated_base(name) if resource.kind in ("ConfigMap", "Secret") else None
+    return affixes.strip(name) if base is None else affixes.strip(base) + name[len(base):]
+
+
+def _object_key(resource: Resource, namespace: str, affixes: NameAffixes) -> str:
+    name = _unaffixed(resource, affixes)
     if resource.kind == "Namespace" and name == namespace:
         name = "(the environment's namespace)"
     base = generated_base(name)
@@ -170,12 +185,37 @@ def _object_key(resource: Resource, namespace: str) -> str:
     return f"{resource.kind}/{name}"
 
 
+def _names(side: list[Resource], affixes: NameAffixes) -> dict[str, str]:
+    """Each rendered name kustomize may have prefixed, without the prefix and suffix."""
+    return {r.name: _unaffixed(r, affixes) for r in side if r.kind not in UNPREFIXED_KINDS}
+
+
+def _renamed(field: str, left: str, right: str,
+             names: tuple[dict[str, str], dict[str, str]]) -> str | None:
+    """name-prefix (or name-hash) when a name field holds the same object's name on each side,
+    as that side's overlay names it."""
+    last = field.rsplit(".", 1)[-1]
+    if last != "name" and not last.endswith("Name"):
+        return None
+    a, b = names[0].get(left), names[1].get(right)
+    if a is None or b is None:
+        return None
+    if a == b:
+        return "name-prefix"
+    base = generated_base(a)
+    return "name-hash" if base is not None and base == generated_base(b) else None
+
+
 def _category(obj: str, field: str, left: str | None, right: str | None,
-              namespaces: tuple[str, str]) -> tuple[Group, str]:
+              namespaces: tuple[str, str], names: tuple[dict[str, str], dict[str, str]]
+              ) -> tuple[Group, str]:
     kind = obj.split("/", 1)[0]
     if left is not None and right is not None:
         if (left, right) == namespaces:
             return Group.MANAGED, "namespace"
+        renamed = _renamed(field, left, right, names)
+        if renamed is not None:
+            return Group.MANAGED, renamed
         base = generated_base(left)
         if base is not None and base == generated_base(right):
             return Group.MANAGED, "name-hash"
@@ -202,6 +242,14 @@ def _source(obj: str, field: str, group: Group, files: tuple[str, str],
     return ", ".join(files)
 
 
+def _targets(patches: list[Patch], affixes: NameAffixes) -> list[Patch]:
+    """The patches with their targets named as objects are keyed: an overlay's patches name
+    objects inside its own prefix and suffix (as its bases name them, or by the names they
+    were first given)."""
+    return [p if p.name is None or p.kind in UNPREFIXED_KINDS
+            else replace(p, name=affixes.strip_own(p.name)) for p in patches]
+
+
 def _render(config: Config, envs: tuple[str, str]) -> list[list[Resource]]:
     with render_many(config.root, {env: config.overlay_rel(env) for env in envs}) as jobs:
         renders = {env: job.result() for env, job in jobs.items()}
@@ -223,10 +271,14 @@ def compare(config: Config, left: str, right: str) -> CompareReport:
     namespaces = tuple(next((r.name for r in side if r.kind == "Namespace"), env)
                        for side, env in zip(sides, envs, strict=True))
     ns = (namespaces[0], namespaces[1])
-    objects = [{_object_key(r, n): r for r in side} for side, n in zip(sides, ns, strict=True)]
+    affixes = (name_affixes(config.root, config.overlay_rel(left)),
+               name_affixes(config.root, config.overlay_rel(right)))
+    objects = [{_object_key(r, n, a): r for r in side}
+               for side, n, a in zip(sides, ns, affixes, strict=True)]
+    names = (_names(sides[0], affixes[0]), _names(sides[1], affixes[1]))
     files = (config.overlay_file(left), config.overlay_file(right))
-    patches = (overlay_patches(config.root, config, left),
-               overlay_patches(config.root, config, right))
+    patches = (_targets(overlay_patches(config.root, config, left), affixes[0]),
+               _targets(overlay_patches(config.root, config, right), affixes[1]))
     found: list[Difference] = []
     for obj in sorted(set(objects[0]) | set(objects[1])):
         a, b = objects[0].get(obj), objects[1].get(obj)
@@ -241,7 +293,7 @@ def compare(config: Config, left: str, right: str) -> CompareReport:
             va, vb = fa.get(field), fb.get(field)
             if va == vb:
                 continue
-            group, category = _category(obj, field, va, vb, ns)
+            group, category = _category(obj, field, va, vb, ns, names)
             found.append(Difference(group, category, obj, field, va, vb,
                                     _source(obj, field, group, files, patches)))
     declared = []
@@ -250,4 +302,5 @@ def compare(config: Config, left: str, right: str) -> CompareReport:
         declared.append(Difference(diff.group, diff.category, diff.object, diff.field,
                                    diff.left, diff.right, diff.source,
                                    reason if diff.group == Group.OTHER else None))
-    return CompareReport(left, right, tuple(declared))
+    return CompareReport(left, right, tuple(declared),
+                         (affixes[0].pattern, affixes[1].pattern))

@@ -6,8 +6,9 @@ An environment counts as changed when a file of its overlay or its Application c
 anything under base/ (which every overlay builds on). For each changed environment:
 
 - frozen now: needs a `Break-Glass:` trailer on a commit of the change for that environment;
-- images moved to tags it ran before (a rollback): needs such a commit of kind rollback or with
-  `Allow-Rollback:`; a rollback passes the order and soak gates;
+- images moved back (to a tag older by the tag scheme's order, or to one it ran before): needs
+  such a commit of kind rollback or with `Allow-Rollback:`; a rollback passes the order and soak
+  gates;
 - images moved in any environment but the first: they must be what the environment before it
   runs on the base (or a `Promoted-From:` environment's), else `Skip-Order:`;
 - and, with a minimum soak, they must have run there that long, else `Skip-Soak:`.
@@ -26,7 +27,7 @@ from ..adapters.files import read_file
 from ..config.load import load_config
 from ..config.model import Config
 from ..errors import ConfigError, GitopsError
-from ..gates.checks import holds_over, is_rollback, soak_verdict
+from ..gates.checks import MoveBack, holds_over, moves_back, soak_verdict
 from ..history.revisions import sides
 from ..history.shas import short_sha
 from ..history.trailers import (
@@ -145,18 +146,21 @@ class _Checker:
                                                  f"back needs a commit with a {BREAK_GLASS} "
                                                  f"trailer for {env}")
         history = walk(self.base_root, self.base_cfg, env, self.base_sha)
-        rolled = {name for name, pin in moved.items()
-                  if pin.tag and is_rollback(history, name, before.images.get(name, Pin(None, None))
-                                             .tag, pin.tag)}
+        rolled: dict[str, MoveBack] = {}
+        for name, pin in moved.items():
+            old = before.images.get(name, Pin(None, None)).tag
+            move = moves_back(self.base_cfg.tag_scheme, history, name, old, pin.tag or "")
+            if move is not None:
+                rolled[name] = move
         allowed = self.has(env, ALLOW_ROLLBACK) or ChangeKind.ROLLBACK.value in [
             v.strip() for v in self.trailers.get(env, {}).get("change-kind", [])]
-        for name in [n for n in moved if n in rolled]:
+        for move in rolled.values():
             if not allowed:
-                old = before.images.get(name, Pin(None, None)).tag
-                yield Violation(env, "rollback", f"{name} moves back to "
-                                f"{short_sha(moved[name].tag)}, which {env} ran before "
-                                f"(it runs {short_sha(old)}): a rollback needs a commit of kind "
-                                f"rollback or with an {ALLOW_ROLLBACK} trailer for {env}")
+                why = (f"which comes before {move.old} in {move.order} order" if move.order
+                       else f"which {env} ran before (it runs {short_sha(move.old)})")
+                yield Violation(env, "rollback", f"{move.image} moves back to "
+                                f"{short_sha(move.new)}, {why}: a rollback needs a commit of "
+                                f"kind rollback or with an {ALLOW_ROLLBACK} trailer for {env}")
         forward = {name: pin for name, pin in moved.items() if name not in rolled}
         if forward:
             yield from self._order_and_soak(env, forward)

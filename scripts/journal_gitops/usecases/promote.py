@@ -19,17 +19,17 @@ from ..gates.checks import (
     check_not_frozen,
     check_not_held,
     check_soak,
-    is_rollback,
-    rollback_refusal,
+    moves_back,
 )
 from ..history.changelog import Changelog, changelog_lines, changelogs
 from ..history.entries import read_history
-from ..history.shas import short_sha
+from ..history.shas import branch_part
 from ..history.trailers import (
     ALLOW_ROLLBACK,
     PROMOTED_COMMIT,
     PROMOTED_FROM,
     SOURCE_COMMIT,
+    SOURCE_TAG,
     ChangeKind,
     Trailer,
     state_message,
@@ -141,6 +141,8 @@ def promote(config: Config, request: PromoteRequest, options: DeliveryOptions
         app_commit = commit_of_tag(cfg, tags[0]) if tags else None
         if app_commit:
             trailers.append((SOURCE_COMMIT, app_commit))
+        elif len(tags) == 1 and not cfg.tag_scheme.of_commits:
+            trailers.append((SOURCE_TAG, tags[0]))
         trailers += request.overrides.trailers()
         trailers += [(ALLOW_ROLLBACK, env) for env in allowed]
         moved = [change.env for change in changes]
@@ -162,7 +164,7 @@ def promote(config: Config, request: PromoteRequest, options: DeliveryOptions
     def branch(proposal: Proposal[Promotion]) -> str:
         changes = proposal.data.changes
         images = [c for change in changes for c in change.images]
-        tag = short_sha(images[0].new) if images else "config"
+        tag = branch_part(images[0].new) if images else "config"
         moved = "+".join(change.env for change in changes)
         return f"promote/{request.source}-to-{moved}/{tag}"
 
@@ -173,11 +175,12 @@ def _forward(tree: Path, cfg: Config, request: PromoteRequest, change: StateChan
     """Hold one target's move to the gates: a move back needs --allow-rollback (returns True
     then, for its trailer), a move forward the source's soak."""
     history = walk(tree, cfg, change.env)
-    rollbacks = [c for c in change.images if is_rollback(history, c.image, c.old, c.new)]
+    rollbacks = [move for move in (moves_back(cfg.tag_scheme, history, c.image, c.old, c.new)
+                                   for c in change.images) if move is not None]
     if rollbacks and not request.allow_rollback:
-        first = rollbacks[0]
-        raise GateRefusal(rollback_refusal(change.env, first.image, first.old, first.new))
-    pins = {c.image: Pin(c.new, c.new_digest) for c in change.images if c not in rollbacks}
+        raise GateRefusal(rollbacks[0].refusal(change.env))
+    back = {move.image for move in rollbacks}
+    pins = {c.image: Pin(c.new, c.new_digest) for c in change.images if c.image not in back}
     if pins:
         check_soak(cfg, tree, change.env, request.source, pins, request.overrides, "promote")
     return bool(rollbacks)

@@ -89,12 +89,12 @@ def _manifest_schema_findings(checker: SchemaFindings, manifests: ArgocdManifest
 def _orphan_apps(config: Config, apps: list[Resource]) -> list[Finding]:
     """Applications pointing at an overlay folder that is not a configured environment."""
     envs = {config.overlay_rel(env) for env in config.environments}
-    prefix = f"{config.overlays_dir}/"
+    parents = config.overlay_parents()
     findings = []
     for app in apps:
         for source in app_sources(app):
             path = norm_path(source.get("path"))
-            if path.startswith(prefix) and path not in envs:
+            if path.rpartition("/")[0] in parents and path not in envs:
                 findings.append(Finding(
                     APPLICATION.id,
                     f"deploys {path}, which is not an environment in gitops.yaml",
@@ -257,14 +257,16 @@ def _repo_findings(config: Config, manifests: ArgocdManifests, complete: bool
 
 
 def validate(config: Config, envs: Sequence[str] | None = None, crds: Path | None = None,
-             renders: Mapping[str, RenderJob] | None = None) -> Report:
+             renders: Mapping[str, RenderJob] | None = None, repo: bool = False) -> Report:
     """Schemas and rules on every environment's render (`renders`, if the caller started them
-    already, else started here), and on the Argo CD manifests while the renders run."""
-    selected = config.select(envs)
+    already, else started here), and on the Argo CD manifests while the renders run. With
+    `envs`, only those are rendered, and the rules across environments stay quiet unless
+    `repo` asks for every rule on the manifests (an empty `envs` then checks only them)."""
+    selected = config.select(envs) if envs or not repo else []
     if renders is None:
         overlays = {env: config.overlay_rel(env) for env in selected}
         with render_many(config.root, overlays) as started:
-            return validate(config, envs, crds, started)
+            return validate(config, envs, crds, started, repo)
     checker = SchemaFindings(config.kubernetes_versions, crds or config.crds)
     manifests = read_manifests(config.root, config)
     argocd = list(manifests.resources)
@@ -273,8 +275,9 @@ def validate(config: Config, envs: Sequence[str] | None = None, crds: Path | Non
     findings += _manifest_schema_findings(checker, manifests)
     findings += [Finding(PLAINTEXT_SECRET.id, PLAINTEXT_SECRET_MESSAGE, None, r.ref, r.source)
                  for r in argocd if r.kind == "Secret" and r.group == ""]
-    findings += _repo_findings(config, manifests, not envs)
-    if not envs:
+    whole = not envs or repo
+    findings += _repo_findings(config, manifests, whole)
+    if whole:
         findings += _orphan_apps(config, apps)
         findings += _app_of_apps(config, apps, argocd, projects)
         findings += [Finding(SYNCED_FILES.id, message, None, None, file)
@@ -287,8 +290,8 @@ def validate(config: Config, envs: Sequence[str] | None = None, crds: Path | Non
         findings += env_findings
         summaries.append(EnvSummary(env, count, len(env_findings)))
     off = rules_off(config)
-    kept, waived = apply_waivers(config, [f for f in findings if f.rule not in off], envs,
-                                 off=frozenset(off))
+    kept, waived = apply_waivers(config, [f for f in findings if f.rule not in off],
+                                 list(envs or ()) if envs or repo else None, off=frozenset(off))
     summaries = [EnvSummary(e.name, e.resources, sum(1 for f in kept if f.env == e.name))
                  for e in summaries]
     return Report(tuple(summaries), tuple(kept), config.kubernetes_versions, tuple(waived),

@@ -20,7 +20,7 @@ def apply_waivers(config: Config, findings: list[Finding], envs: Sequence[str] |
                   ) -> tuple[list[Finding], list[WaivedFinding]]:
     """Findings a waiver accepts move aside with its reason; an expired waiver accepts nothing
     and is a finding, and so is a waiver that matches no finding, when everything it could
-    match was checked (all environments, or `envs` holds its env)."""
+    match was checked (all environments: `envs` None; or `envs` holds its env)."""
     today = today or datetime.date.today()
     kept: list[Finding] = []
     waived: list[WaivedFinding] = []
@@ -41,7 +41,7 @@ def apply_waivers(config: Config, findings: list[Finding], envs: Sequence[str] |
         if waiver.expires is not None and waiver.expires < today:
             kept.append(Finding(WAIVER_EXPIRED.id, f"{where} expired on {waiver.expires}",
                                 waiver.env, waiver.resource, CONFIG_FILE, waiver.line or None))
-        elif (not envs or waiver.env in envs) and waiver not in used:
+        elif (envs is None or waiver.env in envs) and waiver not in used:
             kept.append(Finding(WAIVER_UNUSED.id, f"{where} matches no finding",
                                 waiver.env, waiver.resource, CONFIG_FILE, waiver.line or None))
     return kept, waived

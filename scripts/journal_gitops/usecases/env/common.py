@@ -4,23 +4,25 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from ...adapters.files import FileEdit, read_file
-from ...adapters.kustomize import error_text
+from ...adapters.yamlload import load
 from ...argocd.manifests import automated, environment_applications
-from ...changes.delivery import Delivery, DeliveryOptions, Planner, Proposal, Verifier, deliver
-from ...config.load import load_config
+from ...changes.delivery import Delivery, DeliveryOptions, Planner, Proposal, deliver
+from ...config import CONFIG_FILE
+from ...config.load import load_config, parse_config
 from ...config.model import Config
 from ...errors import GitopsError, UsageError
 from ...kube.objects import Resource, parse_render
 from ...overlays.images import Pin
-from ...overlays.inputs import touched_by
+from ...overlays.inputs import Batch, inspect, touched_by
 from ...overlays.kustomization import Kustomization, read_values
-from ...overlays.render import RenderJob, render_many, render_or_raise
+from ...overlays.render import render_or_raise
 from ...overlays.snapshot import ValueChange
+from ...validation.findings import Finding
 
 MAX_REPLICAS = 2**31 - 1  # replicas is an int32
 RESERVED = {"argocd"}  # `gitops diff` reports the Argo CD manifests under this name
@@ -45,6 +47,7 @@ class EnvChange:
     action: str  # new, set or delete
     changes: tuple[ValueChange, ...]  # for set: each setting from, to
     files: tuple[str, ...]  # every file the commit adds, changes or removes
+    copy_of: str | None = None  # new: the environment it copies
 
 
 def read_state(tree: Path, config: Config, env: str,
@@ -56,7 +59,8 @@ def read_state(tree: Path, config: Config, env: str,
     app = (apps if apps is not None else environment_applications(tree, config)).get(env)
     images = {e.name: Pin(e.new_tag, e.digest) for e in values.images()
               if any(i.name == e.name for i in config.app_images)}
-    return EnvState(env, values.namespace, values.replicas, values.config, images,
+    return EnvState(env, values.namespace or config.layout(env).namespace, values.replicas,
+                    values.config, images,
                     automated(app) if app else None, app.source if app else None)
 
 
@@ -91,40 +95,6 @@ def render_env(tree: Path, config: Config, env: str) -> list[Resource]:
     return parse_render(render_or_raise(tree, overlay), overlay)
 
 
-@dataclass
-class TreeRenders:
-    """The renders of every environment made on a tree before a change is written there, kept
-    for the check after it: an environment whose inputs the change does not touch builds the
-    same (see overlays.inputs.touched_by), so its render is not started again."""
-
-    tree: Path | None = None
-    jobs: dict[str, tuple[str, RenderJob]] = field(default_factory=dict)  # env: overlay, job
-
-    def all(self, tree: Path, config: Config) -> dict[str, str]:
-        """Every environment's render, rendered at once (the first failure, in order, is the
-        error)."""
-        overlays = {env: config.overlay_rel(env) for env in config.environments}
-        with render_many(tree, overlays) as started:
-            done = {env: job.result() for env, job in started.items()}
-        self.tree = tree
-        self.jobs = {env: (overlays[env], job) for env, job in started.items()}
-        out = {}
-        for env, render in done.items():
-            if render.error is not None:
-                raise GitopsError(f"{overlays[env]}: {error_text(render.error, tree)}")
-            out[env] = render.manifests
-        return out
-
-    def still(self, tree: Path, config: Config, changed: Collection[str]
-              ) -> dict[str, RenderJob]:
-        """The renders that hold after `changed` files were written in `tree`."""
-        if tree != self.tree:
-            return {}
-        return {env: job for env, (overlay, job) in self.jobs.items()
-                if env in config.environments and config.overlay_rel(env) == overlay
-                and not touched_by(job.found, tree, overlay, changed)}
-
-
 def ingress_hosts(manifests: str, source: str) -> list[str]:
     """The hosts of a render's Ingresses. Only the documents that name an Ingress are read:
     kustomize writes one `---` line between documents, so each is found without the others."""
@@ -157,28 +127,126 @@ def edit_overlay(kustomization: Kustomization, components: list[str],
         kustomization.set_config(key, value)
 
 
-def validate_tree(tree: Path, what: str, renders: TreeRenders | None = None,
-                  changed: Collection[str] = ()) -> None:
-    """The changed repository must validate clean, or nothing is written (`renders`: made
-    before the `changed` files were written)."""
-    from ...validation.run import validate  # the rules and schemas: only when a change is made
-
-    config = load_config(tree)
-    kept = renders.still(tree, config, changed) if renders else {}
-    overlays = {env: config.overlay_rel(env) for env in config.environments if env not in kept}
-    with render_many(tree, overlays) as started:
-        report = validate(config, renders={**kept, **started})
-    if report.findings:
-        first = report.findings[0]
-        more = f" (and {len(report.findings) - 1} more)" if len(report.findings) > 1 else ""
-        where = f"{first.env}: " if first.env else ""
-        raise GitopsError(f"{what} would not validate: {where}{first.rule}: {first.message}{more}")
+def _namespace(tree: Path, config: Config, env: str) -> str | None:
+    rel = config.overlay_file(env, tree)
+    try:
+        return read_values(read_file(tree, rel), rel).namespace
+    except GitopsError:
+        return None
 
 
-def verifier(what: str, renders: TreeRenders | None = None) -> Verifier[EnvChange]:
-    def verify(tree: Path, proposal: Proposal[EnvChange]) -> None:
-        validate_tree(tree, what, renders, [edit.path for edit in proposal.edits])
-    return verify
+def _key(finding: Finding, words: Sequence[tuple[str, str]]) -> tuple[str | None, ...]:
+    """A finding without its line, each of `words` written as its placeholder: the same defect
+    in a copy of an environment has the same key."""
+    def sub(text: str | None) -> str | None:
+        for word, placeholder in words:
+            if text is not None and word:
+                text = token(word).sub(placeholder, text)
+        return text
+
+    return (finding.rule, sub(finding.message), sub(finding.env), sub(finding.resource),
+            sub(finding.file))
+
+
+def token(word: str) -> re.Pattern[str]:
+    """`word` as a whole name: not part of a longer one (prod in prod-us, or in prod.example.com;
+    a full stop that ends a sentence ends the name)."""
+    return re.compile(rf"(?<![A-Za-z0-9_.-]){re.escape(word)}(?![A-Za-z0-9_-]|\.[A-Za-z0-9_-])")
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What validation found, before an env change, where the change reaches: the
+    environments whose files, inputs, Application or view of gitops.yaml it changes (a new
+    environment stands in for the one it copies), and the Argo CD manifests. The change is
+    refused only for findings it adds, so a repository with findings of its own can still
+    change an environment; and only those environments are rendered and checked again."""
+
+    reached: tuple[str, ...]  # the environments to check after the change
+    known: frozenset[tuple[str | None, ...]]
+
+    @classmethod
+    def before(cls, tree: Path, proposal: Proposal[EnvChange]) -> Baseline:
+        """Taken on the tree the proposal was planned on, before its edits are written."""
+        from ...validation.run import validate  # the rules and schemas: only for a change
+
+        config = load_config(tree)
+        changed = [edit.path for edit in proposal.edits]
+        after = _config_after(tree, config, proposal.edits)
+        change = proposal.data
+        envs = set(reached(tree, config, after, changed)) | (
+            {change.env} & set(after.environments))
+        stand_in = {env: (change.copy_of if env not in config.environments else env)
+                    for env in envs}
+        checked = sorted({e for e in stand_in.values() if e in config.environments},
+                         key=config.environments.index)
+        report = validate(config, checked, repo=True)
+        known: set[tuple[str | None, ...]] = set()
+        for finding in report.findings:
+            known.add(_key(finding, ()))
+            if finding.env is not None:
+                known.add(_key(finding, _words(tree, config, finding.env)))
+        for env in stand_in.values():
+            if env is not None:
+                known |= {_key(f, _words(tree, config, env)) for f in report.findings
+                          if f.env is None}
+        ordered = tuple(e for e in after.environments if e in envs)
+        return cls(ordered, frozenset(known))
+
+    def check(self, tree: Path, what: str) -> None:
+        """The changed tree: every finding in what it reaches must be known from before."""
+        from ...validation.run import validate
+
+        config = load_config(tree)
+        report = validate(config, self.reached, repo=True)
+        new = [f for f in report.findings if _key(f, ()) not in self.known and not (
+            f.env is not None and _key(f, _words(tree, config, f.env)) in self.known) and not (
+            f.env is None and any(_key(f, _words(tree, config, env)) in self.known
+                                  for env in self.reached))]
+        if new:
+            first = new[0]
+            more = f" (and {len(new) - 1} more)" if len(new) > 1 else ""
+            where = f"{first.env}: " if first.env else ""
+            raise GitopsError(f"{what} would not validate: {where}{first.rule}: "
+                              f"{first.message}{more}")
+
+
+ENV, NAMESPACE = "{env}", "{namespace}"
+
+
+def _words(tree: Path, config: Config, env: str) -> tuple[tuple[str, str], ...]:
+    """What names an environment in findings about it: its namespace, then its name."""
+    namespace = _namespace(tree, config, env)
+    return ((namespace, NAMESPACE), (env, ENV)) if namespace else ((env, ENV),)
+
+
+def _config_after(tree: Path, config: Config, edits: Sequence[FileEdit]) -> Config:
+    """gitops.yaml as the edits leave it."""
+    edit = next((e for e in edits if e.path == CONFIG_FILE), None)
+    if edit is None or edit.after is None:
+        return config
+    return parse_config(tree, load(edit.after, CONFIG_FILE), edit.after)
+
+
+def reached(tree: Path, before: Config, after: Config, changed: Collection[str]
+             ) -> Iterator[str]:
+    """The environments of `after` a change of the `changed` files can make validate
+    differently: it writes in their overlay folder or in a folder their build loads (or
+    misses), or changes their view of gitops.yaml."""
+    from ...validation.rules.context import EnvConfig
+
+    batch = Batch()
+    for env in after.environments:
+        overlay = after.overlay_rel(env)
+        if env not in before.environments or any(
+                path.startswith(f"{overlay}/") for path in changed) or \
+                EnvConfig.of(before, env) != EnvConfig.of(after, env):
+            yield env
+        else:
+            folder = tree / before.overlay_rel(env)
+            found = inspect(folder, tree, batch) if folder.is_dir() else None
+            if found is None or touched_by(found, tree, overlay, changed):
+                yield env
 
 
 def files_of(edits: Sequence[FileEdit]) -> tuple[str, ...]:
@@ -186,8 +254,18 @@ def files_of(edits: Sequence[FileEdit]) -> tuple[str, ...]:
 
 
 def deliver_env(config: Config, planner: Planner[EnvChange], checked: str, branch: str,
-                options: DeliveryOptions, renders: TreeRenders | None = None
-                ) -> Delivery[EnvChange]:
-    """Every env change: validated as a whole repository before it is committed (`renders`:
-    those the planner made, before its edits)."""
-    return deliver(config.root, planner, verifier(checked, renders), options, lambda p: branch)
+                options: DeliveryOptions) -> Delivery[EnvChange]:
+    """Every env change: checked before it is committed against what validation found before
+    it (see Baseline), on the tree it was planned on."""
+    taken: dict[Path, Baseline] = {}
+
+    def plan(tree: Path) -> Proposal[EnvChange] | None:
+        proposal = planner(tree)
+        if proposal is not None:
+            taken[tree] = Baseline.before(tree, proposal)
+        return proposal
+
+    def verify(tree: Path, proposal: Proposal[EnvChange]) -> None:
+        taken[tree].check(tree, checked)
+
+    return deliver(config.root, plan, verify, options, lambda p: branch)

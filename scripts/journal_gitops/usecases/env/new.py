@@ -4,30 +4,29 @@ AppProject destination and place in the promotion order."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ...adapters.files import FileEdit, read_file
-from ...adapters.yamlload import ScalarNode
-from ...argocd.edit import ProjectFile
-from ...argocd.manifests import automated, environment_applications, protected
-from ...argocd.templates import application
+from ...adapters.yamlload import ScalarNode, SequenceNode
+from ...adapters.yamltext import YamlText
+from ...argocd.edit import ProjectFile, set_destination, set_sync
+from ...argocd.manifests import automated, environment_applications
 from ...changes.delivery import Delivery, DeliveryOptions, Proposal
 from ...config import CONFIG_FILE
+from ...config.clusters import Cluster
 from ...config.edit import carry_intended, insert_env, place_env
 from ...config.load import load_config
 from ...config.model import Config
 from ...errors import GitopsError, UsageError
 from ...history.trailers import env_message
 from ...kube.names import is_dns_label, is_dns_subdomain
-from ...kube.objects import parse_render
+from ...kube.objects import Resource, parse_render
 from ...overlays.kustomization import Kustomization
-from ...overlays.templates import namespace as namespace_file
-from ...overlays.templates import overlay_header
+from ...overlays.render import render_or_raise
 from .common import (
     RESERVED,
     EnvChange,
-    TreeRenders,
     components,
     deliver_env,
     edit_overlay,
@@ -36,6 +35,7 @@ from .common import (
     parse_assignments,
     parse_replicas,
     read_state,
+    token,
 )
 
 
@@ -55,21 +55,6 @@ class NewEnv:
     cluster: str | None = None  # None: the source's cluster
 
 
-def _token(word: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![A-Za-z0-9_.-]){re.escape(word)}(?![A-Za-z0-9_.-])")
-
-
-def _new_host(old: str | None, source: str, name: str, given: str | None) -> str | None:
-    if given:
-        return given
-    if old is None:
-        return None
-    parts = re.split(r"([.-])", old)
-    if source not in parts:
-        raise UsageError(f"cannot derive a host for {name} from {old}: pass --host")
-    return "".join(name if part == source else part for part in parts)
-
-
 def _check_new_name(config: Config, tree: Path, name: str) -> None:
     if "/" in name or name in (".", "..") or not is_dns_label(name) or len(name) > 50:
         raise UsageError(f"environment name '{name}' is not a DNS-1123 label")
@@ -77,13 +62,6 @@ def _check_new_name(config: Config, tree: Path, name: str) -> None:
         raise UsageError(f"environment name '{name}' is reserved")
     if name in config.environments or (tree / config.overlay_rel(name)).exists():
         raise UsageError(f"environment '{name}' already exists")
-
-
-def _without_header(text: str) -> str:
-    lines = text.splitlines(keepends=True)
-    while lines and lines[0].startswith("#"):
-        lines.pop(0)
-    return "".join(lines)
 
 
 def _new_overlay(text: str, rel: str, components: list[str], replicas: dict[str, int],
@@ -98,48 +76,51 @@ def _new_overlay(text: str, rel: str, components: list[str], replicas: dict[str,
 
 @dataclass(frozen=True)
 class _NewEnvPlanner:
-    """Plans `env new` on a tree: the copied overlay, Application, destination, order. The
-    renders it makes serve the check of the change too."""
+    """Plans `env new` on a tree: the copied overlay and Application, the destination, the
+    order. Only the source is rendered: what another environment has is read from its files."""
 
     request: NewEnv
-    renders: TreeRenders = field(default_factory=TreeRenders)
 
     def __call__(self, tree: Path) -> Proposal[EnvChange]:
         cfg = load_config(tree)
         name, source = self.request.name, self.request.source
         _check_new_name(cfg, tree, name)
         cfg.require_env(source)
+        if source in cfg.layouts:
+            raise UsageError(f"{source} has an entry of its own under layout.environments in "
+                             f"{CONFIG_FILE}: env new copies only environments laid out as "
+                             f"layout.overlays says")
         after, beside = self._place(cfg)
         cluster = cfg.cluster(self.request.cluster) if self.request.cluster else \
             cfg.cluster_of(source)
-        namespace = self.request.namespace or f"journal-{name}"
-        if not is_dns_label(namespace):
-            raise UsageError(f"namespace '{namespace}' is not a DNS-1123 label")
         apps = environment_applications(tree, cfg)
-        for env in cluster.environments:
-            if read_state(tree, cfg, env, apps).namespace == namespace:
-                raise UsageError(f"namespace {namespace} is already {env}'s on cluster "
-                                 f"{cluster.name}")
-        replicas = parse_replicas(self.request.replicas)
-        values = parse_assignments(self.request.values, "--set")
         state = read_state(tree, cfg, source, apps)
         app = apps.get(source)
         if app is None:
             raise GitopsError(f"no Application deploys {cfg.overlay_rel(source)}")
+        namespace = self.request.namespace or _derived(state.namespace, source, name,
+                                                       "namespace")
+        if not is_dns_label(namespace):
+            raise UsageError(f"namespace '{namespace}' is not a DNS-1123 label")
+        self._namespace_free(tree, cfg, cluster, namespace, apps)
+        replicas = parse_replicas(self.request.replicas)
+        values = parse_assignments(self.request.values, "--set")
         production = beside is not None and cfg.is_production(beside)
         auto = self.request.automated
         if auto is None:  # production is synced by hand whatever the source does
             auto = automated(app) and not production
-        rendered = self.renders.all(tree, cfg)
-        old_host = next(iter(ingress_hosts(rendered[source], cfg.overlay_rel(source))), None)
-        host = self._host(rendered, cfg, old_host)
-        app_file = f"{cfg.apps_dir}/journal-{name}.yaml"
-        edits = self._overlay(tree, cfg, state.namespace, namespace, old_host, host, replicas,
-                              values, auto, app_file, state.replicas,
-                              components(parse_render(rendered[source], cfg.overlay_rel(source))))
-        edits.append(FileEdit(app_file, None, application(
-            name, namespace, cfg.overlay_rel(name), cfg.repo_url, cfg.project,
-            cluster.destination, auto, protected=protected(app) or production)))
+        rendered = render_or_raise(tree, cfg.overlay_rel(source))
+        old_host = next(iter(ingress_hosts(rendered, cfg.overlay_rel(source))), None)
+        host = self._host(tree, cfg, old_host)
+        app_file = _app_file(tree, app.source, source, name)
+        words = [(old_host, host), (app.source, app_file), (state.namespace, namespace),
+                 (source, name)]
+        edits = self._overlay(tree, cfg, words, namespace, replicas, values,
+                              components(parse_render(rendered, cfg.overlay_rel(source))))
+        edits.append(FileEdit(app_file, None, _application(
+            read_file(tree, app.source), app.source, words, cfg.overlay_rel(source),
+            cfg.overlay_rel(name), cluster, auto if auto != automated(app) else None,
+            (source, name))))
         project = ProjectFile(tree, cfg)
         project.add_destination(cluster, namespace)
         edits.append(project.edit())
@@ -154,7 +135,19 @@ class _NewEnvPlanner:
             f"{name} starts as a copy of {source} (namespace {namespace} on cluster "
             f"{cluster.name}{', host ' + host if host else ''}, "
             f"{'automated' if auto else 'manual'} sync), {where}.")
-        return Proposal(tuple(edits), message, EnvChange(name, "new", (), files_of(edits)))
+        return Proposal(tuple(edits), message,
+                        EnvChange(name, "new", (), files_of(edits), copy_of=source))
+
+    @staticmethod
+    def _namespace_free(tree: Path, cfg: Config, cluster: Cluster, namespace: str,
+                        apps: dict[str, Resource]) -> None:
+        """No environment on the cluster has the namespace yet (only the overlays whose text
+        names it are read)."""
+        for env in cluster.environments:
+            if namespace in read_file(tree, cfg.overlay_file(env, tree)) and \
+                    read_state(tree, cfg, env, apps).namespace == namespace:
+                raise UsageError(f"namespace {namespace} is already {env}'s on cluster "
+                                 f"{cluster.name}")
 
     def _place(self, cfg: Config) -> tuple[str | None, str | None]:
         """(after, beside): where the new environment goes in the promotion stages. A copy of
@@ -177,36 +170,30 @@ class _NewEnvPlanner:
                              f"environment")
         return after, None
 
-    def _host(self, rendered: dict[str, str], cfg: Config, old_host: str | None) -> str | None:
-        """The new environment's host, which no environment has yet (only the renders that
-        hold its text are read)."""
-        host = _new_host(old_host, self.request.source, self.request.name, self.request.host)
-        if host is not None:
-            if not is_dns_subdomain(host):
-                raise UsageError(f"host '{host}' is not a DNS name")
-            for env, text in rendered.items():
-                if host in text and next(iter(ingress_hosts(text, cfg.overlay_rel(env))),
-                                         None) == host:
+    def _host(self, tree: Path, cfg: Config, old_host: str | None) -> str | None:
+        """The new environment's host, which no environment has yet (only the environments
+        whose overlay files name it are rendered)."""
+        host = self.request.host or (None if old_host is None else _derived(
+            old_host, self.request.source, self.request.name, "host"))
+        if host is None:
+            return None
+        if not is_dns_subdomain(host):
+            raise UsageError(f"host '{host}' is not a DNS name")
+        for env in cfg.environments:
+            folder = tree / cfg.overlay_rel(env)
+            if any(host in read_file(folder, p.relative_to(folder).as_posix())
+                   for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+                rel = cfg.overlay_rel(env)
+                if next(iter(ingress_hosts(render_or_raise(tree, rel), rel)), None) == host:
                     raise UsageError(f"host {host} is already {env}'s")
         return host
 
-    def _overlay(self, tree: Path, cfg: Config, old_namespace: str | None, namespace: str,
-                 old_host: str | None, host: str | None, replicas: dict[str, int],
-                 values: dict[str, str], auto: bool, app_file: str,
-                 source_replicas: dict[str, int], components: list[str]) -> list[FileEdit]:
+    def _overlay(self, tree: Path, cfg: Config, words: list[tuple[str | None, str | None]],
+                 namespace: str, replicas: dict[str, int], values: dict[str, str],
+                 components: list[str]) -> list[FileEdit]:
         """The source overlay's files, each made about the new environment."""
         name, source = self.request.name, self.request.source
         overlay = cfg.overlay_rel(name)
-
-        def carry(text: str) -> str:
-            # Whole words only, so that a new name containing the old one (prod-us, from
-            # prod) is not replaced twice.
-            pairs = [(old_host, host), (old_namespace, namespace), (source, name)]
-            for old, new in pairs:  # first the host: it may contain the namespace
-                if old and new:
-                    text = _token(old).sub(new.replace("\\", "\\\\"), text)
-            return text
-
         edits: list[FileEdit] = []
         source_dir = tree / cfg.overlay_rel(source)
         kustomization_name = Path(cfg.overlay_file(source, tree)).name
@@ -216,24 +203,81 @@ class _NewEnvPlanner:
             if any((source_dir / part).is_symlink() for part in (inner, *inner.parents)):
                 raise GitopsError(f"{cfg.overlay_rel(source)}/{rel} is a symbolic link: env new "
                                   f"copies regular files only (a link's target is not copied)")
-            text = read_file(source_dir, rel)
+            text = _carry(read_file(source_dir, rel), words)
             if rel == kustomization_name:
                 text = _new_overlay(text, f"{overlay}/{rel}", components,
                                     replicas, values, namespace)
-                header = overlay_header(
-                    name, namespace, {**source_replicas, **replicas}, auto, app_file)
-                text = header + _without_header(carry(text))
-            elif rel == "namespace.yaml":
-                text = namespace_file(namespace)
-            else:
-                text = carry(text)
             edits.append(FileEdit(f"{overlay}/{rel}", None, text))
         return edits
+
+
+def _carry(text: str, words: list[tuple[str | None, str | None]]) -> str:
+    """A source file's text about the new environment: its host, namespace and name replaced
+    as whole words (a new name containing the old one, prod-us from prod, is not replaced
+    twice), the host first: it may contain the namespace."""
+    for old, new in words:
+        if old and new:
+            text = token(old).sub(new.replace("\\", "\\\\"), text)
+    return text
+
+
+def _renamed(old: str, source: str, name: str) -> str | None:
+    """A name of the source environment's (its host, namespace, file) made about the new one:
+    the source's name replaced where dots, dashes or the ends delimit it (None: nowhere)."""
+    found = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(source)}(?![A-Za-z0-9_])")
+    renamed = found.sub(name.replace("\\", "\\\\"), old)
+    return renamed if renamed != old else None
+
+
+def _derived(old: str | None, source: str, name: str, what: str) -> str:
+    """_renamed, or an error asking for the option that gives it."""
+    found = _renamed(old, source, name) if old else None
+    if found is None:
+        shown = f" from {old}" if old else ""
+        raise UsageError(f"cannot derive a {what} for {name}{shown}: pass --{what}")
+    return found
+
+
+def _app_file(tree: Path, source_file: str, source: str, name: str) -> str:
+    """Where the copied Application goes: beside the source's, named like it."""
+    folder, _, file = source_file.rpartition("/")
+    renamed = _renamed(file, source, name) or f"{name}{Path(file).suffix or '.yaml'}"
+    rel = f"{folder}/{renamed}" if folder else renamed
+    if (tree / rel).exists():
+        raise UsageError(f"{rel} exists already: the new environment's Application would go "
+                         f"there")
+    return rel
+
+
+def _name(text: str, file: str) -> str | None:
+    doc = YamlText(text, file)
+    return doc.scalar(doc.get(doc.get(doc.root, "metadata"), "name"))
+
+
+def _application(text: str, file: str, words: list[tuple[str | None, str | None]],
+                 old_overlay: str, overlay: str, cluster: Cluster, auto: bool | None,
+                 env: tuple[str, str]) -> str:
+    """The source's Application about the new environment: names carried over, its source
+    path the new overlay, its destination the cluster, its sync policy switched when `auto`
+    says so. `env`: the source's name and the new one's."""
+    copied = _carry(text, words)
+    doc = YamlText(copied, file)
+    spec = doc.get(doc.root, "spec")
+    sources = doc.get(spec, "sources")
+    for item in [doc.get(spec, "source"), *(sources.value if isinstance(
+            sources, SequenceNode) else [])]:
+        path = doc.get(item, "path")
+        if isinstance(path, ScalarNode) and path.value.strip("/") in (old_overlay, overlay):
+            doc.replace(path, overlay)
+    name = doc.get(doc.get(doc.root, "metadata"), "name")
+    if isinstance(name, ScalarNode) and name.value == _name(text, file):
+        doc.replace(name, _renamed(name.value, *env) or f"{name.value}-{env[1]}")
+    copied = set_destination(doc.result(), file, cluster)
+    return set_sync(copied, file, auto) if auto is not None else copied
 
 
 def new_env(config: Config, request: NewEnv, options: DeliveryOptions) -> Delivery[EnvChange]:
     """Add an environment: overlay, Application, project destination and promotion order."""
     name = request.name
-    planner = _NewEnvPlanner(request)
-    return deliver_env(config, planner, f"environment {name}", f"env/new-{name}", options,
-                       planner.renders)
+    return deliver_env(config, _NewEnvPlanner(request), f"environment {name}",
+                       f"env/new-{name}", options)

@@ -33,9 +33,9 @@ from .common import (
     render_env,
 )
 
-MOVE_NOTE = ("Argo CD deploys {env} to cluster {new} from scratch: new volumes (redis starts "
-             "empty) and a new ingress. What runs on {old} is no longer managed by this "
-             "Application: remove it there once {new} serves.")
+MOVE_NOTE = ("Argo CD deploys {env} to cluster {new} from scratch: new volumes (what they "
+             "held is not there) and a new ingress. What runs on {old} is no longer managed by "
+             "this Application: remove it there once {new} serves.")
 
 
 @dataclass(frozen=True)

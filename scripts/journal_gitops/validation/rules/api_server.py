@@ -320,5 +320,5 @@ INGRESS_HOST = Rule(
     why="The API server refuses an Ingress whose host has capitals, an underscore or other "
         "characters a DNS-1123 subdomain cannot hold.",
     fix="Write the host in lowercase letters, digits, '-' and '.', for example "
-        "journal-dev.example.com.",
+        "app-dev.example.com.",
     check=check_ingress_host)

@@ -21,10 +21,10 @@ PROJECT_LISTS = (("sourceRepos", ()), ("destinations", ("server", "name", "names
 
 def repo_check_application_path(ctx: RepoContext) -> Iterator[Hit]:
     root = ctx.config.root.resolve()
-    overlays = f"{ctx.config.overlays_dir}/"
+    parents = ctx.config.overlay_parents()
     for app, index, source in ctx.own_sources():
         path = norm_path(source.get("path"))
-        if source.get("chart") is not None or path.startswith(overlays):
+        if source.get("chart") is not None or path.rpartition("/")[0] in parents:
             continue  # an overlay's absence is a render or orphan-application finding
         # A NUL byte names no file (resolve() raises on it).
         target = (root / path).resolve() if "\0" not in path else None

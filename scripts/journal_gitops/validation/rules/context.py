@@ -15,6 +15,7 @@ from ...argocd.manifests import ArgocdManifests, app_sources, norm_path, same_re
 from ...config.clusters import Cluster
 from ...config.gates import Freeze
 from ...config.model import Config, ManagedImage
+from ...config.tags import TagScheme
 from ...kube.objects import WORKLOAD_KINDS, Resource, selects
 
 # Labels the controllers add to pods; a Service may select on them although templates lack them.
@@ -88,20 +89,21 @@ class EnvConfig:
     cluster: Cluster  # where it deploys
     clusters: tuple[Cluster, ...]  # every declared cluster
     app_images: tuple[ManagedImage, ...]
-    tag_pattern: str  # a regex every tag made by the tag scheme matches
-    tag_scheme_label: str
+    tag_scheme: TagScheme  # which tags are the app images'
     recurring_freezes: tuple[Freeze, ...]
+    app_elsewhere: bool = False  # its Application is made outside this repository's files
 
     @classmethod
     def of(cls, config: Config, env: str) -> EnvConfig:
         def bare(cluster: Cluster) -> Cluster:
             return replace(cluster, environments=())
 
-        return cls(env, config.overlay_rel(env), config.repo_url, config.project,
+        return cls(env, config.overlay_rel(env), config.repo_url, config.project_of(env),
                    config.is_production(env), bare(config.cluster_of(env)),
                    tuple(map(bare, config.clusters)), config.app_images,
-                   config.tag_pattern().pattern, config.tag_scheme_label,
-                   tuple(f for f in config.gates.freezes_of(env) if f.recurring))
+                   config.tag_scheme,
+                   tuple(f for f in config.gates.freezes_of(env) if f.recurring),
+                   config.app_made_elsewhere(env))
 
 
 @dataclass

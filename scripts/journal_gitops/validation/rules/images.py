@@ -3,7 +3,6 @@ come from where gitops.yaml says they are built, tagged by the configured scheme
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from ...kube.images import split_image
@@ -24,7 +23,7 @@ def check_image_tag(ctx: EnvContext) -> Iterator[Hit]:
 
 
 def check_tag_scheme(ctx: EnvContext) -> Iterator[Hit]:
-    pattern = re.compile(ctx.config.tag_pattern)
+    scheme = ctx.config.tag_scheme
     for c in ctx.containers():
         repo, tag, _ = split_image(str(c.body.get("image", "")))
         for image in ctx.config.app_images:
@@ -35,9 +34,9 @@ def check_tag_scheme(ctx: EnvContext) -> Iterator[Hit]:
             elif repo.rsplit("/", 1)[-1] == basename and repo != image.new_name:
                 yield c.workload, (f"{c.label}: image {repo} is not {image.new_name}, where "
                                    f"gitops.yaml says it is built"), (*c.path, "image")
-            elif repo == image.new_name and (tag is None or not pattern.match(tag)):
+            elif repo == image.new_name and not scheme.accepts(tag):
                 yield c.workload, (f"{c.label}: tag {tag} of {repo} does not follow the tag "
-                                   f"scheme {ctx.config.tag_scheme_label}"), (*c.path, "image")
+                                   f"scheme {scheme.label}"), (*c.path, "image")
 
 
 # --- the rules ---------------------------------------------------------------------------------
@@ -55,8 +54,9 @@ IMAGE_TAG = Rule(
 TAG_SCHEME = Rule(
     "tag-scheme", Severity.HIGH,
     summary="app images use the registry in gitops.yaml and a tag made by the tag scheme",
-    why="Bumps, promotion, history and rollback find an environment's app commit from the image "
-        "tag; an image from elsewhere or tagged by hand is one they cannot track.",
+    why="Bumps, promotion, history and rollback find an environment's app commit or version from "
+        "the image tag; an image from elsewhere or tagged by hand is one they cannot track.",
     fix="Set the image through the overlay's images: list (newName as in gitops.yaml, newTag from "
-        "the commit), e.g. `gitops bump --commit SHA`.",
+        "the commit or the version), e.g. `gitops bump --commit SHA` (or `--tag TAG` for a "
+        "tagScheme of versions).",
     check=check_tag_scheme)

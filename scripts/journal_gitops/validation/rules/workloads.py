@@ -89,7 +89,7 @@ def check_pdb(ctx: EnvContext) -> Iterator[Hit]:
 STATEFULSET_SERVICE = Rule(
     "statefulset-service", Severity.HIGH,
     summary="a StatefulSet's serviceName is a headless Service that selects it",
-    why="The governing Service gives each pod its stable DNS name (redis-0.redis); if it is "
+    why="The governing Service gives each pod its stable DNS name (db-0.db); if it is "
         "missing, not headless or selects other pods, peers and clients cannot find a pod.",
     fix="Point serviceName at a Service with clusterIP: None whose selector matches the "
         "StatefulSet's pod labels.",
