@@ -67,3 +67,22 @@ def test_a_worktree_of_some_files(tmp_path: Path) -> None:
         assert (tree / "link").is_symlink() and not (tree / "real").exists()
         gitrepo.check_out(tree, sha, [""])
         assert (tree / "link/two.yaml").read_text() == "two\n"
+
+
+def test_blobs_read_in_rounds_by_one_process(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    (repo / "big.yaml").write_text("x" * 200_000 + "\n")
+    (repo / "bytes.bin").write_bytes(b"\xff\xfe")
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "more")
+    with gitrepo.BlobReader(gitrepo.open_repo(repo)) as reader:
+        assert reader.read(["HEAD:a/one.yaml", "HEAD:absent", "HEAD:a", "HEAD:bytes.bin",
+                            "HEAD^:big.yaml", "HEAD:real/two.yaml"]) == [
+            "one\n", None, None, None, None, "two\n"]
+        first = reader._process
+        # A round larger than the pipes hold both ways.
+        assert reader.read(["HEAD:big.yaml", "HEAD:a/one.yaml"] * 300) == [
+            "x" * 200_000 + "\n", "one\n"] * 300
+        assert reader.read([]) == []
+        assert reader._process is first
+    assert reader._process is None

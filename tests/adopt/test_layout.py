@@ -63,11 +63,24 @@ def test_env_new_copies_an_environment_of_the_default_layout(
         "envs/qa/namespace.yaml", "gitops.yaml"]
     assert "    path: envs/qa\n" in (repo / "apps/journal-qa.yaml").read_text()
     assert gitops("validate", repo=repo).exit_code == 0
-    refused = gitops("env", "new", "uat", "--from", "prod", "--host", "uat.example.com",
-                     repo=repo)
-    assert (refused.exit_code, refused.output) == (2, (
-        "Error: prod has an entry of its own under layout.environments in gitops.yaml: env new "
-        "copies only environments laid out as layout.overlays says\n"))
+    before = (repo / "gitops.yaml").read_text()
+    # A copy of an environment with a layout of its own gets one too, made about it.
+    made = gitops("env", "new", "uat", "--from", "prod", "--host", "uat.example.com",
+                  "--in-place", repo=repo)
+    assert made.exit_code == 0, made.output
+    assert git(repo, "show", "--format=", "--name-only", "HEAD").splitlines() == [
+        "argocd/project.yaml", "envs/uat/kustomization.yaml", "envs/uat/namespace.yaml",
+        "envs/uat/patches/fileserver-resources.yaml", "envs/uat/patches/frontend-resources.yaml",
+        "envs/uat/patches/redis-resources.yaml", "gitops.yaml"]
+    assert (repo / "gitops.yaml").read_text().endswith(
+        "    prod:\n      overlay: envs/production\n      application: external\n"
+        "    staging:\n      project: default\n"
+        "    uat:\n      overlay: envs/uat\n      application: external\n")
+    assert "namespace: journal-uat\n" in (repo / "envs/uat/kustomization.yaml").read_text()
+    assert gitops("validate", repo=repo).exit_code == 0
+    deleted = gitops("env", "delete", "uat", "--in-place", repo=repo)
+    assert deleted.exit_code == 0, deleted.output
+    assert (repo / "gitops.yaml").read_text() == before
 
 
 def test_an_application_in_another_project_is_held_to_its_layout(

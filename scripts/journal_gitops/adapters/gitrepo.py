@@ -13,10 +13,12 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import uuid
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, NoReturn
 
 from ..errors import GitopsError, ToolMissingError, UsageError
 from .gitdirs import STATE_DIR
@@ -509,3 +511,80 @@ def blobs(repo: git.Repo, specs: list[str]) -> list[str | None]:
         except UnicodeDecodeError:
             found.append(None)
     return found
+
+
+class BlobReader:
+    """`blobs` in rounds, through one `git cat-file --batch` kept open: for a walk whose next
+    files depend on what the last round read (which files a kustomization lists), with one git
+    process however many rounds."""
+
+    def __init__(self, repo: git.Repo) -> None:
+        self._cwd = repo.working_tree_dir or repo.git_dir
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._process is not None:
+            process, self._process = self._process, None
+            if process.stdin:
+                with contextlib.suppress(OSError):
+                    process.stdin.close()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            for stream in (process.stdout, process.stderr):
+                if stream:
+                    stream.close()
+
+    def read(self, specs: Sequence[str]) -> list[str | None]:
+        """The text of each `COMMIT:PATH`, as `blobs` gives it."""
+        if not specs:
+            return []
+        if self._process is None:
+            self._process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self._cwd,
+                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                             stderr=subprocess.PIPE)
+        process = self._process
+        assert process.stdin is not None and process.stdout is not None
+        # Written from a thread while the answers are read: a round larger than the pipes
+        # would otherwise leave both sides waiting for the other.
+        writer = threading.Thread(target=_write_specs, args=(process.stdin, specs), daemon=True)
+        writer.start()
+        try:
+            return [self._answer(process.stdout) for _ in specs]
+        finally:
+            writer.join()
+
+    def _answer(self, stdout: IO[bytes]) -> str | None:
+        header = stdout.readline()
+        if not header.endswith(b"\n"):
+            self._fail()
+        if header.endswith((b" missing\n", b" ambiguous\n")):
+            return None
+        kind, size = header.split()[-2:]
+        body = stdout.read(int(size) + 1)
+        if kind != b"blob":
+            return None
+        try:
+            return body[:-1].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    def _fail(self) -> NoReturn:
+        process = self._process
+        error = process.stderr.read() if process and process.stderr else b""
+        self.close()
+        raise GitopsError(f"git cat-file: {error.decode(errors='replace').strip()}")
+
+
+def _write_specs(stdin: IO[bytes], specs: Sequence[str]) -> None:
+    with contextlib.suppress(OSError):  # git stopped: the reader reports why
+        stdin.write("".join(f"{spec}\n" for spec in specs).encode())
+        stdin.flush()

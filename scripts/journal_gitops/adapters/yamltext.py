@@ -13,7 +13,15 @@ import re
 from dataclasses import dataclass
 
 from ..errors import GitopsError
-from .yamlload import MappingNode, Node, ScalarNode, SequenceNode, compose_one, load
+from .yamlload import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    compose_all,
+    compose_one,
+    load,
+)
 
 # Plain scalars some YAML reader (YAML 1.1, YAML 1.2, Go's yaml) would not read as a string.
 _GO_NUMBER = re.compile(
@@ -44,14 +52,17 @@ class _Edit:
 class YamlText:
     """One YAML document's text, its node tree, and edits pending on it."""
 
-    def __init__(self, text: str, source: str) -> None:
+    def __init__(self, text: str, source: str, many: bool = False) -> None:
+        """`many`: the text may hold several documents (a manifest file); `root` is the first."""
         # Positions are computed on LF text; CRLF files get their line endings back in result().
         self._crlf = "\r\n" in text
         self.original = text
         text = text.replace("\r\n", "\n")
         self.text = text
         self.source = source
-        self.root: Node | None = compose_one(text, source)
+        self.documents: list[Node] = compose_all(text, source) if many else []
+        self.root: Node | None = (self.documents[0] if self.documents else None) if many \
+            else compose_one(text, source)
         self._edits: list[_Edit] = []
         self._quote = "'" if text.count("'") > text.count('"') else '"'
 

@@ -21,7 +21,8 @@ from .templates import AUTO_SYNC, MANUAL_SYNC
 class ProjectFile:
     """The file holding the environments' AppProject, with edits of its destinations pending."""
 
-    def __init__(self, tree: Path, config: Config) -> None:
+    def __init__(self, tree: Path, config: Config, name: str | None = None) -> None:
+        name = name or config.project
         folder = tree / config.argocd_dir
         for path in sorted(folder.glob("*.y*ml")):
             rel = f"{config.argocd_dir}/{path.name}"
@@ -31,11 +32,10 @@ class ProjectFile:
             doc = YamlText(text, rel)
             meta = doc.get(doc.root, "metadata")
             spec = doc.get(doc.root, "spec")
-            if doc.scalar(doc.get(meta, "name")) == config.project and isinstance(
-                    spec, MappingNode):
+            if doc.scalar(doc.get(meta, "name")) == name and isinstance(spec, MappingNode):
                 self.rel, self.doc, self.spec = rel, doc, spec
                 return
-        raise GitopsError(f"AppProject {config.project} is not in {config.argocd_dir}/")
+        raise GitopsError(f"AppProject {name} is not in {config.argocd_dir}/")
 
     def _destinations(self) -> Node | None:
         return self.doc.get(self.spec, "destinations")

@@ -101,11 +101,20 @@ class Namespace:
         self.name = name
         self.keep = keep
         self._written = 0
+        self._checked: tuple[Path, Path] | None = None  # (cache root, its folder), checked
 
     def _folder(self) -> Path | None:
+        """The namespace's folder, made and checked once a process per cache root."""
         base = root()
         if base is None:
             return None
+        if self._checked is not None and self._checked[0] == base:
+            return self._checked[1]
+        found = self._made(base)
+        self._checked = (base, found) if found is not None else None
+        return found
+
+    def _made(self, base: Path) -> Path | None:
         folder = base / self.name
         try:
             folder.mkdir(mode=0o700, exist_ok=True)

@@ -25,6 +25,7 @@ from . import (
     gate,
     history,
     hold,
+    init,
     metrics,
     promote,
     render,
@@ -133,7 +134,8 @@ def cli() -> None:
 for _command in (validate.validate, render.render, rules.rules, bump.bump, promote.promote,
                  history.history, rollback.rollback, diff.diff_command, env.env,
                  compare.compare_command, metrics.metrics, status.status, cluster.cluster,
-                 freeze.freeze, freeze.unfreeze, gate.gate, hold.hold, hold.release):
+                 freeze.freeze, freeze.unfreeze, gate.gate, hold.hold, hold.release,
+                 init.init):
     cli.add_command(_command)
 
 bump_image = _Entry("bump-image", callback=bump.bump.callback, params=[

@@ -185,6 +185,33 @@ def carry_intended(text: str, source: str, target: str) -> str:
     return doc.result()
 
 
+def add_layout(text: str, env: str, fields: Sequence[tuple[str, str]]) -> str:
+    """gitops.yaml with a `layout.environments` entry for `env` (after the others), each field
+    written as given (a value, or a flow mapping such as `{applicationSet: NAME}`)."""
+    doc = YamlText(text, CONFIG_FILE)
+    envs = doc.get(doc.get(_root(doc), "layout"), "environments")
+    if not isinstance(envs, MappingNode) or envs.flow_style or not envs.value:
+        raise GitopsError(f"{CONFIG_FILE}: layout.environments is not a block mapping to add "
+                          f"{env} to")
+    doc.insert_lines(envs, [f"{env}:", *(f"  {key}: {value}" for key, value in fields)])
+    return doc.result()
+
+
+def drop_layout(text: str, env: str) -> str:
+    """gitops.yaml without `env`'s `layout.environments` entry (and without the mapping, when
+    it was the last)."""
+    doc = YamlText(text, CONFIG_FILE)
+    layout = doc.get(_root(doc), "layout")
+    envs = doc.get(layout, "environments")
+    if not isinstance(envs, MappingNode) or envs.flow_style or doc.get(envs, env) is None:
+        return text
+    if [k.value for k, _ in envs.value] == [env] and isinstance(layout, MappingNode):
+        doc.remove(layout, "environments")
+    else:
+        doc.remove(envs, env)
+    return doc.result()
+
+
 def drop_intended(text: str, folder: str) -> str:
     """gitops.yaml without the intended differences caused by files of overlay `folder`."""
     doc = YamlText(text, CONFIG_FILE)

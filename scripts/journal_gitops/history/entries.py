@@ -105,16 +105,20 @@ def _merged(config: Config, step: Step, paths: tuple[str, ...]) -> tuple[str, Ch
 
 
 def _parts(step: Step, env: str, reach_of: Reaches, images: tuple[Move, ...],
-           values: tuple[Move, ...], replicas: bool) -> tuple[tuple[Part, tuple[str, ...]], ...]:
-    """Each part of the environment the step changed, with its files."""
+           values: tuple[Move, ...], replicas: bool, places: frozenset[str]
+           ) -> tuple[tuple[Part, tuple[str, ...]], ...]:
+    """Each part of the environment the step changed, with its files (`places`: the files
+    that pin the images it moved, before or after)."""
     reach = reach_of[env]
     pins = tuple(f"{reach.own}/{name}" for name in KUSTOMIZATION_FILES)
     own = tuple(f for f in step.files if reach_of.owns(env, f))
     kustomization = tuple(f for f in own if f in pins)
+    placed = tuple(f for f in own if f in places)
     found: list[tuple[Part, tuple[str, ...]]] = [
-        (part, kustomization) for part, moved in ((Part.IMAGES, images), (Part.CONFIG, values),
-                                                  (Part.REPLICAS, replicas)) if moved]
-    rest = tuple(f for f in own if f not in pins)
+        (part, files) for part, moved, files in (
+            (Part.IMAGES, images, placed or kustomization), (Part.CONFIG, values, kustomization),
+            (Part.REPLICAS, replicas, kustomization)) if moved]
+    rest = tuple(f for f in own if f not in pins and f not in placed)
     if rest or (kustomization and not found):
         found.append((Part.OVERLAY, rest or kustomization))
     shared = tuple(f for f in step.files if f not in own and f not in (reach.app, CONFIG_FILE))
@@ -148,7 +152,9 @@ def read_history(config: Config, env: str, limit: int | None = None,
         images = _changes(old.images, now.images) if read else ()
         values = _changes(old.config, now.config) if read else ()
         replicas = read and before is not None and old.replicas != now.replicas
-        parts = _parts(step, env, reach_of, images, values, replicas)
+        places = frozenset(f for move in images for state in (old, now)
+                           for f in state.places.get(move.what, ()))
+        parts = _parts(step, env, reach_of, images, values, replicas, places)
         if not parts:
             continue
         shared = dict(parts).get(Part.SHARED, ())

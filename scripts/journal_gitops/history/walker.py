@@ -1,7 +1,7 @@
 """One walk over an environment's history: the first-parent commits of a branch that changed
 anything its render or its deployment reads (its reach: its overlay folder, every other folder
 its kustomizations load, its Application, its entries in gitops.yaml), newest first, each with
-the files it changed and what the environment ran after it.
+the files it changed and what the environment ran after it (its pins: see overlays.pins).
 
 Everything that asks what an environment ran and when (history, rollback, promotion, status,
 metrics and the release gates) reads it from here. First-parent: a merged pull request is one
@@ -27,6 +27,7 @@ from ..config import CONFIG_FILE
 from ..config.model import Config
 from ..errors import GitopsError
 from ..overlays import inputs
+from ..overlays.pins import Wanted, pin_sources, wanted
 from ..overlays.snapshot import EnvSnapshot, parse_snapshot
 
 FIELD, RECORD = "\x1f", "\x1e"
@@ -44,7 +45,8 @@ class Step:
     message: str
     state: EnvSnapshot | None  # None: the overlay did not parse, or was gone
     files: tuple[str, ...] = ()  # what of the environment's reach it changed
-    pinned: bool = True  # it changed the overlay's kustomization (so `state` was read anew)
+    pinned: bool = True  # it changed what pins the environment's images and config: its
+    # kustomization or a file it lists (so `state` was read anew)
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ class Reaches(dict[str, Reach]):
     @classmethod
     def overlays(cls, config: Config, envs: Sequence[str]) -> Reaches:
         """Only the overlay folders (and gitops.yaml): enough for what moves an environment's
-        images, config and replicas, which its kustomization sets, and nothing to read."""
+        images, config and replicas, which its kustomization and the files it lists in its
+        folder set, and nothing to read."""
         return cls((env, Reach(config.overlay_rel(env), (), None)) for env in envs)
 
     @cached_property
@@ -128,9 +131,52 @@ def overlay_paths(config: Config, env: str) -> tuple[str, ...]:
     return tuple(f"{config.overlay_rel(env)}/{name}" for name in KUSTOMIZATION_FILES)
 
 
-def _state(texts: Sequence[str | None], source: str) -> EnvSnapshot | None:
-    text = next((t for t in texts if t is not None), None)
-    return parse_snapshot(text, source)
+def _first(texts: Sequence[str | None]) -> str | None:
+    """The kustomization among the names kustomize takes."""
+    return next((t for t in texts if t is not None), None)
+
+
+def _states(reader: gitrepo.BlobReader, commits: Sequence[tuple[str, dict[str, tuple[str, ...]]]],
+            paths_of: dict[str, tuple[str, ...]], images: Wanted
+            ) -> dict[tuple[str, str], EnvSnapshot | None]:
+    """What each environment ran after each commit (sha, newest first, with the files it
+    changed of each environment) that changed what pins it: its kustomization, or a file the
+    kustomization lists (see pins.pin_sources). Two rounds of reads: the kustomizations those
+    commits changed, then the listed files each commit changed or newly listed; a file a
+    commit left alone is carried from the commit before, so a file is read once a change."""
+    touching = [(sha, env) for sha, touched in commits for env in sorted(touched)
+                if set(touched[env]) & set(paths_of[env])]
+    texts = iter(reader.read([f"{sha}:{path}" for sha, env in touching
+                              for path in paths_of[env]]))
+    kustomizations = {key: _first([next(texts) for _ in paths_of[key[1]]]) for key in touching}
+    # Oldest first, each environment's kustomization and listed files carried along.
+    current: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+    steps: list[tuple[str, str, str | None, tuple[str, ...], list[str]]] = []
+    for sha, touched in reversed(commits):
+        for env in sorted(touched):
+            text, listed = current.get(env, (None, ()))
+            changed = set(touched[env])
+            if (sha, env) in kustomizations:
+                text = kustomizations[(sha, env)]
+                now = pin_sources(text, paths_of[env][0])
+                reads = [path for path in now if path in changed or path not in listed]
+                listed = now
+            elif changed & set(listed):
+                reads = [path for path in listed if path in changed]
+            else:
+                continue
+            current[env] = (text, listed)
+            steps.append((sha, env, text, listed, reads))
+    read = iter(reader.read([f"{sha}:{path}" for sha, _, _, _, reads in steps
+                             for path in reads]))
+    files: dict[str, dict[str, str | None]] = {}
+    states: dict[tuple[str, str], EnvSnapshot | None] = {}
+    for sha, env, text, listed, reads in steps:
+        known = files.setdefault(env, {})
+        known.update((path, next(read)) for path in reads)
+        states[(sha, env)] = parse_snapshot(
+            text, paths_of[env][0], tuple((path, known.get(path)) for path in listed), images)
+    return states
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -167,10 +213,11 @@ def _settings(text: str | None, envs: Sequence[str]) -> dict[str, str]:
 
 
 @lru_cache(maxsize=16)
-def _walk_all(root: str, tip: str, envs: tuple[tuple[str, tuple[str, ...], Reach], ...]
-              ) -> dict[str, tuple[Step, ...]]:
-    """Every environment's steps, from one `git log` over all their reaches and one batch of
-    file reads: the cost does not grow with the number of environments beyond reading them."""
+def _walk_all(root: str, tip: str, envs: tuple[tuple[str, tuple[str, ...], Reach], ...],
+              images: Wanted) -> dict[str, tuple[Step, ...]]:
+    """Every environment's steps, from one `git log` over all their reaches and one git process
+    reading files: the cost does not grow with the number of environments beyond reading
+    them."""
     repo = gitrepo.open_repo(Path(root))
     fmt = RECORD + FIELD.join(("%H", "%P", "%an", "%aI", "%cI", "%B")) + FIELD
     everything = sorted({path for _, paths, reach in envs for path in (
@@ -189,14 +236,14 @@ def _walk_all(root: str, tip: str, envs: tuple[tuple[str, tuple[str, ...], Reach
     paths_of = {env: paths for env, paths, _ in envs}
     configs = [(fields[0], fields[1].split()[:1]) for fields, touched in commits
                if any(CONFIG_FILE in files for files in touched.values())]
-    config_texts = iter(gitrepo.blobs(repo, [f"{rev}:{CONFIG_FILE}" for sha, parent in configs
-                                             for rev in (sha, *parent)]))
-    settings: dict[str, tuple[str | None, str | None]] = {
-        sha: (next(config_texts), next(config_texts) if parent else None)
-        for sha, parent in configs}
-    specs = [f"{fields[0]}:{path}" for fields, touched in commits for env in sorted(touched)
-             if set(touched[env]) & set(paths_of[env]) for path in paths_of[env]]
-    texts = iter(gitrepo.blobs(repo, specs))
+    with gitrepo.BlobReader(repo) as reader:
+        config_texts = iter(reader.read([f"{rev}:{CONFIG_FILE}" for sha, parent in configs
+                                         for rev in (sha, *parent)]))
+        settings: dict[str, tuple[str | None, str | None]] = {
+            sha: (next(config_texts), next(config_texts) if parent else None)
+            for sha, parent in configs}
+        states = _states(reader, [(fields[0], touched) for fields, touched in commits],
+                         paths_of, images)
     steps: dict[str, list[Step]] = {env: [] for env, _, _ in envs}
     read: dict[str | None, dict[str, str]] = {}
 
@@ -212,9 +259,8 @@ def _walk_all(root: str, tip: str, envs: tuple[tuple[str, tuple[str, ...], Reach
                 now, then = settings[sha]
                 if settled(now).get(env) == settled(then).get(env):
                     files = tuple(f for f in files if f != CONFIG_FILE)
-            pinned = bool(set(touched[env]) & set(paths_of[env]))
-            state = _state([next(texts) for _ in paths_of[env]], paths_of[env][0]) \
-                if pinned else None
+            pinned = (sha, env) in states
+            state = states.get((sha, env))
             if files:
                 steps[env].append(Step(sha, tuple(parents.split()), author, authored,
                                        datetime.fromisoformat(landed), body.strip("\n") + "\n",
@@ -247,16 +293,17 @@ def walk_all(root: Path, config: Config, rev: str = "HEAD", extra: str | None = 
     if reach is None or any(env not in reach for env in envs):
         reach = reaches(root, config, envs)
     return _walk_all(str(root), tip, tuple((e, overlay_paths(config, e), reach[e])
-                                           for e in envs))
+                                           for e in envs), wanted(config))
 
 
 def pinned(steps: Sequence[Step]) -> tuple[Step, ...]:
-    """The steps that changed the kustomization: what the environment's pins are read from."""
+    """The steps that changed the kustomization or a file it lists: what the environment's pins
+    are read from."""
     return tuple(step for step in steps if step.pinned)
 
 
 def walk(root: Path, config: Config, env: str, rev: str = "HEAD") -> tuple[Step, ...]:
-    """The environment's changes of what it runs (its kustomization's pins) on the
+    """The environment's changes of what it runs (its pins, see overlays.pins) on the
     first-parent line of `rev`, newest first."""
     return pinned(reach_walk(root, config, env, rev))
 
@@ -269,6 +316,10 @@ def reach_walk(root: Path, config: Config, env: str, rev: str = "HEAD") -> tuple
 
 def state_at(root: Path, config: Config, env: str, commit: str) -> EnvSnapshot | None:
     """What the environment ran as of a commit (None: no readable overlay there)."""
-    repo = gitrepo.open_repo(root)
     paths = overlay_paths(config, env)
-    return _state(gitrepo.blobs(repo, [f"{commit}:{path}" for path in paths]), paths[0])
+    with gitrepo.BlobReader(gitrepo.open_repo(root)) as reader:
+        text = _first(reader.read([f"{commit}:{path}" for path in paths]))
+        listed = pin_sources(text, paths[0])
+        files = tuple(zip(listed, reader.read([f"{commit}:{path}" for path in listed]),
+                          strict=True))
+    return parse_snapshot(text, paths[0], files, wanted(config))

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..adapters.yamlload import load_all, load_output
+from ..cache.parsed import parsed
 from ..errors import GitopsError
 
 WORKLOAD_KINDS = {
@@ -122,8 +123,9 @@ def parse_documents(text: str, source: str) -> list[Resource]:
 
 @lru_cache(maxsize=4096)
 def _documents(text: str, source: str) -> tuple[Resource, ...]:
-    """The same text is read once a process (objects are never changed: they can be shared)."""
-    return tuple(as_resources(load_all(text, source), source))
+    """The same text is read once a process (objects are never changed: they can be shared),
+    and its data remembered across processes (see cache.parsed)."""
+    return tuple(as_resources(parsed("manifests", text, lambda t: load_all(t, source)), source))
 
 
 def parse_render(text: str, source: str) -> list[Resource]:

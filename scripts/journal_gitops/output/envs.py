@@ -50,8 +50,8 @@ def envs_text(rows: Sequence[EnvRow]) -> str:
             s.name, str(row.stage), row.cluster, s.namespace or "-",
             " ".join(f"{k}={v}" for k, v in s.replicas.items()) or "-",
             " ".join(f"{k}={v}" for k, v in s.config.items()) or "-",
-            " ".join(f"{k}={short_pin(pin.tag, pin.digest)}" for k, pin in s.images.items())
-            or "-",
+            " ".join(f"{k}={short_pin(pin.tag, pin.digest) if any(pin) else '-'}"
+                     for k, pin in s.images.items()) or "-",
             _sync(s.automated) or "-", _frozen(row.gate),
             (row.gate.min_soak if row.gate else None) or "-",
             " ".join(dict.fromkeys(h.tag[:7] for h in row.gate.holds)) if row.gate and

@@ -22,7 +22,7 @@ def _when(iso: str | None) -> str:
 
 def _tag(row: ImageStatus) -> str:
     if row.tag is None:
-        return "(none)"
+        return "(none)" if row.digest else "-"  # "-": pinned nowhere, the env does not run it
     return short_sha(row.tag) + (f"@{short_digest(row.digest)}" if row.digest else "")
 
 

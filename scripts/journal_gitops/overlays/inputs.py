@@ -25,6 +25,7 @@ from typing import Any
 
 from ..adapters.kustomize import KUSTOMIZATION_FILES
 from ..adapters.yamlload import load as load_yaml
+from ..cache.parsed import parsed
 from ..config import CONFIG_FILE
 from ..errors import GitopsError
 
@@ -46,6 +47,15 @@ _parsed: dict[str, dict[str, Any] | str] = {}  # text -> data or why not: conten
 _lock = threading.Lock()
 
 
+def _parse(text: str, name: str) -> dict[str, Any] | str:
+    """A kustomization text's data, or why kustomize cannot read it."""
+    try:
+        data = parsed("kustomization", text, lambda t: load_yaml(t, name))
+    except GitopsError as exc:
+        return str(exc).removeprefix(f"{name}: ")
+    return data if isinstance(data, dict) else "it is not a mapping of kustomization fields"
+
+
 def load(path: Path) -> tuple[dict[str, Any] | str, str]:
     """A kustomization file's data and text, or why it cannot be read as kustomize reads it."""
     try:
@@ -57,12 +67,7 @@ def load(path: Path) -> tuple[dict[str, Any] | str, str]:
     with _lock:
         if text in _parsed:
             return _parsed[text], text
-    try:
-        data = load_yaml(text, path.name)
-        found: dict[str, Any] | str = data if isinstance(data, dict) else (
-            "it is not a mapping of kustomization fields")
-    except GitopsError as exc:
-        found = str(exc).removeprefix(f"{path.name}: ")
+    found = _parse(text, path.name)
     with _lock:
         _parsed[text] = found
     return found, text
@@ -273,16 +278,21 @@ def walk(start: Path, root: Path) -> Iterator[tuple[Path, Path, dict[str, Any], 
             yield folder, info.file, info.data, info.text
 
 
-def touched_by(found: Inputs, root: Path, overlay: str, paths: Collection[str]) -> bool:
+def touched_by(found: Inputs, root: Path, overlay: str, paths: Collection[str],
+               top: Path | None = None) -> bool:
     """Whether a change to these files (relative to `root`; none of them a link) can change a
     build of the overlay at `overlay` whose inputs are `found`: one of them is in a folder the
-    build loads or an entry it misses, or on the overlay's path itself."""
-    top = root.resolve()
-    places = (*found.folders, *found.absent)
-    if any(not place.is_relative_to(top) for place in places):
-        return True  # refused, or reaching out: always built afresh
-    prefixes = {overlay, *(place.relative_to(top).as_posix() for place in places)}
-    if "." in prefixes:
-        return bool(paths)
+    build loads or an entry it misses, or on the overlay's path itself (`top`: `root`
+    resolved, when the caller asks about many overlays)."""
+    base = os.fspath(top or root.resolve())
+    inside = base.rstrip("/") + "/"
+    prefixes = {overlay}
+    for place in (*found.folders, *found.absent):  # each resolved, so plain text compares
+        text = os.fspath(place)
+        if text == base:
+            return bool(paths)  # the whole repository
+        if not text.startswith(inside):
+            return True  # refused, or reaching out: always built afresh
+        prefixes.add(text[len(inside):])
     return any(path == prefix or path.startswith(f"{prefix}/")
                for path in paths for prefix in prefixes)

@@ -1,6 +1,6 @@
-"""What an environment runs according to its overlay (image pins and config values), and moving
-an overlay to a given snapshot: the edit, its check, and the render that proves it. Promotion
-and rollback both come down to this."""
+"""What an environment runs according to its overlay (image pins, wherever pins.py finds them,
+and config values), and moving an overlay to a given snapshot: the edits, their check, and the
+render that proves them. Promotion and rollback both come down to this."""
 
 from __future__ import annotations
 
@@ -18,40 +18,62 @@ from ..kube.images import DIGEST
 from ..kube.objects import parse_render
 from .images import ImageTarget, Pin, verify_images
 from .kustomization import Kustomization, OverlayValues, read_values
+from .pins import (
+    Pins,
+    Wanted,
+    edit_files,
+    find_pins,
+    place,
+    read_pins,
+    rendered,
+    tree_files,
+    wanted,
+)
 from .render import render_or_raise
 
 
 @dataclass(frozen=True)
 class EnvSnapshot:
-    """What an environment runs according to one version of its overlay."""
+    """What an environment runs according to one version of its overlay: the images it pins
+    (one it pins nowhere is absent) and its config values."""
 
     images: dict[str, Pin]
     config: dict[str, str]
     replicas: dict[str, int] = field(default_factory=dict, compare=False)  # read, not restored
+    places: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)  # the
+    # files each image is pinned in
 
 
-def snapshot_of(values: OverlayValues, names: Sequence[str] | None = None) -> EnvSnapshot:
-    """The images (those named, default all) and config values an overlay pins."""
-    images = {e.name: Pin(e.new_tag, e.digest) for e in values.images()
-              if names is None or e.name in names}
-    return EnvSnapshot(images, values.config, values.replicas)
+def snapshot_of(values: OverlayValues, pins: Pins) -> EnvSnapshot:
+    """The images an overlay pins and its config values."""
+    return EnvSnapshot(pins.images, values.config, values.replicas, pins.places)
 
 
 @lru_cache(maxsize=4096)
-def read_snapshot(text: str, source: str) -> EnvSnapshot:
-    """The snapshot of a kustomization's text, parsed once a process (a walk of the history and
-    the working tree read the same texts; a snapshot is never changed once made)."""
-    return snapshot_of(read_values(text, source))
+def read_snapshot(text: str, source: str, files: tuple[tuple[str, str | None], ...],
+                  images: Wanted) -> EnvSnapshot:
+    """The snapshot of a kustomization's text and of the files it lists (see pins.find_pins),
+    parsed once a process (a walk of the history and the working tree read the same texts; a
+    snapshot is never changed once made)."""
+    return snapshot_of(read_values(text, source), find_pins(text, source, files, images))
 
 
-def parse_snapshot(text: str | None, source: str) -> EnvSnapshot | None:
-    """The snapshot of one version of an overlay; None when it did not parse or had no images."""
+def parse_snapshot(text: str | None, source: str, files: tuple[tuple[str, str | None], ...],
+                   images: Wanted) -> EnvSnapshot | None:
+    """The snapshot of one version of an overlay; None when it did not parse."""
     if text is None:
         return None
     try:
-        return read_snapshot(text, source)
+        return read_snapshot(text, source, files, images)
     except GitopsError:
         return None
+
+
+def tree_snapshot(tree: Path, config: Config, env: str) -> EnvSnapshot:
+    """What the environment runs as the files of a working tree have it."""
+    rel = config.overlay_file(env, tree)
+    text = read_file(tree, rel)
+    return read_snapshot(text, rel, tree_files(tree, text, rel), wanted(config))
 
 
 @dataclass(frozen=True)
@@ -77,10 +99,11 @@ class ValueChange(NamedTuple):
 
 @dataclass(frozen=True)
 class StateChange:
-    """An overlay moved to a snapshot: the edit and what it changes."""
+    """An overlay moved to a snapshot: the edits (its kustomization, the files that pin its
+    images) and what they change."""
 
     env: str
-    edit: FileEdit | None
+    edits: tuple[FileEdit, ...]
     images: tuple[ImageChange, ...]
     config: tuple[ValueChange, ...]
     targets: dict[str, ImageTarget]
@@ -88,32 +111,38 @@ class StateChange:
 
 def apply_snapshot(tree: Path, config: Config, env: str, target: EnvSnapshot,
                    image_names: Sequence[str] | None = None) -> StateChange:
-    """Edit env's overlay so its images (those named, default all) and config match `target`.
+    """Edit env's overlay so its images (those named, default all) and config match `target`,
+    each image where the environment pins it; one it neither pins nor renders is left out.
 
     Only config keys both sides have are set: a key added or removed since is left as it is.
     """
     rel = config.overlay_file(env, tree)
     text = read_file(tree, rel)
     kustomization = Kustomization(text, rel)
+    pins = read_pins(tree, config, env)
     defaults = {image.name: image.new_name for image in config.images}
+    names = [name for name, (tag, _) in target.images.items()
+             if tag is not None and (image_names is None or name in image_names)]
+    runs = rendered(tree, config, env, [name for name in names if pins.get(name) is None])
     changes: list[ImageChange] = []
     targets: dict[str, ImageTarget] = {}
     for name, (tag, digest) in target.images.items():
-        if tag is None or (image_names is not None and name not in image_names):
-            continue
-        entry = kustomization.image(name)
-        if entry and (entry.new_tag, entry.digest) == (tag, digest):
+        found = pins.get(name)
+        pin = found.pin if found else Pin(None, None)
+        if tag is None or name not in names or (found is None and name not in runs) or pin == (
+                tag, digest):
             continue
         if digest is not None and not DIGEST.match(digest):
             raise GitopsError(f"{rel}: {name} would be pinned to {digest!r}, which is not a "
                               f"sha256:<64 lowercase hex> digest")
-        new_name = (entry.new_name if entry else None) or defaults.get(name)
+        new_name = (found.new_name if found else None) or defaults.get(name)
         if new_name is None:
             raise GitopsError(f"{rel}: no newName known for {name}")
         targets[name] = ImageTarget(name, new_name, tag, digest)
-        kustomization.set_image(targets[name])
-        changes.append(ImageChange(env, name, entry.new_tag if entry else None, tag,
-                                   entry.digest if entry else None, digest))
+        changes.append(ImageChange(env, name, pin.tag, tag, pin.digest, digest))
+    listed, files = place(pins, list(targets.values()))
+    for moved in listed:
+        kustomization.set_image(moved)
     current = kustomization.config()
     config_changes = []
     for key, value in target.config.items():
@@ -121,11 +150,15 @@ def apply_snapshot(tree: Path, config: Config, env: str, target: EnvSnapshot,
             kustomization.set_config(key, value)
             config_changes.append(ValueChange(key, current[key], value))
     if not changes and not config_changes:
-        return StateChange(env, None, (), (), {})
-    after = kustomization.result()
-    _check(text, after, rel, targets, {c.what: c.new for c in config_changes})
-    return StateChange(env, FileEdit(rel, text, after), tuple(changes), tuple(config_changes),
-                       targets)
+        return StateChange(env, (), (), (), {})
+    edits: list[FileEdit] = []
+    if listed or config_changes:
+        after = kustomization.result()
+        _check(text, after, rel, {t.name: t for t in listed},
+               {c.what: c.new for c in config_changes})
+        edits.append(FileEdit(rel, text, after))
+    edits += edit_files(tree, files)
+    return StateChange(env, tuple(edits), tuple(changes), tuple(config_changes), targets)
 
 
 def _check(before: str, after: str, rel: str, targets: dict[str, ImageTarget],

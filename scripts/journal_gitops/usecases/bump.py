@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..adapters import gitrepo
-from ..adapters.files import FileEdit, read_file
+from ..adapters.files import FileEdit
 from ..changes.delivery import Delivery, DeliveryOptions, Proposal, deliver
 from ..config.load import load_config
 from ..config.model import Config, ManagedImage
@@ -36,7 +36,7 @@ from ..overlays.images import (
     select_images,
     verify_images,
 )
-from ..overlays.kustomization import Kustomization, set_images
+from ..overlays.pins import edit_pins, read_pins, rendered
 from ..overlays.snapshot import ImageChange
 
 
@@ -159,18 +159,22 @@ class _Planner:
         edits: list[FileEdit] = []
         changes: list[ImageChange] = []
         targets: dict[str, dict[str, ImageTarget]] = {}
+        running = False  # whether any environment runs any of the images
         for env in self.envs:
             rel = self.config.overlay_file(env, tree)
-            text = read_file(tree, rel)
-            current = Kustomization(text, rel)
+            placed = read_pins(tree, self.config, env)
+            runs = rendered(tree, self.config, env, [
+                image.name for image in self.images if placed.get(image.name) is None])
             moved: list[ImageTarget] = []
             for image in self.images:
-                entry = current.image(image.name)
+                entry = placed.get(image.name)
+                if entry is None and image.name not in runs:
+                    continue  # the environment does not run it
+                running = True
                 new_name = (entry.new_name if entry and entry.new_name else image.new_name) or ""
                 target = ImageTarget(image.name, new_name, self.tag,
                                      self.pins(image.name, new_name))
-                old = entry.new_tag if entry else None
-                old_digest = entry.digest if entry else None
+                old, old_digest = entry.pin if entry else (None, None)
                 if entry and (old, old_digest, entry.new_name) == (
                         target.new_tag, target.digest, target.new_name):
                     continue
@@ -179,8 +183,12 @@ class _Planner:
                     env, image.name, old, self.tag, old_digest, target.digest,
                     self._rollback(tree, cfg, env, image.name, old)))
             if moved:
-                edits.append(FileEdit(rel, text, set_images(text, rel, moved)))
+                edits += edit_pins(tree, rel, placed, moved)
                 targets[env] = {t.name: t for t in moved}
+        if not running:
+            names = ", ".join(image.name for image in self.images)
+            raise GitopsError(f"nothing to bump: {', '.join(self.envs)} run"
+                              f"{'s' if len(self.envs) == 1 else ''} none of {names}")
         if not changes:
             return None
         check_not_frozen(cfg, list(targets), overrides)

@@ -23,7 +23,6 @@ from datetime import datetime
 from pathlib import Path
 
 from ..adapters import gitrepo
-from ..adapters.files import read_file
 from ..config.load import load_config
 from ..config.model import Config
 from ..errors import ConfigError, GitopsError
@@ -42,7 +41,7 @@ from ..history.trailers import (
 )
 from ..history.walker import walk
 from ..overlays.images import Pin
-from ..overlays.snapshot import EnvSnapshot, parse_snapshot
+from ..overlays.snapshot import EnvSnapshot, tree_snapshot
 from ..timing.clock import now
 
 RECORD = "\x1e"
@@ -95,8 +94,12 @@ def _app_file(root: Path, config: Config, env: str) -> str | None:
 
 
 def _snapshot(root: Path, config: Config, env: str) -> EnvSnapshot | None:
-    rel = config.overlay_file(env, root)
-    return parse_snapshot(read_file(root, rel), rel) if (root / rel).is_file() else None
+    if not (root / config.overlay_file(env, root)).is_file():
+        return None
+    try:
+        return tree_snapshot(root, config, env)
+    except GitopsError:  # an overlay that does not parse says nothing of what runs
+        return None
 
 
 @contextlib.contextmanager

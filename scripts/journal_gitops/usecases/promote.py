@@ -41,8 +41,7 @@ from ..overlays.snapshot import (
     EnvSnapshot,
     StateChange,
     apply_snapshot,
-    read_snapshot,
-    snapshot_of,
+    tree_snapshot,
     verify_state,
 )
 
@@ -77,7 +76,7 @@ def differing_config(config: Config, source: str, targets: Sequence[str]) -> tup
     `--with-config` would promote."""
     def values(env: str) -> dict[str, str]:
         rel = config.overlay_file(env)
-        return read_snapshot(read_file(config.root, rel), rel).config
+        return read_values(read_file(config.root, rel), rel).config
 
     there = values(source)
     return tuple(sorted({key for target in targets for key, value in values(target).items()
@@ -119,11 +118,11 @@ def promote(config: Config, request: PromoteRequest, options: DeliveryOptions
 
     def plan(tree: Path) -> Proposal[Promotion] | None:
         cfg = load_config(tree)
-        rel = cfg.overlay_file(request.source, tree)
-        source = snapshot_of(read_values(read_file(tree, rel), rel), names)
-        state = EnvSnapshot(source.images, source.config if request.with_config else {})
+        source = tree_snapshot(tree, cfg, request.source)
+        state = EnvSnapshot({name: pin for name, pin in source.images.items() if name in names},
+                            source.config if request.with_config else {})
         changes = [change for change in (apply_snapshot(tree, cfg, target, state, names)
-                                         for target in targets) if change.edit is not None]
+                                         for target in targets) if change.edits]
         if not changes:
             return None
         check_not_frozen(cfg, [change.env for change in changes], request.overrides)
@@ -154,7 +153,7 @@ def promote(config: Config, request: PromoteRequest, options: DeliveryOptions
                           [(c.env, c.old, c.new) for change in changes for c in change.images])
         notes = [note, *([""] if logs else []), *changelog_lines(logs)]
         text = state_message("promote", ChangeKind.PROMOTION, changes, notes, trailers)
-        edits = tuple(change.edit for change in changes if change.edit is not None)
+        edits = tuple(edit for change in changes for edit in change.edits)
         return Proposal(edits, text, Promotion(request.source, tuple(changes), logs, unchanged))
 
     def verify(tree: Path, proposal: Proposal[Promotion]) -> None:

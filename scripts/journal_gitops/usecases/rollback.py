@@ -276,11 +276,11 @@ def rollback(config: Config, request: RollbackRequest, options: DeliveryOptions
         edits = _edits(tree, sha, _owned(tree, cfg, request.env, sha))
         if not edits:
             return None
-        overlay_file = cfg.overlay_file(request.env, tree)
         state = apply_snapshot(tree, cfg, request.env, snapshot_at(cfg, request.env, sha))
-        change = StateChange(request.env, None, state.images, state.config, state.targets)
-        restored = tuple(e.path for e in edits if e.path != overlay_file or not (
-            state.edit is not None and state.edit.after == e.after))
+        change = StateChange(request.env, (), state.images, state.config, state.targets)
+        # The files whose restore is the move of images and config are not listed apart.
+        moved = {edit.path: edit.after for edit in state.edits}
+        restored = tuple(e.path for e in edits if e.path not in moved or moved[e.path] != e.after)
         rendered = rendered_changes(tree, {request.env: cfg.overlay_rel(request.env)}, edits)
         held = cfg.gates.unheld(request.env, {c.image: c.old for c in change.images if c.old},
                                 reason, gitrepo.identity(tree), now())
@@ -330,7 +330,7 @@ def _revert(config: Config, request: RollbackRequest, target: _Target,
         message = CommitMessage(f"revert: {subject}", tuple(body), (
             (REVERTS, commit), *request.overrides.trailers(),
             *change_trailers(list(reached), ChangeKind.REVERT))).text()
-        change = StateChange(request.env, None, (), (), {})
+        change = StateChange(request.env, (), (), (), {})
         return Proposal(tuple(edits), message,
                         Rollback(change, tuple(e.path for e in edits), rendered, tuple(reached)))
 

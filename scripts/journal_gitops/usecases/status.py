@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..adapters import gitrepo
-from ..adapters.files import read_file
 from ..config.gates import Hold
 from ..config.model import Config
 from ..gates.checks import holds_over, soak_verdict
 from ..history.entries import read_history
 from ..history.walker import Reaches, Step, pinned, walk_all
 from ..overlays.images import Pin, commit_of_tag
-from ..overlays.snapshot import read_snapshot
+from ..overlays.snapshot import tree_snapshot
 from ..timing.clock import iso, now
 from ..timing.durations import format_duration
 
@@ -61,10 +60,8 @@ def _soak(config: Config, env: str, previous: str | None, waiting: Mapping[str, 
 
 
 def status(config: Config) -> StatusReport:
-    pins = {}
-    for env in config.environments:
-        rel = config.overlay_file(env)
-        pins[env] = read_snapshot(read_file(config.root, rel), rel).images
+    # What each environment pins; an image it pins nowhere it does not run (shown as "-").
+    pins = {env: tree_snapshot(config.root, config, env).images for env in config.environments}
     rows: list[ImageStatus] = []
     moment = now()
     # What runs where is set by the kustomizations: the folders they load do not matter here.
@@ -74,7 +71,7 @@ def status(config: Config) -> StatusReport:
         history = read_history(config, env, steps=walks[env], reach_of=reach)
         previous = config.previous_env(env)
         waiting = {name: pin for name, pin in pins[previous].items()
-                   if pins[env].get(name) != pin} if previous else {}
+                   if name in pins[env] and pins[env][name] != pin} if previous else {}
         active = config.gates.active(env, moment)
         frozen = None if active is None else (
             f"until {iso(active.end)}" if active.end else "until unfrozen")
@@ -85,7 +82,7 @@ def status(config: Config) -> StatusReport:
             brought = next((row for row in history for m in row.images
                             if m.what == image.name and m.new is not None
                             and m.new.split("@", 1)[0] == tag), None)
-            before = pins[previous].get(image.name) if previous else None
+            before = pins[previous].get(image.name) if previous and pin else None
             pending = before.tag if before and before.tag != tag else None
             rows.append(ImageStatus(
                 env, image.name, tag, pin.digest if pin else None, commit_of_tag(config, tag),

@@ -20,6 +20,7 @@ from ...kube.objects import Resource, parse_render
 from ...overlays.images import Pin
 from ...overlays.inputs import Batch, inspect, touched_by
 from ...overlays.kustomization import Kustomization, read_values
+from ...overlays.pins import app_pins
 from ...overlays.render import render_or_raise
 from ...overlays.snapshot import ValueChange
 from ...validation.findings import Finding
@@ -57,8 +58,7 @@ def read_state(tree: Path, config: Config, env: str,
     rel = config.overlay_file(env, tree)
     values = read_values(read_file(tree, rel), rel)
     app = (apps if apps is not None else environment_applications(tree, config)).get(env)
-    images = {e.name: Pin(e.new_tag, e.digest) for e in values.images()
-              if any(i.name == e.name for i in config.app_images)}
+    images = app_pins(tree, config, env)
     return EnvState(env, values.namespace or config.layout(env).namespace, values.replicas,
                     values.config, images,
                     automated(app) if app else None, app.source if app else None)
@@ -235,7 +235,7 @@ def reached(tree: Path, before: Config, after: Config, changed: Collection[str]
     misses), or changes their view of gitops.yaml."""
     from ...validation.rules.context import EnvConfig
 
-    batch = Batch()
+    batch, top = Batch(), tree.resolve()
     for env in after.environments:
         overlay = after.overlay_rel(env)
         if env not in before.environments or any(
@@ -245,7 +245,7 @@ def reached(tree: Path, before: Config, after: Config, changed: Collection[str]
         else:
             folder = tree / before.overlay_rel(env)
             found = inspect(folder, tree, batch) if folder.is_dir() else None
-            if found is None or touched_by(found, tree, overlay, changed):
+            if found is None or touched_by(found, tree, overlay, changed, top):
                 yield env
 
 

@@ -12,7 +12,7 @@ from ...adapters.files import FileEdit, read_file
 from ...argocd.edit import ProjectFile, application_names, wanted_windows
 from ...changes.delivery import Delivery, DeliveryOptions, Proposal
 from ...config import CONFIG_FILE
-from ...config.edit import drop_intended, remove_env, remove_freezes, set_soak
+from ...config.edit import drop_intended, drop_layout, remove_env, remove_freezes, set_soak
 from ...config.gates import Freeze
 from ...config.load import load_config
 from ...config.model import Config
@@ -57,8 +57,9 @@ class _DeletePlanner:
         if _drop_windows(tree, cfg, name, project) or removed:
             edits.append(project.edit())
         config_text = read_file(tree, CONFIG_FILE)
-        edits.append(FileEdit(CONFIG_FILE, config_text, _without_gates(drop_intended(
-            remove_env(config_text, name), cfg.overlay_rel(name)), cfg.gates.freezes, name)))
+        edits.append(FileEdit(CONFIG_FILE, config_text, drop_layout(_without_gates(drop_intended(
+            remove_env(config_text, name), cfg.overlay_rel(name)), cfg.gates.freezes, name),
+            name)))
         message = env_message(
             name, DELETE_SUBJECT,
             f"Removes {cfg.overlay_rel(name)}, {state.app_file or 'its Application'}, its "

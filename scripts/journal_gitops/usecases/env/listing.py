@@ -30,9 +30,12 @@ def list_envs(config: Config) -> list[EnvRow]:
         differs = None
         if source is not None:
             previous = states[source]
-            differs = tuple(part for part, a, b in (
-                ("images", state.images, previous.images),
-                ("config", state.config, previous.config)) if a != b)
+            # A promotion moves the images the environment runs to the source's pins.
+            runs = {name: pin for name, pin in state.images.items() if any(pin)}
+            images = any(previous.images.get(name, pin).tag is not None
+                         and previous.images.get(name) != pin for name, pin in runs.items())
+            differs = tuple(part for part, moved in (
+                ("images", images), ("config", state.config != previous.config)) if moved)
         rows.append(EnvRow(state, differs, ActiveGate.of(config, env), config.stage_of(env) + 1,
                            config.cluster_of(env).name))
     return rows

@@ -15,9 +15,9 @@ from ...argocd.manifests import automated, environment_applications
 from ...changes.delivery import Delivery, DeliveryOptions, Proposal
 from ...config import CONFIG_FILE
 from ...config.clusters import Cluster
-from ...config.edit import carry_intended, insert_env, place_env
+from ...config.edit import add_layout, carry_intended, insert_env, place_env
 from ...config.load import load_config
-from ...config.model import Config
+from ...config.model import EXTERNAL, Config
 from ...errors import GitopsError, UsageError
 from ...history.trailers import env_message
 from ...kube.names import is_dns_label, is_dns_subdomain
@@ -86,17 +86,17 @@ class _NewEnvPlanner:
         name, source = self.request.name, self.request.source
         _check_new_name(cfg, tree, name)
         cfg.require_env(source)
-        if source in cfg.layouts:
-            raise UsageError(f"{source} has an entry of its own under layout.environments in "
-                             f"{CONFIG_FILE}: env new copies only environments laid out as "
-                             f"layout.overlays says")
+        overlay = _overlay_for(cfg, source, name)
+        if (tree / overlay).exists():
+            raise UsageError(f"{overlay} exists already: the new environment's overlay would go "
+                             f"there")
         after, beside = self._place(cfg)
         cluster = cfg.cluster(self.request.cluster) if self.request.cluster else \
             cfg.cluster_of(source)
         apps = environment_applications(tree, cfg)
         state = read_state(tree, cfg, source, apps)
         app = apps.get(source)
-        if app is None:
+        if app is None and not cfg.app_made_elsewhere(source):
             raise GitopsError(f"no Application deploys {cfg.overlay_rel(source)}")
         namespace = self.request.namespace or _derived(state.namespace, source, name,
                                                        "namespace")
@@ -107,34 +107,39 @@ class _NewEnvPlanner:
         values = parse_assignments(self.request.values, "--set")
         production = beside is not None and cfg.is_production(beside)
         auto = self.request.automated
-        if auto is None:  # production is synced by hand whatever the source does
-            auto = automated(app) and not production
+        if auto is None and app is not None:  # production is synced by hand whatever
+            auto = automated(app) and not production  # the source does
         rendered = render_or_raise(tree, cfg.overlay_rel(source))
         old_host = next(iter(ingress_hosts(rendered, cfg.overlay_rel(source))), None)
         host = self._host(tree, cfg, old_host)
-        app_file = _app_file(tree, app.source, source, name)
-        words = [(old_host, host), (app.source, app_file), (state.namespace, namespace),
+        app_file = _app_file(tree, app.source, source, name) if app is not None else None
+        words = [(old_host, host), (app.source if app else None, app_file),
+                 (cfg.overlay_rel(source), overlay), (state.namespace, namespace),
                  (source, name)]
-        edits = self._overlay(tree, cfg, words, namespace, replicas, values,
+        edits = self._overlay(tree, cfg, overlay, words, namespace, replicas, values,
                               components(parse_render(rendered, cfg.overlay_rel(source))))
-        edits.append(FileEdit(app_file, None, _application(
-            read_file(tree, app.source), app.source, words, cfg.overlay_rel(source),
-            cfg.overlay_rel(name), cluster, auto if auto != automated(app) else None,
-            (source, name))))
-        project = ProjectFile(tree, cfg)
-        project.add_destination(cluster, namespace)
-        edits.append(project.edit())
+        if app is not None and app_file is not None:
+            edits.append(FileEdit(app_file, None, _application(
+                read_file(tree, app.source), app.source, words, cfg.overlay_rel(source),
+                overlay, cluster, auto if auto != automated(app) else None, (source, name))))
+        if cfg.project_of(source) != "default" or cfg.layout(source).project is None:
+            project = ProjectFile(tree, cfg, cfg.project_of(source))
+            project.add_destination(cluster, namespace)
+            edits.append(project.edit())
         config_text = read_file(tree, CONFIG_FILE)
         placed = place_env(insert_env(config_text, name, after, beside), cluster.name, name)
-        placed = carry_intended(placed, cfg.overlay_rel(source), cfg.overlay_rel(name))
+        placed = carry_intended(placed, cfg.overlay_rel(source), overlay)
+        layout = _layout_of(cfg, source, overlay, app_file, namespace)
+        if layout:
+            placed = add_layout(placed, name, layout)
         edits.append(FileEdit(CONFIG_FILE, config_text, placed))
         where = (f"beside {beside} (same promotion stage)" if beside
                  else f"after {after} in promotion order")
+        sync = "" if auto is None else f", {'automated' if auto else 'manual'} sync"
         message = env_message(
             name, f"new environment from {source}",
             f"{name} starts as a copy of {source} (namespace {namespace} on cluster "
-            f"{cluster.name}{', host ' + host if host else ''}, "
-            f"{'automated' if auto else 'manual'} sync), {where}.")
+            f"{cluster.name}{', host ' + host if host else ''}{sync}), {where}.")
         return Proposal(tuple(edits), message,
                         EnvChange(name, "new", (), files_of(edits), copy_of=source))
 
@@ -143,8 +148,10 @@ class _NewEnvPlanner:
                         apps: dict[str, Resource]) -> None:
         """No environment on the cluster has the namespace yet (only the overlays whose text
         names it are read)."""
+        wanted = namespace.encode()
         for env in cluster.environments:
-            if namespace in read_file(tree, cfg.overlay_file(env, tree)) and \
+            if (wanted in (tree / cfg.overlay_file(env, tree)).read_bytes() or
+                    cfg.layout(env).namespace == namespace) and \
                     read_state(tree, cfg, env, apps).namespace == namespace:
                 raise UsageError(f"namespace {namespace} is already {env}'s on cluster "
                                  f"{cluster.name}")
@@ -179,21 +186,22 @@ class _NewEnvPlanner:
             return None
         if not is_dns_subdomain(host):
             raise UsageError(f"host '{host}' is not a DNS name")
+        wanted = host.encode()
         for env in cfg.environments:
             folder = tree / cfg.overlay_rel(env)
-            if any(host in read_file(folder, p.relative_to(folder).as_posix())
-                   for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+            if any(wanted in p.read_bytes() for p in folder.rglob("*")
+                   if p.is_file() and not p.is_symlink()):
                 rel = cfg.overlay_rel(env)
                 if next(iter(ingress_hosts(render_or_raise(tree, rel), rel)), None) == host:
                     raise UsageError(f"host {host} is already {env}'s")
         return host
 
-    def _overlay(self, tree: Path, cfg: Config, words: list[tuple[str | None, str | None]],
-                 namespace: str, replicas: dict[str, int], values: dict[str, str],
+    def _overlay(self, tree: Path, cfg: Config, overlay: str,
+                 words: list[tuple[str | None, str | None]], namespace: str,
+                 replicas: dict[str, int], values: dict[str, str],
                  components: list[str]) -> list[FileEdit]:
         """The source overlay's files, each made about the new environment."""
-        name, source = self.request.name, self.request.source
-        overlay = cfg.overlay_rel(name)
+        source = self.request.source
         edits: list[FileEdit] = []
         source_dir = tree / cfg.overlay_rel(source)
         kustomization_name = Path(cfg.overlay_file(source, tree)).name
@@ -209,6 +217,36 @@ class _NewEnvPlanner:
                                     replicas, values, namespace)
             edits.append(FileEdit(f"{overlay}/{rel}", None, text))
         return edits
+
+
+def _overlay_for(cfg: Config, source: str, name: str) -> str:
+    """Where the copy's overlay goes: beside the source's, named like it."""
+    own = cfg.layout(source).overlay
+    if own is None:
+        return f"{cfg.overlays_dir}/{name}"
+    parent, _, folder = own.rpartition("/")
+    renamed = _renamed(folder, source, name) or name
+    return f"{parent}/{renamed}" if parent else renamed
+
+
+def _layout_of(cfg: Config, source: str, overlay: str, app_file: str | None,
+               namespace: str) -> list[tuple[str, str]]:
+    """The copy's `layout.environments` entry: what the source's says, about the copy."""
+    layout = cfg.layout(source)
+    fields = []
+    if layout.overlay is not None:
+        fields.append(("overlay", overlay))
+    if layout.application_set is not None:
+        fields.append(("application", f"{{applicationSet: {layout.application_set}}}"))
+    elif layout.application == EXTERNAL:
+        fields.append(("application", EXTERNAL))
+    elif layout.application is not None and app_file is not None:
+        fields.append(("application", app_file))
+    if layout.namespace is not None:
+        fields.append(("namespace", namespace))
+    if layout.project is not None:
+        fields.append(("project", layout.project))
+    return fields
 
 
 def _carry(text: str, words: list[tuple[str | None, str | None]]) -> str:

@@ -28,7 +28,7 @@ def check_tag_scheme(ctx: EnvContext) -> Iterator[Hit]:
         repo, tag, _ = split_image(str(c.body.get("image", "")))
         for image in ctx.config.app_images:
             basename = (image.new_name or image.name).rsplit("/", 1)[-1]
-            if repo == image.name:
+            if repo == image.name and image.new_name != image.name:  # kept its base name
                 yield c.workload, (f"{c.label}: image {image.name} is not set by the overlay's "
                                    f"images: list"), (*c.path, "image")
             elif repo.rsplit("/", 1)[-1] == basename and repo != image.new_name:
