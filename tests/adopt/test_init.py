@@ -27,10 +27,6 @@ from .conftest import (
     write,
 )
 
-# What validate reports of a repository without the Argo CD folders gitops.yaml's layout
-# defaults to (apps/ and argocd/): each missing folder is a yaml finding of the manifests.
-NO_ARGOCD_FOLDERS = [("yaml", "apps"), ("yaml", "argocd")]
-
 
 def lines(*rows: str) -> str:
     return "".join(f"{row}\n" for row in rows)
@@ -72,7 +68,7 @@ def test_promotion_example(gitops: Runner, promotion_example: Shape) -> None:
                                            EnvLayout(application="external"))
     assert config.images == (ManagedImage("ghcr.io/acme/web", "ghcr.io/acme/web", True),)
     assert config.tag_scheme.label == "semver"
-    assert validated(gitops, repo) == NO_ARGOCD_FOLDERS
+    assert validated(gitops, repo) == []
 
 
 def test_autopilot_like(gitops: Runner, autopilot_like: Shape) -> None:
@@ -105,11 +101,9 @@ def test_autopilot_like(gitops: Runner, autopilot_like: Shape) -> None:
     assert config.images == (
         ManagedImage("ghcr.io/acme/storefront", "ghcr.io/acme/storefront", True),)
     assert (config.tag_scheme.label, config.short_length) == ("short", 7)
-    # The projects allow any namespace on purpose (a real defect); Argo CD's ApplicationSet
-    # has no schema among those validate ships, so each one in the synced folder is unknown.
+    # The projects allow any namespace on purpose (a real defect); the ApplicationSets in the
+    # synced folder pass their schema.
     assert validated(gitops, repo) == [
-        ("unknown-kind", "ApplicationSet/argocd/dev"),
-        ("unknown-kind", "ApplicationSet/argocd/prod"),
         ("project-wildcard", "AppProject/argocd/dev"),
         ("project-wildcard", "AppProject/argocd/prod")]
 
@@ -148,16 +142,14 @@ def test_example_apps_like(gitops: Runner, example_apps_like: Shape) -> None:
     assert config.images == (ManagedImage("ghcr.io/acme/catalog", "ghcr.io/acme/catalog", True),)
     assert (config.tag_scheme.pattern, config.tag_scheme.order.value) == (
         "build-[0-9]+", "history")
-    # targetRevision HEAD is not the deploy branch; the Applications are applied by a root app
-    # made outside git, so nothing in git applies apps/, and there is no argocd/ folder.
+    # The Applications are applied by a root app made outside git (layout.rootApp), and in
+    # Argo CD's built-in project no argocd/ folder is needed. What is left is the profile's
+    # rule: targetRevision HEAD follows whatever the remote's default branch is.
+    assert config.root_app_external
     assert validated(gitops, repo) == [
-        ("yaml", "argocd"),
         ("target-revision", "Application/argocd/catalog-dev"),
         ("target-revision", "Application/argocd/catalog-preprod"),
-        ("target-revision", "Application/argocd/catalog-prod"),
-        ("synced-files", "apps/catalog-dev.yaml"),
-        ("synced-files", "apps/catalog-preprod.yaml"),
-        ("synced-files", "apps/catalog-prod.yaml")]
+        ("target-revision", "Application/argocd/catalog-prod")]
 
 
 def test_external_applications(gitops: Runner, external_apps: Shape) -> None:
@@ -191,7 +183,7 @@ def test_external_applications(gitops: Runner, external_apps: Shape) -> None:
         ManagedImage("api", "registry.example.com/payments/api", True),
         ManagedImage("docker.io/library/memcached", None, False))
     assert config.tag_scheme.label == "full"
-    assert validated(gitops, repo) == NO_ARGOCD_FOLDERS
+    assert validated(gitops, repo) == []
 
 
 def _comments_above_keys(text: str) -> dict[str, str]:

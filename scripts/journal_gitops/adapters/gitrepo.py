@@ -71,6 +71,13 @@ def rev(repo: git.Repo, ref: str) -> str | None:
     return str(out).strip() if status == 0 else None
 
 
+def has_file(repo: git.Repo, ref: str, path: str) -> bool:
+    """Whether the commit `ref` names holds a file at `path`."""
+    status, _, _ = repo.git.execute(["git", "cat-file", "-e", f"{ref}:{path}"],
+                                    with_extended_output=True, with_exceptions=False)
+    return bool(status == 0)
+
+
 def resolve_commit(path: Path, sha: str) -> str:
     """The full sha of a (possibly short) commit in the repository at `path`."""
     repo = open_repo(path)

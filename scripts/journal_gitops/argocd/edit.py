@@ -14,7 +14,7 @@ from ..config.clusters import Cluster
 from ..config.gates import desired_window, window_key
 from ..config.model import Config
 from ..errors import GitopsError
-from .manifests import environment_applications
+from .manifests import environment_applications, read_manifests
 from .templates import AUTO_SYNC, MANUAL_SYNC
 
 
@@ -24,18 +24,30 @@ class ProjectFile:
     def __init__(self, tree: Path, config: Config, name: str | None = None) -> None:
         name = name or config.project
         folder = tree / config.argocd_dir
-        for path in sorted(folder.glob("*.y*ml")):
-            rel = f"{config.argocd_dir}/{path.name}"
+        files = [f"{config.argocd_dir}/{path.name}" for path in sorted(folder.glob("*.y*ml"))]
+        found = read_manifests(tree, config).projects.get(name)  # elsewhere Argo CD reads
+        files += [found.source] if found is not None and found.source not in files else []
+        for rel in files:
             text = read_file(tree, rel)
             if "kind: AppProject" not in text:
                 continue
-            doc = YamlText(text, rel)
-            meta = doc.get(doc.root, "metadata")
-            spec = doc.get(doc.root, "spec")
-            if doc.scalar(doc.get(meta, "name")) == name and isinstance(spec, MappingNode):
-                self.rel, self.doc, self.spec = rel, doc, spec
-                return
+            doc = YamlText(text, rel, many=True)
+            for root in doc.documents:  # the AppProject may share its file (with ApplicationSets)
+                meta = doc.get(root, "metadata")
+                spec = doc.get(root, "spec")
+                if doc.scalar(doc.get(root, "kind")) == "AppProject" and doc.scalar(
+                        doc.get(meta, "name")) == name and isinstance(spec, MappingNode):
+                    self.rel, self.doc, self.spec = rel, doc, spec
+                    return
         raise GitopsError(f"AppProject {name} is not in {config.argocd_dir}/")
+
+    @classmethod
+    def of(cls, tree: Path, config: Config, name: str) -> ProjectFile | None:
+        """The AppProject's file, wherever Argo CD's files are; None for Argo CD's built-in
+        `default` project when the repository does not define it."""
+        if name == "default" and name not in read_manifests(tree, config).projects:
+            return None
+        return cls(tree, config, name)
 
     def _destinations(self) -> Node | None:
         return self.doc.get(self.spec, "destinations")

@@ -144,10 +144,12 @@ def read_manifests(root: Path, config: Config, folders: tuple[str, ...] | None =
     texts: list[tuple[str, str]] = []
     done: set[Path] = set()
     read = list(dict.fromkeys(folders or (*config.application_folders(), config.argocd_dir)))
+    required = config.required_folders()
     for rel in read:
         folder = root / rel
         if not folder.is_dir():
-            errors.append(ManifestError(rel, f"{rel}/ does not exist"))
+            if rel in required:
+                errors.append(ManifestError(rel, f"{rel}/ does not exist"))
             continue
         for path in manifest_files(folder, suffixes=DIRECTORY_SUFFIXES):
             done.add(path)

@@ -18,6 +18,7 @@ from typing import Generic, TypeVar
 
 from ..adapters import gitlocks, gitrepo
 from ..adapters.files import FileEdit, write_files
+from ..config import CONFIG_FILE
 from ..errors import GitopsError, ToolMissingError, UsageError
 from ..history.shas import short_sha
 from ..history.trailers import CHANGE_KIND, parse
@@ -106,6 +107,11 @@ def deliver(root: Path, plan: Planner[T], verify: Verifier[T], options: Delivery
         raise ToolMissingError("git knows no name and email to commit with: run git config "
                                "--global user.name 'Your Name' and git config --global "
                                "user.email you@example.com")
+    base = options.base or "HEAD"
+    if (root / CONFIG_FILE).is_file() and gitrepo.rev(repo, base) is not None and \
+            not gitrepo.has_file(repo, base, CONFIG_FILE):
+        raise UsageError(f"{CONFIG_FILE} is not committed ({base} has none): changes are made "
+                         f"from commits, so commit it first")
     with gitrepo.lock(repo):
         recovered = branch_move.recover(repo)
         checkpoint("locked")

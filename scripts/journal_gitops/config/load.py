@@ -344,6 +344,7 @@ def parse_config(root: Path, data: Any, text: str = "") -> Config:
         overlays_dir=folders["overlays"],
         apps_dir=folders["apps"],
         argocd_dir=folders["argocd"],
+        root_app_external=(data.get("layout") or {}).get("rootApp") == EXTERNAL,
     )
 
 

@@ -124,6 +124,7 @@ class Config:
     intended: tuple[Intended, ...] = ()
     rules: RuleChoice = field(default_factory=RuleChoice)
     layouts: dict[str, EnvLayout] = field(default_factory=dict)  # where one differs
+    root_app_external: bool = False  # the app of apps is made outside git
 
     def __post_init__(self) -> None:
         if not self.stages:
@@ -194,6 +195,15 @@ class Config:
         files = [self.layout(env).application for env in self.environments]
         return tuple(dict.fromkeys([self.apps_dir, *(f.rpartition("/")[0] or "." for f in files
                                                       if f is not None and f != EXTERNAL)]))
+
+    def required_folders(self) -> tuple[str, ...]:
+        """The Argo CD folders that must exist: apps/ while an environment's Application is
+        looked for there, argocd/ while an environment's AppProject is not Argo CD's built-in
+        one."""
+        apps = any(self.layout(env).application is None and not self.app_made_elsewhere(env)
+                   for env in self.environments)
+        projects = any(self.project_of(env) != "default" for env in self.environments)
+        return tuple([self.apps_dir] * apps + [self.argocd_dir] * projects)
 
     def app_made_elsewhere(self, env: str) -> bool:
         """Whether the environment's Application is not a file of this repository (made by

@@ -122,8 +122,8 @@ class _NewEnvPlanner:
             edits.append(FileEdit(app_file, None, _application(
                 read_file(tree, app.source), app.source, words, cfg.overlay_rel(source),
                 overlay, cluster, auto if auto != automated(app) else None, (source, name))))
-        if cfg.project_of(source) != "default" or cfg.layout(source).project is None:
-            project = ProjectFile(tree, cfg, cfg.project_of(source))
+        project = ProjectFile.of(tree, cfg, cfg.project_of(source))
+        if project is not None:  # Argo CD's built-in project allows every destination
             project.add_destination(cluster, namespace)
             edits.append(project.edit())
         config_text = read_file(tree, CONFIG_FILE)

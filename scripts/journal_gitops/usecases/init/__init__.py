@@ -98,6 +98,11 @@ def _layout(envs: Sequence[Env], objects: Sequence[Resource], repo_url: str, pro
         notes[("apps",)] = f"Found: the environments' {what} are there."
     apps = apps or "apps"
     root = root_app(apps)
+    if root is None and any(env.file is not None and folder_of(env.file) == apps
+                            for env in envs):
+        layout["rootApp"] = EXTERNAL
+        notes[("rootApp",)] = (f"Found: no Application in git syncs {apps}/, so the one that "
+                               f"applies its Applications is made outside git.")
     projects = [r for r in objects if r.kind == "AppProject"]
     wanted = {env.value("project") or project for env in envs}
     projects = [p for p in projects if p.name in wanted] or projects

@@ -59,7 +59,9 @@ def unsynced_files(config: Config, manifests: ArgocdManifests) -> Iterator[tuple
     for app in manifests.applications:
         for synced, directory in directory_sources(app, config):
             sources.setdefault(synced, []).append(directory)
-    for folder in (config.apps_dir, config.argocd_dir):
+    folders = [config.argocd_dir] if config.root_app_external else [config.apps_dir,
+                                                                     config.argocd_dir]
+    for folder in folders:  # a root app made outside git applies the apps folder
         path = config.root / folder
         if not path.is_dir():
             continue
