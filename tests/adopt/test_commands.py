@@ -83,16 +83,68 @@ def test_every_command_on_each_shape(gitops: Runner, request: pytest.FixtureRequ
     after = json.loads(ok(gitops, repo, "env", "list", "--output", "json"))["environments"]
     assert {e["name"]: e["images"] for e in after}[case.second] == before[case.second]
 
+    if case.shape == "autopilot_like":
+        # Each environment's ApplicationSet makes Applications of its own config.json files
+        # only: a copy needs a project and an ApplicationSet of its own, which env new does
+        # not make up.
+        head = git(repo, "rev-parse", "HEAD")
+        refused = gitops("env", "new", "uat", "--from", case.first, "--in-place", repo=repo)
+        assert (refused.exit_code, refused.output) == (2, (
+            "Error: the ApplicationSet dev (projects/dev.yaml) would make no Application for "
+            "apps/web/overlays/uat: give it a generator that does, then run env new again\n"))
+        assert (git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain")) == (head, "")
+        return
     ok(gitops, repo, "env", "new", "uat", "--from", case.first, "--in-place")
     listed = [e["name"] for e in json.loads(ok(gitops, repo, "env", "list", "--output",
                                                 "json"))["environments"]]
     assert listed.index("uat") == listed.index(case.first) + 1
     findings = json.loads(gitops("validate", "--output", "json", repo=repo).output)["findings"]
-    # What is left are the shapes' own defects (example-apps' Applications follow HEAD, the
-    # autopilot-like AppProjects allow every namespace), none of the layout's.
-    assert {f["rule"] for f in findings} == {
-        "example_apps_like": {"target-revision"}, "autopilot_like": {"project-wildcard"}}.get(
-        case.shape, set())
+    # What is left is the shape's own defect (example-apps' Applications follow HEAD), none of
+    # the layout's.
+    assert {f["rule"] for f in findings} == (
+        {"target-revision"} if case.shape == "example_apps_like" else set())
+
+
+LIST_GENERATOR = """  generators:
+    - list:
+        elements:
+          # One element per environment.
+          - appName: web
+            srcRepoURL: https://github.com/acme/storefront-gitops.git
+            srcTargetRevision: main
+            srcPath: apps/web/overlays/dev
+            destServer: https://kubernetes.default.svc
+            destNamespace: storefront-dev
+"""
+
+
+def test_env_new_adds_its_element_to_a_list_generator(gitops: Runner,
+                                                      autopilot_like: Shape) -> None:
+    repo = autopilot_like()
+    project = repo / "projects/dev.yaml"
+    text = project.read_text()
+    start = text.index("  generators:\n")
+    project.write_text(text[:start] + LIST_GENERATOR + text[text.index("  template:\n"):])
+    git(repo, "commit", "-qam", "a list of environments")
+    ok(gitops, repo, "init")
+    git(repo, "add", "gitops.yaml")
+    git(repo, "commit", "-qm", "gitops.yaml")
+    ok(gitops, repo, "env", "new", "uat", "--from", "dev", "--namespace", "storefront-uat",
+       "--in-place")
+    assert "projects/dev.yaml" in changed(repo)
+    assert git(repo, "diff", "-U0", "HEAD~1", "HEAD", "--", "projects/dev.yaml").splitlines()[
+        4:] == ["@@ -12,0 +13,2 @@ spec:",
+                "+    - server: https://kubernetes.default.svc",
+                "+      namespace: storefront-uat",
+                "@@ -37,0 +40,6 @@ spec:",
+                "+          - appName: web",
+                "+            srcRepoURL: https://github.com/acme/storefront-gitops.git",
+                "+            srcTargetRevision: main",
+                "+            srcPath: apps/web/overlays/uat",
+                "+            destServer: https://kubernetes.default.svc",
+                "+            destNamespace: storefront-uat"]
+    findings = json.loads(gitops("validate", "--output", "json", repo=repo).output)["findings"]
+    assert {f["rule"] for f in findings} == {"project-wildcard"}  # the shape's own defect
 
 
 def _overlay(gitops: Runner, repo: Path, env: str) -> str:

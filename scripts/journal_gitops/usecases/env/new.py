@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...adapters.files import FileEdit, read_file
-from ...adapters.yamlload import ScalarNode, SequenceNode
+from ...adapters.yamlload import MappingNode, ScalarNode, SequenceNode
 from ...adapters.yamltext import YamlText
 from ...argocd.edit import ProjectFile, set_destination, set_sync
-from ...argocd.manifests import automated, environment_applications
+from ...argocd.generators import generated
+from ...argocd.manifests import automated, environment_applications, read_manifests
 from ...changes.delivery import Delivery, DeliveryOptions, Proposal
 from ...config import CONFIG_FILE
 from ...config.clusters import Cluster
@@ -21,7 +22,7 @@ from ...config.model import EXTERNAL, Config
 from ...errors import GitopsError, UsageError
 from ...history.trailers import env_message
 from ...kube.names import is_dns_label, is_dns_subdomain
-from ...kube.objects import Resource, parse_render
+from ...kube.objects import Resource, parse_documents, parse_render
 from ...overlays.kustomization import Kustomization
 from ...overlays.render import render_or_raise
 from .common import (
@@ -126,6 +127,14 @@ class _NewEnvPlanner:
         if project is not None:  # Argo CD's built-in project allows every destination
             project.add_destination(cluster, namespace)
             edits.append(project.edit())
+        if cfg.layout(source).application_set is not None:  # after the project: one file
+            made = _application_set(tree, cfg, str(cfg.layout(source).application_set), source,
+                                    overlay, edits, words)  # may hold both
+            if made is not None:
+                same = next((e for e in edits if e.path == made.path), None)
+                edits = [e for e in edits if e is not same]
+                edits.append(FileEdit(made.path, same.before if same else made.before,
+                                      made.after))
         config_text = read_file(tree, CONFIG_FILE)
         placed = place_env(insert_env(config_text, name, after, beside), cluster.name, name)
         placed = carry_intended(placed, cfg.overlay_rel(source), overlay)
@@ -217,6 +226,75 @@ class _NewEnvPlanner:
                                     replicas, values, namespace)
             edits.append(FileEdit(f"{overlay}/{rel}", None, text))
         return edits
+
+
+def _application_set(tree: Path, cfg: Config, set_name: str, source: str, overlay: str,
+                     edits: list[FileEdit], words: list[tuple[str | None, str | None]]
+                     ) -> FileEdit | None:
+    """The edit that makes the ApplicationSet deploy the copy: none when its generators find
+    the copied files already (a git generator), else its list element for the source copied
+    about the copy; refused when neither makes an Application for the copy's overlay."""
+    found = next((r for r in read_manifests(tree, cfg).resources
+                  if r.kind == "ApplicationSet" and r.name == set_name), None)
+    if found is None:
+        raise GitopsError(f"the ApplicationSet {set_name} that deploys {source} is not in the "
+                          f"folders Argo CD's files are read from")
+    new = {edit.path: edit.after for edit in edits if edit.after is not None}
+    files = sorted({p.relative_to(tree).as_posix() for p in tree.rglob("*")
+                    if p.is_file() and ".git" not in p.relative_to(tree).parts} | set(new))
+
+    def read(rel: str) -> str | None:
+        return new[rel] if rel in new else (tree / rel).read_text(encoding="utf-8",
+                                                                  errors="replace")
+
+    def deploys(appset: Resource) -> bool:
+        return any(g.deploys(overlay) for g in generated(appset, files, read))
+
+    if deploys(found):
+        return None
+    text = new.get(found.source) or read_file(tree, found.source)
+    edited = _list_element(text, found.source, set_name, cfg.overlay_rel(source), source, words)
+    after = next((r for r in parse_documents(edited, found.source)
+                  if r.kind == "ApplicationSet" and r.name == set_name), None) if edited else None
+    if edited is None or after is None or not deploys(after):
+        raise UsageError(f"the ApplicationSet {set_name} ({found.source}) would make no "
+                         f"Application for {overlay}: give it a generator that does, then run "
+                         f"env new again")
+    return FileEdit(found.source, text, edited)
+
+
+def _list_element(text: str, file: str, set_name: str, old_overlay: str, source: str,
+                  words: list[tuple[str | None, str | None]]) -> str | None:
+    """The ApplicationSet's text with its list element for the source copied after it, each
+    value carried over (None: no flat element names the source)."""
+    doc = YamlText(text, file, many=True)
+    for root in doc.documents:
+        if doc.scalar(doc.get(root, "kind")) != "ApplicationSet" or doc.scalar(
+                doc.get(doc.get(root, "metadata"), "name")) != set_name:
+            continue
+        pending = list(getattr(doc.get(doc.get(root, "spec"), "generators"), "value", []))
+        while pending:
+            generator = pending.pop(0)
+            for nesting in ("matrix", "merge"):
+                pending += list(getattr(doc.get(doc.get(generator, nesting), "generators"),
+                                        "value", []))
+            elements = doc.get(doc.get(generator, "list"), "elements")
+            if not isinstance(elements, SequenceNode) or elements.flow_style:
+                continue
+            for element in elements.value:
+                if not isinstance(element, MappingNode) or not all(
+                        isinstance(v, ScalarNode) for _, v in element.value):
+                    continue
+                values = [str(v.value) for _, v in element.value]
+                if not any(v.strip("/") == old_overlay or token(source).search(v)
+                           for v in values):
+                    continue
+                written = [doc.text[v.start_mark.index:v.end_mark.index] for _, v in element.value]
+                pairs = [f"{k.value}: {_carry(value, words)}"
+                         for (k, _), value in zip(element.value, written, strict=True)]
+                doc.insert_after(elements, len(elements.value) - 1, pairs)
+                return doc.result()
+    return None
 
 
 def _overlay_for(cfg: Config, source: str, name: str) -> str:
