@@ -151,3 +151,19 @@ def _overlay(gitops: Runner, repo: Path, env: str) -> str:
     from journal_gitops.config.load import load_config
 
     return load_config(repo).overlay_rel(env)
+
+
+def test_a_side_without_gitops_yaml_says_so(gitops: Runner, external_apps: Shape) -> None:
+    repo = external_apps()
+    ok(gitops, repo, "init")
+    refused = gitops("bump", "--commit", "4" * 40, repo=repo)
+    assert (refused.exit_code, refused.output) == (2, (
+        "Error: gitops.yaml is not committed (HEAD has none): changes are made from commits, "
+        "so commit it first\n"))
+    git(repo, "add", "gitops.yaml")
+    git(repo, "commit", "-qm", "gitops.yaml")
+    for command in ("diff", "gate"):
+        result = gitops(command, "--base", "HEAD~1", repo=repo)
+        assert (result.exit_code, result.output) == (1, (
+            "Error: the base revision has no gitops.yaml (one not committed, or not pushed "
+            "yet): commit or push it, or give --base\n")), command

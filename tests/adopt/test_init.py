@@ -113,7 +113,8 @@ def test_example_apps_like(gitops: Runner, example_apps_like: Shape) -> None:
     asked = gitops("init", repo=repo)
     assert (asked.exit_code, asked.output) == (2, (
         "Error: the promotion order of dev, preprod, prod does not follow from their names: "
-        "give it with --order, first stage first (--order ENV,ENV,...)\n"))
+        "give it with --order, first stage first (--order ENV,ENV,...; ENV+ENV for a stage "
+        "deployed in parallel)\n"))
     assert not (repo / "gitops.yaml").exists()
     result = gitops("init", "--order", "dev,preprod,prod", repo=repo)
     assert (result.exit_code, result.output) == (0, lines(

@@ -274,3 +274,18 @@ def test_objects_are_named_without_the_prefix(gitops: Runner, repo: Path) -> Non
         "overlays/prod/kustomization.yaml |",
         "| ConfigMap/extra | (whole object) | staging | (absent) | "
         "overlays/staging/kustomization.yaml | NOT DECLARED |"]
+
+
+def test_without_namespace_objects_the_namespace_is_the_objects_one(gitops: Runner,
+                                                                      repo: Path) -> None:
+    """A value that happens to be the environment's name is drift, not the namespace."""
+    for env in ("dev", "staging"):
+        path = repo / f"overlays/{env}/kustomization.yaml"
+        path.write_text(path.read_text().replace("  - namespace.yaml\n", "")
+                        + f"labels:\n  - pairs:\n      tier: {env}\n")
+    data = json.loads(gitops("compare", "dev", "staging", "--output", "json", repo=repo).output)
+    tiers = [d for d in data["other"] if d["field"].endswith("labels.tier")]
+    assert tiers and {(d["left"], d["right"], d["category"]) for d in tiers} == {
+        ("dev", "staging", "patch")}
+    namespaces = [d for d in data["managed"] if d["category"] == "namespace"]
+    assert {(d["left"], d["right"]) for d in namespaces} == {("journal-dev", "journal-staging")}

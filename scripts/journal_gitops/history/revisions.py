@@ -4,8 +4,13 @@ the merge-base with the deploy branch on origin, or that branch here, or origin'
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..adapters import gitrepo
-from ..errors import UsageError
+from ..config import CONFIG_FILE
+from ..config.load import load_config
+from ..config.model import Config
+from ..errors import ConfigError, GitopsError, UsageError
 
 
 def default_base(repo: gitrepo.Repo, branch: str = "main") -> str:
@@ -34,3 +39,15 @@ def sides(repo: gitrepo.Repo, base: str | None, head: str | None, branch: str = 
     if head and head_sha is None:
         raise UsageError(f"--head {head} is not a commit")
     return base_sha, head_sha
+
+
+def config_at(root: Path, side: str) -> Config:
+    """gitops.yaml of one side of a comparison (checked out at `root`), or one line saying
+    which side lacks it or has a wrong one."""
+    if not (root / CONFIG_FILE).is_file():
+        raise GitopsError(f"the {side} revision has no {CONFIG_FILE} (one not committed, or not "
+                          f"pushed yet): commit or push it, or give --{side}")
+    try:
+        return load_config(root)
+    except ConfigError as exc:
+        raise GitopsError(f"{side}: {exc}") from None

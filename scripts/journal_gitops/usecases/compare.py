@@ -13,6 +13,7 @@ overlays/affixes.py), and are named so in the report and in the declarations.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -185,6 +186,17 @@ def _object_key(resource: Resource, namespace: str, affixes: NameAffixes) -> str
     return f"{resource.kind}/{name}"
 
 
+def _namespace(side: list[Resource]) -> str:
+    """The environment's namespace: its Namespace object, else the one most of its objects
+    are in ("" when they name none: then no difference is the namespace's)."""
+    declared = next((r.name for r in side if r.kind == "Namespace"), None)
+    if declared is not None:
+        return declared
+    found = Counter(str(r.metadata["namespace"]) for r in side
+                    if isinstance(r.metadata.get("namespace"), str))
+    return found.most_common(1)[0][0] if found else ""
+
+
 def _names(side: list[Resource], affixes: NameAffixes) -> dict[str, str]:
     """Each rendered name kustomize may have prefixed, without the prefix and suffix."""
     return {r.name: _unaffixed(r, affixes) for r in side if r.kind not in UNPREFIXED_KINDS}
@@ -268,9 +280,7 @@ def compare(config: Config, left: str, right: str) -> CompareReport:
         raise UsageError("compare takes two different environments")
     envs = (left, right)
     sides = _render(config, envs)
-    namespaces = tuple(next((r.name for r in side if r.kind == "Namespace"), env)
-                       for side, env in zip(sides, envs, strict=True))
-    ns = (namespaces[0], namespaces[1])
+    ns = (_namespace(sides[0]), _namespace(sides[1]))
     affixes = (name_affixes(config.root, config.overlay_rel(left)),
                name_affixes(config.root, config.overlay_rel(right)))
     objects = [{_object_key(r, n, a): r for r in side}

@@ -18,10 +18,9 @@ from ..adapters import gitrepo
 from ..adapters.kustomize import Render, error_text
 from ..argocd.manifests import TOOL_FILES, ArgocdManifests, read_manifests
 from ..config import CONFIG_FILE
-from ..config.load import load_config
 from ..config.model import Config
-from ..errors import ConfigError, GitopsError, UsageError
-from ..history.revisions import sides
+from ..errors import GitopsError, UsageError
+from ..history.revisions import config_at, sides
 from ..kube.objdiff import Change, ObjectDiff, compare
 from ..kube.objects import Resource, parse_render
 from ..kube.risks import Risk, RiskKind, assess
@@ -76,13 +75,6 @@ class DiffReport:
 
 
 # --- what the change touches ------------------------------------------------------------
-
-
-def _config(root: Path, side: str) -> Config:
-    try:
-        return load_config(root)
-    except ConfigError as exc:
-        raise GitopsError(f"{side}: {exc}") from None
 
 
 def _under(paths: Collection[str], prefixes: Collection[str]) -> bool:
@@ -208,7 +200,7 @@ def diff(config: Config, base: str | None = None, head: str | None = None,
         head_root = (stack.enter_context(gitrepo.worktree(repo, head_sha))
                      if head_sha and not _checked_out(repo, head_sha) else config.root)
         gitrepo.check_out(base_root, base_sha, [CONFIG_FILE])
-        old, new = _config(base_root, "base"), _config(head_root, "head")
+        old, new = config_at(base_root, "base"), config_at(head_root, "head")
         names = list(dict.fromkeys([*new.environments, *old.environments]))
         for env in envs:
             if env not in names:

@@ -23,11 +23,10 @@ from datetime import datetime
 from pathlib import Path
 
 from ..adapters import gitrepo
-from ..config.load import load_config
 from ..config.model import Config
-from ..errors import ConfigError, GitopsError
+from ..errors import GitopsError
 from ..gates.checks import MoveBack, holds_over, moves_back, soak_verdict
-from ..history.revisions import sides
+from ..history.revisions import config_at, sides
 from ..history.shas import short_sha
 from ..history.trailers import (
     ALLOW_ROLLBACK,
@@ -110,12 +109,6 @@ def _sides(config: Config, repo: gitrepo.Repo, base: str, head: str | None
         head_root = stack.enter_context(gitrepo.worktree(repo, head)) if head else config.root
         yield base_root, head_root
 
-
-def _load(root: Path, side: str) -> Config:
-    try:
-        return load_config(root)
-    except ConfigError as exc:
-        raise GitopsError(f"{side}: {exc}") from None
 
 
 @dataclass
@@ -204,8 +197,8 @@ def gate(config: Config, base: str | None = None, head: str | None = None) -> Ga
     violations: list[Violation] = []
     changed: list[str] = []
     with _sides(config, repo, base_sha, head_sha) as (base_root, head_root):
-        base_cfg = _load(base_root, "base")
-        head_cfg = _load(head_root, "head")
+        base_cfg = config_at(base_root, "base")
+        head_cfg = config_at(head_root, "head")
         checker = _Checker(base_cfg, base_root, base_sha, trailers, moment)
         shared = any(p.startswith("base/") for p in paths)
         for env in base_cfg.environments:

@@ -19,12 +19,13 @@ from typing import Any
 
 from ...adapters.files import FileEdit, write_files
 from ...adapters.yamlload import load
-from ...argocd.manifests import app_sources, norm_path, same_repo
+from ...argocd.manifests import app_sources, norm_path, read_manifests, same_repo
 from ...config import CONFIG_FILE
 from ...config.initial import Entry, render
 from ...config.load import PROFILES, parse_config
 from ...errors import GitopsError, UsageError
 from ...kube.objects import Resource
+from ...validation.rules.synced_files import unsynced_files
 from .applications import (
     argocd_objects,
     clusters_of,
@@ -204,13 +205,15 @@ def init(root: Path, request: InitRequest) -> Initialised:
                 Entry("rules", {"profile": profile},
                       _note(profile_fact) if request.profile else
                       "Default: strict, every rule (baseline leaves out house style).")]
-    if layout:
-        entries.append(Entry("layout", layout, "Found: only where the defaults (overlays/ENV, "
-                             "apps/, argocd/) do not hold.",
-                             layout_notes))
-    text = render(entries, HEADER)
-    data = load(text, CONFIG_FILE)
-    parse_config(root, data, text)  # what every command reads it with
+    text, data = _written(root, entries, layout, layout_notes)
+    config = parse_config(root, data, text)
+    unsynced = [file for file, _ in unsynced_files(config, read_manifests(root, config))]
+    if unsynced and "rootApp" not in layout:  # applied by an Application outside git
+        layout["rootApp"] = EXTERNAL
+        layout_notes[("rootApp",)] = (f"Found: no Application in git applies "
+                                      f"{', '.join(unsynced)}: the one that does is made "
+                                      f"outside git.")
+        text, data = _written(root, entries, layout, layout_notes)
     write_files(root, (FileEdit(CONFIG_FILE, None, text),))
     env_facts = [_env_fact(env) for env in envs]
     base = envs[0].base
@@ -223,6 +226,18 @@ def init(root: Path, request: InitRequest) -> Initialised:
                            env.application_set.name if env.application_set else None,
                            env.value("project")) for env in envs)
     return Initialised(CONFIG_FILE, exists, facts, found, data)
+
+
+def _written(root: Path, entries: list[Entry], layout: dict[str, Any],
+             notes: dict[tuple[str | int, ...], str]) -> tuple[str, Any]:
+    """gitops.yaml's text and data, read as every command reads it (a mistake here is one
+    line, never a file written)."""
+    full = [*entries, Entry("layout", layout, "Found: only where the defaults (overlays/ENV, "
+                            "apps/, argocd/) do not hold.", notes)] if layout else entries
+    text = render(full, HEADER)
+    data = load(text, CONFIG_FILE)
+    parse_config(root, data, text)
+    return text, data
 
 
 def _env_fact(env: Env) -> Fact:

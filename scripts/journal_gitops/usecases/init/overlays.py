@@ -121,7 +121,7 @@ def promotion_order(names: Sequence[str], order: str | None) -> tuple[list[list[
     if any(rank is None for rank in ranks.values()):
         raise UsageError(f"the promotion order of {', '.join(sorted(names))} does not follow "
                          f"from their names: give it with --order, first stage first "
-                         f"(--order ENV,ENV,...)")
+                         f"(--order ENV,ENV,...; ENV+ENV for a stage deployed in parallel)")
     stages = [sorted(n for n in names if ranks[n] == rank)
               for rank in sorted(set(ranks.values()), key=lambda r: r or 0)]
     parallel = [stage for stage in stages if len(stage) > 1]

@@ -38,7 +38,7 @@ def repo_check_target_revision(ctx: RepoContext) -> Iterator[Hit]:
     for app, index, source in ctx.own_sources():
         revision = source.get("targetRevision")
         if revision not in (branch, f"refs/heads/{branch}"):
-            shown = "none (HEAD)" if revision is None else repr(revision)
+            shown = "none (HEAD)" if revision in (None, "") else repr(revision)
             yield app, (f"targetRevision {shown} is not the deploy branch {branch} "
                         f"(gitops.yaml deployBranch)"), source_path(app, index, "targetRevision")
 

@@ -59,9 +59,9 @@ def unsynced_files(config: Config, manifests: ArgocdManifests) -> Iterator[tuple
     for app in manifests.applications:
         for synced, directory in directory_sources(app, config):
             sources.setdefault(synced, []).append(directory)
-    folders = [config.argocd_dir] if config.root_app_external else [config.apps_dir,
-                                                                     config.argocd_dir]
-    for folder in folders:  # a root app made outside git applies the apps folder
+    if config.root_app_external:
+        return  # an Application made outside git applies them
+    for folder in (config.apps_dir, config.argocd_dir):
         path = config.root / folder
         if not path.is_dir():
             continue
