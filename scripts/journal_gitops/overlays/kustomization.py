@@ -10,6 +10,7 @@ from typing import Any
 
 from ..adapters.yamlload import MappingNode, ScalarNode, SequenceNode, load, load_text
 from ..adapters.yamltext import YamlText, needs_quotes
+from ..cache.parsed import parsed
 from ..errors import GitopsError, UsageError
 from .images import ImageTarget
 
@@ -61,7 +62,7 @@ class OverlayValues:
 def read_values(text: str, source: str) -> OverlayValues:
     """The values of an overlay's kustomization text (a fast read: nothing to edit; the same
     text is read once a process)."""
-    data = load_text(text, source)
+    data = parsed("kustomization-text", text, lambda t: load_text(t, source))
     if not isinstance(data, dict):
         raise GitopsError(f"{source}: not a kustomization (expected a mapping)")
     images = data.get("images")

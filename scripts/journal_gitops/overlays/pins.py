@@ -21,6 +21,7 @@ from typing import Any
 from ..adapters.files import FileEdit, read_file
 from ..adapters.yamlload import MappingNode, Node, ScalarNode, SequenceNode, load_all, load_text
 from ..adapters.yamltext import YamlText
+from ..cache.parsed import parsed
 from ..config.model import Config
 from ..errors import GitopsError
 from ..kube.images import split_image
@@ -80,7 +81,7 @@ def pin_sources(text: str | None, rel: str) -> tuple[str, ...]:
     if text is None:
         return ()
     try:
-        data = load_text(text, rel)
+        data = parsed("kustomization-text", text, lambda t: load_text(t, rel))
     except GitopsError:
         return ()
     if not isinstance(data, dict):
@@ -123,7 +124,8 @@ def _containers(data: Any) -> Iterator[dict[str, Any]]:
 @lru_cache(maxsize=4096)
 def _refs(text: str, path: str) -> tuple[str, ...]:
     """The image references a file's containers run, in order."""
-    return tuple(str(c["image"]) for doc in load_all(text, path) for c in _containers(doc)
+    docs = parsed("manifests", text, lambda t: load_all(t, path))
+    return tuple(str(c["image"]) for doc in docs for c in _containers(doc)
                  if isinstance(c.get("image"), str))
 
 
