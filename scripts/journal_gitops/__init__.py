@@ -1,4 +1,4 @@
-"""Tooling for the journal app's GitOps repository: render, validate and change environments.
+"""Tooling for a Kustomize + Argo CD GitOps repository: render, validate and change environments.
 
 Started as the `gitops` or `bump-image` command, the package's first instructions make Ctrl-C
 and SIGTERM end the process with one line and exit code 130 or 143: nothing has been done yet,

@@ -61,7 +61,7 @@ def env_new(settings: Settings, name: str, source: str, after: str | None, besid
 
     \b
     Examples:
-        gitops env new qa --from dev --replicas frontend=2
+        gitops env new qa --from dev --replicas web=2
         gitops env new prod-us --from prod --beside prod --cluster us-east
     """
     from ..usecases.env.new import NewEnv, new_env

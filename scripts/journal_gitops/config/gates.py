@@ -15,7 +15,7 @@ minimum soak. Kept out of config.py's own parsing so that the gates' keys stay i
       prod: 24h
     holds:
       - env: prod
-        image: journal-server            # absent: every app image
+        image: web                       # absent: every app image
         tag: 1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d
         reason: 500s on /entries
         by: Jane Doe <jane@example.com>

@@ -89,7 +89,7 @@ def one_line(text: str, option: str) -> str:
 
 
 def hold_trailer(key: str, env: str, image: str | None, tag: str, reason: str) -> Trailer:
-    """`Hold: prod journal-server=1a2b3c4... 500s on /entries` (image `*`: every app image)."""
+    """`Hold: prod web=1a2b3c4... 500s on /orders` (image `*`: every app image)."""
     return key, f"{env} {image or '*'}={tag} {reason}"
 
 

@@ -23,7 +23,7 @@ IN_CLUSTER = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*
                         r"\.svc(\.cluster\.local)?\.?$")
 NOT_SERVICES = {"localhost"}
 # Words that make a name a secret's (split at _, -, . and camelCase), and last words that make
-# it a reference to one instead (REDIS_PASSWORD_FILE is a path, SECRET_NAME a name).
+# it a reference to one instead (DB_PASSWORD_FILE is a path, SECRET_NAME a name).
 SECRET_WORDS = {"password", "passwd", "pwd", "secret", "token", "apikey", "credential",
                 "credentials", "passphrase"}
 SECRET_PAIRS = {("api", "key"), ("private", "key"), ("access", "key"), ("secret", "key"),
