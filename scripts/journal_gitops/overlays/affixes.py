@@ -76,3 +76,51 @@ def name_affixes(root: Path, overlay: str) -> NameAffixes:
     pairs = _pairs(folder, top, frozenset({folder}))
     ordered = sorted(dict.fromkeys(pairs), key=lambda p: len(p[0]) + len(p[1]), reverse=True)
     return NameAffixes(pairs[0], tuple(ordered))
+
+
+# A kustomization an object passes through on its way to the overlay: its folder, and the
+# prefix and suffix the object's name carries once it (and those inside it) applied theirs.
+Step = tuple[Path, str, str]
+Chain = tuple[Step, ...]  # outermost (the overlay) first
+
+
+def _folder(folder: Path, entry: Any, top: Path) -> Path | None:
+    """A folder entry of a kustomization, resolved, when it is a folder of the repository."""
+    try:
+        child = (folder / str(entry)).resolve()
+        return child if child.is_dir() and child.is_relative_to(top) else None
+    except (OSError, ValueError):
+        return None
+
+
+def chains(root: Path, start: Path) -> dict[Path, tuple[Chain, ...]]:
+    """Every folder of the tree at `start` (resolved, inside `root`) with each way the objects
+    its kustomization lists reach `start` (several when two paths load it): the kustomizations
+    they pass through, so that a rendered name is traced to the one document written under it.
+    A component is no step of its own: what it lists and patches is its parent's, and its
+    prefix is not read (as above)."""
+    top = root.resolve()
+    found: dict[Path, list[Chain]] = {}
+    pending: list[tuple[Path, Chain, bool]] = [(start.resolve(), (), False)]
+    while pending:
+        folder, outer, component = pending.pop(0)
+        file = inputs.kustomization_file(folder)
+        loaded = inputs.load(file)[0] if file is not None else None
+        data = loaded if isinstance(loaded, dict) else {}
+        chain = outer
+        if not (component and outer):
+            prefix, suffix = (outer[-1][1], outer[-1][2]) if outer else ("", "")
+            chain = (*outer, (folder, prefix + _text(data.get("namePrefix")),
+                              _text(data.get("nameSuffix")) + suffix))
+        known = found.setdefault(folder, [])
+        if chain in known:
+            continue
+        known.append(chain)
+        around = {step[0] for step in chain} | {folder}
+        for field in ("resources", "bases", "components"):
+            listed = data.get(field)
+            for entry in listed if isinstance(listed, list) else []:
+                child = _folder(folder, entry, top)
+                if child is not None and child not in around:
+                    pending.append((child, chain, field == "components"))
+    return {folder: tuple(ways) for folder, ways in found.items()}

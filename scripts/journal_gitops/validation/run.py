@@ -23,6 +23,7 @@ from ..overlays.inputs import inspect
 from ..overlays.keys import SYMPTOM, bad_keys
 from ..overlays.render import RenderJob, render_many
 from .findings import Finding, WaivedFinding
+from .kustomize_warnings import warning_findings
 from .remembered import Checked, context_key, recall, remember
 from .rules import all_rules, rules_off
 from .rules.argocd import APPLICATION, PROJECT_PERMITS, project_problems
@@ -32,7 +33,6 @@ from .rules.model import FieldPath
 from .rules.pipeline import (
     CUSTOM_SCHEMA,
     KUSTOMIZE_INPUT,
-    KUSTOMIZE_WARNING,
     RENDER,
     SCHEMA,
     UNKNOWN_KIND,
@@ -164,8 +164,8 @@ def _render_findings(config: Config, checker: SchemaFindings, env: str, view: En
                                 key.line) for key in keys]
         return [Finding(RENDER.id, error_text(render.error, config.root), env, None,
                         overlay_file)]
-    findings = [Finding(KUSTOMIZE_WARNING.id, w, env, None, overlay_file)
-                for w in render.warnings]
+    findings = warning_findings(config.root, config.overlay_path(env), env, overlay_file,
+                                render.warnings)
     try:
         resources = parse_render(render.manifests, config.overlay_rel(env))
     except GitopsError as exc:
