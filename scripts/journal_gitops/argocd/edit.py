@@ -25,8 +25,15 @@ class ProjectFile:
         name = name or config.project
         folder = tree / config.argocd_dir
         files = [f"{config.argocd_dir}/{path.name}" for path in sorted(folder.glob("*.y*ml"))]
+        if self._found(tree, files, name):
+            return
         found = read_manifests(tree, config).projects.get(name)  # elsewhere Argo CD reads
-        files += [found.source] if found is not None and found.source not in files else []
+        if found is None or not self._found(tree, [found.source], name):
+            raise GitopsError(f"AppProject {name} is not in {config.argocd_dir}/ nor in the "
+                              f"other folders Argo CD's files are read from")
+
+    def _found(self, tree: Path, files: list[str], name: str) -> bool:
+        """Take the AppProject named `name` from the first of the files that holds it."""
         for rel in files:
             text = read_file(tree, rel)
             if "kind: AppProject" not in text:
@@ -38,16 +45,19 @@ class ProjectFile:
                 if doc.scalar(doc.get(root, "kind")) == "AppProject" and doc.scalar(
                         doc.get(meta, "name")) == name and isinstance(spec, MappingNode):
                     self.rel, self.doc, self.spec = rel, doc, spec
-                    return
-        raise GitopsError(f"AppProject {name} is not in {config.argocd_dir}/")
+                    return True
+        return False
 
     @classmethod
     def of(cls, tree: Path, config: Config, name: str) -> ProjectFile | None:
         """The AppProject's file, wherever Argo CD's files are; None for Argo CD's built-in
         `default` project when the repository does not define it."""
-        if name == "default" and name not in read_manifests(tree, config).projects:
-            return None
-        return cls(tree, config, name)
+        try:
+            return cls(tree, config, name)
+        except GitopsError:
+            if name == "default":
+                return None
+            raise
 
     def _destinations(self) -> Node | None:
         return self.doc.get(self.spec, "destinations")
