@@ -440,3 +440,20 @@ def test_overlays_of_two_apps_are_one_line(gitops: Runner, autopilot_like: Shape
     assert (result.exit_code, result.output) == (1, (
         "Error: environment overlays in 2 folders (apps/api/overlays, apps/web/overlays): "
         "gitops.yaml describes one overlay per environment\n"))
+
+
+def test_init_needs_a_git_repository_and_a_file_to_write(gitops: Runner, tmp_path: Path,
+                                                         external_apps: Shape) -> None:
+    repo = external_apps()
+    (repo / "gitops.yaml").mkdir()
+    result = gitops("init", "--force", repo=repo)
+    assert (result.exit_code, result.output) == (
+        1, f"Error: gitops.yaml in {repo} is a folder: move it away first\n")
+    (repo / "gitops.yaml").rmdir()
+    bare = tmp_path / "not-git"
+    bare.mkdir()
+    (bare / "kustomization.yaml").write_text("resources: []\n")
+    result = gitops("init", repo=bare)
+    assert (result.exit_code, result.output) == (
+        2, f"Error: {bare} is not in a git repository: gitops works on one (git init first)\n")
+    assert sorted(p.name for p in bare.iterdir()) == ["kustomization.yaml"]

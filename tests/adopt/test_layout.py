@@ -107,9 +107,31 @@ def test_layout_refusals(gitops: Runner, make_repo: MakeRepo) -> None:
          "layout: two environments have the overlay overlays/prod"),
         ("layout:\n  environments:\n    dev:\n      overlays: envs/dev\n",
          "unknown key 'overlays' in layout.environments.dev (did you mean 'overlay'?)"),
+        ("layout:\n  environments:\n    dev:\n      application: dev-app.yaml\n",
+         "layout.environments.dev.application 'dev-app.yaml' must be external, "
+         "{applicationSet: NAME}, or a YAML file in a folder of the repository (Argo CD reads "
+         "Applications from folders)"),
+        ("layout:\n  environments:\n    dev:\n      application: apps\n",
+         "layout.environments.dev.application 'apps' must be external, {applicationSet: NAME}, "
+         "or a YAML file in a folder of the repository (Argo CD reads Applications from "
+         "folders)"),
     ]:
         config.write_text(text + layout)
         result = gitops("validate", repo=repo)
         assert result.exit_code == 1, (layout, result.output)
         assert re.fullmatch(rf"Error: gitops\.yaml: (line \d+: )?{re.escape(message)}\n",
                             result.output), (layout, result.output)
+
+
+def test_deleting_the_only_environment_with_a_layout_removes_layout(
+        gitops: Runner, make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    config = repo / "gitops.yaml"
+    before = config.read_text()
+    config.write_text(before + "layout:\n  environments:\n    staging:\n"
+                               "      namespace: journal-staging\n")
+    git(repo, "commit", "-qam", "staging's namespace in the layout")
+    deleted = gitops("env", "delete", "staging", "--in-place", repo=repo)
+    assert deleted.exit_code == 0, deleted.output
+    assert "layout:" not in config.read_text()
+    assert gitops("validate", repo=repo).exit_code == 0

@@ -198,17 +198,23 @@ def add_layout(text: str, env: str, fields: Sequence[tuple[str, str]]) -> str:
 
 
 def drop_layout(text: str, env: str) -> str:
-    """gitops.yaml without `env`'s `layout.environments` entry (and without the mapping, when
-    it was the last)."""
+    """gitops.yaml without `env`'s `layout.environments` entry (and without the mapping, or
+    `layout:` itself, when that was all they held)."""
     doc = YamlText(text, CONFIG_FILE)
-    layout = doc.get(_root(doc), "layout")
+    root = _root(doc)
+    layout = doc.get(root, "layout")
     envs = doc.get(layout, "environments")
-    if not isinstance(envs, MappingNode) or envs.flow_style or doc.get(envs, env) is None:
+    if not isinstance(envs, MappingNode) or doc.get(envs, env) is None:
         return text
-    if [k.value for k, _ in envs.value] == [env] and isinstance(layout, MappingNode):
-        doc.remove(layout, "environments")
-    else:
+    if envs.flow_style or not isinstance(layout, MappingNode) or layout.flow_style:
+        raise GitopsError(f"{CONFIG_FILE}: layout is written in flow style ({{...}}): write it "
+                          f"as a block mapping for {env}'s entry to be removed")
+    if [k.value for k, _ in envs.value] != [env]:
         doc.remove(envs, env)
+    elif [k.value for k, _ in layout.value] == ["environments"]:
+        doc.remove(root, "layout")
+    else:
+        doc.remove(layout, "environments")
     return doc.result()
 
 

@@ -288,8 +288,14 @@ def _layouts(raw: dict[str, Any] | None, envs: Sequence[str]) -> tuple[dict[str,
         application, application_set = None, None
         if isinstance(given, dict):
             application_set = str(given["applicationSet"]).strip()
+        elif given is not None and given != EXTERNAL:
+            application = _folder(given, f"{where}.application")
+            if "/" not in application or not application.endswith((".yaml", ".yml", ".json")):
+                raise _fail(f"{where}.application {given!r} must be external, "
+                            f"{{applicationSet: NAME}}, or a YAML file in a folder of the "
+                            f"repository (Argo CD reads Applications from folders)")
         elif given is not None:
-            application = given if given == EXTERNAL else _folder(given, f"{where}.application")
+            application = given
         layouts[str(env)] = EnvLayout(
             _folder(item["overlay"], f"{where}.overlay") if "overlay" in item else None,
             application, application_set, item.get("namespace"), item.get("project"))

@@ -16,6 +16,7 @@ from ...config import CONFIG_FILE
 from ...config.load import load_config, parse_config
 from ...config.model import Config
 from ...errors import GitopsError, UsageError
+from ...kube.names import generated_base
 from ...kube.objects import Resource, parse_render
 from ...overlays.images import Pin
 from ...overlays.inputs import Batch, inspect, touched_by
@@ -135,11 +136,16 @@ def _namespace(tree: Path, config: Config, env: str) -> str | None:
         return None
 
 
-def _key(finding: Finding, words: Sequence[tuple[str, str]]) -> tuple[str | None, ...]:
-    """A finding without its line, each of `words` written as its placeholder: the same defect
-    in a copy of an environment has the same key."""
+def _key(finding: Finding, words: Sequence[tuple[str, str]] = ()) -> tuple[str | None, ...]:
+    """A finding without its line, each of `words` written as its placeholder and the hash
+    kustomize gives a generated name left out: the same defect in a copy of an environment,
+    or beside a changed literal of the same generator, has the same key."""
+    name = (finding.resource or "").rpartition("/")[2]
+    base = generated_base(name)
+    hashed = [(name, f"{base}-{{hash}}")] if base is not None else []
+
     def sub(text: str | None) -> str | None:
-        for word, placeholder in words:
+        for word, placeholder in [*hashed, *words]:
             if text is not None and word:
                 text = _part(word).sub(placeholder, text)
         return text
@@ -169,7 +175,9 @@ class Baseline:
     change an environment; and only those environments are rendered and checked again."""
 
     reached: tuple[str, ...]  # the environments to check after the change
-    known: frozenset[tuple[str | None, ...]]
+    known: dict[str, frozenset[tuple[str | None, ...]]]  # each one's, from its stand-in
+    shared: frozenset[tuple[str | None, ...]]  # of the Argo CD manifests
+    about: dict[str, frozenset[tuple[str | None, ...]]]  # the manifests', about each one
 
     @classmethod
     def before(cls, tree: Path, proposal: Proposal[EnvChange]) -> Baseline:
@@ -187,17 +195,18 @@ class Baseline:
         checked = sorted({e for e in stand_in.values() if e in config.environments},
                          key=config.environments.index)
         report = validate(config, checked, repo=True)
-        known: set[tuple[str | None, ...]] = set()
-        for finding in report.findings:
-            known.add(_key(finding, ()))
-            if finding.env is not None:
-                known.add(_key(finding, _words(tree, config, finding.env)))
-        for env in stand_in.values():
-            if env is not None:
-                known |= {_key(f, _words(tree, config, env)) for f in report.findings
-                          if f.env is None}
+        words = {env: _words(tree, config, env) for env in checked}
+        known, about = {}, {}
+        for env, source in stand_in.items():
+            if source is None or source not in words:
+                continue
+            known[env] = frozenset(_key(f, words[source]) for f in report.findings
+                                   if f.env == source)
+            about[env] = frozenset(_key(f, words[source]) for f in report.findings
+                                   if f.env is None)
+        shared = frozenset(_key(f) for f in report.findings if f.env is None)
         ordered = tuple(e for e in after.environments if e in envs)
-        return cls(ordered, frozenset(known))
+        return cls(ordered, known, shared, about)
 
     def check(self, tree: Path, what: str) -> None:
         """The changed tree: every finding in what it reaches must be known from before."""
@@ -205,16 +214,23 @@ class Baseline:
 
         config = load_config(tree)
         report = validate(config, self.reached, repo=True)
-        new = [f for f in report.findings if _key(f, ()) not in self.known and not (
-            f.env is not None and _key(f, _words(tree, config, f.env)) in self.known) and not (
-            f.env is None and any(_key(f, _words(tree, config, env)) in self.known
-                                  for env in self.reached))]
+        words = {env: _words(tree, config, env) for env in self.reached}
+        new = [f for f in report.findings if not self._known(f, words)]
         if new:
             first = new[0]
             more = f" (and {len(new) - 1} more)" if len(new) > 1 else ""
             where = f"{first.env}: " if first.env else ""
             raise GitopsError(f"{what} would not validate: {where}{first.rule}: "
                               f"{first.message}{more}")
+
+    def _known(self, finding: Finding, words: dict[str, tuple[tuple[str, str], ...]]) -> bool:
+        """Whether the finding was there before: in its own environment (or the one it is a
+        copy of), or, for the manifests, as it was or about an environment the change reaches."""
+        if finding.env is not None:
+            return finding.env in words and _key(finding, words[finding.env]) in self.known.get(
+                finding.env, frozenset())
+        return _key(finding) in self.shared or any(
+            _key(finding, words[env]) in self.about.get(env, frozenset()) for env in words)
 
 
 ENV, NAMESPACE = "{env}", "{namespace}"

@@ -51,11 +51,12 @@ class _DeletePlanner:
             edits.append(FileEdit(rel, "" if path.is_symlink() else read_file(tree, rel), None))
         if state.app_file:
             edits.append(FileEdit(state.app_file, read_file(tree, state.app_file), None))
-        project = ProjectFile(tree, cfg)
-        removed = bool(state.namespace and project.remove_destination(cfg.cluster_of(name),
-                                                                      state.namespace))
-        if _drop_windows(tree, cfg, name, project) or removed:
-            edits.append(project.edit())
+        project = ProjectFile.of(tree, cfg, cfg.project_of(name))
+        if project is not None:  # Argo CD's built-in project lists no destination to drop
+            removed = bool(state.namespace and project.remove_destination(
+                cfg.cluster_of(name), state.namespace))
+            if _drop_windows(tree, cfg, name, project) or removed:
+                edits.append(project.edit())
         config_text = read_file(tree, CONFIG_FILE)
         edits.append(FileEdit(CONFIG_FILE, config_text, drop_layout(_without_gates(drop_intended(
             remove_env(config_text, name), cfg.overlay_rel(name)), cfg.gates.freezes, name),

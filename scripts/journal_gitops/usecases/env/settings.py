@@ -123,12 +123,14 @@ class _SetEnvPlanner:
                 raise UsageError(f"namespace {state.namespace} is already {env}'s on cluster "
                                  f"{new.name}")
         app_text = read_file(tree, state.app_file)
-        project = ProjectFile(tree, cfg)
-        project.remove_destination(old, state.namespace)
-        project.add_destination(new, state.namespace)
+        project = ProjectFile.of(tree, cfg, cfg.project_of(name))
+        if project is not None:  # Argo CD's built-in project allows every destination
+            project.remove_destination(old, state.namespace)
+            project.add_destination(new, state.namespace)
         config_text = read_file(tree, CONFIG_FILE)
         return ([FileEdit(state.app_file, app_text,
-                          set_destination(app_text, state.app_file, new)), project.edit(),
+                          set_destination(app_text, state.app_file, new)),
+                 *([project.edit()] if project is not None else []),
                  FileEdit(CONFIG_FILE, config_text, move_env(config_text, name, new.name))],
                 ValueChange("cluster", old.name, new.name))
 

@@ -158,8 +158,13 @@ def init(root: Path, request: InitRequest) -> Initialised:
     """Inspect the repository at `root` and write its gitops.yaml."""
     if request.profile is not None and request.profile not in PROFILES:
         raise UsageError(f"--profile {request.profile} is not one of {', '.join(PROFILES)}")
+    if not any((folder / ".git").exists() for folder in (root, *root.parents)):
+        raise UsageError(f"{root} is not in a git repository: gitops works on one (git init "
+                         f"first)")
     target = root / CONFIG_FILE
     exists = target.exists() or target.is_symlink()
+    if target.is_dir():
+        raise GitopsError(f"{CONFIG_FILE} in {root} is a folder: move it away first")
     if exists and not request.force:
         raise GitopsError(f"{CONFIG_FILE} already exists in {root}: gitops init --force "
                           f"replaces it")
