@@ -93,6 +93,12 @@ def test_every_command_on_each_shape(gitops: Runner, request: pytest.FixtureRequ
             "Error: the ApplicationSet dev (projects/dev.yaml) would make no Application for "
             "apps/web/overlays/uat: give it a generator that does, then run env new again\n"))
         assert (git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain")) == (head, "")
+        ok(gitops, repo, "cluster", "add", "east", "--server", "https://east.example.com",
+           "--in-place")
+        moved = gitops("env", "set", "dev", "--cluster", "east", repo=repo)
+        assert (moved.exit_code, moved.output) == (2, (
+            "Error: dev's Application is made outside this repository's files (gitops.yaml "
+            "layout): change its destination where it is made\n"))
         return
     ok(gitops, repo, "env", "new", "uat", "--from", case.first, "--in-place")
     listed = [e["name"] for e in json.loads(ok(gitops, repo, "env", "list", "--output",

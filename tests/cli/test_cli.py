@@ -242,6 +242,8 @@ def test_config_syntax_error(gitops: Runner, repo: Path) -> None:
      "rules, shortLength, tagScheme, waivers)"),
     (("project: journal\n", ""),
      "'project' is missing: the AppProject every environment's Application belongs to"),
+    (("environments:\n  - dev\n", "environments:\n  - argocd\n"),
+     "environment name 'argocd' is reserved: gitops diff reports the Argo CD manifests under it"),
     (("shortLength: 7", "shortLength: seven"), "line 43: 'shortLength' must be a whole number"),
     (("project: journal\n", "project: journal\nproject: other\n"),
      "key 'project' is written twice, at lines 8 and 9"),

@@ -63,6 +63,8 @@ def write_files(root: Path, edits: tuple[FileEdit, ...]) -> list[str]:
                 continue
             rel = real_path(root, edit.path)
             target = root / rel
+            if target.is_dir():  # checked before anything is replaced: all or nothing
+                raise GitopsError(f"cannot write {rel}: it is a folder")
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

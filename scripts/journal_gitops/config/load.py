@@ -28,6 +28,7 @@ from .gates import parse_gates
 from .model import (
     EXTERNAL,
     K8S_VERSION,
+    RESERVED,
     Config,
     EnvLayout,
     Intended,
@@ -315,6 +316,9 @@ def parse_config(root: Path, data: Any, text: str = "") -> Config:
         check_schema(data)
     stages = parse_stages(data["environments"])
     envs = [env for stage in stages for env in stage]
+    for env in RESERVED.intersection(envs):
+        raise _fail(f"environment name '{env}' is reserved: gitops diff reports the Argo CD "
+                    f"manifests under it")
     versions = data.get("kubernetesVersions", ["1.29", "1.35"])
     for version in versions:
         if not K8S_VERSION.match(version):

@@ -16,6 +16,7 @@ from .gates import GateConfig
 from .tags import TagScheme
 
 K8S_VERSION = re.compile(r"^1\.\d+$")
+RESERVED = frozenset({"argocd"})  # `gitops diff` reports the Argo CD manifests under this name
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ from ...overlays.snapshot import ValueChange
 from ...validation.findings import Finding
 
 MAX_REPLICAS = 2**31 - 1  # replicas is an int32
-RESERVED = {"argocd"}  # `gitops diff` reports the Argo CD manifests under this name
 
 
 @dataclass(frozen=True)

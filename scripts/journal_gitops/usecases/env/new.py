@@ -18,7 +18,7 @@ from ...config import CONFIG_FILE
 from ...config.clusters import Cluster
 from ...config.edit import add_layout, carry_intended, insert_env, place_env
 from ...config.load import load_config
-from ...config.model import EXTERNAL, Config
+from ...config.model import EXTERNAL, RESERVED, Config
 from ...errors import GitopsError, UsageError
 from ...history.trailers import env_message
 from ...kube.names import is_dns_label, is_dns_subdomain
@@ -26,7 +26,6 @@ from ...kube.objects import Resource, parse_documents, parse_render
 from ...overlays.kustomization import Kustomization
 from ...overlays.render import render_or_raise
 from .common import (
-    RESERVED,
     EnvChange,
     components,
     deliver_env,

@@ -115,6 +115,9 @@ class _SetEnvPlanner:
         if wanted is None or wanted == old.name:
             return None
         new = cfg.cluster(wanted)
+        if cfg.app_made_elsewhere(name):
+            raise UsageError(f"{name}'s Application is made outside this repository's files "
+                             f"(gitops.yaml layout): change its destination where it is made")
         if state.app_file is None or state.namespace is None:
             raise GitopsError(f"no Application deploys {cfg.overlay_rel(name)}")
         apps = environment_applications(tree, cfg)
