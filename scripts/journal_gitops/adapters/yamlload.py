@@ -14,6 +14,7 @@ kustomize's output, which has neither, is read fast (`load_output`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -142,6 +143,22 @@ def compose_all(text: str, source: str) -> list[Node]:
                 if doc is not None]
     except READ_ERRORS as exc:
         raise _failure(exc, source) from None
+
+
+def each_node(*roots: Node) -> Iterator[Node]:
+    """Every node of the trees, each once (an alias is the node it names, a key is a node)."""
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, MappingNode):
+            stack += [part for pair in current.value for part in pair]
+        elif isinstance(current, SequenceNode):
+            stack += current.value
 
 
 def compose_one(text: str, source: str) -> Node | None:

@@ -16,8 +16,8 @@ from ..adapters.yamlload import (
     Node,
     Resolver,
     ScalarNode,
-    SequenceNode,
     compose_all,
+    each_node,
 )
 from ..errors import GitopsError
 
@@ -58,20 +58,9 @@ def _reads_as(key: ScalarNode) -> str | None:
 
 def _walk(node: Node) -> Iterator[ScalarNode]:
     """Every mapping key under `node`, each node once (an alias is the node it names)."""
-    seen: set[int] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
+    for current in each_node(node):
         if isinstance(current, MappingNode):
-            for key, value in current.value:
-                if isinstance(key, ScalarNode):
-                    yield key
-                stack += [key, value]
-        elif isinstance(current, SequenceNode):
-            stack += current.value
+            yield from (key for key, _ in current.value if isinstance(key, ScalarNode))
 
 
 def bad_keys(folders: Iterable[Path], root: Path) -> list[BadKey]:

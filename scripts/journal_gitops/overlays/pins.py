@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from ..adapters.files import FileEdit, read_file
-from ..adapters.yamlload import MappingNode, Node, ScalarNode, SequenceNode, load_all, load_text
+from ..adapters.yamlload import (
+    MappingNode,
+    ScalarNode,
+    SequenceNode,
+    each_node,
+    load_all,
+    load_text,
+)
 from ..adapters.yamltext import YamlText
 from ..cache.parsed import parsed
 from ..config.model import Config
@@ -225,25 +232,18 @@ def _ref(target: ImageTarget) -> str:
 
 def _image_nodes(doc: YamlText) -> Iterator[ScalarNode]:
     """The image: scalars of every container and init container of every document."""
-    stack: list[Node] = list(doc.documents)
     seen: set[int] = set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
+    for node in each_node(*doc.documents):
+        if not isinstance(node, MappingNode):
             continue
-        seen.add(id(node))
-        if isinstance(node, MappingNode):
-            for key, value in node.value:
-                if isinstance(key, ScalarNode) and key.value in CONTAINER_KEYS and isinstance(
-                        value, SequenceNode):
-                    for item in value.value:
-                        image = doc.get(item, "image")
-                        if isinstance(image, ScalarNode) and id(image) not in seen:
-                            seen.add(id(image))
-                            yield image
-                stack.append(value)
-        elif isinstance(node, SequenceNode):
-            stack.extend(node.value)
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and key.value in CONTAINER_KEYS and isinstance(
+                    value, SequenceNode):
+                for item in value.value:
+                    image = doc.get(item, "image")
+                    if isinstance(image, ScalarNode) and id(image) not in seen:
+                        seen.add(id(image))
+                        yield image
 
 
 def set_file_images(text: str, source: str, targets: Sequence[ImageTarget]) -> str:

@@ -146,16 +146,17 @@ def _key(finding: Finding, words: Sequence[tuple[str, str]] = ()) -> tuple[str |
     def sub(text: str | None) -> str | None:
         for word, placeholder in [*hashed, *words]:
             if text is not None and word:
-                text = _part(word).sub(placeholder, text)
+                text = name_part(word).sub(placeholder, text)
         return text
 
     return (finding.rule, sub(finding.message), sub(finding.env), sub(finding.resource),
             sub(finding.file))
 
 
-def _part(word: str) -> re.Pattern[str]:
+def name_part(word: str) -> re.Pattern[str]:
     """`word` wherever letters, digits and underscores do not go on around it (dev in
-    apps/catalog-dev.yaml): how the names in two findings about copies are compared."""
+    apps/catalog-dev.yaml): how names are compared in findings about copies, and renamed in
+    the names a copy is given."""
     return re.compile(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])")
 
 

@@ -3,7 +3,6 @@ AppProject destination and place in the promotion order."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from .common import (
     edit_overlay,
     files_of,
     ingress_hosts,
+    name_part,
     parse_assignments,
     parse_replicas,
     read_state,
@@ -339,8 +339,7 @@ def _carry(text: str, words: list[tuple[str | None, str | None]]) -> str:
 def _renamed(old: str, source: str, name: str) -> str | None:
     """A name of the source environment's (its host, namespace, file) made about the new one:
     the source's name replaced where dots, dashes or the ends delimit it (None: nowhere)."""
-    found = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(source)}(?![A-Za-z0-9_])")
-    renamed = found.sub(name.replace("\\", "\\\\"), old)
+    renamed = name_part(source).sub(name.replace("\\", "\\\\"), old)
     return renamed if renamed != old else None
 
 
