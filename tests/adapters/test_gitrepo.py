@@ -1,9 +1,15 @@
-"""What two revisions differ in, and a worktree holding only some of a revision's files: real
+"""What two revisions differ in, temporary worktrees (in memory or on disk, and what a killed
+process leaves of them), and a worktree holding only some of a revision's files: real
 repositories."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from journal_gitops.adapters import gitrepo
 from support import git, init_git
@@ -86,3 +92,74 @@ def test_blobs_read_in_rounds_by_one_process(tmp_path: Path) -> None:
         assert reader.read([]) == []
         assert reader._process is first
     assert reader._process is None
+
+
+def _scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch folder of this test's own (the real one is shared by parallel tests)."""
+    monkeypatch.setattr(gitrepo, "SCRATCH", tmp_path / "shm")
+    (tmp_path / "shm").mkdir()
+    return tmp_path / "shm" / f"gitops-{os.getuid()}"
+
+
+def _entries(repo: Path) -> list[str]:
+    return sorted(p.name for p in (repo / ".git/gitops/worktrees").iterdir())
+
+
+def test_a_worktree_in_the_scratch_folder_goes_with_its_link(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _repo(tmp_path)
+    scratch = _scratch(tmp_path, monkeypatch)
+    with gitrepo.worktree(gitrepo.open_repo(repo), "HEAD") as tree:
+        assert tree.parent == scratch and (tree / "real/two.yaml").read_text() == "two\n"
+        assert scratch.stat().st_mode & 0o777 == 0o700
+        link = repo / ".git/gitops/worktrees" / tree.name
+        assert link.readlink() == tree
+        assert _entries(repo) == [tree.name, f"{tree.name}.lock"]
+    assert list(scratch.iterdir()) == [] and _entries(repo) == []
+    assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
+
+
+@pytest.mark.parametrize("why", ["open to others", "someone's link", "too big", "none"])
+def test_a_scratch_folder_not_fit_for_use_leaves_the_worktree_on_disk(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, why: str) -> None:
+    repo = _repo(tmp_path)
+    scratch = _scratch(tmp_path, monkeypatch)
+    if why == "open to others":
+        scratch.mkdir(mode=0o700)
+        scratch.chmod(0o777)
+    elif why == "someone's link":
+        (tmp_path / "theirs").mkdir(mode=0o700)
+        scratch.symlink_to(tmp_path / "theirs")
+    elif why == "too big":
+        monkeypatch.setattr(gitrepo, "SCRATCH_LIMIT", 8)  # the files hold 21 bytes
+    else:
+        monkeypatch.setattr(gitrepo, "SCRATCH", tmp_path / "absent")
+    with gitrepo.worktree(gitrepo.open_repo(repo), "HEAD") as tree:
+        assert tree.parent == repo / ".git/gitops/worktrees" and not tree.is_symlink()
+        assert (tree / "a/one.yaml").read_text() == "one\n"
+    assert _entries(repo) == []
+    assert not any(scratch.iterdir()) if scratch.is_dir() and not scratch.is_symlink() else True
+
+
+def test_what_a_killed_process_left_in_the_scratch_folder_is_removed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _repo(tmp_path)
+    scratch = _scratch(tmp_path, monkeypatch)
+    # A process that dies inside worktree(): its lock goes with it, its tree stays.
+    script = (f"import os, sys; sys.path[:0] = {sys.path!r}\n"
+              "from pathlib import Path\n"
+              "from journal_gitops.adapters import gitrepo\n"
+              f"gitrepo.SCRATCH = Path({str(tmp_path / 'shm')!r})\n"
+              f"with gitrepo.worktree(gitrepo.open_repo(Path({str(repo)!r})), 'HEAD') as t:\n"
+              "    print(t, flush=True); os._exit(9)\n")
+    left = Path(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                               check=False).stdout.strip())
+    assert left.parent == scratch and (left / "a/one.yaml").is_file()
+    # A link planted among the entries that leads elsewhere: only the link goes.
+    (tmp_path / "precious").mkdir()
+    (tmp_path / "precious/keep.txt").write_text("keep\n")
+    (repo / ".git/gitops/worktrees/tree-planted").symlink_to(tmp_path / "precious")
+    gitrepo.prune_worktrees(gitrepo.open_repo(repo))
+    assert not left.exists() and list(scratch.iterdir()) == [] and _entries(repo) == []
+    assert (tmp_path / "precious/keep.txt").read_text() == "keep\n"
+    assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1

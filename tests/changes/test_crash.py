@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from conftest import copy_repo, git, init_git
+from journal_gitops.adapters import gitrepo
 
 GITOPS = str(Path(sys.executable).parent / "gitops")
 NEW = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
@@ -129,6 +130,15 @@ def _worktrees(repo: Path) -> int:
     return git(repo, "worktree", "list", "--porcelain").count("worktree ")
 
 
+def _in_scratch(repo: Path) -> list[Path]:
+    """This repository's temporary worktrees left in the scratch folder (other tests' may be
+    there too)."""
+    folder = gitrepo.SCRATCH / f"gitops-{os.getuid()}"
+    gitdir = f"gitdir: {(repo / '.git').resolve()}/"
+    return [tree for tree in (folder.iterdir() if folder.is_dir() else [])
+            if (tree / ".git").is_file() and (tree / ".git").read_text().startswith(gitdir)]
+
+
 def _check_once(template: Path, tmp: Path, case: Case, in_place: bool, point: str | None,
                 delay: float) -> None:
     repo = _copy(template, tmp)
@@ -171,6 +181,7 @@ def _check_once(template: Path, tmp: Path, case: Case, in_place: bool, point: st
     assert _subjects(repo, tip, 1) == [case.subject], where
     assert git(repo, "status", "--porcelain") == "", where
     assert _worktrees(repo) == 1, f"{where}: {git(repo, 'worktree', 'list')}"
+    assert _in_scratch(repo) == [], where
     state = repo / ".git/gitops"
     assert not (state / "journal.json").exists(), where
     assert not list((state / "worktrees").glob("*")) if (state / "worktrees").exists() else True

@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import subprocess
 import threading
 import uuid
@@ -206,21 +207,60 @@ def prune_worktrees(repo: git.Repo) -> None:
         if fd is None:
             continue  # its process is alive
         try:
-            tree = entry.with_suffix("")
-            _forget_worktree(repo, tree)
-            shutil.rmtree(tree, ignore_errors=True)
+            _discard(repo, entry.with_suffix(""))
             entry.unlink(missing_ok=True)
             stale = True
         finally:
             os.close(fd)
-    for tree in folder.iterdir():  # a folder whose lock file was never written
-        if tree.is_dir() and not tree.with_suffix(".lock").exists():
-            _forget_worktree(repo, tree)
-            shutil.rmtree(tree, ignore_errors=True)
+    for tree in folder.iterdir():  # one whose lock file was never written
+        if tree.suffix != ".lock" and not tree.with_suffix(".lock").exists():
+            _discard(repo, tree)
             stale = True
     if stale:
         with contextlib.suppress(GitopsError):
             run(repo, "worktree", "prune")
+
+
+# Temporary checkouts go to memory when they are small: making a checkout's files costs many
+# times more on disk, and it grows with every environment of the repository.
+SCRATCH = Path("/dev/shm")
+SCRATCH_LIMIT = 64 * 2**20  # the most bytes of files a checkout may put there
+
+
+def _scratch_folder() -> Path:
+    return SCRATCH / f"gitops-{os.getuid()}"
+
+
+def _scratch(repo: git.Repo, commit: str) -> Path | None:
+    """This user's folder on the memory file system, when there is one that is this user's
+    alone (0700, owned, not a link) and room there for `commit`'s files; None: on disk."""
+    folder = _scratch_folder()
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None
+    sizes = [f.split()[3] for f in run(repo, "ls-tree", "-r", "-l", "-z", commit).split("\0")
+             if f.count(" ") >= 3]
+    total = sum(int(size) for size in sizes if size.isdigit())
+    return folder if total <= SCRATCH_LIMIT and total * 4 < shutil.disk_usage(folder).free \
+        else None
+
+
+def _discard(repo: git.Repo, entry: Path) -> None:
+    """A temporary worktree's files and git's record of it. `entry` is the worktree, or the
+    link that stands for one in the scratch folder (followed only there)."""
+    tree = entry.readlink() if entry.is_symlink() else entry
+    if tree != entry and tree.parent != _scratch_folder():
+        tree = entry  # a link to anywhere else: only the link goes
+    _forget_worktree(repo, tree)
+    for path in {tree, entry}:
+        if path.is_symlink():
+            path.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _forget_worktree(repo: git.Repo, tree: Path) -> None:
@@ -239,25 +279,31 @@ def _forget_worktree(repo: git.Repo, tree: Path) -> None:
 
 @contextlib.contextmanager
 def worktree(repo: git.Repo, commit: str, checkout: bool = True) -> Iterator[Path]:
-    """A temporary detached checkout of `commit` inside the git directory, removed afterwards
-    whatever happens; one left by a killed process is removed by the next `worktree()`. Without
-    `checkout` its files are only those `check_out` brings."""
+    """A temporary detached checkout of `commit`, removed afterwards whatever happens; one left
+    by a killed process is removed by the next `worktree()`. It is made in the scratch folder
+    (memory) when it fits there, a link in the git directory standing for it; else inside the
+    git directory. Without `checkout` its files are only those `check_out` brings."""
     prune_worktrees(repo)
     folder_root = state_dir(repo) / "worktrees"
     folder_root.mkdir(exist_ok=True)
-    folder = folder_root / f"tree-{uuid.uuid4().hex[:12]}"
-    fd = _flock(folder.with_suffix(".lock"))  # first: a folder is never seen without its lock
+    entry = folder_root / f"tree-{uuid.uuid4().hex[:12]}"
+    fd = _flock(entry.with_suffix(".lock"))  # first: an entry is never seen without its lock
+    folder = entry
     try:
+        scratch = _scratch(repo, commit)
+        if scratch is not None:
+            folder = scratch / entry.name
+            entry.symlink_to(folder)  # before the folder: a killed run leaves nothing unnamed
         run(repo, "worktree", "add", "--quiet", "--detach",
             *([] if checkout else ["--no-checkout"]), str(folder), commit)
         yield folder
     finally:
         with contextlib.suppress(GitopsError):
             run(repo, "worktree", "remove", "--force", str(folder))
-        shutil.rmtree(folder, ignore_errors=True)
+        _discard(repo, entry)
         with contextlib.suppress(GitopsError):
             run(repo, "worktree", "prune")
-        folder.with_suffix(".lock").unlink(missing_ok=True)
+        entry.with_suffix(".lock").unlink(missing_ok=True)
         if fd is not None:
             os.close(fd)
 

@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from ..adapters.files import resolved
 from ..adapters.kustomize import KUSTOMIZATION_FILES
 from ..config.model import EXTERNAL, Config
 from ..errors import GitopsError
@@ -118,13 +119,14 @@ def synced_folders(root: Path, config: Config, apps: list[Resource]
     this repository, and the folders it syncs that are built (with a kustomization or a Helm
     chart), not read."""
     found, built = [], []
+    top = root.resolve()
     for app in apps:
         for source in app_sources(app):
             if not same_repo(source.get("repoURL"), config.repo_url) or "chart" in source:
                 continue
             rel = norm_path(source.get("path"))
-            folder = (root / rel).resolve()
-            if not folder.is_relative_to(root.resolve()) or not folder.is_dir():
+            folder = Path(resolved(str(top), rel))
+            if not folder.is_relative_to(top) or not folder.is_dir():
                 continue
             if any((folder / name).is_file() for name in TOOL_FILES):
                 built.append(rel)

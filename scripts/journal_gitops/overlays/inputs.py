@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..adapters.files import resolved
 from ..adapters.kustomize import KUSTOMIZATION_FILES
 from ..adapters.yamlload import load as load_yaml
 from ..cache.parsed import parsed
@@ -148,11 +149,13 @@ class _Folder:
     absent: tuple[Path, ...] = ()  # entries inside the repository that are not there
 
 
-def _kind(path: str) -> tuple[str, bool, bool] | None:
-    """A path with its links resolved, whether it is a folder and whether it exists; None for
-    a loop of links (or a name no file can have)."""
+def _kind(folder: str, entry: str) -> tuple[str, bool, bool] | None:
+    """An entry of a kustomization in `folder` (resolved) with its links resolved, whether it
+    is a folder and whether it exists; None for a loop of links (or a name no file can
+    have)."""
+    target = os.path.join(folder, entry)  # noqa: PTH118 (strings: every entry of every walk)
     try:
-        target = os.path.realpath(path)
+        target = resolved(folder, entry)
         mode = os.stat(target).st_mode  # noqa: PTH116 (strings: every entry of every walk)
     except FileNotFoundError:
         return target, False, False
@@ -173,7 +176,7 @@ def _analyse(folder: Path, file: Path, base: Path, data: dict[str, Any] | str, t
     found, children, absent = [], [], []
     top = str(base)
     for field, entry, fetchable in entries(data):
-        kind = _kind(os.path.join(folder, entry))  # noqa: PTH118 (as above)
+        kind = _kind(str(folder), entry)
         if kind is None:
             found.append(InputProblem(rel, _line(text, entry),
                                       f"{field} entry {entry} is a loop of links"))
