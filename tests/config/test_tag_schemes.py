@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import Runner
+from journal_gitops.config.gates import same_tag
 from journal_gitops.config.tags import parse_tag_scheme
 from journal_gitops.config.versions import Order, SemVer, before, numbers, placed
 from journal_gitops.errors import ConfigError
@@ -155,6 +156,25 @@ def test_semver_and_pattern_schemes() -> None:
     assert (builds.accepts("build-10"), builds.accepts("build-10 "), builds.accepts("x/y")) == (
         True, False, False)
     assert builds.before("build-9", "build-10") is True
+
+
+SHA = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
+
+
+@pytest.mark.parametrize(("scheme", "held", "tag", "same"), [
+    ("full", SHA, SHA, True),
+    ("full", SHA, SHA[:7], True),  # a commit's short sha holds its full one, and back
+    ("full", SHA[:7], SHA, True),
+    ("full", SHA[:6], SHA, False),  # too short to name a commit
+    ("short", SHA[:7], SHA[:8], True),
+    ("semver", "2.0", "2.0", True),
+    ("semver", "v1.10.0", "v1.10.0-rc.1", False),  # a version is only ever itself
+    ("semver", "v1.10.0-rc.1", "v1.10.0", False),
+    ({"pattern": "[0-9]+", "order": "numeric"}, "1234567", "12345678", False),
+    ({"pattern": "[0-9]+", "order": "numeric"}, "1234567", "1234567", True),
+])
+def test_which_tags_a_hold_holds(scheme: object, held: str, tag: str, same: bool) -> None:
+    assert same_tag(held, tag, parse_tag_scheme(scheme)) is same
 
 
 def test_a_bad_pattern_is_one_line() -> None:

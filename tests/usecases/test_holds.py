@@ -98,10 +98,10 @@ def test_a_hold_by_hand_covers_later_stages_and_breaks_with_the_glass(
                   "corrupts entries", "--in-place", repo=repo, env=FRIDAY)
     assert held.exit_code == 0, held.output
     assert held.output.splitlines()[0] == (
-        "staging  held  journal-server  bbbbbbb  corrupts entries")
+        "staging  held  journal-server  bbbbbbb20  corrupts entries")  # as given
     assert git(repo, "log", "-1", "--format=%B") == (
-        "hold(staging): journal-server bbbbbbb: corrupts entries\n\n"
-        "Keeps journal-server bbbbbbb out of staging and every later stage until "
+        "hold(staging): journal-server bbbbbbb20: corrupts entries\n\n"
+        "Keeps journal-server bbbbbbb20 out of staging and every later stage until "
         "`gitops release`.\n\n"
         f"Hold: staging journal-server={B[:9]} corrupts entries\n"
         "Environment: staging\n"
@@ -111,8 +111,8 @@ def test_a_hold_by_hand_covers_later_stages_and_breaks_with_the_glass(
     assert (again.exit_code, again.output) == (0, "already held out of staging\n")
     assert_refused(lambda: gitops("promote", "--from", "staging", "--to", "prod", "--in-place",
                                   repo=repo), 1, (
-        f"Error: journal-server bbbbbbb is held out of staging since 2026-03-06T16:00:00Z by "
-        f"{WHO}: corrupts entries; `gitops release staging --tag bbbbbbb --reason ...` lifts "
+        f"Error: journal-server bbbbbbb20 is held out of staging since 2026-03-06T16:00:00Z by "
+        f"{WHO}: corrupts entries; `gitops release staging --tag bbbbbbb20 --reason ...` lifts "
         f"it, or pass --break-glass REASON\n"), repo)
     # Only the held image: the other one may go.
     fileserver = gitops("promote", "--from", "staging", "--to", "prod", "--image",

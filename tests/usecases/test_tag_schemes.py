@@ -164,3 +164,27 @@ def test_a_hold_of_a_short_version_holds_it(gitops: Runner, make_repo: MakeRepo)
                    "--tag 2.0 --reason ...` lifts it, or pass --break-glass REASON\n", repo)
     assert _run(gitops, repo, "bump", "--tag", "2.0.1", "--dry-run").endswith(
         "dry run: nothing written\n")
+
+
+def test_a_hold_of_a_long_version_is_that_version_alone(gitops: Runner, make_repo: MakeRepo
+                                                       ) -> None:
+    """Seven characters of a version are not a commit's short sha: the hold is shown, named
+    and matched whole."""
+    repo = _repo(make_repo, "semver")
+    noon = {"GITOPS_NOW": "2026-03-06T12:00:00Z"}
+    base = git(repo, "rev-parse", "--short", "HEAD")
+    held = gitops("hold", "dev", "--tag", "v1.10.0-rc.1", "--reason", "slow", repo=repo, env=noon)
+    made = git(repo, "rev-parse", "--short", "hold/dev/v1.10.0-rc.1")
+    assert (held.exit_code, held.output) == (0, (
+        f"dev  held  (app images)  v1.10.0-rc.1  slow\n\n"
+        f"committed {made} on hold/dev/v1.10.0-rc.1 (from {base})\n"))
+    git(repo, "merge", "--quiet", "--ff-only", "hold/dev/v1.10.0-rc.1")
+    listed = _run(gitops, repo, "hold", "list")
+    assert listed.splitlines()[1].split("  ")[:3] == ["dev", "(app images)", "v1.10.0-rc.1"]
+    assert _run(gitops, repo, "bump", "--tag", "v1.10.0", "--dry-run").endswith(
+        "dry run: nothing written\n")
+    assert_refused(partial(gitops, "bump", "--tag", "v1.10.0-rc.1", repo=repo), 1,
+                   "Error: every app image v1.10.0-rc.1 is held out of dev since "
+                   "2026-03-06T12:00:00Z by Test Engineer <engineer@example.com>: slow; `gitops "
+                   "release dev --tag v1.10.0-rc.1 --reason ...` lifts it, or pass --break-glass "
+                   "REASON\n", repo)

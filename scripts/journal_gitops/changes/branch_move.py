@@ -24,8 +24,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..adapters.shas import short_sha
 from ..errors import GitopsError
-from ..history.shas import short_sha
 from .checkpoints import checkpoint
 from .pending import JOURNAL, pending
 

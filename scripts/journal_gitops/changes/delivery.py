@@ -18,9 +18,9 @@ from typing import Generic, TypeVar
 
 from ..adapters import gitlocks, gitrepo
 from ..adapters.files import FileEdit, write_files
+from ..adapters.shas import short_sha
 from ..config import CONFIG_FILE
 from ..errors import GitopsError, ToolMissingError, UsageError
-from ..history.shas import short_sha
 from ..history.trailers import CHANGE_KIND, parse
 from . import branch_move
 from .checkpoints import checkpoint

@@ -29,16 +29,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..adapters.shas import short_sha
 from ..errors import GitopsError, UsageError
 from ..timing.clock import iso, parse_instant
 from ..timing.cron import Schedule, parse_schedule, window_end, zone
 from ..timing.durations import format_duration, parse_duration
 from . import invalid
+from .tags import TagScheme
 
 FREEZES = "freezes"
 MIN_SOAK = "minSoak"
 HOLDS = "holds"
-MIN_TAG = 7  # the shortest tag prefix a hold matches by
+MIN_TAG = 7  # the shortest commit prefix a hold matches by
 
 
 @dataclass(frozen=True)
@@ -105,19 +107,26 @@ class Hold:
     since: datetime | None = None
     image: str | None = None  # None: every app image
 
-    def covers(self, image: str, tag: str) -> bool:
-        """Whether moving `image` to `tag` brings this hold's tag back: the same tag (a version
-        such as 2.0 is short), or a commit's short sha for its full one, and the other way
-        round."""
-        short, full = sorted((self.tag, tag), key=len)
-        same = short == full or (len(short) >= MIN_TAG and full.startswith(short))
-        return same and self.image in (None, image)
+    def covers(self, image: str, tag: str, scheme: TagScheme) -> bool:
+        """Whether moving `image` to `tag` brings this hold's tag back (see same_tag)."""
+        return same_tag(self.tag, tag, scheme) and self.image in (None, image)
 
     def describe(self) -> str:
         what = self.image or "every app image"
         who = f" by {self.by}" if self.by else ""
         when = f" since {iso(self.since)}" if self.since else ""
-        return f"{what} {self.tag[:7]} is held out of {self.env}{when}{who}: {self.reason}"
+        return (f"{what} {short_sha(self.tag)} is held out of {self.env}{when}{who}: "
+                f"{self.reason}")
+
+
+def same_tag(held: str, tag: str, scheme: TagScheme) -> bool:
+    """Whether `tag` is the held tag: the same text, or, when tags are made of commits, a
+    commit's short sha (7 characters or more) for its full one and the other way round. A
+    version is only ever itself: v1.10.0 does not hold v1.10.0-rc.1, nor build 1234567 build
+    12345678."""
+    short, full = sorted((held, tag), key=len)
+    return short == full or (scheme.of_commits and len(short) >= MIN_TAG
+                             and full.startswith(short))
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ..adapters.shas import SHORT, short_sha
 from ..config.gates import ActiveFreeze, Freeze, Hold
 from ..config.model import Config
 from ..config.tags import TagScheme
 from ..config.versions import Order
 from ..errors import GateRefusal
-from ..history.shas import SHORT, short_sha
 from ..history.trailers import BREAK_GLASS, SKIP_ORDER, SKIP_SOAK, Trailer, one_line
 from ..history.walker import Step, walk
 from ..overlays.images import Pin
@@ -93,10 +93,11 @@ def check_not_held(config: Config, moves: Mapping[str, Mapping[str, str]],
         return
     for env, images in moves.items():
         for hold in holds_over(config, env):
-            image = next((name for name, tag in images.items() if hold.covers(name, tag)), None)
+            image = next((name for name, tag in images.items()
+                          if hold.covers(name, tag, config.tag_scheme)), None)
             if image is not None:
                 raise GateRefusal(
-                    f"{hold.describe()}; `gitops release {hold.env} --tag {hold.tag[:SHORT]} "
+                    f"{hold.describe()}; `gitops release {hold.env} --tag {short_sha(hold.tag)} "
                     f"--reason ...` lifts it, or pass --break-glass REASON")
 
 

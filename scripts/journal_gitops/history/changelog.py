@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..adapters import gitrepo
+from ..adapters.shas import SHORT
 from ..config.model import Config
 from ..overlays.images import commit_of_tag
-from .shas import SHORT
 
 MAX_COMMITS = 50  # listed per environment; the rest is counted
 

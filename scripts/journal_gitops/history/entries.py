@@ -12,12 +12,12 @@ from typing import NamedTuple
 
 from ..adapters import gitrepo
 from ..adapters.kustomize import KUSTOMIZATION_FILES
+from ..adapters.shas import short_digest
 from ..config import CONFIG_FILE
 from ..config.model import Config
 from ..errors import GitopsError, UsageError
 from ..overlays.images import Pin
 from ..overlays.snapshot import EnvSnapshot
-from .shas import short_digest
 from .trailers import CHANGE_KIND, ChangeKind, parse
 from .walker import Reaches, Step, overlay_paths, reach_walk, reaches, state_at
 

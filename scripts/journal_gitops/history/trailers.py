@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from ..adapters.shas import SHORT, short_sha
 from ..errors import UsageError
-from .shas import SHORT, short_sha
 
 if TYPE_CHECKING:  # the builders read these; the parser (used by delivery) needs none of them
     from ..overlays.snapshot import ImageChange, StateChange

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..history.shas import SHORT, short_digest, short_sha
+from ..adapters.shas import SHORT, short_digest, short_sha
 from ..overlays.images import commit_of_tag
 from . import lines_of, table
 from .changelog import changelog_json, changelog_markdown

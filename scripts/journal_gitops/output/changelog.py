@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..adapters.shas import SHORT
 from ..history.changelog import Changelog, heading
-from ..history.shas import SHORT
 
 
 def _escape(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..history.shas import short_sha
+from ..adapters.shas import short_sha
 from . import json_document
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..history.shas import short_digest, short_sha
+from ..adapters.shas import short_digest, short_sha
 from ..kube.images import split_image
 from ..kube.objdiff import Change
 from ..usecases.diff import DiffReport, EnvDiff

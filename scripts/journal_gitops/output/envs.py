@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..history.shas import short_pin
+from ..adapters.shas import short_pin, short_sha
 from ..timing.clock import iso
 from . import json_document, table
 from .delivery import delivery_json, delivery_text, short_answer
@@ -54,7 +54,7 @@ def envs_text(rows: Sequence[EnvRow]) -> str:
                      for k, pin in s.images.items()) or "-",
             _sync(s.automated) or "-", _frozen(row.gate),
             (row.gate.min_soak if row.gate else None) or "-",
-            " ".join(dict.fromkeys(h.tag[:7] for h in row.gate.holds)) if row.gate and
+            " ".join(dict.fromkeys(short_sha(h.tag) for h in row.gate.holds)) if row.gate and
             row.gate.holds else "-", differs))
     return table(("ENV", "STAGE", "CLUSTER", "NAMESPACE", "REPLICAS", "CONFIG", "IMAGES", "SYNC",
                   "FROZEN", "SOAK", "HELD", "PROMOTES"), out)

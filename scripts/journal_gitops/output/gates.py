@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..history.shas import short_sha
+from ..adapters.shas import short_sha
 from ..timing.clock import iso
 from . import json_document, lines_of, plural, table
 from .delivery import delivery_json, delivery_text, short_answer

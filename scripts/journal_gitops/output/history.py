@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..adapters.shas import short_sha
 from ..history.entries import Part
-from ..history.shas import short_sha
 from . import json_document, table
 
 if TYPE_CHECKING:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..adapters.shas import short_sha
 from ..timing.clock import iso
 from . import json_document, table
 from .delivery import delivery_json, delivery_text, short_answer
@@ -22,7 +23,7 @@ def hold_json_of(hold: Hold) -> dict[str, Any]:
 
 
 def _row(hold: Hold) -> tuple[str, ...]:
-    return (hold.env, hold.image or "(app images)", hold.tag[:7],
+    return (hold.env, hold.image or "(app images)", short_sha(hold.tag),
             iso(hold.since) if hold.since else "-", hold.by or "-", hold.reason)
 
 
@@ -44,7 +45,7 @@ def hold_change_text(done: Delivery[HoldChange], options: DeliveryOptions, env: 
         return short or ""
     change = done.proposal.data
     verb = "held" if change.action == "hold" else "released"
-    rows = [(h.env, verb, h.image or "(app images)", h.tag[:7], change.reason)
+    rows = [(h.env, verb, h.image or "(app images)", short_sha(h.tag), change.reason)
             for h in change.holds]
     return delivery_text(done, options, table(("ENV", "ACTION", "IMAGE", "TAG", "REASON"), rows,
                                               header=False))

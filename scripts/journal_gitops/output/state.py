@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from ..history.shas import short_sha
+from ..adapters.shas import short_sha
 from . import lines_of, table
 from .changelog import changelog_json, changelog_markdown
 from .delivery import delivery_json, delivery_text, short_answer

@@ -7,7 +7,7 @@ import html
 from datetime import datetime, timezone
 from typing import Any
 
-from ..history.shas import short_digest, short_sha
+from ..adapters.shas import short_digest, short_sha
 from ..usecases.status import ImageStatus, StatusReport
 from . import json_document, lines_of, table
 from .holds import hold_json_of
@@ -30,7 +30,7 @@ def _cells(row: ImageStatus) -> tuple[str, ...]:
     return (row.env, row.image, _tag(row), short_sha(row.app_commit) if row.app_commit else "-",
             _when(row.since), short_sha(row.by_commit) if row.by_commit else "-",
             short_sha(row.pending) if row.pending else "-", row.frozen or "-",
-            row.soak_remaining or "-", " ".join(h.tag[:7] for h in row.holds) or "-")
+            row.soak_remaining or "-", " ".join(short_sha(h.tag) for h in row.holds) or "-")
 
 
 def _link(report: StatusReport, sha: str | None) -> str | None:
@@ -134,7 +134,7 @@ def _environment(report: StatusReport, rows: list[ImageStatus]) -> list[str]:
         lines.append(f'<p class="gate">Soak left before the next promotion: '
                      f"{e(first.soak_remaining)}</p>")
     holds = list(dict.fromkeys(h for row in rows for h in row.holds))
-    lines += [f'<p class="gate held"><strong>Held</strong> <code>{e(h.tag[:7])}</code>: '
+    lines += [f'<p class="gate held"><strong>Held</strong> <code>{e(short_sha(h.tag))}</code>: '
               f"{e(h.describe())}</p>" for h in holds]
     head = "".join(f"<th>{e(h)}</th>" for h in IMAGE_HEADERS)
     lines += [f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..adapters import gitrepo
 from ..adapters.files import FileEdit
+from ..adapters.shas import SHORT, branch_part, short_sha
 from ..changes.delivery import Delivery, DeliveryOptions, Proposal, deliver
 from ..config.load import load_config
 from ..config.model import Config, ManagedImage
@@ -22,7 +23,6 @@ from ..gates.checks import (
     moves_back,
 )
 from ..history.changelog import Changelog, changelog_lines, changelogs
-from ..history.shas import SHORT, branch_part, short_sha
 from ..history.trailers import bump_message
 from ..history.walker import walk
 from ..kube.images import DIGEST

@@ -23,11 +23,11 @@ from datetime import datetime
 from pathlib import Path
 
 from ..adapters import gitrepo
+from ..adapters.shas import short_sha
 from ..config.model import Config
 from ..errors import GitopsError
 from ..gates.checks import MoveBack, holds_over, moves_back, soak_verdict
 from ..history.revisions import config_at, sides
-from ..history.shas import short_sha
 from ..history.trailers import (
     ALLOW_ROLLBACK,
     BREAK_GLASS,
@@ -137,7 +137,8 @@ class _Checker:
             return
         if not self.has(env, BREAK_GLASS):
             for hold in holds_over(self.base_cfg, env):
-                if any(hold.covers(name, pin.tag or "") for name, pin in moved.items()):
+                scheme = self.base_cfg.tag_scheme
+                if any(hold.covers(name, pin.tag or "", scheme) for name, pin in moved.items()):
                     yield Violation(env, "hold", f"{hold.describe()}; a change bringing it "
                                                  f"back needs a commit with a {BREAK_GLASS} "
                                                  f"trailer for {env}")

@@ -10,12 +10,14 @@ from pathlib import Path
 
 from ..adapters import gitrepo
 from ..adapters.files import FileEdit, read_file
+from ..adapters.shas import branch_part, short_sha
 from ..changes.delivery import Delivery, DeliveryOptions, Proposal, deliver
 from ..config import CONFIG_FILE
 from ..config.edit import add_holds, remove_holds
 from ..config.gates import Hold
 from ..config.load import load_config
 from ..config.model import Config
+from ..config.tags import TagScheme
 from ..errors import UsageError
 from ..history.trailers import (
     HOLD,
@@ -52,15 +54,15 @@ def _checked(config: Config, env: str, tag: str, image: str | None, reason: str
     return tag, image, one_line(reason, "--reason")
 
 
-def _matches(hold: Hold, env: str, tag: str, image: str | None) -> bool:
+def _matches(hold: Hold, env: str, tag: str, image: str | None, scheme: TagScheme) -> bool:
     """Whether releasing `tag` (of `image`, or of every app image) in `env` lifts this hold:
     the tags match as bump and promote match them (Hold.covers)."""
-    return hold.env == env and hold.covers(hold.image or image or "", tag) and (
+    return hold.env == env and hold.covers(hold.image or image or "", tag, scheme) and (
         image is None or hold.image in (None, image))
 
 
 def hold_message(action: str, env: str, holds: list[Hold], reason: str) -> str:
-    what = ", ".join(f"{h.image or 'app images'} {h.tag[:7]}" for h in holds)
+    what = ", ".join(f"{h.image or 'app images'} {short_sha(h.tag)}" for h in holds)
     key = HOLD if action == "hold" else RELEASED
     body = ((f"Keeps {what} out of {env} and every later stage until `gitops release`."
              if action == "hold" else f"Lets {what} into {env} again."),)
@@ -85,7 +87,7 @@ def hold(config: Config, env: str, tag: str, image: str | None, reason: str,
                         hold_message("hold", env, added, reason),
                         HoldChange(env, "hold", tuple(added), reason))
 
-    return deliver(config.root, plan, _verify, options, lambda p: f"hold/{env}/{tag[:7]}")
+    return deliver(config.root, plan, _verify, options, lambda p: f"hold/{env}/{branch_part(tag)}")
 
 
 def release(config: Config, env: str, tag: str, image: str | None, reason: str,
@@ -95,7 +97,8 @@ def release(config: Config, env: str, tag: str, image: str | None, reason: str,
 
     def plan(tree: Path) -> Proposal[HoldChange] | None:
         cfg = load_config(tree)
-        gone = [i for i, h in enumerate(cfg.gates.holds) if _matches(h, env, tag, image)]
+        gone = [i for i, h in enumerate(cfg.gates.holds)
+                if _matches(h, env, tag, image, cfg.tag_scheme)]
         if not gone:
             return None
         lifted = [cfg.gates.holds[i] for i in gone]
@@ -104,7 +107,8 @@ def release(config: Config, env: str, tag: str, image: str | None, reason: str,
                         hold_message("release", env, lifted, reason),
                         HoldChange(env, "release", tuple(lifted), reason))
 
-    return deliver(config.root, plan, _verify, options, lambda p: f"release/{env}/{tag[:7]}")
+    return deliver(config.root, plan, _verify, options,
+                   lambda p: f"release/{env}/{branch_part(tag)}")
 
 
 def _verify(tree: Path, proposal: Proposal[HoldChange]) -> None:
@@ -113,7 +117,7 @@ def _verify(tree: Path, proposal: Proposal[HoldChange]) -> None:
     held = {(h.env, h.image, h.tag) for h in cfg.gates.holds}
     for h in proposal.data.holds:
         if ((h.env, h.image, h.tag) in held) != (proposal.data.action == "hold"):
-            raise UsageError(f"{CONFIG_FILE}: the {proposal.data.action} of {h.tag[:7]} did "
+            raise UsageError(f"{CONFIG_FILE}: the {proposal.data.action} of {short_sha(h.tag)} did "
                              f"not read back")
 
 

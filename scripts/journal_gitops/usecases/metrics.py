@@ -19,7 +19,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..adapters import gitrepo
+from ..config.gates import same_tag
 from ..config.model import Config
+from ..config.tags import TagScheme
 from ..errors import UsageError
 from ..history.entries import HistoryRow, read_history
 from ..history.trailers import HOLD, REVERTS, ChangeKind
@@ -107,7 +109,8 @@ def _failed_by(rows: Sequence[HistoryRow], index: int) -> list[HistoryRow]:
 
 
 def _failed_by_holds_and_reverts(env: str, history: Sequence[HistoryRow],
-                                 deployments: Sequence[HistoryRow]) -> list[HistoryRow]:
+                                 deployments: Sequence[HistoryRow], scheme: TagScheme
+                                 ) -> list[HistoryRow]:
     """The deployments a revert undid, and those that brought a tag a hold was set on by hand
     (a rollback's own holds are its deployments' already): history newest first."""
     failed: list[HistoryRow] = []
@@ -125,7 +128,7 @@ def _failed_by_holds_and_reverts(env: str, history: Sequence[HistoryRow],
                 continue
             brought = next((d for d in sorted(deployments, key=lambda d: order[d.commit])
                             if order[d.commit] > order[row.commit] and any(
-                                m.new and m.new.split("@")[0].startswith(tag[:7])
+                                m.new and same_tag(tag, m.new.split("@")[0], scheme)
                                 for m in d.images)), None)
             if brought is not None:
                 failed.append(brought)
@@ -161,7 +164,8 @@ def env_metrics(config: Config, env: str, start: datetime | None, source_repo: P
         failed.update({r.commit: r for r in undone})
         if undone and row in inside:
             restores.append(_when(row.date) - _when(undone[-1].date))
-    failed.update({r.commit: r for r in _failed_by_holds_and_reverts(env, history, rows)})
+    failed.update({r.commit: r for r in _failed_by_holds_and_reverts(env, history, rows,
+                                                                 config.tag_scheme)})
     leads = [t for r in deployments if (t := _lead_time(config, source_repo, r)) is not None]
     first = _when(deployments[0].date) if deployments else None
     rollbacks = sum(1 for r in inside if r.kind == ChangeKind.ROLLBACK)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..adapters.files import read_file
+from ..adapters.shas import branch_part
 from ..changes.delivery import Delivery, DeliveryOptions, Proposal, deliver
 from ..config.gates import Hold
 from ..config.load import load_config
@@ -23,7 +24,6 @@ from ..gates.checks import (
 )
 from ..history.changelog import Changelog, changelog_lines, changelogs
 from ..history.entries import read_history
-from ..history.shas import branch_part
 from ..history.trailers import (
     ALLOW_ROLLBACK,
     PROMOTED_COMMIT,

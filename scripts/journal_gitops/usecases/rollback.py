@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..adapters import gitrepo
 from ..adapters.files import FileEdit, read_file
+from ..adapters.shas import SHORT, short_sha
 from ..changes.delivery import Delivery, DeliveryOptions, Proposal, deliver
 from ..config import CONFIG_FILE
 from ..config.edit import add_holds
@@ -29,7 +30,6 @@ from ..errors import GitopsError, UsageError
 from ..gates.checks import Overrides, check_not_frozen
 from ..history.changelog import Changelog
 from ..history.entries import HistoryRow, Part, read_history, snapshot_at
-from ..history.shas import SHORT, short_sha
 from ..history.trailers import (
     HOLD,
     REVERTS,
