@@ -322,6 +322,77 @@ def test_recurring_freeze_is_an_argocd_sync_window(gitops: Runner,
     assert project.read_text() == original
 
 
+def _own_project(repo: Path, env: str) -> tuple[str, str]:
+    """`env`'s Application moved to an AppProject of its own, in the shared AppProject's file
+    (the one the root app applies); the two documents' texts."""
+    project = repo / "argocd/project.yaml"
+    text = project.read_text()
+    entry = "    - server: https://kubernetes.default.svc\n      namespace: journal-{}\n"
+    shared = text.replace(entry.format(env), "")
+    own = text.replace("name: journal\n", f"name: journal-{env}\n", 1)
+    for other in ("dev", "staging", "prod"):
+        own = own.replace(entry.format(other), "") if other != env else own
+    project.write_text(f"{shared}---\n{own}")
+    app = repo / f"apps/journal-{env}.yaml"
+    app.write_text(app.read_text().replace("project: journal\n", f"project: journal-{env}\n"))
+    config = repo / "gitops.yaml"
+    config.write_text(config.read_text() + (
+        f"layout:\n  environments:\n    {env}:\n      project: journal-{env}\n"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", f"{env} in a project of its own")
+    return shared, own
+
+
+def test_recurring_freezes_go_to_each_environments_own_appproject(
+        gitops: Runner, repo_with_history: Path) -> None:
+    repo = repo_with_history
+    project = repo / "argocd/project.yaml"
+    shared, staging = _own_project(repo, "staging")
+    staging_window = WINDOW.replace("journal-prod", "journal-staging")
+    weekend = ("--reason", "no weekend deploys", "--schedule", "0 16 * * 5", "--duration", "64h",
+               "--time-zone", "Europe/Berlin", "--in-place")
+    made = gitops("freeze", "staging", *weekend, repo=repo)
+    assert made.exit_code == 0, made.output
+    assert project.read_text() == f"{shared}---\n{staging}{staging_window}"
+    assert gitops("freeze", "prod", *weekend, repo=repo).exit_code == 0
+    assert project.read_text() == f"{shared}{WINDOW}---\n{staging}{staging_window}"
+    checked = gitops("validate", repo=repo)
+    assert checked.exit_code == 0, checked.output
+    # Both projects' windows go in one edit of their file, and come back in one.
+    both = gitops("unfreeze", "staging", "prod", "--recurring", "--in-place", repo=repo)
+    assert both.exit_code == 0, both.output
+    assert project.read_text() == f"{shared}---\n{staging}"
+    again = gitops("freeze", "staging", "prod", *weekend, repo=repo)
+    assert again.exit_code == 0, again.output
+    assert project.read_text() == f"{shared}{WINDOW}---\n{staging}{staging_window}"
+    # Deleting staging takes its window out of its own project, and nothing out of prod's.
+    gone = gitops("env", "delete", "staging", "--in-place", repo=repo,
+                  env=clock("2026-03-18T12:00:00Z"))  # a Wednesday
+    assert gone.exit_code == 0, gone.output
+    assert project.read_text() == f"{shared}{WINDOW}---\n" + staging.replace(
+        "  destinations:\n    - server: https://kubernetes.default.svc\n"
+        "      namespace: journal-staging\n", "  destinations: []\n")
+    lifted = gitops("unfreeze", "prod", "--recurring", "--in-place", repo=repo)
+    assert lifted.exit_code == 0, lifted.output
+    assert project.read_text().startswith(f"{shared}---\n")
+
+
+def test_a_recurring_freeze_on_argocds_builtin_project_says_where_it_needs_a_window(
+        gitops: Runner, repo_with_history: Path) -> None:
+    repo = repo_with_history
+    app = repo / "apps/journal-dev.yaml"
+    app.write_text(app.read_text().replace("project: journal\n", "project: default\n"))
+    config = repo / "gitops.yaml"
+    config.write_text(config.read_text() + (
+        "layout:\n  environments:\n    dev:\n      project: default\n"))
+    git(repo, "commit", "--quiet", "-am", "dev on Argo CD's default project")
+    assert_refused(lambda: gitops("freeze", "dev", "--reason", "x", "--schedule", "0 16 * * 5",
+                                  "--duration", "1h", "--in-place", repo=repo), 1,
+                   "Error: AppProject default is not in this repository's Argo CD files: the "
+                   "deny sync windows of a recurring freeze of journal-dev need it there\n",
+                   repo)
+
+
 # --- the merge-time gate ---------------------------------------------------------------------
 
 

@@ -213,6 +213,13 @@ class YamlText:
             return
         self._edits.append(_Edit(line_start, self._value_end(node), ""))
 
+    def empty_list(self, mapping: MappingNode, key: str) -> None:
+        """Make the value of `key` an empty list on the key's own line (`key: []`): what is
+        left when a block list's last item goes (a bare `key:` would be null)."""
+        key_node, value = next((k, v) for k, v in mapping.value if k.value == key)
+        colon = self.text.index(":", key_node.end_mark.index) + 1
+        self._edits.append(_Edit(colon, self._value_end(value), " []"))
+
     def result(self) -> str:
         out = self.text
         # From the end backwards; of two edits at one place, the one made first ends up first.

@@ -4,11 +4,12 @@ change."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ..adapters.files import FileEdit, read_file
-from ..adapters.yamlload import MappingNode, Node, ScalarNode, SequenceNode, load
+from ..adapters.yamlload import MappingNode, Node, ScalarNode, SequenceNode, load_all
 from ..adapters.yamltext import YamlText
 from ..config.clusters import Cluster
 from ..config.gates import desired_window, window_key
@@ -21,8 +22,11 @@ from .templates import AUTO_SYNC, MANUAL_SYNC
 class ProjectFile:
     """The file holding the environments' AppProject, with edits of its destinations pending."""
 
-    def __init__(self, tree: Path, config: Config, name: str | None = None) -> None:
-        name = name or config.project
+    def __init__(self, tree: Path, config: Config, name: str | None = None,
+                 written: Mapping[str, str] | None = None) -> None:
+        """`written`: files' texts as edits already pending leave them."""
+        name = self.name = name or config.project
+        self._written = written or {}
         folder = tree / config.argocd_dir
         files = [f"{config.argocd_dir}/{path.name}" for path in sorted(folder.glob("*.y*ml"))]
         if self._found(tree, files, name):
@@ -35,25 +39,26 @@ class ProjectFile:
     def _found(self, tree: Path, files: list[str], name: str) -> bool:
         """Take the AppProject named `name` from the first of the files that holds it."""
         for rel in files:
-            text = read_file(tree, rel)
+            text = self._written[rel] if rel in self._written else read_file(tree, rel)
             if "kind: AppProject" not in text:
                 continue
             doc = YamlText(text, rel, many=True)
-            for root in doc.documents:  # the AppProject may share its file (with ApplicationSets)
+            for index, root in enumerate(doc.documents):  # it may share its file
                 meta = doc.get(root, "metadata")
                 spec = doc.get(root, "spec")
                 if doc.scalar(doc.get(root, "kind")) == "AppProject" and doc.scalar(
                         doc.get(meta, "name")) == name and isinstance(spec, MappingNode):
-                    self.rel, self.doc, self.spec = rel, doc, spec
+                    self.rel, self.doc, self.spec, self.index = rel, doc, spec, index
                     return True
         return False
 
     @classmethod
-    def of(cls, tree: Path, config: Config, name: str) -> ProjectFile | None:
+    def of(cls, tree: Path, config: Config, name: str,
+           written: Mapping[str, str] | None = None) -> ProjectFile | None:
         """The AppProject's file, wherever Argo CD's files are; None for Argo CD's built-in
         `default` project when the repository does not define it."""
         try:
-            return cls(tree, config, name)
+            return cls(tree, config, name, written)
         except GitopsError:
             if name == "default":
                 return None
@@ -79,14 +84,17 @@ class ProjectFile:
                      for key in ("server", "name", "namespace")}
             if entry["namespace"] == namespace and cluster.matches(
                     {k: v for k, v in entry.items() if v is not None}):
-                self.doc.remove_item(destinations, index)
+                if len(destinations.value) == 1 and not destinations.flow_style:
+                    self.doc.empty_list(self.spec, "destinations")
+                else:
+                    self.doc.remove_item(destinations, index)
                 return True
         return False
 
     def set_deny_windows(self, wanted: list[dict[str, Any]], ours: set[str]) -> bool:
         """Make the deny sync windows over the Applications `ours` exactly `wanted`; other
         windows stay. Returns whether anything changed."""
-        data = load(self.doc.text, self.rel)
+        data = load_all(self.doc.text, self.rel)[self.index]
         spec = data.get("spec") if isinstance(data, dict) else None
         current = spec.get("syncWindows") if isinstance(spec, dict) else None
         return edit_windows(self.doc, self.spec, list(current or []), wanted, ours)
@@ -95,32 +103,52 @@ class ProjectFile:
         return FileEdit(self.rel, self.doc.original, self.doc.result())
 
 
+def sync_windows_edits(tree: Path, config: Config) -> list[FileEdit]:
+    """Each AppProject's deny windows made to match the recurring freezes of the environments
+    whose Applications it holds (nothing: they already do). Two AppProjects of one file make
+    one edit of it."""
+    edits: dict[str, FileEdit] = {}
+    for name, (ours, wanted) in sorted(project_windows(tree, config).items()):
+        try:
+            project = ProjectFile.of(tree, config, name, {r: e.after or "" for r, e in
+                                                          edits.items()})
+        except GitopsError:
+            project = None
+        if project is None:
+            if wanted:
+                raise GitopsError(
+                    f"AppProject {name} is not in this repository's Argo CD files: the deny "
+                    f"sync windows of a recurring freeze of {', '.join(sorted(ours))} need it "
+                    f"there")
+            continue
+        if project.set_deny_windows(wanted, ours):
+            before = edits[project.rel].before if project.rel in edits else project.doc.original
+            edits[project.rel] = FileEdit(project.rel, before, project.doc.result())
+    return list(edits.values())
+
+
 def application_names(tree: Path, config: Config) -> dict[str, str]:
     """Each environment's Application name (environments without one are left out)."""
     return {env: app.name for env, app in environment_applications(tree, config).items()}
 
 
-def wanted_windows(config: Config, names: dict[str, str]) -> list[dict[str, Any]]:
-    """The deny windows the recurring freezes of gitops.yaml call for."""
-    wanted = []
-    for freeze in config.gates.freezes:
-        if not freeze.recurring:
-            continue
-        if freeze.env not in names:
+def project_windows(tree: Path, config: Config
+                    ) -> dict[str, tuple[set[str], list[dict[str, Any]]]]:
+    """For each AppProject the environments' Applications are in: those Applications' names
+    (the windows over them are the tooling's to write) and the deny windows their
+    environments' recurring freezes call for."""
+    apps = environment_applications(tree, config)
+    recurring = [f for f in config.gates.freezes if f.recurring]
+    for freeze in recurring:
+        if freeze.env not in apps:
             raise GitopsError(f"no Application deploys {config.overlay_rel(freeze.env)}: its "
                               f"recurring freeze has no sync window to hold")
-        wanted.append(desired_window(freeze, names[freeze.env]))
-    return wanted
-
-
-def sync_windows_edit(tree: Path, config: Config) -> FileEdit | None:
-    """The AppProject's deny windows made to match gitops.yaml's recurring freezes (None:
-    they already do)."""
-    names = application_names(tree, config)
-    project = ProjectFile(tree, config)
-    if project.set_deny_windows(wanted_windows(config, names), set(names.values())):
-        return project.edit()
-    return None
+    out: dict[str, tuple[set[str], list[dict[str, Any]]]] = {}
+    for env, app in apps.items():
+        ours, wanted = out.setdefault(str(app.spec.get("project") or "default"), (set(), []))
+        ours.add(app.name)
+        wanted += [desired_window(f, app.name) for f in recurring if f.env == env]
+    return out
 
 
 def set_destination(text: str, source: str, cluster: Cluster) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..adapters.files import FileEdit, read_file
 from ..adapters.yamlload import load
-from ..argocd.edit import sync_windows_edit
+from ..argocd.edit import sync_windows_edits
 from ..changes.delivery import Delivery, DeliveryOptions, Proposal, deliver
 from ..config import CONFIG_FILE
 from ..config.edit import add_freezes, remove_freezes
@@ -103,10 +103,7 @@ def _edits(tree: Path, text: str, new_text: str) -> list[FileEdit]:
     """gitops.yaml's edit, and the AppProject's when the recurring windows change."""
     edits = [FileEdit(CONFIG_FILE, text, new_text)]
     with_new = _config_from(tree, new_text)
-    project = sync_windows_edit(tree, with_new)
-    if project is not None:
-        edits.append(project)
-    return edits
+    return [*edits, *sync_windows_edits(tree, with_new)]
 
 
 def _config_from(tree: Path, text: str) -> Config:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ...adapters import gitrepo
 from ...adapters.files import FileEdit, read_file
-from ...argocd.edit import ProjectFile, application_names, wanted_windows
+from ...argocd.edit import ProjectFile, project_windows
 from ...changes.delivery import Delivery, DeliveryOptions, Proposal
 from ...config import CONFIG_FILE
 from ...config.edit import drop_intended, drop_layout, remove_env, remove_freezes, set_soak
@@ -80,10 +80,10 @@ def _drop_windows(tree: Path, cfg: Config, name: str, project: ProjectFile) -> b
     """The deleted environment's recurring freezes leave the AppProject's windows too."""
     if not any(f.env == name and f.recurring for f in cfg.gates.freezes):
         return False
-    names = application_names(tree, cfg)
     kept = replace(cfg, gates=replace(cfg.gates, freezes=tuple(
         f for f in cfg.gates.freezes if f.env != name)))
-    return project.set_deny_windows(wanted_windows(kept, names), set(names.values()))
+    ours, wanted = project_windows(tree, kept).get(project.name, (set(), []))
+    return project.set_deny_windows(wanted, ours)
 
 
 def _without_gates(text: str, freezes: Sequence[Freeze], name: str) -> str:
