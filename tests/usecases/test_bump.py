@@ -565,6 +565,30 @@ def test_crlf_overlay_keeps_its_line_endings(gitops: Runner, make_repo: MakeRepo
     assert f"newTag: {NEW}\r\n".encode() in committed
 
 
+def _mixed(text: str) -> str:
+    """Every other line ending CRLF, as files edited on two systems have them."""
+    lines = text.split("\n")
+    return "\n".join(line + ("\r" if i % 2 and i < len(lines) - 1 else "")
+                     for i, line in enumerate(lines))
+
+
+@pytest.mark.parametrize("reshape", [
+    lambda text: "\ufeff" + text,  # a byte-order mark
+    lambda text: "\ufeff" + text.replace("\n", "\r\n"),
+    _mixed,
+], ids=["bom", "bom-crlf", "mixed-endings"])
+def test_a_bump_changes_the_tag_bytes_and_nothing_else(gitops: Runner, make_repo: MakeRepo,
+                                                       reshape: Callable[[str], str]) -> None:
+    repo = make_repo()
+    (repo / ".gitattributes").write_text("*.yaml -text\n")
+    _commit_change(repo, reshape)
+    before = (repo / DEV).read_bytes()
+    result = gitops("bump", "--commit", NEW, "--in-place", repo=repo)
+    assert result.exit_code == 0, result.output
+    assert (repo / DEV).read_bytes() == before.replace(START.encode(), NEW.encode())
+    assert git(repo, "show", "--format=", "--numstat", "HEAD") == f"2\t2\t{DEV}"
+
+
 def test_kustomization_yml(gitops: Runner, make_repo: MakeRepo) -> None:
     repo = make_repo()
     git(repo, "mv", DEV, "overlays/dev/kustomization.yml")

@@ -9,6 +9,7 @@ library's round trip would lose what it does not model.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from .yamlload import (
 _GO_NUMBER = re.compile(
     r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|^0[xXoObB][0-9a-fA-F_]+$"
 )
+BOM = "\ufeff"  # a byte-order mark some editors put at the start of UTF-8 files
 _WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ".inf", ".nan"}
 
 
@@ -54,10 +56,11 @@ class YamlText:
 
     def __init__(self, text: str, source: str, many: bool = False) -> None:
         """`many`: the text may hold several documents (a manifest file); `root` is the first."""
-        # Positions are computed on LF text; CRLF files get their line endings back in result().
-        self._crlf = "\r\n" in text
+        # Positions are computed on LF text without a byte-order mark (the composer counts
+        # neither); result() gives each line its ending back, and the mark.
         self.original = text
-        text = text.replace("\r\n", "\n")
+        self._bom = BOM if text.startswith(BOM) else ""
+        text = text.removeprefix(BOM).replace("\r\n", "\n")
         self.text = text
         self.source = source
         self.documents: list[Node] = compose_all(text, source) if many else []
@@ -156,6 +159,8 @@ class YamlText:
         if with_comments:
             start = self._comments_above(start, key_node.start_mark.column)
         end = self._value_end(value_node)
+        if start < 0:  # the text's first line: its own line break goes with it
+            start, end = 0, min(self._line_end(end) + 1, len(self.text))
         self._edits.append(_Edit(start, end, ""))
 
     def append(self, seq: SequenceNode, fields: dict[str, str | int] | str) -> None:
@@ -226,7 +231,24 @@ class YamlText:
         order = sorted(enumerate(self._edits), key=lambda p: (p[1].start, p[0]), reverse=True)
         for _, edit in order:
             out = out[: edit.start] + edit.text + out[edit.end:]
-        return out.replace("\n", "\r\n") if self._crlf else out
+        return self._bom + (self._endings(out) if "\r\n" in self.original else out)
+
+    def _endings(self, out: str) -> str:
+        """`out` with the original's line endings: a line kept ends as it did, a new or changed
+        one like the line it replaces or follows (a file of CRLF lines stays all CRLF, and one
+        that mixes them changes no other line's ending)."""
+        before = self.original.removeprefix(BOM).split("\n")
+        crlf = [line.endswith("\r") for line in before[:-1]]
+        after = out.split("\n")
+        ends: list[bool] = []
+        matcher = difflib.SequenceMatcher(None, [line.removesuffix("\r") for line in before],
+                                          after, autojunk=False)
+        for tag, i1, _, j1, j2 in matcher.get_opcodes():
+            for k in range(j2 - j1):
+                ref = i1 + k if tag == "equal" else min(i1, len(crlf) - 1)
+                ends.append(crlf[ref] if 0 <= ref < len(crlf) else bool(crlf and crlf[-1]))
+        return "".join(line + ("\r\n" if end else "\n")
+                       for line, end in zip(after[:-1], ends, strict=False)) + after[-1]
 
     # -- positions ---------------------------------------------------------------------------
 
