@@ -155,11 +155,65 @@ def test_what_a_killed_process_left_in_the_scratch_folder_is_removed(
     left = Path(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                                check=False).stdout.strip())
     assert left.parent == scratch and (left / "a/one.yaml").is_file()
-    # A link planted among the entries that leads elsewhere: only the link goes.
+    # Links planted among the entries that lead elsewhere (the scratch folder's parent,
+    # another clone's live worktree, as a copied clone's links do): only the links go.
     (tmp_path / "precious").mkdir()
     (tmp_path / "precious/keep.txt").write_text("keep\n")
-    (repo / ".git/gitops/worktrees/tree-planted").symlink_to(tmp_path / "precious")
-    gitrepo.prune_worktrees(gitrepo.open_repo(repo))
+    (tmp_path / "other-clone").mkdir()
+    (tmp_path / "other-clone/x.yaml").write_text("x\n")
+    other = init_git(tmp_path / "other-clone")
+    with gitrepo.worktree(gitrepo.open_repo(other), "HEAD") as theirs:
+        entries = repo / ".git/gitops/worktrees"
+        (entries / "tree-planted").symlink_to(tmp_path / "precious")
+        (entries / "tree-up").symlink_to(scratch / "..")
+        (entries / "tree-theirs").symlink_to(theirs)
+        gitrepo.prune_worktrees(gitrepo.open_repo(repo))
+        assert (theirs / ".git").is_file() and list(scratch.iterdir()) == [theirs]
     assert not left.exists() and list(scratch.iterdir()) == [] and _entries(repo) == []
     assert (tmp_path / "precious/keep.txt").read_text() == "keep\n"
+    assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounts a file system")
+def test_a_scratch_folder_where_programs_cannot_run_is_not_used(tmp_path: Path) -> None:
+    """The repository's hooks run from the worktree: a noexec mount (as Docker gives
+    /dev/shm) would silently skip them."""
+    repo = _repo(tmp_path)
+    shm = tmp_path / "shm"
+    shm.mkdir()
+    script = (f"import sys; sys.path[:0] = {sys.path!r}\n"
+              "from pathlib import Path\n"
+              "from journal_gitops.adapters import gitrepo\n"
+              f"gitrepo.SCRATCH = Path({str(shm)!r})\n"
+              f"with gitrepo.worktree(gitrepo.open_repo(Path({str(repo)!r})), 'HEAD') as t:\n"
+              "    print(t.parent.name)\n")
+    for options, where in (("noexec", "worktrees"), ("exec", f"gitops-{os.getuid()}")):
+        done = subprocess.run(
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+             f'mount -t tmpfs -o {options} tmpfs "$1" && exec "$2" -c "$3"', "-", str(shm),
+             sys.executable, script], capture_output=True, text=True, check=False)
+        assert (done.returncode, done.stdout) == (0, f"{where}\n"), done.stderr
+
+
+def test_worktrees_of_processes_running_at_once_in_one_clone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each process's worktree holds its files to the end, none fails and none is left: a
+    prune never takes another's fresh lock, and git's prune never meets a half-made add."""
+    repo = _repo(tmp_path)
+    scratch = _scratch(tmp_path, monkeypatch)
+    script = (f"import sys; sys.path[:0] = {sys.path!r}\n"
+              "from pathlib import Path\n"
+              "from journal_gitops.adapters import gitrepo\n"
+              f"gitrepo.SCRATCH = Path({str(scratch.parent)!r})\n"
+              f"repo = gitrepo.open_repo(Path({str(repo)!r}))\n"
+              "for _ in range(40):\n"
+              "    with gitrepo.worktree(repo, 'HEAD', checkout=_ % 2 == 0) as t:\n"
+              "        gitrepo.check_out(t, 'HEAD', ['a'])\n"
+              "        assert (t / 'a/one.yaml').read_text() == 'one\\n', t\n")
+    runs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(8)]
+    for run in runs:
+        out, err = run.communicate(timeout=300)
+        assert (run.returncode, out, err) == (0, "", "")
+    assert list(scratch.iterdir()) == [] and _entries(repo) == []
     assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1

@@ -172,6 +172,10 @@ SHA = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
     ("semver", "v1.10.0-rc.1", "v1.10.0", False),
     ({"pattern": "[0-9]+", "order": "numeric"}, "1234567", "12345678", False),
     ({"pattern": "[0-9]+", "order": "numeric"}, "1234567", "1234567", True),
+    ("semver", SHA[:7], SHA, True),  # a full sha left from a scheme of commits
+    ("sha-{short}", "sha-ab1", "sha-ab1c2d3", False),  # a tag's text is no sha
+    ("build-{sha}", "build-0", "build-0" + SHA[1:], False),
+    ("full", "v1.10.0", "v1.10.0-rc.1", False),
 ])
 def test_which_tags_a_hold_holds(scheme: object, held: str, tag: str, same: bool) -> None:
     assert same_tag(held, tag, parse_tag_scheme(scheme)) is same

@@ -195,12 +195,32 @@ def lock(repo: git.Repo) -> Iterator[None]:
         os.close(fd)
 
 
+@contextlib.contextmanager
+def _worktrees_mutex(repo: git.Repo) -> Iterator[Path]:
+    """The folder of temporary worktrees, held by this process alone: a prune never sees a
+    lock file before its owner holds it, and git's `worktree prune` never runs while another
+    process's `worktree add` is half done (it would take that worktree for a broken one)."""
+    folder = state_dir(repo) / "worktrees"
+    folder.mkdir(exist_ok=True)
+    try:
+        fd = os.open(folder.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise GitopsError(f"cannot open the lock {folder}.lock: {exc.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held for moments: waiting is right
+        yield folder
+    finally:
+        os.close(fd)
+
+
 def prune_worktrees(repo: git.Repo) -> None:
     """Remove the temporary worktrees that processes which died left behind (each live one is
     held by its owner's flock), and git's records of them, locked or not."""
-    folder = state_dir(repo) / "worktrees"
-    if not folder.is_dir():
-        return
+    with _worktrees_mutex(repo) as folder:
+        _prune(repo, folder)
+
+
+def _prune(repo: git.Repo, folder: Path) -> None:
     stale = False
     for entry in sorted(folder.glob("*.lock")):
         fd = _flock(entry)
@@ -233,14 +253,17 @@ def _scratch_folder() -> Path:
 
 def _scratch(repo: git.Repo, commit: str) -> Path | None:
     """This user's folder on the memory file system, when there is one that is this user's
-    alone (0700, owned, not a link) and room there for `commit`'s files; None: on disk."""
+    alone (0700, owned, not a link), where programs may run (the repository's hooks run from
+    the worktree), with room for `commit`'s files; None: on disk."""
     folder = _scratch_folder()
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
         info = folder.lstat()
+        noexec = bool(os.statvfs(folder).f_flag & os.ST_NOEXEC)
     except OSError:
         return None
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077 \
+            or noexec:
         return None
     sizes = [f.split()[3] for f in run(repo, "ls-tree", "-r", "-l", "-z", commit).split("\0")
              if f.count(" ") >= 3]
@@ -249,18 +272,35 @@ def _scratch(repo: git.Repo, commit: str) -> Path | None:
         else None
 
 
+def _ours(repo: git.Repo, tree: Path) -> bool:
+    """Whether a scratch folder is one of this repository's worktrees (its `.git` file points
+    into this clone's git directory), or an empty one a killed `git worktree add` left; never
+    another clone's (a copied clone's links point at the original's trees)."""
+    if tree.parent != _scratch_folder() or not tree.name.startswith("tree-"):
+        return False
+    try:
+        pointer = (tree / ".git").read_text().strip()
+    except FileNotFoundError:
+        return tree.is_dir() and not any(tree.iterdir())
+    except OSError:
+        return False
+    record = os.path.realpath(Path(pointer.removeprefix("gitdir: ")).parent)
+    return record == os.path.realpath(common_dir(repo) / "worktrees")
+
+
 def _discard(repo: git.Repo, entry: Path) -> None:
     """A temporary worktree's files and git's record of it. `entry` is the worktree, or the
-    link that stands for one in the scratch folder (followed only there)."""
-    tree = entry.readlink() if entry.is_symlink() else entry
-    if tree != entry and tree.parent != _scratch_folder():
-        tree = entry  # a link to anywhere else: only the link goes
-    _forget_worktree(repo, tree)
-    for path in {tree, entry}:
-        if path.is_symlink():
-            path.unlink(missing_ok=True)
-        else:
-            shutil.rmtree(path, ignore_errors=True)
+    link that stands for one in the scratch folder: its tree goes first, then the link, so that
+    a kill in between leaves the link for the next prune to follow."""
+    if entry.is_symlink():
+        tree = entry.readlink()
+        if _ours(repo, tree):
+            _forget_worktree(repo, tree)
+            shutil.rmtree(tree, ignore_errors=True)
+        entry.unlink(missing_ok=True)
+        return
+    _forget_worktree(repo, entry)
+    shutil.rmtree(entry, ignore_errors=True)
 
 
 def _forget_worktree(repo: git.Repo, tree: Path) -> None:
@@ -268,12 +308,13 @@ def _forget_worktree(repo: git.Repo, tree: Path) -> None:
     admin = common_dir(repo) / "worktrees"
     if not admin.is_dir():
         return
+    real = os.path.realpath(tree)
     for record in admin.iterdir():
         try:
             gitdir = Path((record / "gitdir").read_text().strip()).parent
         except OSError:
             continue
-        if gitdir == tree:
+        if os.path.realpath(gitdir) == real:
             (record / "locked").unlink(missing_ok=True)
 
 
@@ -283,29 +324,40 @@ def worktree(repo: git.Repo, commit: str, checkout: bool = True) -> Iterator[Pat
     by a killed process is removed by the next `worktree()`. It is made in the scratch folder
     (memory) when it fits there, a link in the git directory standing for it; else inside the
     git directory. Without `checkout` its files are only those `check_out` brings."""
-    prune_worktrees(repo)
-    folder_root = state_dir(repo) / "worktrees"
-    folder_root.mkdir(exist_ok=True)
-    entry = folder_root / f"tree-{uuid.uuid4().hex[:12]}"
-    fd = _flock(entry.with_suffix(".lock"))  # first: an entry is never seen without its lock
-    folder = entry
+    with _worktrees_mutex(repo) as folder_root:
+        _prune(repo, folder_root)
+        entry = folder_root / f"tree-{uuid.uuid4().hex[:12]}"
+        fd = _flock(entry.with_suffix(".lock"))  # first: an entry is never seen without it
+        folder = entry
+        try:
+            scratch = _scratch(repo, commit)
+            if scratch is not None:
+                folder = scratch / entry.name
+                entry.symlink_to(folder)  # before the folder: a kill leaves nothing unnamed
+            run(repo, "worktree", "add", "--quiet", "--detach",
+                *([] if checkout else ["--no-checkout"]), str(folder), commit)
+        except BaseException:
+            _teardown(repo, entry, folder, fd)
+            raise
     try:
-        scratch = _scratch(repo, commit)
-        if scratch is not None:
-            folder = scratch / entry.name
-            entry.symlink_to(folder)  # before the folder: a killed run leaves nothing unnamed
-        run(repo, "worktree", "add", "--quiet", "--detach",
-            *([] if checkout else ["--no-checkout"]), str(folder), commit)
         yield folder
     finally:
-        with contextlib.suppress(GitopsError):
-            run(repo, "worktree", "remove", "--force", str(folder))
+        with _worktrees_mutex(repo):
+            _teardown(repo, entry, folder, fd)
+
+
+def _teardown(repo: git.Repo, entry: Path, folder: Path, fd: int | None) -> None:
+    """A worktree of ours removed, with git's record of it and its lock (under the mutex)."""
+    try:
+        run(repo, "worktree", "remove", "--force", str(folder))
+    except GitopsError:
         _discard(repo, entry)
         with contextlib.suppress(GitopsError):
             run(repo, "worktree", "prune")
-        entry.with_suffix(".lock").unlink(missing_ok=True)
-        if fd is not None:
-            os.close(fd)
+    _discard(repo, entry)
+    entry.with_suffix(".lock").unlink(missing_ok=True)
+    if fd is not None:
+        os.close(fd)
 
 
 def _git(tree: Path, args: Sequence[str], stdin: bytes = b"") -> bytes:

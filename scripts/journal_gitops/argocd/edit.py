@@ -116,10 +116,10 @@ def sync_windows_edits(tree: Path, config: Config) -> list[FileEdit]:
             project = None
         if project is None:
             if wanted:
+                held = sorted({a for w in wanted for a in w.get("applications", ())})
                 raise GitopsError(
                     f"AppProject {name} is not in this repository's Argo CD files: the deny "
-                    f"sync windows of a recurring freeze of {', '.join(sorted(ours))} need it "
-                    f"there")
+                    f"sync windows of a recurring freeze of {', '.join(held)} need it there")
             continue
         if project.set_deny_windows(wanted, ours):
             before = edits[project.rel].before if project.rel in edits else project.doc.original
@@ -134,19 +134,20 @@ def application_names(tree: Path, config: Config) -> dict[str, str]:
 
 def project_windows(tree: Path, config: Config
                     ) -> dict[str, tuple[set[str], list[dict[str, Any]]]]:
-    """For each AppProject the environments' Applications are in: those Applications' names
-    (the windows over them are the tooling's to write) and the deny windows their
-    environments' recurring freezes call for."""
+    """For each AppProject the environments' Applications are in: the names of every
+    environment's Application (deny windows over them are the tooling's to write: one left in
+    another project than its Application's holds nothing, and goes) and the deny windows the
+    recurring freezes of its own environments call for."""
     apps = environment_applications(tree, config)
     recurring = [f for f in config.gates.freezes if f.recurring]
     for freeze in recurring:
         if freeze.env not in apps:
             raise GitopsError(f"no Application deploys {config.overlay_rel(freeze.env)}: its "
                               f"recurring freeze has no sync window to hold")
+    names = {app.name for app in apps.values()}
     out: dict[str, tuple[set[str], list[dict[str, Any]]]] = {}
     for env, app in apps.items():
-        ours, wanted = out.setdefault(str(app.spec.get("project") or "default"), (set(), []))
-        ours.add(app.name)
+        _, wanted = out.setdefault(str(app.spec.get("project") or "default"), (names, []))
         wanted += [desired_window(f, app.name) for f in recurring if f.env == env]
     return out
 

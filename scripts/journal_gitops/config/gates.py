@@ -24,6 +24,7 @@ minimum soak. Kept out of config.py's own parsing so that the gates' keys stay i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,7 +41,8 @@ from .tags import TagScheme
 FREEZES = "freezes"
 MIN_SOAK = "minSoak"
 HOLDS = "holds"
-MIN_TAG = 7  # the shortest commit prefix a hold matches by
+COMMIT = re.compile(r"[0-9a-f]{7,40}")  # a commit's sha, or the shortest prefix a hold takes
+FULL = 40
 
 
 @dataclass(frozen=True)
@@ -120,13 +122,15 @@ class Hold:
 
 
 def same_tag(held: str, tag: str, scheme: TagScheme) -> bool:
-    """Whether `tag` is the held tag: the same text, or, when tags are made of commits, a
-    commit's short sha (7 characters or more) for its full one and the other way round. A
-    version is only ever itself: v1.10.0 does not hold v1.10.0-rc.1, nor build 1234567 build
-    12345678."""
+    """Whether `tag` is the held tag: the same text, or a commit's short sha (7 hex characters
+    or more) for its full one and the other way round, where the longer is a full sha or the
+    scheme's tags are commits. Nothing else matches by prefix: v1.10.0 does not hold
+    v1.10.0-rc.1, build 1234567 does not hold build 12345678, sha-ab1 does not hold
+    sha-ab1c2d3."""
     short, full = sorted((held, tag), key=len)
-    return short == full or (scheme.of_commits and len(short) >= MIN_TAG
-                             and full.startswith(short))
+    return short == full or (
+        full.startswith(short) and bool(COMMIT.fullmatch(short)) and bool(COMMIT.fullmatch(full))
+        and (len(full) == FULL or scheme.of_commits))
 
 
 @dataclass(frozen=True)
