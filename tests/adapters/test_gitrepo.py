@@ -5,6 +5,7 @@ repositories."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -141,19 +142,23 @@ def test_a_scratch_folder_not_fit_for_use_leaves_the_worktree_on_disk(
     assert not any(scratch.iterdir()) if scratch.is_dir() and not scratch.is_symlink() else True
 
 
+def _killed_inside(repo: Path, shm: Path) -> Path:
+    """The worktree a process that died inside worktree() left (its lock went with it)."""
+    script = (f"import os, sys; sys.path[:0] = {sys.path!r}\n"
+              "from pathlib import Path\n"
+              "from journal_gitops.adapters import gitrepo\n"
+              f"gitrepo.SCRATCH = Path({str(shm)!r})\n"
+              f"with gitrepo.worktree(gitrepo.open_repo(Path({str(repo)!r})), 'HEAD') as t:\n"
+              "    print(t, flush=True); os._exit(9)\n")
+    return Path(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                               check=False).stdout.strip())
+
+
 def test_what_a_killed_process_left_in_the_scratch_folder_is_removed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = _repo(tmp_path)
     scratch = _scratch(tmp_path, monkeypatch)
-    # A process that dies inside worktree(): its lock goes with it, its tree stays.
-    script = (f"import os, sys; sys.path[:0] = {sys.path!r}\n"
-              "from pathlib import Path\n"
-              "from journal_gitops.adapters import gitrepo\n"
-              f"gitrepo.SCRATCH = Path({str(tmp_path / 'shm')!r})\n"
-              f"with gitrepo.worktree(gitrepo.open_repo(Path({str(repo)!r})), 'HEAD') as t:\n"
-              "    print(t, flush=True); os._exit(9)\n")
-    left = Path(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                               check=False).stdout.strip())
+    left = _killed_inside(repo, tmp_path / "shm")
     assert left.parent == scratch and (left / "a/one.yaml").is_file()
     # Links planted among the entries that lead elsewhere (the scratch folder's parent,
     # another clone's live worktree, as a copied clone's links do): only the links go.
@@ -172,6 +177,21 @@ def test_what_a_killed_process_left_in_the_scratch_folder_is_removed(
     assert not left.exists() and list(scratch.iterdir()) == [] and _entries(repo) == []
     assert (tmp_path / "precious/keep.txt").read_text() == "keep\n"
     assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
+
+
+def test_a_deleted_clones_scratch_worktree_goes_with_the_next_one_made(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch = _scratch(tmp_path, monkeypatch)
+    (tmp_path / "gone").mkdir()
+    (tmp_path / "gone/x.yaml").write_text("x\n")
+    gone = init_git(tmp_path / "gone")
+    left = _killed_inside(gone, tmp_path / "shm")
+    assert left.parent == scratch and (left / "x.yaml").is_file()
+    shutil.rmtree(gone)
+    repo = _repo(tmp_path)
+    with gitrepo.worktree(gitrepo.open_repo(repo), "HEAD") as tree:
+        assert list(scratch.iterdir()) == [tree]
+    assert list(scratch.iterdir()) == []
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounts a file system")

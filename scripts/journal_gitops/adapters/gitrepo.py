@@ -239,6 +239,22 @@ def _prune(repo: git.Repo, folder: Path) -> None:
     if stale:
         with contextlib.suppress(GitopsError):
             run(repo, "worktree", "prune")
+    _orphans()
+
+
+def _orphans() -> None:
+    """Remove the scratch worktrees of clones that are gone (deleted after a kill left a
+    worktree there): nothing else would, and they hold memory until the machine restarts."""
+    scratch = _scratch_folder()
+    if not _private(scratch):
+        return
+    for tree in scratch.glob("tree-*"):
+        try:
+            pointer = (tree / ".git").read_text().strip().removeprefix("gitdir: ")
+        except OSError:
+            continue  # being made, or not a worktree: left alone
+        if not Path(pointer).parent.parent.exists():  # the clone's git directory
+            shutil.rmtree(tree, ignore_errors=True)
 
 
 # Temporary checkouts go to memory when they are small: making a checkout's files costs many
@@ -251,6 +267,16 @@ def _scratch_folder() -> Path:
     return SCRATCH / f"gitops-{os.getuid()}"
 
 
+def _private(folder: Path) -> bool:
+    """A folder (not a link) this user owns that no one else may write or read."""
+    try:
+        info = folder.lstat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not (
+        info.st_mode & 0o077)
+
+
 def _scratch(repo: git.Repo, commit: str) -> Path | None:
     """This user's folder on the memory file system, when there is one that is this user's
     alone (0700, owned, not a link), where programs may run (the repository's hooks run from
@@ -258,12 +284,10 @@ def _scratch(repo: git.Repo, commit: str) -> Path | None:
     folder = _scratch_folder()
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
-        info = folder.lstat()
         noexec = bool(os.statvfs(folder).f_flag & os.ST_NOEXEC)
     except OSError:
         return None
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077 \
-            or noexec:
+    if not _private(folder) or noexec:
         return None
     sizes = [f.split()[3] for f in run(repo, "ls-tree", "-r", "-l", "-z", commit).split("\0")
              if f.count(" ") >= 3]
