@@ -34,3 +34,10 @@ def test_plain_text_is_left_alone() -> None:
     doc = YamlText("a: 1\nb: 2", "f.yaml")
     doc.set(_root(doc), "c", "three")
     assert doc.result() == "a: 1\nb: 2\nc: three"
+
+
+def test_a_scalars_tag_and_anchor_stay_when_its_value_changes() -> None:
+    doc = YamlText('a: !!str abc\nb: &pin def\nc: !!str &q "x"\n', "f.yaml")
+    for _, value in _root(doc).value:
+        doc.replace(value, "new")
+    assert doc.result() == 'a: !!str new\nb: &pin new\nc: !!str &q "new"\n'

@@ -576,7 +576,8 @@ def _mixed(text: str) -> str:
     lambda text: "\ufeff" + text,  # a byte-order mark
     lambda text: "\ufeff" + text.replace("\n", "\r\n"),
     _mixed,
-], ids=["bom", "bom-crlf", "mixed-endings"])
+    lambda text: text.replace("newTag: ", "newTag: !!str ", 1),  # a tag on the pin
+], ids=["bom", "bom-crlf", "mixed-endings", "str-tag"])
 def test_a_bump_changes_the_tag_bytes_and_nothing_else(gitops: Runner, make_repo: MakeRepo,
                                                        reshape: Callable[[str], str]) -> None:
     repo = make_repo()

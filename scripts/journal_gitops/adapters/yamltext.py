@@ -28,6 +28,7 @@ from .yamlload import (
 _GO_NUMBER = re.compile(
     r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|^0[xXoObB][0-9a-fA-F_]+$"
 )
+PROPERTIES = re.compile(r"(?:[!&]\S*\s+)*")  # a node's tag and anchor, before its value
 BOM = "\ufeff"  # a byte-order mark some editors put at the start of UTF-8 files
 _WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ".inf", ".nan"}
 
@@ -109,7 +110,11 @@ class YamlText:
         """Replace a scalar (or, `raw`, any node) by `value`; `raw` writes the text as is (a
         number meant as a number, a flow list)."""
         text = value if raw else self.format(value, node if isinstance(node, ScalarNode) else None)
-        self._edits.append(_Edit(node.start_mark.index, node.end_mark.index, text))
+        start = node.start_mark.index
+        found = PROPERTIES.match(self.text, start, node.end_mark.index)
+        if isinstance(node, ScalarNode) and found:  # its tag and anchor (`!!str &pin `) stay
+            start = found.end()
+        self._edits.append(_Edit(start, node.end_mark.index, text))
 
     def set(self, mapping: MappingNode, key: str, value: str, raw: bool = False) -> None:
         """Set a scalar value: in place when the key exists, as a new last key otherwise;
