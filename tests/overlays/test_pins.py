@@ -115,6 +115,17 @@ def test_a_plain_value_stays_plain_and_a_comment_stays_put() -> None:
                                              ImageTarget("api", API, "1.0", None)]) == text
 
 
+def test_a_pin_with_an_anchor_or_a_tag_keeps_them() -> None:
+    """An image written once with an anchor and used again by alias moves everywhere at once;
+    a `!!str` tag stays."""
+    text = ("spec:\n  initContainers:\n    - name: migrate\n      image: &web ghcr.io/acme/web:1\n"
+            "  containers:\n    - name: web\n      image: *web\n"
+            "    - name: api\n      image: !!str ghcr.io/acme/api:1.0\n")
+    after = set_file_images(text, "p.yaml", [ImageTarget("web", WEB, "2", None),
+                                             ImageTarget("api", API, "1.1", None)])
+    assert after == text.replace("web:1", "web:2").replace("api:1.0", "api:1.1")
+
+
 def test_an_edit_that_changes_anything_else_is_refused() -> None:
     before = "spec:\n  containers:\n    - name: web\n      image: ghcr.io/acme/web:1\n"
     target = [ImageTarget("web", WEB, "2", None)]
