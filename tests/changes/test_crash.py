@@ -135,8 +135,15 @@ def _in_scratch(repo: Path) -> list[Path]:
     there too)."""
     folder = gitrepo.SCRATCH / f"gitops-{os.getuid()}"
     gitdir = f"gitdir: {(repo / '.git').resolve()}/"
+
+    def pointer(tree: Path) -> str:
+        try:
+            return (tree / ".git").read_text()
+        except OSError:  # not a worktree, or another test's, removed as we look
+            return ""
+
     return [tree for tree in (folder.iterdir() if folder.is_dir() else [])
-            if (tree / ".git").is_file() and (tree / ".git").read_text().startswith(gitdir)]
+            if pointer(tree).startswith(gitdir)]
 
 
 def _check_once(template: Path, tmp: Path, case: Case, in_place: bool, point: str | None,

@@ -305,7 +305,10 @@ def _ours(repo: git.Repo, tree: Path) -> bool:
     try:
         pointer = (tree / ".git").read_text().strip()
     except FileNotFoundError:
-        return tree.is_dir() and not any(tree.iterdir())
+        try:
+            return not any(tree.iterdir())
+        except OSError:  # gone, or no folder
+            return False
     except OSError:
         return False
     record = os.path.realpath(Path(pointer.removeprefix("gitdir: ")).parent)
