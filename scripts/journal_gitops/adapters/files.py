@@ -19,6 +19,24 @@ class FileEdit:
     after: str | None  # None: the file is deleted
 
 
+def unsafe_folder(folder: Path, others: int = 0o022) -> str | None:
+    """Why a folder is not this user's own (a link, not a folder, another user's, open to
+    others by the `others` mode bits), or None: where what is kept may be trusted."""
+    try:
+        info = folder.lstat()
+    except OSError as exc:
+        return f"cannot read {folder}: {exc.strerror}"
+    if stat.S_ISLNK(info.st_mode):
+        return f"{folder} is a symbolic link"
+    if not stat.S_ISDIR(info.st_mode):
+        return f"{folder} is not a folder"
+    if info.st_uid != os.geteuid():
+        return f"{folder} belongs to another user"
+    if info.st_mode & others:
+        return f"{folder} may be written by other users (chmod 700 it)"
+    return None
+
+
 def resolved(folder: str, rel: str) -> str:
     """`os.path.realpath` of `rel` inside `folder`, for a folder with no link on its own path:
     only the parts of `rel` are looked up (one `lstat` each, none for `..`), where realpath

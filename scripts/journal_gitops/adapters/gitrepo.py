@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import shutil
-import stat
 import subprocess
 import threading
 import uuid
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import IO, NoReturn
 
 from ..errors import GitopsError, ToolMissingError, UsageError
+from .files import unsafe_folder
 from .gitdirs import STATE_DIR
 
 try:
@@ -246,35 +246,31 @@ def _orphans() -> None:
     """Remove the scratch worktrees of clones that are gone (deleted after a kill left a
     worktree there): nothing else would, and they hold memory until the machine restarts."""
     scratch = _scratch_folder()
-    if not _private(scratch):
+    if unsafe_folder(scratch, PRIVATE) is not None:
         return
     for tree in scratch.glob("tree-*"):
-        try:
-            pointer = (tree / ".git").read_text().strip().removeprefix("gitdir: ")
-        except OSError:
-            continue  # being made, or not a worktree: left alone
-        if not Path(pointer).parent.parent.exists():  # the clone's git directory
+        record = _record(tree)  # None: being made, or not a worktree: left alone
+        if record is not None and not record.parent.parent.exists():  # the clone's git dir
             shutil.rmtree(tree, ignore_errors=True)
+
+
+def _record(tree: Path) -> Path | None:
+    """Where a worktree's `.git` file says git keeps its record (None: it has none)."""
+    try:
+        return Path((tree / ".git").read_text().strip().removeprefix("gitdir: "))
+    except OSError:
+        return None
 
 
 # Temporary checkouts go to memory when they are small: making a checkout's files costs many
 # times more on disk, and it grows with every environment of the repository.
 SCRATCH = Path("/dev/shm")
 SCRATCH_LIMIT = 64 * 2**20  # the most bytes of files a checkout may put there
+PRIVATE = 0o077  # no one else may read the scratch folder, let alone write it
 
 
 def _scratch_folder() -> Path:
     return SCRATCH / f"gitops-{os.getuid()}"
-
-
-def _private(folder: Path) -> bool:
-    """A folder (not a link) this user owns that no one else may write or read."""
-    try:
-        info = folder.lstat()
-    except OSError:
-        return False
-    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not (
-        info.st_mode & 0o077)
 
 
 def _scratch(repo: git.Repo, commit: str) -> Path | None:
@@ -287,7 +283,7 @@ def _scratch(repo: git.Repo, commit: str) -> Path | None:
         noexec = bool(os.statvfs(folder).f_flag & os.ST_NOEXEC)
     except OSError:
         return None
-    if not _private(folder) or noexec:
+    if unsafe_folder(folder, PRIVATE) is not None or noexec:
         return None
     sizes = [f.split()[3] for f in run(repo, "ls-tree", "-r", "-l", "-z", commit).split("\0")
              if f.count(" ") >= 3]
@@ -302,17 +298,13 @@ def _ours(repo: git.Repo, tree: Path) -> bool:
     another clone's (a copied clone's links point at the original's trees)."""
     if tree.parent != _scratch_folder() or not tree.name.startswith("tree-"):
         return False
+    record = _record(tree)
+    if record is not None:
+        return os.path.realpath(record.parent) == os.path.realpath(common_dir(repo) / "worktrees")
     try:
-        pointer = (tree / ".git").read_text().strip()
-    except FileNotFoundError:
-        try:
-            return not any(tree.iterdir())
-        except OSError:  # gone, or no folder
-            return False
-    except OSError:
+        return not any(tree.iterdir())
+    except OSError:  # gone, or no folder
         return False
-    record = os.path.realpath(Path(pointer.removeprefix("gitdir: ")).parent)
-    return record == os.path.realpath(common_dir(repo) / "worktrees")
 
 
 def _discard(repo: git.Repo, entry: Path) -> None:
@@ -377,11 +369,13 @@ def _teardown(repo: git.Repo, entry: Path, folder: Path, fd: int | None) -> None
     """A worktree of ours removed, with git's record of it and its lock (under the mutex)."""
     try:
         run(repo, "worktree", "remove", "--force", str(folder))
+        removed = True
     except GitopsError:
-        _discard(repo, entry)
+        removed = False
+    _discard(repo, entry)
+    if not removed:  # git's record is left: its folder is gone now, so prune drops it
         with contextlib.suppress(GitopsError):
             run(repo, "worktree", "prune")
-    _discard(repo, entry)
     entry.with_suffix(".lock").unlink(missing_ok=True)
     if fd is not None:
         os.close(fd)

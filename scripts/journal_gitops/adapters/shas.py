@@ -7,6 +7,7 @@ import re
 
 SHORT = 7
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
+SHA = re.compile(r"^[0-9a-f]{7,40}$")  # a commit's sha, full or as short as git takes
 
 
 def short_sha(value: str | None) -> str:

@@ -111,9 +111,9 @@ class YamlText:
         number meant as a number, a flow list)."""
         text = value if raw else self.format(value, node if isinstance(node, ScalarNode) else None)
         start = node.start_mark.index
-        found = PROPERTIES.match(self.text, start, node.end_mark.index)
-        if isinstance(node, ScalarNode) and found:  # its tag and anchor (`!!str &pin `) stay
-            start = found.end()
+        properties = PROPERTIES.match(self.text, start) if isinstance(node, ScalarNode) else None
+        if properties:  # a scalar's tag and anchor (`!!str &pin `) stay
+            start = properties.end()
         self._edits.append(_Edit(start, node.end_mark.index, text))
 
     def set(self, mapping: MappingNode, key: str, value: str, raw: bool = False) -> None:

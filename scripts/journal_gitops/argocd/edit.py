@@ -110,9 +110,8 @@ def sync_windows_edits(tree: Path, config: Config) -> list[FileEdit]:
     edits: dict[str, FileEdit] = {}
     for name, (ours, wanted) in sorted(project_windows(tree, config).items()):
         try:
-            project = ProjectFile.of(tree, config, name, {r: e.after or "" for r, e in
-                                                          edits.items()})
-        except GitopsError:
+            project = ProjectFile(tree, config, name, {r: e.after or "" for r, e in edits.items()})
+        except GitopsError:  # not in the repository (Argo CD's built-in default, or elsewhere)
             project = None
         if project is None:
             if wanted:
@@ -125,11 +124,6 @@ def sync_windows_edits(tree: Path, config: Config) -> list[FileEdit]:
             before = edits[project.rel].before if project.rel in edits else project.doc.original
             edits[project.rel] = FileEdit(project.rel, before, project.doc.result())
     return list(edits.values())
-
-
-def application_names(tree: Path, config: Config) -> dict[str, str]:
-    """Each environment's Application name (environments without one are left out)."""
-    return {env: app.name for env, app in environment_applications(tree, config).items()}
 
 
 def project_windows(tree: Path, config: Config

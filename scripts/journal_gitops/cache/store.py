@@ -17,10 +17,11 @@ import contextlib
 import hashlib
 import importlib.util
 import os
-import stat
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+
+from ..adapters.files import unsafe_folder
 
 NO_CACHE = "GITOPS_NO_CACHE"
 CACHE_DIR = "GITOPS_CACHE_DIR"
@@ -49,23 +50,6 @@ def _base() -> Path | None:
     return Path(home) / "journal-gitops"
 
 
-def _unsafe(folder: Path) -> str | None:
-    """Why a folder is not a private cache of this user, or None."""
-    try:
-        info = folder.lstat()
-    except OSError as exc:
-        return f"cannot read {folder}: {exc.strerror}"
-    if stat.S_ISLNK(info.st_mode):
-        return f"{folder} is a symbolic link"
-    if not stat.S_ISDIR(info.st_mode):
-        return f"{folder} is not a folder"
-    if info.st_uid != os.geteuid():
-        return f"{folder} belongs to another user"
-    if info.st_mode & 0o022:
-        return f"{folder} may be written by other users (chmod 700 it)"
-    return None
-
-
 def root() -> Path | None:
     """The cache folder, made if need be; None when caching is off or the folder is unsafe
     (then `problem()` says why)."""
@@ -82,7 +66,7 @@ def _checked_root(folder: Path) -> Path | None:
     except OSError as exc:
         _problems.append(f"cannot make {folder}: {exc.strerror}")
         return None
-    why = _unsafe(folder)
+    why = unsafe_folder(folder)
     if why is not None:
         _problems.append(why)
         return None
@@ -120,7 +104,7 @@ class Namespace:
             folder.mkdir(mode=0o700, exist_ok=True)
         except OSError:
             return None
-        return folder if _unsafe(folder) is None else None
+        return folder if unsafe_folder(folder) is None else None
 
     def get(self, key: str) -> bytes | None:
         """The payload stored under `key`, or None."""

@@ -24,13 +24,12 @@ minimum soak. Kept out of config.py's own parsing so that the gates' keys stay i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..adapters.shas import short_sha
+from ..adapters.shas import FULL_SHA, SHA, short_sha
 from ..errors import GitopsError, UsageError
 from ..timing.clock import iso, parse_instant
 from ..timing.cron import Schedule, parse_schedule, window_end, zone
@@ -41,8 +40,6 @@ from .tags import TagScheme
 FREEZES = "freezes"
 MIN_SOAK = "minSoak"
 HOLDS = "holds"
-COMMIT = re.compile(r"[0-9a-f]{7,40}")  # a commit's sha, or the shortest prefix a hold takes
-FULL = 40
 
 
 @dataclass(frozen=True)
@@ -129,8 +126,8 @@ def same_tag(held: str, tag: str, scheme: TagScheme) -> bool:
     sha-ab1c2d3."""
     short, full = sorted((held, tag), key=len)
     return short == full or (
-        full.startswith(short) and bool(COMMIT.fullmatch(short)) and bool(COMMIT.fullmatch(full))
-        and (len(full) == FULL or scheme.of_commits))
+        full.startswith(short) and bool(SHA.match(short)) and bool(SHA.match(full))
+        and (bool(FULL_SHA.match(full)) or scheme.of_commits))
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,18 @@ the check that a rendered overlay runs exactly the images an edit meant."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 from ..adapters.kustomize import error_text
+from ..adapters.shas import SHA
 from ..config.model import Config, ManagedImage
 from ..errors import GitopsError, UsageError
 from ..kube.images import split_image
 from ..kube.objects import parse_render
 from .render import render_many
-
-HEX = re.compile(r"^[0-9a-f]{7,40}$")
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,7 @@ class Pin(NamedTuple):
 
 def normalise_commit(commit: str) -> str:
     sha = commit.strip().lower()
-    if not HEX.match(sha):
+    if not SHA.match(sha):
         raise UsageError(f"--commit must be 7 to 40 hex characters, not '{commit}'")
     return sha
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ...adapters.shas import SHA
 from ...argocd.generators import generated
 from ...argocd.manifests import app_sources, norm_path
 from ...config.clusters import server_problem
@@ -71,7 +72,7 @@ def repo_url_of(root: Path, envs: Sequence[Env]) -> tuple[str, Fact]:
 
 def _is_branch(root: Path, revision: str) -> bool:
     name = revision.removeprefix("refs/heads/")
-    if name in ("", "HEAD") or name.startswith("refs/") or re.fullmatch(r"[0-9a-f]{7,40}", name):
+    if name in ("", "HEAD") or name.startswith("refs/") or SHA.match(name):
         return False
     if re.fullmatch(SEMVER_PATTERN, name) or git_output(root, "tag", "--list", name):
         return False
